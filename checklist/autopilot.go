@@ -1,0 +1,73 @@
+package checklist
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"strings"
+)
+
+// Autopilot walks every remaining step taking the recommended action,
+// calling log with one plain line per step, then closes the incident and
+// writes the report. It is for drills, demos and smoke tests.
+func Autopilot(ctx context.Context, e *Engine, log func(string)) (*Report, error) {
+	for guard := 0; guard < 200; guard++ {
+		id := e.Next()
+		if id == "" {
+			break
+		}
+		v := e.View(id)
+		if err := e.SetCursor(id); err != nil {
+			return nil, err
+		}
+		if err := e.Refresh(ctx, id); err != nil {
+			return nil, fmt.Errorf("%s: %w", v.Def.Title, err)
+		}
+		answers := map[string]string{}
+		inputs := map[string]string{}
+		for _, q := range e.Questions(id) {
+			if q.Kind == QSecret {
+				inputs[q.ID] = autopilotSecret(q.ID)
+				continue
+			}
+			answers[q.ID] = q.Default
+		}
+		if err := e.Answer(id, answers); err != nil {
+			return nil, err
+		}
+		var did []string
+		for _, act := range e.Plan(id) {
+			if !act.Recommended {
+				continue
+			}
+			res, err := e.Apply(ctx, id, act, inputs)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %s: %w", v.Def.Title, act.Label, err)
+			}
+			did = append(did, res.Outcome+": "+act.Label)
+		}
+		if err := e.Complete(id, answers); err != nil {
+			return nil, fmt.Errorf("%s: %w", v.Def.Title, err)
+		}
+		line := fmt.Sprintf("[done] %s › %s (%s)", v.Def.Phase, v.Def.Title, v.Mode)
+		if len(did) > 0 {
+			line += ": " + strings.Join(did, "; ")
+		}
+		log(line)
+	}
+	for _, v := range e.Views() {
+		if v.State.Status == StatusNA {
+			log(fmt.Sprintf("[n/a]  %s › %s (%s)", v.Def.Phase, v.Def.Title, v.State.Reason))
+		}
+	}
+	return e.Close(ctx)
+}
+
+// autopilotSecret makes throwaway secrets for the drill's password step:
+// random, strong, shown nowhere and stored nowhere.
+func autopilotSecret(id string) string {
+	b := make([]byte, 18)
+	_, _ = rand.Read(b)
+	return "Drill-" + id + "-" + base64.RawURLEncoding.EncodeToString(b)
+}

@@ -1,0 +1,804 @@
+package checklist
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"reclaim/provider"
+)
+
+// ActionKind names a change (or a read) the engine can make on a provider.
+type ActionKind string
+
+const (
+	ActTakeInventory      ActionKind = "take-inventory"
+	ActCreateKey          ActionKind = "create-key"
+	ActVerifyKey          ActionKind = "verify-key"
+	ActRevokeKey          ActionKind = "revoke-key"
+	ActRemoveTeammate     ActionKind = "remove-teammate"
+	ActRemoveInvite       ActionKind = "remove-invite"
+	ActDisableSubuser     ActionKind = "disable-subuser"
+	ActDeleteWebhook      ActionKind = "delete-webhook"
+	ActDisableMailSetting ActionKind = "disable-mail-setting"
+	ActAddAllowRule       ActionKind = "add-allow-rule"
+	ActChangePassword     ActionKind = "change-password"
+)
+
+// Action is one proposed change. Destructive actions need the caller's
+// explicit confirmation before Apply.
+type Action struct {
+	Key         string            `json:"key"` // unique: kind:target
+	Kind        ActionKind        `json:"kind"`
+	Target      Target            `json:"target"`
+	Label       string            `json:"label"` // "Revoke key "temp-migration" (Zx8C…)…"
+	Reason      string            `json:"reason,omitempty"`
+	Destructive bool              `json:"destructive"`
+	Recommended bool              `json:"recommended"`
+	Params      map[string]string `json:"params,omitempty"` // never secrets
+}
+
+// Result is what Apply did.
+type Result struct {
+	Action  Action
+	Outcome string // "ok", "already done", "dry-run"
+	Detail  string
+	// NewKey is set by ActCreateKey: show it once, then drop it.
+	NewKey *provider.NewKey
+}
+
+// LeakScanner is the seam for the file scanner (a later issue): the
+// Investigate phase runs it when one is set.
+type LeakScanner interface {
+	// Scan looks for leaked credentials and reports findings and the ids of
+	// provider keys seen in them.
+	Scan(ctx context.Context, progress func(files, bytes int64, findings int)) (findings []Finding, leakedKeyIDs []string, err error)
+}
+
+// Engine runs the procedure for one incident. Its methods are safe to call
+// from several goroutines (the UI calls them from commands).
+type Engine struct {
+	mu      sync.Mutex
+	inc     *Incident
+	h       *Handle
+	prov    provider.Provider
+	secrets *Secrets
+	// Now is the clock (tests set it).
+	Now func() time.Time
+	// DryRun makes every change a journal entry saying what would be done.
+	DryRun bool
+	// Scanner is the leak scanner, when one is available.
+	Scanner LeakScanner
+	// SessionKeyID is the id of the key reclaim itself uses, when known.
+	SessionKeyID string
+	// Timeout bounds every provider call.
+	Timeout time.Duration
+}
+
+// NewEngine binds an incident, its storage handle (nil: not saved) and a
+// provider. secrets may be nil (memory only).
+func NewEngine(inc *Incident, h *Handle, p provider.Provider, secrets *Secrets) *Engine {
+	if secrets == nil {
+		secrets = NewSecrets(nil)
+	}
+	e := &Engine{inc: inc, h: h, prov: p, secrets: secrets, Now: func() time.Time { return time.Now().UTC() }, Timeout: 60 * time.Second}
+	if s, ok := p.(interface{ SessionKeyID() string }); ok {
+		e.SessionKeyID = s.SessionKeyID()
+	}
+	return e
+}
+
+// Provider returns the provider the engine works on.
+func (e *Engine) Provider() provider.Provider { return e.prov }
+
+// Secrets returns the session's secret store.
+func (e *Engine) Secrets() *Secrets { return e.secrets }
+
+// Snapshot returns a deep copy of the incident for display.
+func (e *Engine) Snapshot() *Incident {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.inc.Clone()
+}
+
+func (e *Engine) acct() *AccountState { return e.inc.Account() }
+
+// StepView is what a UI needs to show one step.
+type StepView struct {
+	Def     *StepDef
+	Mode    Mode
+	NAWhy   string
+	State   StepState
+	Console string
+}
+
+// Views returns every step with its mode and state.
+func (e *Engine) Views() []StepView {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.viewsLocked()
+}
+
+func (e *Engine) viewsLocked() []StepView {
+	a := e.acct()
+	out := make([]StepView, 0, len(procedure))
+	for _, d := range procedure {
+		m, why := e.ModeOf(d)
+		st := *a.Step(d.ID)
+		if m == ModeNA && st.Status == StatusTodo {
+			st.Status, st.Reason = StatusNA, why
+		}
+		out = append(out, StepView{Def: d, Mode: m, NAWhy: why, State: st, Console: e.prov.Info().ConsoleLink(d.Item)})
+	}
+	return out
+}
+
+// View returns one step's view.
+func (e *Engine) View(id StepID) StepView {
+	for _, v := range e.Views() {
+		if v.Def.ID == id {
+			return v
+		}
+	}
+	return StepView{}
+}
+
+// Next returns the first step still to do, or "" when all are finished.
+func (e *Engine) Next() StepID {
+	for _, v := range e.Views() {
+		if v.State.Status == StatusTodo {
+			return v.Def.ID
+		}
+	}
+	return ""
+}
+
+// Cursor is the step the user was last on (for resume), else Next.
+func (e *Engine) Cursor() StepID {
+	e.mu.Lock()
+	c := e.acct().Cursor
+	e.mu.Unlock()
+	if c != "" && StepByID(c) != nil {
+		return c
+	}
+	return e.Next()
+}
+
+// SetCursor records the step the user is on and saves.
+func (e *Engine) SetCursor(id StepID) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.acct().Cursor == id {
+		return nil
+	}
+	e.acct().Cursor = id
+	st := e.acct().Step(id)
+	if st.Started.IsZero() {
+		st.Started = e.Now()
+	}
+	return e.saveLocked()
+}
+
+// Questions returns the questions of a step, with defaults filled in.
+func (e *Engine) Questions(id StepID) []Question {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	d := StepByID(id)
+	if d == nil || d.Questions == nil {
+		return nil
+	}
+	m, _ := e.ModeOf(d)
+	qs := d.Questions(e, e.acct(), m)
+	hints := e.drillAnswers()
+	prev := e.acct().Step(id).Answers
+	for i := range qs {
+		if v, ok := prev[qs[i].ID]; ok && qs[i].Kind != QSecret {
+			qs[i].Default = v
+		} else if v, ok := hints[string(id)+"."+qs[i].ID]; ok {
+			qs[i].Default = v
+		}
+	}
+	return qs
+}
+
+func (e *Engine) drillAnswers() map[string]string {
+	if h, ok := e.prov.(interface{ DrillAnswers() map[string]string }); ok {
+		return h.DrillAnswers()
+	}
+	return nil
+}
+
+// Plan returns the changes a step proposes, recommended ones first.
+func (e *Engine) Plan(id StepID) []Action {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	d := StepByID(id)
+	if d == nil || d.Plan == nil {
+		return nil
+	}
+	if m, _ := e.ModeOf(d); m != ModeAuto {
+		return nil
+	}
+	acts := d.Plan(e, e.acct())
+	// Drop what the journal shows as already done: repeating is harmless,
+	// but proposing it again would confuse.
+	acts = slices.DeleteFunc(acts, func(a Action) bool { return e.doneLocked(a.Key) })
+	return acts
+}
+
+func (e *Engine) doneLocked(key string) bool {
+	for _, j := range e.inc.Journal {
+		if j.Target == key && (j.Outcome == "ok" || j.Outcome == "already done") {
+			return true
+		}
+	}
+	return false
+}
+
+// Refresh re-reads the sections a step looks at (the first run of the
+// inventory step takes the full "before" inventory).
+func (e *Engine) Refresh(ctx context.Context, id StepID) error {
+	d := StepByID(id)
+	if d == nil {
+		return fmt.Errorf("no step %q", id)
+	}
+	if m, _ := e.ModeOf(d); m != ModeAuto || len(d.Sections) == 0 {
+		return nil
+	}
+	if id == StepInventory {
+		return e.TakeInventory(ctx)
+	}
+	ctx, cancel := e.ctx(ctx)
+	defer cancel()
+	inv, err := TakeInventory(ctx, e.prov, e.Now(), d.Sections...)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	a := e.acct()
+	if a.After == nil {
+		if a.Before == nil {
+			return errors.New("take the inventory first (Preserve evidence)")
+		}
+		c := *a.Before
+		a.After = &c
+	}
+	mergeSections(a.After, inv, d.Sections)
+	e.reanalyzeLocked()
+	return e.saveLocked()
+}
+
+// TakeInventory records the "before" inventory. It never overwrites one
+// already taken: that is the evidence.
+func (e *Engine) TakeInventory(ctx context.Context) error {
+	e.mu.Lock()
+	taken := e.acct().Before != nil
+	e.mu.Unlock()
+	if taken {
+		return nil
+	}
+	ctx, cancel := e.ctx(ctx)
+	defer cancel()
+	inv, err := TakeInventory(ctx, e.prov, e.Now())
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err != nil {
+		e.journalLocked(StepInventory, string(ActTakeInventory), "", "failed", provider.Sanitize(err.Error()))
+		_ = e.saveLocked()
+		return err
+	}
+	a := e.acct()
+	a.Before = inv
+	e.reanalyzeLocked()
+	detail := fmt.Sprintf("%d keys, %d teammates, %d subusers, %d webhooks, %d mail settings, %d senders, %d allow-list entries, %d access records", len(inv.Keys), len(inv.Teammates), len(inv.Subusers), len(inv.Webhooks), len(inv.MailSettings), len(inv.Senders), len(inv.AllowList), len(inv.Activity))
+	if inv.Mail != nil {
+		detail += fmt.Sprintf(", %d messages in 30 days", inv.Mail.Total)
+	}
+	if len(inv.Errors) > 0 {
+		detail += fmt.Sprintf("; %d sections unreadable", len(inv.Errors))
+	}
+	e.journalLocked(StepInventory, string(ActTakeInventory), "", "ok", detail)
+	st := a.Step(StepInventory)
+	st.Evidence = append(st.Evidence, Evidence{At: e.Now(), Kind: "inventory", Summary: detail})
+	return e.saveLocked()
+}
+
+func (e *Engine) reanalyzeLocked() {
+	a := e.acct()
+	in := AnalysisInput{SessionKeyID: e.SessionKeyID, Recognised: a.Recognised, LeakedKeyIDs: e.leakedKeyIDsLocked(), KnownIPs: e.knownIPsLocked()}
+	inv := a.Before
+	if a.After != nil {
+		inv = a.After
+	}
+	fresh := Analyze(inv, in)
+	// Keep findings from answers, console and scans; replace inventory ones,
+	// marking resolved what the fresh inventory no longer shows.
+	var kept []Finding
+	seen := map[string]bool{}
+	for _, f := range fresh {
+		seen[f.ID] = true
+	}
+	for _, f := range a.Findings {
+		if f.Source != "inventory" {
+			kept = append(kept, f)
+			continue
+		}
+		if !seen[f.ID] {
+			f.Resolved = true
+			kept = append(kept, f)
+		}
+	}
+	kept = append(kept, fresh...)
+	a.Findings = dedupeFindings(kept)
+}
+
+func dedupeFindings(fs []Finding) []Finding {
+	idx := map[string]int{}
+	var out []Finding
+	for _, f := range fs {
+		if i, ok := idx[f.ID]; ok {
+			if !f.Resolved {
+				out[i] = f
+			}
+			continue
+		}
+		idx[f.ID] = len(out)
+		out = append(out, f)
+	}
+	return out
+}
+
+func (e *Engine) leakedKeyIDsLocked() []string {
+	a := e.acct()
+	var ids []string
+	for _, f := range a.Findings {
+		if f.Source != "inventory" && f.Target.Kind == "key" && f.Target.ID != "" {
+			ids = append(ids, f.Target.ID)
+		}
+	}
+	if s := a.Step(StepQuestions).Answers["leaked_key_ids"]; s != "" {
+		ids = append(ids, splitList(s)...)
+	}
+	return ids
+}
+
+func (e *Engine) knownIPsLocked() []string {
+	return splitList(e.acct().Step(StepReview).Answers["known_ips"])
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Current returns the freshest view of the account: After when taken.
+func (a *AccountState) Current() *Inventory {
+	if a.After != nil {
+		return a.After
+	}
+	return a.Before
+}
+
+// Apply carries out one action. The caller has confirmed destructive ones.
+// inputs carries secrets for this call only (passwords, a pasted key); they
+// are never saved or journaled.
+func (e *Engine) Apply(ctx context.Context, step StepID, act Action, inputs map[string]string) (Result, error) {
+	e.mu.Lock()
+	a := e.acct()
+	if act.Destructive && a.Before == nil {
+		e.mu.Unlock()
+		return Result{}, errors.New("no inventory yet: reclaim records the account before changing anything (Preserve evidence)")
+	}
+	if e.doneLocked(act.Key) {
+		e.mu.Unlock()
+		return Result{Action: act, Outcome: "already done"}, nil
+	}
+	if err := e.guardLocked(act); err != nil {
+		e.mu.Unlock()
+		return Result{}, err
+	}
+	if e.DryRun && act.Kind != ActVerifyKey {
+		e.journalLocked(step, "would "+string(act.Kind), act.Key, "dry-run", act.Label)
+		err := e.saveLocked()
+		e.mu.Unlock()
+		return Result{Action: act, Outcome: "dry-run", Detail: "would " + act.Label}, err
+	}
+	e.mu.Unlock()
+
+	ctx, cancel := e.ctx(ctx)
+	defer cancel()
+	res, err := e.do(ctx, act, inputs)
+	if errors.Is(err, provider.ErrNotFound) && act.Destructive {
+		res, err = Result{Action: act, Outcome: "already done", Detail: "it was already gone"}, nil
+	}
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err != nil {
+		e.journalLocked(step, string(act.Kind), act.Key, "failed", provider.Sanitize(err.Error()))
+		_ = e.saveLocked()
+		return Result{Action: act}, err
+	}
+	if res.Outcome == "" {
+		res.Outcome = "ok"
+	}
+	res.Action = act
+	detail := act.Label
+	if res.Detail != "" {
+		detail += " — " + res.Detail
+	}
+	e.journalLocked(step, string(act.Kind), act.Key, res.Outcome, detail)
+	e.afterApplyLocked(step, act, &res)
+	return res, e.saveLocked()
+}
+
+// guardLocked refuses changes that are unsafe by construction.
+func (e *Engine) guardLocked(act Action) error {
+	a := e.acct()
+	switch act.Kind {
+	case ActRevokeKey:
+		if act.Target.ID == e.SessionKeyID && e.SessionKeyID != "" {
+			return errors.New("this is the key reclaim is using: revoke it in the console once you are done")
+		}
+		if slices.ContainsFunc(a.NewKeys, func(k NewKeyRecord) bool { return k.ID == act.Target.ID }) {
+			return errors.New("this is the replacement key reclaim created: refusing to revoke it")
+		}
+		if act.Params["in_use"] == "true" && !e.replacementVerifiedLocked() {
+			return errors.New("a key in use is revoked only after its replacement is created and verified (Rotate: create, verify)")
+		}
+	case ActAddAllowRule:
+		if err := checkAllowGuard(a, act); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *Engine) replacementVerifiedLocked() bool {
+	for _, k := range e.acct().NewKeys {
+		if !k.Verified.IsZero() {
+			return true
+		}
+	}
+	return e.acct().Step(StepVerifyKey).Status == StatusDone && e.acct().Step(StepVerifyKey).Answers["verified_in_console"] == "yes"
+}
+
+func (e *Engine) do(ctx context.Context, act Action, inputs map[string]string) (Result, error) {
+	p := e.prov
+	unsupported := &provider.Error{Kind: provider.ErrUnsupported, Op: string(act.Kind)}
+	switch act.Kind {
+	case ActCreateKey:
+		c, ok := p.(provider.KeyCreator)
+		if !ok {
+			return Result{}, unsupported
+		}
+		nk, err := c.CreateKey(ctx, act.Params["name"], splitList(act.Params["scopes"]))
+		if err != nil {
+			return Result{}, err
+		}
+		where, serr := e.secrets.Put(ctx, nk.ID, nk.Secret)
+		detail := "key id " + nk.ID + "; secret kept in " + where
+		if serr != nil {
+			detail += " (" + serr.Error() + ")"
+		}
+		return Result{NewKey: &nk, Detail: detail}, nil
+	case ActVerifyKey:
+		v, ok := p.(provider.KeyVerifier)
+		if !ok {
+			return Result{}, unsupported
+		}
+		secret := inputs["secret"]
+		if secret == "" {
+			s, ok := e.secrets.Get(ctx, act.Target.ID)
+			if !ok {
+				return Result{}, errors.New("the new key's secret is not in this session any more (it was kept in memory): paste it to verify")
+			}
+			secret = s
+		}
+		if err := v.VerifyKey(ctx, secret); err != nil {
+			return Result{}, err
+		}
+		return Result{Detail: "a read call with the new key succeeded"}, nil
+	case ActRevokeKey:
+		r, ok := p.(provider.KeyRevoker)
+		if !ok {
+			return Result{}, unsupported
+		}
+		return Result{}, r.RevokeKey(ctx, act.Target.ID)
+	case ActRemoveTeammate, ActRemoveInvite:
+		r, ok := p.(provider.TeammateRemover)
+		if !ok {
+			return Result{}, unsupported
+		}
+		t := provider.Teammate{Username: act.Target.ID}
+		if act.Kind == ActRemoveInvite {
+			t = provider.Teammate{Pending: true, Token: act.Target.ID, Email: act.Target.Name}
+		}
+		return Result{}, r.RemoveTeammate(ctx, t)
+	case ActDisableSubuser:
+		r, ok := p.(provider.SubuserDisabler)
+		if !ok {
+			return Result{}, unsupported
+		}
+		return Result{}, r.DisableSubuser(ctx, act.Target.ID)
+	case ActDeleteWebhook:
+		r, ok := p.(provider.WebhookDeleter)
+		if !ok {
+			return Result{}, unsupported
+		}
+		kind := provider.WebhookEvent
+		if act.Target.Kind == "parse" {
+			kind = provider.WebhookParse
+		}
+		return Result{}, r.DeleteWebhook(ctx, provider.Webhook{ID: act.Target.ID, Kind: kind, URL: act.Target.Name, Hostname: act.Params["hostname"]})
+	case ActDisableMailSetting:
+		r, ok := p.(provider.MailSettingDisabler)
+		if !ok {
+			return Result{}, unsupported
+		}
+		return Result{}, r.DisableMailSetting(ctx, act.Target.ID)
+	case ActAddAllowRule:
+		r, ok := p.(provider.AllowListWriter)
+		if !ok {
+			return Result{}, unsupported
+		}
+		_, err := r.AddAllowRules(ctx, splitList(act.Params["cidrs"]))
+		return Result{}, err
+	case ActChangePassword:
+		r, ok := p.(provider.PasswordChanger)
+		if !ok {
+			return Result{}, unsupported
+		}
+		if msg := PasswordProblem(inputs["new"], inputs["old"]); msg != "" {
+			return Result{}, errors.New(msg)
+		}
+		return Result{Detail: "password changed (not recorded)"}, r.ChangePassword(ctx, inputs["old"], inputs["new"])
+	}
+	return Result{}, fmt.Errorf("unknown action %q", act.Kind)
+}
+
+// afterApplyLocked updates the recorded state after a successful change.
+func (e *Engine) afterApplyLocked(step StepID, act Action, res *Result) {
+	a := e.acct()
+	now := e.Now()
+	switch act.Kind {
+	case ActCreateKey:
+		if res.NewKey != nil {
+			where := "memory (this session only)"
+			if e.secrets.InKeyring(res.NewKey.ID) {
+				where = "OS keyring"
+			}
+			a.NewKeys = append(a.NewKeys, NewKeyRecord{ID: res.NewKey.ID, Name: res.NewKey.Name, Scopes: res.NewKey.Scopes, Created: now, StoredIn: where})
+		}
+	case ActVerifyKey:
+		for i := range a.NewKeys {
+			if a.NewKeys[i].ID == act.Target.ID {
+				a.NewKeys[i].Verified = now
+			}
+		}
+	}
+	// Resolve the findings this action fixes.
+	for i := range a.Findings {
+		f := &a.Findings[i]
+		if f.Fix == act.Kind && f.Target.ID == act.Target.ID {
+			f.Resolved = true
+		}
+	}
+	st := a.Step(step)
+	st.Evidence = append(st.Evidence, Evidence{At: now, Kind: string(act.Kind), Summary: res.Outcome + ": " + act.Label})
+}
+
+// Answer saves a step's non-secret answers without finishing it.
+func (e *Engine) Answer(id StepID, answers map[string]string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.storeAnswersLocked(id, answers)
+	return e.saveLocked()
+}
+
+func (e *Engine) storeAnswersLocked(id StepID, answers map[string]string) {
+	d := StepByID(id)
+	secret := map[string]bool{}
+	if d != nil && d.Questions != nil {
+		m, _ := e.ModeOf(d)
+		for _, q := range d.Questions(e, e.acct(), m) {
+			if q.Kind == QSecret {
+				secret[q.ID] = true
+			}
+		}
+	}
+	st := e.acct().Step(id)
+	if st.Answers == nil {
+		st.Answers = map[string]string{}
+	}
+	for k, v := range answers {
+		if !secret[k] {
+			st.Answers[k] = ScrubSecrets(v)
+		}
+	}
+}
+
+// ErrNotReady is returned by Complete when a step's condition is unmet.
+var ErrNotReady = errors.New("step not ready")
+
+// Complete finishes a step with its answers, records what they mean and
+// saves. Secret answers are dropped.
+func (e *Engine) Complete(id StepID, answers map[string]string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	d := StepByID(id)
+	if d == nil {
+		return fmt.Errorf("no step %q", id)
+	}
+	m, _ := e.ModeOf(d)
+	a := e.acct()
+	e.storeAnswersLocked(id, answers)
+	if d.Ready != nil {
+		if why := d.Ready(e, a, m); why != "" {
+			_ = e.saveLocked()
+			return fmt.Errorf("%w: %s", ErrNotReady, why)
+		}
+	}
+	st := a.Step(id)
+	if d.Questions != nil {
+		for _, q := range d.Questions(e, a, m) {
+			if q.Finding == nil {
+				continue
+			}
+			if f := q.Finding(st.Answers[q.ID]); f != nil {
+				if f.Source == "" {
+					f.Source = "investigation"
+				}
+				a.Findings = dedupeFindings(append(a.Findings, *f))
+			}
+		}
+	}
+	if d.OnComplete != nil {
+		d.OnComplete(e, a, st.Answers)
+	}
+	st.Status = StatusDone
+	st.Reason = ""
+	st.Finished = e.Now()
+	if st.Started.IsZero() {
+		st.Started = st.Finished
+	}
+	e.journalLocked(id, "complete step", "", "ok", d.Title)
+	e.advanceLocked(id)
+	return e.saveLocked()
+}
+
+// Skip marks a step skipped with a reason (required).
+func (e *Engine) Skip(id StepID, reason string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if strings.TrimSpace(reason) == "" {
+		return errors.New("say why the step is skipped: the report shows it")
+	}
+	st := e.acct().Step(id)
+	st.Status, st.Reason, st.Finished = StatusSkipped, reason, e.Now()
+	e.journalLocked(id, "skip step", "", "info", reason)
+	e.advanceLocked(id)
+	return e.saveLocked()
+}
+
+// Reopen sets a finished step back to todo.
+func (e *Engine) Reopen(id StepID) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	st := e.acct().Step(id)
+	st.Status, st.Reason = StatusTodo, ""
+	e.journalLocked(id, "reopen step", "", "info", "")
+	return e.saveLocked()
+}
+
+func (e *Engine) advanceLocked(done StepID) {
+	views := e.viewsLocked()
+	for i, v := range views {
+		if v.Def.ID == done {
+			for _, n := range views[i+1:] {
+				if n.State.Status == StatusTodo {
+					e.acct().Cursor = n.Def.ID
+					return
+				}
+			}
+		}
+	}
+	for _, v := range views {
+		if v.State.Status == StatusTodo {
+			e.acct().Cursor = v.Def.ID
+			return
+		}
+	}
+	e.acct().Cursor = ""
+}
+
+// Finished reports whether every step is done, skipped or not applicable.
+func (e *Engine) Finished() bool { return e.Next() == "" }
+
+// Note adds a free-text journal entry (e.g. "user filed the report").
+func (e *Engine) Note(step StepID, action, detail string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.journalLocked(step, action, "", "info", detail)
+	return e.saveLocked()
+}
+
+func (e *Engine) journalLocked(step StepID, action, target, outcome, detail string) {
+	e.inc.appendJournal(JournalEntry{At: e.Now(), Account: e.acct().Label, Step: step, Action: action, Target: target, Outcome: outcome, Detail: detail})
+}
+
+func (e *Engine) saveLocked() error {
+	e.inc.Updated = e.Now()
+	if e.h == nil {
+		return nil
+	}
+	var snap []byte
+	if s, ok := e.prov.(provider.Snapshotter); ok {
+		b, err := s.Snapshot()
+		if err != nil {
+			return err
+		}
+		snap = b
+	}
+	return e.h.Save(e.inc, snap)
+}
+
+// Save writes the incident now.
+func (e *Engine) Save() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.saveLocked()
+}
+
+func (e *Engine) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
+	if e.Timeout > 0 {
+		return context.WithTimeout(ctx, e.Timeout)
+	}
+	return context.WithCancel(ctx)
+}
+
+func mergeSections(dst, src *Inventory, sections []string) {
+	for _, s := range sections {
+		if msg, bad := src.Errors[s]; bad {
+			if dst.Errors == nil {
+				dst.Errors = map[string]string{}
+			}
+			dst.Errors[s] = msg
+			continue
+		}
+		switch s {
+		case SecAccount:
+			dst.Account = src.Account
+		case SecKeys:
+			dst.Keys = src.Keys
+		case SecTeammates:
+			dst.Teammates = src.Teammates
+		case SecSubusers:
+			dst.Subusers = src.Subusers
+		case SecWebhooks:
+			dst.Webhooks = src.Webhooks
+		case SecMail:
+			dst.MailSettings = src.MailSettings
+		case SecSenders:
+			dst.Senders = src.Senders
+		case SecAllow:
+			dst.AllowList = src.AllowList
+		case SecActivity:
+			dst.Activity = src.Activity
+		case SecMessages:
+			dst.Mail = src.Mail
+		}
+		delete(dst.Errors, s)
+	}
+	dst.TakenAt = src.TakenAt
+}

@@ -1,0 +1,191 @@
+package checklist
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"reclaim/provider"
+)
+
+// Inventory is a snapshot of an account, taken before anything changes (and
+// again at the end, to show the result). It holds metadata only.
+type Inventory struct {
+	TakenAt      time.Time              `json:"taken_at"`
+	Account      *provider.Account      `json:"account,omitempty"`
+	Keys         []provider.APIKey      `json:"keys"`
+	Teammates    []provider.Teammate    `json:"teammates"`
+	Subusers     []provider.Subuser     `json:"subusers"`
+	Webhooks     []provider.Webhook     `json:"webhooks"`
+	MailSettings []provider.MailSetting `json:"mail_settings"`
+	Senders      []provider.Sender      `json:"senders"`
+	AllowList    []provider.AllowRule   `json:"allow_list"`
+	Activity     []provider.AccessEvent `json:"activity"`
+	Mail         *MailSummary           `json:"mail,omitempty"`
+	// Read lists the sections that were read; Errors those that failed
+	// (with the reason); a section in neither the provider cannot read.
+	Read   []string          `json:"read"`
+	Errors map[string]string `json:"errors,omitempty"`
+}
+
+// MailSummary condenses the last 30 days of mail: per-day volume and subject
+// counts, so that 100,000 messages need not sit in the state file.
+type MailSummary struct {
+	Since    time.Time      `json:"since"`
+	Total    int            `json:"total"`
+	PerDay   map[string]int `json:"per_day"`  // "2006-01-02" -> count
+	Subjects []SubjectCount `json:"subjects"` // most frequent first, capped
+}
+
+// SubjectCount is one subject line and how often it was sent.
+type SubjectCount struct {
+	Subject   string    `json:"subject"`
+	Count     int       `json:"count"`
+	From      string    `json:"from,omitempty"`
+	FirstSeen time.Time `json:"first_seen"`
+}
+
+const maxSubjects = 50
+
+// Section names, used in Inventory.Read and Errors.
+const (
+	SecAccount   = "account"
+	SecKeys      = "api_keys"
+	SecTeammates = "teammates"
+	SecSubusers  = "subusers"
+	SecWebhooks  = "webhooks"
+	SecMail      = "mail_settings"
+	SecSenders   = "senders"
+	SecAllow     = "ip_allow_list"
+	SecActivity  = "access_activity"
+	SecMessages  = "messages_30d"
+)
+
+// TakeInventory reads everything the provider can read, concurrently. A
+// section that fails is recorded in Errors; the rest is still returned.
+// It fails only when nothing at all could be read.
+// With sections given, it reads only those.
+func TakeInventory(ctx context.Context, p provider.Provider, now time.Time, sections ...string) (*Inventory, error) {
+	inv := &Inventory{TakenAt: now.UTC(), Errors: map[string]string{}}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	run := func(sec string, f func() error) {
+		if len(sections) > 0 && !slices.Contains(sections, sec) {
+			return
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := f()
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				inv.Errors[sec] = provider.Sanitize(err.Error())
+				return
+			}
+			inv.Read = append(inv.Read, sec)
+		}()
+	}
+	if r, ok := p.(provider.AccountReader); ok {
+		run(SecAccount, func() error {
+			a, err := r.Account(ctx)
+			if err == nil {
+				inv.Account = &a
+			}
+			return err
+		})
+	}
+	if r, ok := p.(provider.KeyLister); ok {
+		run(SecKeys, func() (err error) { inv.Keys, err = r.ListKeys(ctx); return })
+	}
+	if r, ok := p.(provider.TeammateLister); ok {
+		run(SecTeammates, func() (err error) { inv.Teammates, err = r.ListTeammates(ctx); return })
+	}
+	if r, ok := p.(provider.SubuserLister); ok {
+		run(SecSubusers, func() (err error) { inv.Subusers, err = r.ListSubusers(ctx); return })
+	}
+	if r, ok := p.(provider.WebhookLister); ok {
+		run(SecWebhooks, func() (err error) { inv.Webhooks, err = r.ListWebhooks(ctx); return })
+	}
+	if r, ok := p.(provider.MailSettingsLister); ok {
+		run(SecMail, func() (err error) { inv.MailSettings, err = r.ListMailSettings(ctx); return })
+	}
+	if r, ok := p.(provider.SenderLister); ok {
+		run(SecSenders, func() (err error) { inv.Senders, err = r.ListSenders(ctx); return })
+	}
+	if r, ok := p.(provider.AllowListReader); ok {
+		run(SecAllow, func() (err error) { inv.AllowList, err = r.ListAllowRules(ctx); return })
+	}
+	if r, ok := p.(provider.ActivityLister); ok {
+		run(SecActivity, func() (err error) { inv.Activity, err = r.ListActivity(ctx); return })
+	}
+	if r, ok := p.(provider.MessageLister); ok {
+		run(SecMessages, func() error {
+			s, err := SummarizeMail(ctx, r, now.Add(-30*24*time.Hour))
+			if err == nil {
+				inv.Mail = s
+			}
+			return err
+		})
+	}
+	wg.Wait()
+	sort.Strings(inv.Read)
+	if len(inv.Read) == 0 && len(inv.Errors) > 0 {
+		var first error = errors.New("could not read anything from the account")
+		for sec, msg := range inv.Errors {
+			first = errors.New(sec + ": " + msg)
+			break
+		}
+		return inv, first
+	}
+	return inv, nil
+}
+
+// SummarizeMail pages through the messages since a time and condenses them.
+func SummarizeMail(ctx context.Context, r provider.MessageLister, since time.Time) (*MailSummary, error) {
+	s := &MailSummary{Since: since.UTC(), PerDay: map[string]int{}}
+	type agg struct {
+		count int
+		from  string
+		first time.Time
+	}
+	subjects := map[string]*agg{}
+	err := r.ListMessages(ctx, since, func(page []provider.Message) error {
+		for _, m := range page {
+			s.Total++
+			s.PerDay[m.Sent.UTC().Format("2006-01-02")]++
+			a, ok := subjects[m.Subject]
+			if !ok {
+				if len(subjects) >= 10000 { // bound memory on hostile data
+					continue
+				}
+				a = &agg{from: m.From, first: m.Sent}
+				subjects[m.Subject] = a
+			}
+			a.count++
+			if m.Sent.Before(a.first) {
+				a.first = m.Sent
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for subj, a := range subjects {
+		s.Subjects = append(s.Subjects, SubjectCount{Subject: subj, Count: a.count, From: a.from, FirstSeen: a.first.UTC()})
+	}
+	sort.Slice(s.Subjects, func(i, j int) bool {
+		if s.Subjects[i].Count != s.Subjects[j].Count {
+			return s.Subjects[i].Count > s.Subjects[j].Count
+		}
+		return s.Subjects[i].Subject < s.Subjects[j].Subject
+	})
+	if len(s.Subjects) > maxSubjects {
+		s.Subjects = s.Subjects[:maxSubjects]
+	}
+	return s, nil
+}

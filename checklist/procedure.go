@@ -1,0 +1,670 @@
+package checklist
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"reclaim/provider"
+)
+
+func yesNo(string) []Option {
+	return []Option{{"yes", "Yes"}, {"no", "No"}}
+}
+
+func ynu() []Option {
+	return []Option{{"yes", "Yes"}, {"no", "No"}, {"unsure", "Not sure"}}
+}
+
+// leakQuestion builds an investigation question whose "yes" is a finding.
+func leakQuestion(id, prompt, help, title, detail string) Question {
+	return Question{ID: id, Prompt: prompt, Help: help, Kind: QSelect, Options: ynu(), Default: "unsure",
+		Finding: func(ans string) *Finding {
+			switch ans {
+			case "yes":
+				return &Finding{ID: "leak:" + id, Severity: High, Title: title, Detail: detail, Evidence: "investigation answer: " + prompt, Target: Target{Kind: "leak", ID: id}, Source: "investigation"}
+			case "unsure":
+				return &Finding{ID: "leak-open:" + id, Severity: Low, Title: "Not yet ruled out: " + strings.ToLower(title[:1]) + title[1:], Evidence: "investigation answer: " + prompt, Target: Target{Kind: "leak", ID: id}, Source: "investigation"}
+			}
+			return nil
+		}}
+}
+
+var (
+	keyRead   = has[provider.KeyLister]()
+	canRevoke = hasAll(has[provider.KeyLister](), has[provider.KeyRevoker]())
+)
+
+// unresolved returns open findings whose fix is kind.
+func unresolved(a *AccountState, kinds ...ActionKind) []Finding {
+	var out []Finding
+	seen := map[string]bool{}
+	for _, f := range a.Findings {
+		if f.Resolved || !slices.Contains(kinds, f.Fix) || seen[f.Target.Kind+f.Target.ID] {
+			continue
+		}
+		seen[f.Target.Kind+f.Target.ID] = true
+		out = append(out, f)
+	}
+	return out
+}
+
+// planFromFindings turns open findings into actions.
+func planFromFindings(e *Engine, a *AccountState, kinds ...ActionKind) []Action {
+	var out []Action
+	for _, f := range unresolved(a, kinds...) {
+		act := Action{Key: string(f.Fix) + ":" + f.Target.Kind + ":" + f.Target.ID, Kind: f.Fix, Target: f.Target, Reason: f.Title, Destructive: true, Recommended: true}
+		switch f.Fix {
+		case ActRemoveTeammate:
+			act.Label = fmt.Sprintf("Remove teammate %s", quote(f.Target.Name))
+		case ActRemoveInvite:
+			act.Label = fmt.Sprintf("Cancel the pending invite for %s", quote(f.Target.Name))
+		case ActDisableSubuser:
+			act.Label = fmt.Sprintf("Disable subuser %s (kept for the record, can be re-enabled)", quote(f.Target.Name))
+		case ActDeleteWebhook:
+			what := "event webhook"
+			if f.Target.Kind == "parse" {
+				what = "inbound-parse route"
+			}
+			act.Label = fmt.Sprintf("Delete the %s to %s", what, quote(f.Target.Name))
+			if inv := a.Current(); inv != nil {
+				for _, w := range inv.Webhooks {
+					if w.ID == f.Target.ID {
+						act.Params = map[string]string{"hostname": w.Hostname}
+					}
+				}
+			}
+		case ActDisableMailSetting:
+			act.Label = fmt.Sprintf("Switch off mail setting %s", f.Target.Name)
+		}
+		out = append(out, act)
+	}
+	return out
+}
+
+// keyPlan proposes revoking leaked, unknown and attacker keys, leaked first.
+func keyPlan(e *Engine, a *AccountState) []Action {
+	inv := a.Current()
+	if inv == nil {
+		return nil
+	}
+	leaked := e.leakedKeyIDsLocked()
+	var out []Action
+	for _, k := range inv.Keys {
+		if k.ID == e.SessionKeyID || slices.ContainsFunc(a.NewKeys, func(n NewKeyRecord) bool { return n.ID == k.ID }) {
+			continue
+		}
+		var reasons []string
+		isLeaked := slices.Contains(leaked, k.ID)
+		if isLeaked {
+			reasons = append(reasons, "found in leaked material")
+		}
+		for _, f := range a.Findings {
+			if !f.Resolved && f.Target.Kind == "key" && f.Target.ID == k.ID && f.Source == "inventory" && !strings.HasPrefix(f.ID, "key-leaked:") {
+				reasons = append(reasons, f.Title)
+			}
+		}
+		recognised := slices.Contains(a.Recognised, k.ID)
+		if !recognised && len(a.Recognised) > 0 && len(reasons) == 0 {
+			reasons = append(reasons, "nobody recognises it")
+		}
+		if len(reasons) == 0 {
+			continue
+		}
+		scope := "scoped"
+		if k.FullAccess {
+			scope = "full access"
+		}
+		owner := ""
+		if k.Subuser != "" {
+			owner = ", subuser " + quote(k.Subuser)
+		}
+		act := Action{
+			Key: string(ActRevokeKey) + ":key:" + k.ID, Kind: ActRevokeKey,
+			Target:      Target{Kind: "key", ID: k.ID, Name: k.Name},
+			Label:       fmt.Sprintf("Revoke key %s (%s…, %s%s, created %s)", quote(k.Name), short(k.ID), scope, owner, Age(inv.TakenAt, k.Created)),
+			Reason:      strings.Join(reasons, "; "),
+			Destructive: true, Recommended: true,
+		}
+		if recognised {
+			act.Params = map[string]string{"in_use": "true"}
+		}
+		if isLeaked {
+			act.Params = map[string]string{"in_use": "true", "leaked": "true"}
+		}
+		out = append(out, act)
+	}
+	slices.SortStableFunc(out, func(x, y Action) int {
+		lx, ly := x.Params["leaked"] == "true", y.Params["leaked"] == "true"
+		switch {
+		case lx && !ly:
+			return -1
+		case ly && !lx:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+func short(id string) string {
+	if len(id) > 6 {
+		return id[:6]
+	}
+	return id
+}
+
+var procedure = []*StepDef{
+	{
+		ID: StepTriage, Phase: PhaseTriage, Title: "Triage: what happened",
+		Why: "How the compromise surfaced and whether mail is still going out decide how fast you must contain it.",
+		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
+			return []Question{
+				{ID: "detected", Prompt: "How was the compromise detected?", Kind: QSelect, Default: "provider email", Options: []Option{
+					{"provider email", "An email or suspension notice from the provider"},
+					{"forced reset", "A forced password reset"},
+					{"leaked-key alert", "A leaked-key alert (GitHub, GitGuardian, the provider)"},
+					{"sending spike", "A spike in sending volume"},
+					{"complaints", "Complaints or bounces from recipients"},
+					{"other", "Something else"},
+				}},
+				{ID: "suspended", Prompt: "Is the account suspended?", Kind: QSelect, Options: ynu(), Default: "unsure"},
+				{ID: "still_sending", Prompt: "Is mail still going out from the account?", Help: "If yes, ask support to stop outbound mail while you work.", Kind: QSelect, Options: ynu(), Default: "unsure"},
+			}
+		},
+		OnComplete: func(e *Engine, a *AccountState, ans map[string]string) {
+			st := a.Step(StepTriage)
+			st.Evidence = append(st.Evidence, Evidence{At: e.Now(), Kind: "triage", Summary: fmt.Sprintf("detected by %s; suspended: %s; still sending: %s", ans["detected"], ans["suspended"], ans["still_sending"])})
+		},
+	},
+	{
+		ID: StepInventory, Phase: PhaseEvidence, Title: "Record the account before changing anything",
+		Why:      "Deleting an attacker's key or teammate destroys the evidence support and your root-cause analysis need, so record it first.",
+		Item:     provider.ItemAPIKeys,
+		Auto:     func(p provider.Provider) bool { return keyRead(p) || provider.Has[provider.TeammateLister](p) },
+		Sections: []string{SecAccount, SecKeys, SecTeammates, SecSubusers, SecWebhooks, SecMail, SecSenders, SecAllow, SecActivity, SecMessages},
+		Guide: Guide{
+			LookFor: []string{"API keys (name, id, scopes, created)", "teammates and pending invites", "subusers", "event webhooks and inbound-parse routes", "mail settings that forward mail", "sender identities", "the IP allow list", "recent access activity"},
+			Record:  []string{"a screenshot or copy of each page, with the date"},
+		},
+		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
+			if m == ModeAuto {
+				return nil
+			}
+			return []Question{{ID: "recorded", Prompt: "Have you recorded each console page listed above?", Kind: QConfirm, Options: yesNo(""), Default: "yes"}}
+		},
+		Ready: func(e *Engine, a *AccountState, m Mode) string {
+			if m == ModeAuto && a.Before == nil {
+				return "the inventory has not been taken yet"
+			}
+			return ""
+		},
+	},
+	{
+		ID: StepReview, Phase: PhaseEvidence, Title: "Review findings: which keys and addresses are yours",
+		Why:  "Only you can tell a forgotten key from an attacker's, and what you vouch for decides what gets revoked.",
+		Item: provider.ItemAPIKeys,
+		Auto: keyRead,
+		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
+			inv := a.Before
+			if inv == nil {
+				return nil
+			}
+			var keyOpts, ipOpts []Option
+			var defKeys, defIPs []string
+			flagged := map[string]bool{}
+			for _, f := range a.Findings {
+				if f.Target.Kind == "key" && f.Source == "inventory" && !strings.HasPrefix(f.ID, "key-full:") {
+					flagged[f.Target.ID] = true
+				}
+			}
+			for _, k := range inv.Keys {
+				if k.ID == e.SessionKeyID {
+					continue
+				}
+				keyOpts = append(keyOpts, Option{k.ID, fmt.Sprintf("%s (%s…, created %s)", provider.SanitizeN(k.Name, 40), short(k.ID), Age(inv.TakenAt, k.Created))})
+				if !flagged[k.ID] {
+					defKeys = append(defKeys, k.ID)
+				}
+			}
+			var oldest time.Time
+			oldestIP := ""
+			for _, ev := range inv.Activity {
+				ipOpts = append(ipOpts, Option{ev.IP, fmt.Sprintf("%s — %s, %d accesses since %s", ev.IP, provider.SanitizeN(ev.Location, 30), ev.Count, Age(inv.TakenAt, ev.First))})
+				if ev.Allowed && (oldestIP == "" || ev.First.Before(oldest)) {
+					oldest, oldestIP = ev.First, ev.IP
+				}
+			}
+			if ip, ok := e.prov.(interface{ YourIP() string }); ok {
+				defIPs = []string{ip.YourIP()}
+			} else if oldestIP != "" {
+				defIPs = []string{oldestIP}
+			}
+			var qs []Question
+			if len(keyOpts) > 0 {
+				qs = append(qs, Question{ID: "recognised_keys", Prompt: "Which of these API keys do you recognise?", Help: "Unrecognised keys are revoked in the Rotate phase.", Kind: QMulti, Options: keyOpts, Default: strings.Join(defKeys, ",")})
+			}
+			if len(ipOpts) > 0 {
+				qs = append(qs, Question{ID: "known_ips", Prompt: "Which of these addresses are yours (or your team's)?", Kind: QMulti, Options: ipOpts, Default: strings.Join(defIPs, ",")})
+			}
+			return qs
+		},
+		OnComplete: func(e *Engine, a *AccountState, ans map[string]string) {
+			a.Recognised = splitList(ans["recognised_keys"])
+			e.reanalyzeLocked()
+		},
+	},
+	{
+		ID: StepQuestions, Phase: PhaseInvestigate, Title: "Where did the credentials leak?",
+		Why: "Support asks for your findings, and rotating keys is pointless while the hole that leaked them is still open.",
+		Guide: Guide{
+			LookFor: []string{"search public repositories for your key prefix (SG.) and your domain", "request your own site's /.env, /.git/config and /phpinfo.php and confirm they are refused", "grep web-server logs for /.env and 0x[]=androxgh0st", "check WordPress plugins and SMTP plugin settings"},
+			Record:  []string{"what you found, where, and since when"},
+		},
+		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
+			qs := []Question{
+				leakQuestion("public_repo", "Was a key or an .env file ever committed to a public repository (or a public gist, CI log, Docker image)?", "Search GitHub for \"SG.\" plus your domain; check CI logs.", "A credential was committed to a public repository", "Rotate every secret in that file; history rewrites do not un-leak it."),
+				leakQuestion("exposed_env", "Could a web server have served an .env, wp-config.php backup or phpinfo page?", "Try https://your-site/.env from outside; look for 'GET /.env' in access logs.", "A configuration file was reachable from the web", "Bots (AndroxGh0st) harvest these within hours; move the file out of the web root."),
+				leakQuestion("outdated_cms", "Does the key live in an outdated WordPress site or plugin?", "", "An outdated CMS or plugin held the key", "Update or remove the plugin, then rotate."),
+				leakQuestion("contractor", "Was the key shared with a former contractor or over chat or email?", "", "The key was shared outside the team", "Give each consumer its own key so one leak means one rotation."),
+				leakQuestion("malware", "Could a workstation or mail client that stores the key have malware?", "Scan machines where SMTP or the key is configured.", "A workstation may be infected", "Scan and clean it before entering the new credentials there."),
+				{ID: "notes", Prompt: "Notes on what you found (optional)", Kind: QText},
+			}
+			if inv := a.Before; inv != nil && len(inv.Keys) > 0 {
+				var opts []Option
+				for _, k := range inv.Keys {
+					if k.ID != e.SessionKeyID {
+						opts = append(opts, Option{k.ID, fmt.Sprintf("%s (%s…)", provider.SanitizeN(k.Name, 40), short(k.ID))})
+					}
+				}
+				qs = append(qs[:len(qs)-1], Question{ID: "leaked_key_ids", Prompt: "Which keys are known to be leaked (named in the provider's alert, or found in the leaked file)?", Help: "A SendGrid key's id is the middle part of SG.<id>.<secret>. Leaked keys are revoked first.", Kind: QMulti, Options: opts}, qs[len(qs)-1])
+			}
+			return qs
+		},
+		OnComplete: func(e *Engine, a *AccountState, ans map[string]string) {
+			e.reanalyzeLocked()
+			if n := strings.TrimSpace(ans["notes"]); n != "" {
+				a.Step(StepQuestions).Evidence = append(a.Step(StepQuestions).Evidence, Evidence{At: e.Now(), Kind: "note", Summary: provider.SanitizeN(n, 500)})
+			}
+		},
+	},
+	{
+		ID: StepScan, Phase: PhaseInvestigate, Title: "Scan this server for leaked credentials",
+		Why: "A scan of the web roots finds exposed keys and .env files faster than reading them by hand.",
+		Applies: func(e *Engine, p provider.Provider) (Mode, string) {
+			if e.Scanner == nil {
+				return ModeNA, "the file scanner is not part of this build yet"
+			}
+			return ModeAuto, ""
+		},
+	},
+	{
+		ID: StepCreateKey, Phase: PhaseRotate, Title: "Create the replacement key",
+		Why:  "Creating and deploying the replacement first means revoking the leaked key does not stop your own mail.",
+		Item: provider.ItemAPIKeys,
+		Auto: has[provider.KeyCreator](),
+		Guide: Guide{
+			LookFor: []string{"create a key with only the permissions your app needs (usually Mail Send)"},
+			Record:  []string{"the new key's name and id (never the secret)"},
+		},
+		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
+			if m != ModeAuto {
+				return []Question{{ID: "created_in_console", Prompt: "Have you created the replacement key in the console and stored it safely?", Kind: QConfirm, Options: yesNo(""), Default: "yes"}}
+			}
+			return []Question{
+				{ID: "name", Prompt: "Name for the new key", Help: "Name it after its one consumer, e.g. \"web-prod-2026-11\".", Kind: QText, Default: "reclaim-replacement-" + e.Now().Format("2006-01-02")},
+				{ID: "preset", Prompt: "Permissions", Kind: QSelect, Default: "mail.send", Options: []Option{{"mail.send", "Mail send only (recommended)"}, {"mail.send,stats.read", "Mail send + stats"}}},
+			}
+		},
+		Plan: func(e *Engine, a *AccountState) []Action {
+			if len(a.NewKeys) > 0 {
+				return nil
+			}
+			ans := a.Step(StepCreateKey).Answers
+			name := ans["name"]
+			if name == "" {
+				name = "reclaim-replacement-" + e.Now().Format("2006-01-02")
+			}
+			scopes := ans["preset"]
+			if scopes == "" {
+				scopes = "mail.send"
+			}
+			return []Action{{Key: string(ActCreateKey) + ":" + name, Kind: ActCreateKey, Target: Target{Kind: "key", Name: name}, Label: fmt.Sprintf("Create key %s with scopes %s", quote(name), scopes), Recommended: true, Params: map[string]string{"name": name, "scopes": scopes}}}
+		},
+		Ready: func(e *Engine, a *AccountState, m Mode) string {
+			if m == ModeAuto && len(a.NewKeys) == 0 {
+				return "create the replacement key first"
+			}
+			if m != ModeAuto && a.Step(StepCreateKey).Answers["created_in_console"] != "yes" {
+				return "create the replacement in the console first"
+			}
+			return ""
+		},
+	},
+	{
+		ID: StepVerifyKey, Phase: PhaseRotate, Title: "Deploy and verify the replacement",
+		Why:  "A key that fails after the old one is gone means an outage; prove the new one works first.",
+		Item: provider.ItemAPIKeys,
+		Auto: has[provider.KeyVerifier](),
+		Guide: Guide{
+			LookFor: []string{"put the new key everywhere the old one lived: .env files, CI secrets, WordPress SMTP plugin settings, hosting panels", "send one test message through your app"},
+		},
+		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
+			qs := []Question{{ID: "deployed", Prompt: "Have you put the new key everywhere the old one lived (.env, CI secrets, SMTP plugin, hosting panel)?", Kind: QConfirm, Options: yesNo(""), Default: "yes"}}
+			if m != ModeAuto || len(a.NewKeys) == 0 {
+				qs = append(qs, Question{ID: "verified_in_console", Prompt: "Did a test message with the new key go out?", Kind: QConfirm, Options: yesNo(""), Default: "yes"})
+			}
+			return qs
+		},
+		Plan: func(e *Engine, a *AccountState) []Action {
+			var out []Action
+			for _, k := range a.NewKeys {
+				if k.Verified.IsZero() {
+					out = append(out, Action{Key: string(ActVerifyKey) + ":" + k.ID, Kind: ActVerifyKey, Target: Target{Kind: "key", ID: k.ID, Name: k.Name}, Label: fmt.Sprintf("Verify key %s (%s…) with a harmless read call", quote(k.Name), short(k.ID)), Recommended: true})
+				}
+			}
+			return out
+		},
+		Ready: func(e *Engine, a *AccountState, m Mode) string {
+			if !e.replacementVerifiedLocked() && a.Step(StepVerifyKey).Answers["verified_in_console"] != "yes" {
+				return "verify the new key works before moving on"
+			}
+			return ""
+		},
+	},
+	{
+		ID: StepRevokeKeys, Phase: PhaseRotate, Title: "Revoke the leaked and unknown keys",
+		Why:      "Until the leaked and attacker-made keys are revoked, whoever holds them can keep sending as you.",
+		Item:     provider.ItemAPIKeys,
+		Auto:     canRevoke,
+		Sections: []string{SecKeys},
+		Guide: Guide{
+			LookFor: []string{"every key you do not recognise, every full-access key you did not create, the leaked key"},
+			Record:  []string{"each revoked key's name and id"},
+		},
+		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
+			if m == ModeAuto {
+				return nil
+			}
+			return []Question{{ID: "revoked_in_console", Prompt: "Have you deleted the leaked and unknown keys in the console?", Kind: QConfirm, Options: yesNo(""), Default: "yes"}}
+		},
+		Plan: keyPlan,
+		Ready: func(e *Engine, a *AccountState, m Mode) string {
+			if m == ModeAuto && a.Before == nil {
+				return "take the inventory first"
+			}
+			return ""
+		},
+	},
+	{
+		ID: StepPassword, Phase: PhasePassword, Title: "Reset the account password",
+		Why:  "A stuffed or phished password lets the attacker straight back in, whatever you do to the keys.",
+		Item: provider.ItemPassword,
+		Auto: has[provider.PasswordChanger](),
+		Guide: Guide{
+			LookFor: []string{"use a new, unique password (a password manager's generator)", "reset subuser passwords too"},
+			Record:  []string{"the time of the change (never the password)"},
+		},
+		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
+			if m != ModeAuto {
+				return []Question{{ID: "changed_in_console", Prompt: "Have you changed the password in the console?", Kind: QConfirm, Options: yesNo(""), Default: "yes"}}
+			}
+			return []Question{
+				{ID: "old", Prompt: "Current password", Kind: QSecret},
+				{ID: "new", Prompt: "New password (12+ characters, never stored)", Kind: QSecret},
+			}
+		},
+		Plan: func(e *Engine, a *AccountState) []Action {
+			return []Action{{Key: string(ActChangePassword) + ":account", Kind: ActChangePassword, Target: Target{Kind: "account", ID: "password"}, Label: "Change the account password", Recommended: true, Destructive: true}}
+		},
+		Ready: func(e *Engine, a *AccountState, m Mode) string {
+			if m == ModeAuto && !e.doneLocked(string(ActChangePassword)+":account") && !e.DryRun {
+				return "change the password first"
+			}
+			if m != ModeAuto && a.Step(StepPassword).Answers["changed_in_console"] != "yes" {
+				return "change the password in the console first"
+			}
+			return ""
+		},
+	},
+	{
+		ID: StepTwoFactor, Phase: PhaseTwoFactor, Title: "Enrol two-factor authentication",
+		Why:  "With 2FA a stolen password alone no longer opens the account.",
+		Item: provider.ItemTwoFactor,
+		Guide: Guide{
+			LookFor: []string{"enrol an authenticator app (preferred over SMS)", "ask every teammate to enrol too"},
+			Record:  []string{"that 2FA is enrolled and when (never the setup key)"},
+		},
+		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
+			return []Question{
+				{ID: "enrolled", Prompt: "Have you enrolled 2FA for the account owner?", Kind: QConfirm, Options: yesNo(""), Default: "yes"},
+				{ID: "method", Prompt: "Which method?", Kind: QSelect, Default: "authenticator", Options: []Option{{"authenticator", "Authenticator app"}, {"sms", "SMS"}, {"other", "Other"}}},
+			}
+		},
+		Ready: func(e *Engine, a *AccountState, m Mode) string {
+			if a.Step(StepTwoFactor).Answers["enrolled"] != "yes" {
+				return "enrol 2FA in the console first (or skip the step with a reason)"
+			}
+			return ""
+		},
+	},
+	{
+		ID: StepAuditAccount, Phase: PhaseAudit, Title: "Account settings",
+		Why:      "An attacker who changes the account email can take the account back after you leave.",
+		Item:     provider.ItemAccount,
+		Auto:     has[provider.AccountReader](),
+		Sections: []string{SecAccount},
+		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
+			prompt := "Are the account email and profile yours?"
+			if inv := a.Current(); inv != nil && inv.Account != nil {
+				prompt = fmt.Sprintf("Is %s (user %s) your account email?", quote(inv.Account.Email), quote(inv.Account.Username))
+			}
+			return []Question{{ID: "email_ok", Prompt: prompt, Kind: QConfirm, Options: yesNo(""), Default: "yes",
+				Finding: func(ans string) *Finding {
+					if ans == "no" {
+						return &Finding{ID: "account-email", Severity: High, Title: "The account email was changed", Evidence: "audit answer", Target: Target{Kind: "account", ID: "email"}, Source: "console"}
+					}
+					return nil
+				}}}
+		},
+	},
+	{
+		ID: StepAuditKeys, Phase: PhaseAudit, Title: "API keys",
+		Why:      "Attackers create extra keys to keep access; after rotation only keys you vouch for should remain.",
+		Item:     provider.ItemAPIKeys,
+		Auto:     canRevoke,
+		Sections: []string{SecKeys},
+		Plan:     keyPlan,
+	},
+	{
+		ID: StepAuditPayment, Phase: PhaseAudit, Title: "Payment methods and plan",
+		Why:  "Attackers add a card or upgrade the plan to send more; you pay for it.",
+		Item: provider.ItemPayment,
+		Guide: Guide{
+			LookFor: []string{"cards or billing addresses you do not know", "plan upgrades or credit purchases you did not make"},
+			Record:  []string{"each unknown card (last four digits only) and what you did about it"},
+		},
+		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
+			return []Question{
+				{ID: "unknown", Prompt: "Did you find a payment method or plan change you do not recognise?", Kind: QSelect, Options: []Option{{"no", "No, all mine"}, {"yes", "Yes"}}, Default: "no",
+					Finding: func(ans string) *Finding {
+						if ans == "yes" {
+							return &Finding{ID: "payment-unknown", Severity: High, Title: "An unknown payment method or plan change was found", Evidence: "console: billing page", Target: Target{Kind: "payment", ID: "billing"}, Source: "console"}
+						}
+						return nil
+					}},
+				{ID: "removed", Prompt: "If so, have you removed it and reverted the plan?", Kind: QSelect, Options: []Option{{"yes", "Yes"}, {"no", "Not yet"}, {"n/a", "Nothing to remove"}}, Default: "n/a"},
+			}
+		},
+		OnComplete: func(e *Engine, a *AccountState, ans map[string]string) {
+			if ans["unknown"] == "yes" && ans["removed"] == "yes" {
+				for i := range a.Findings {
+					if a.Findings[i].ID == "payment-unknown" {
+						a.Findings[i].Resolved = true
+					}
+				}
+				if c, ok := e.prov.(provider.ConsoleSimulator); ok {
+					_ = c.ConsoleDo(provider.ItemPayment, "remove-unknown")
+				}
+				e.journalLocked(StepAuditPayment, "remove payment method (console)", "payment", "ok", "the user removed the unknown payment method in the console")
+			}
+		},
+	},
+	{
+		ID: StepAuditTwoFactor, Phase: PhaseAudit, Title: "2FA settings of every user",
+		Why:  "A teammate without 2FA is the next way in.",
+		Item: provider.ItemTwoFactor,
+		Guide: Guide{
+			LookFor: []string{"users without 2FA", "2FA phone numbers or devices you do not know"},
+			Record:  []string{"who lacked 2FA and what you did"},
+		},
+		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
+			return []Question{{ID: "all_enrolled", Prompt: "Does every remaining user have 2FA, with devices you know?", Kind: QConfirm, Options: yesNo(""), Default: "yes",
+				Finding: func(ans string) *Finding {
+					if ans == "no" {
+						return &Finding{ID: "2fa-missing", Severity: Medium, Title: "Some users lack 2FA", Evidence: "console: 2FA settings", Target: Target{Kind: "account", ID: "2fa"}, Source: "console"}
+					}
+					return nil
+				}}}
+		},
+	},
+	{
+		ID: StepAuditTeammates, Phase: PhaseAudit, Title: "Teammates and pending invites",
+		Why:      "An attacker-added admin survives every key rotation and password reset.",
+		Item:     provider.ItemTeammates,
+		Auto:     hasAll(has[provider.TeammateLister](), has[provider.TeammateRemover]()),
+		Sections: []string{SecTeammates},
+		Guide:    Guide{LookFor: []string{"teammates and invites you do not know", "admins added recently"}},
+		Plan: func(e *Engine, a *AccountState) []Action {
+			return planFromFindings(e, a, ActRemoveTeammate, ActRemoveInvite)
+		},
+	},
+	{
+		ID: StepAuditIPAccess, Phase: PhaseAudit, Title: "IP access management",
+		Why:      "An allow list of your own addresses stops a stolen password or key from working anywhere else.",
+		Item:     provider.ItemIPAccess,
+		Auto:     hasAll(has[provider.AllowListReader](), has[provider.AllowListWriter]()),
+		Sections: []string{SecAllow},
+		Guide:    Guide{LookFor: []string{"entries you did not add", "whether your own address is on the list before you enable it"}},
+		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
+			if m != ModeAuto {
+				return nil
+			}
+			def := ""
+			if ips := splitList(a.Step(StepReview).Answers["known_ips"]); len(ips) > 0 {
+				def = ips[0]
+			}
+			return []Question{
+				{ID: "your_ip", Prompt: "The address you connect from", Help: "The allow list must include it, or you lock yourself out.", Kind: QText, Default: def},
+				{ID: "cidrs", Prompt: "Addresses or CIDRs to allow (comma separated; empty: none)", Kind: QText, Default: def},
+			}
+		},
+		Plan: func(e *Engine, a *AccountState) []Action {
+			ans := a.Step(StepAuditIPAccess).Answers
+			cidrs := ans["cidrs"]
+			if cidrs == "" {
+				return nil
+			}
+			if inv := a.Current(); inv != nil {
+				var missing []string
+				for _, c := range splitList(cidrs) {
+					if !slices.ContainsFunc(inv.AllowList, func(r provider.AllowRule) bool { return r.CIDR == c || r.CIDR == c+"/32" }) {
+						missing = append(missing, c)
+					}
+				}
+				if len(missing) == 0 {
+					return nil
+				}
+				cidrs = strings.Join(missing, ",")
+			}
+			return []Action{{Key: string(ActAddAllowRule) + ":" + cidrs, Kind: ActAddAllowRule, Target: Target{Kind: "ip", ID: cidrs}, Label: "Allow access only from " + cidrs, Reason: "restricts logins and API calls to your addresses", Destructive: true, Recommended: true, Params: map[string]string{"cidrs": cidrs, "your_ip": ans["your_ip"]}}}
+		},
+	},
+	{
+		ID: StepAuditWebhooks, Phase: PhaseAudit, Title: "Event webhooks and inbound-parse routes",
+		Why:      "A webhook to an attacker's host leaks your recipients; a parse route hands them your inbound mail.",
+		Item:     provider.ItemWebhooks,
+		Auto:     hasAll(has[provider.WebhookLister](), has[provider.WebhookDeleter]()),
+		Sections: []string{SecWebhooks},
+		Guide:    Guide{LookFor: []string{"webhook URLs and parse hosts that are not yours"}},
+		Plan:     func(e *Engine, a *AccountState) []Action { return planFromFindings(e, a, ActDeleteWebhook) },
+	},
+	{
+		ID: StepAuditSubusers, Phase: PhaseAudit, Title: "Subusers",
+		Why:      "A new subuser is a second account inside yours, with its own keys.",
+		Item:     provider.ItemSubusers,
+		Auto:     hasAll(has[provider.SubuserLister](), has[provider.SubuserDisabler]()),
+		Sections: []string{SecSubusers, SecKeys},
+		Guide:    Guide{LookFor: []string{"subusers you did not create, and their API keys"}},
+		Plan:     func(e *Engine, a *AccountState) []Action { return planFromFindings(e, a, ActDisableSubuser) },
+	},
+	{
+		ID: StepAuditMailSetting, Phase: PhaseAudit, Title: "Mail settings that forward or copy mail",
+		Why:      "Forwarding settings quietly send copies of your mail to someone else.",
+		Item:     provider.ItemMailSettings,
+		Auto:     hasAll(has[provider.MailSettingsLister](), has[provider.MailSettingDisabler]()),
+		Sections: []string{SecMail},
+		Guide:    Guide{LookFor: []string{"forward bounce / forward spam to outside addresses", "footers with links you did not write"}},
+		Plan:     func(e *Engine, a *AccountState) []Action { return planFromFindings(e, a, ActDisableMailSetting) },
+	},
+	{
+		ID: StepAuditSenders, Phase: PhaseAudit, Title: "Sender identities and domains",
+		Why:      "A sender identity the attacker verified lets them send as a look-alike of you.",
+		Item:     provider.ItemSenders,
+		Auto:     has[provider.SenderLister](),
+		Sections: []string{SecSenders},
+		Guide:    Guide{LookFor: []string{"senders and domains outside your own"}, Record: []string{"each unknown sender, then delete it in the console"}},
+		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
+			return []Question{{ID: "removed_unknown", Prompt: "Have you deleted the unknown sender identities in the console (if any)?", Kind: QSelect, Options: []Option{{"yes", "Yes"}, {"none", "There were none"}, {"no", "Not yet"}}, Default: "yes"}}
+		},
+		OnComplete: func(e *Engine, a *AccountState, ans map[string]string) {
+			if ans["removed_unknown"] == "yes" {
+				for i := range a.Findings {
+					if a.Findings[i].Target.Kind == "sender" {
+						a.Findings[i].Resolved = true
+					}
+				}
+			}
+		},
+	},
+	{
+		ID: StepAuditMail, Phase: PhaseAudit, Title: "Mail sent in the last 30 days",
+		Why:  "The subjects and volume show what was sent in your name, which support and your recipients need to know.",
+		Item: provider.ItemMessages,
+		Auto: has[provider.MessageLister](),
+		Guide: Guide{
+			LookFor: []string{"subjects you did not send", "days with far more mail than usual", "sender addresses outside your domains"},
+			Record:  []string{"the spike days, counts and subjects"},
+		},
+		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
+			return []Question{{ID: "reviewed", Prompt: "Have you reviewed the subjects and volume above and noted what you did not send?", Kind: QConfirm, Options: yesNo(""), Default: "yes"},
+				{ID: "warn_recipients", Prompt: "Will you warn recipients of the phishing sent in your name?", Kind: QSelect, Options: []Option{{"yes", "Yes"}, {"no", "No"}, {"n/a", "Nothing to warn about"}}, Default: "yes"}}
+		},
+	},
+	{
+		ID: StepReport, Phase: PhaseReport, Title: "Report completion to support",
+		Why:  "The provider re-enables the account only when you tell them every step is done, with your findings.",
+		Item: provider.ItemSupport,
+		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
+			return []Question{
+				{ID: "root_cause", Prompt: "Root cause in one sentence", Kind: QText, Default: rootCauseGuess(a)},
+				{ID: "filed", Prompt: "Have you sent the report to support?", Kind: QSelect, Options: []Option{{"yes", "Yes, filed"}, {"later", "I will file it later"}}, Default: "later"},
+			}
+		},
+		OnComplete: func(e *Engine, a *AccountState, ans map[string]string) {
+			if ans["filed"] == "yes" {
+				e.journalLocked(StepReport, "file report", "support", "ok", "the user filed the completion report with "+e.prov.Info().Name+" support")
+			}
+		},
+	},
+}
+
+func rootCauseGuess(a *AccountState) string {
+	for _, f := range a.Findings {
+		if f.Source == "investigation" && f.Severity == High && !strings.HasPrefix(f.ID, "leak-open:") {
+			return f.Title
+		}
+	}
+	return ""
+}

@@ -1,0 +1,187 @@
+package checklist
+
+import (
+	"reclaim/provider"
+)
+
+// Phase groups steps in the order providers' support asks for them.
+type Phase string
+
+const (
+	PhaseTriage      Phase = "Triage"
+	PhaseEvidence    Phase = "Preserve evidence"
+	PhaseInvestigate Phase = "Investigate the leak"
+	PhaseRotate      Phase = "Rotate secret API keys"
+	PhasePassword    Phase = "Reset the password"
+	PhaseTwoFactor   Phase = "Enrol 2FA"
+	PhaseAudit       Phase = "Audit the account"
+	PhaseReport      Phase = "Report to support"
+)
+
+// Phases in order.
+var Phases = []Phase{PhaseTriage, PhaseEvidence, PhaseInvestigate, PhaseRotate, PhasePassword, PhaseTwoFactor, PhaseAudit, PhaseReport}
+
+// StepID names a step.
+type StepID string
+
+const (
+	StepTriage           StepID = "triage"
+	StepInventory        StepID = "evidence.inventory"
+	StepReview           StepID = "evidence.review"
+	StepQuestions        StepID = "investigate.questions"
+	StepScan             StepID = "investigate.scan"
+	StepCreateKey        StepID = "rotate.create"
+	StepVerifyKey        StepID = "rotate.verify"
+	StepRevokeKeys       StepID = "rotate.revoke"
+	StepPassword         StepID = "password.reset"
+	StepTwoFactor        StepID = "twofactor.enrol"
+	StepAuditAccount     StepID = "audit.account"
+	StepAuditKeys        StepID = "audit.keys"
+	StepAuditPayment     StepID = "audit.payment"
+	StepAuditTwoFactor   StepID = "audit.twofactor"
+	StepAuditTeammates   StepID = "audit.teammates"
+	StepAuditIPAccess    StepID = "audit.ipaccess"
+	StepAuditWebhooks    StepID = "audit.webhooks"
+	StepAuditSubusers    StepID = "audit.subusers"
+	StepAuditMailSetting StepID = "audit.mailsettings"
+	StepAuditSenders     StepID = "audit.senders"
+	StepAuditMail        StepID = "audit.mail"
+	StepReport           StepID = "report.support"
+)
+
+// Mode says how a step is carried out for a given provider.
+type Mode string
+
+const (
+	ModeAuto   Mode = "automated" // reclaim does it through the API
+	ModeGuided Mode = "guided"    // the user does it in the console; reclaim says where and what to record
+	ModeNA     Mode = "not applicable"
+)
+
+// QKind is a question's input kind.
+type QKind string
+
+const (
+	QConfirm QKind = "confirm" // "yes" / "no"
+	QSelect  QKind = "select"
+	QMulti   QKind = "multi" // comma-separated values
+	QText    QKind = "text"
+	QSecret  QKind = "secret" // never stored, never logged
+)
+
+// Option is one choice of a select question.
+type Option struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
+}
+
+// Question is an input a step asks for.
+type Question struct {
+	ID      string
+	Prompt  string
+	Help    string
+	Kind    QKind
+	Options []Option
+	Default string
+	// Finding turns an answer into a finding (investigation questions).
+	Finding func(answer string) *Finding
+}
+
+// Guide is what a guided step tells the user.
+type Guide struct {
+	LookFor []string
+	Record  []string
+}
+
+// StepDef is one step of the procedure: data, plus hooks the engine calls.
+type StepDef struct {
+	ID    StepID
+	Phase Phase
+	Title string
+	Why   string // one sentence: why this step matters
+	// Item is the console item for the guided form of this step.
+	Item provider.Item
+	// Auto reports whether the provider can automate the step.
+	Auto func(p provider.Provider) bool
+	// Sections of the inventory this step reads (refreshed when it runs).
+	Sections []string
+	Guide    Guide
+	// Questions asked on this step; may depend on the engine's state.
+	Questions func(e *Engine, a *AccountState, mode Mode) []Question
+	// Plan proposes the changes this step would make (automated mode).
+	Plan func(e *Engine, a *AccountState) []Action
+	// Ready returns a reason the step cannot be finished yet, or "".
+	Ready func(e *Engine, a *AccountState, mode Mode) string
+	// OnComplete records what the answers mean (findings, evidence).
+	OnComplete func(e *Engine, a *AccountState, answers map[string]string)
+	// Applies overrides the mode choice (e.g. the scan seam).
+	Applies func(e *Engine, p provider.Provider) (Mode, string)
+}
+
+// Steps returns the procedure in order.
+func Steps() []*StepDef { return procedure }
+
+// StepByID finds a step definition.
+func StepByID(id StepID) *StepDef {
+	for _, s := range procedure {
+		if s.ID == id {
+			return s
+		}
+	}
+	return nil
+}
+
+// StepIDs lists all step ids in order.
+func StepIDs() []StepID {
+	ids := make([]StepID, len(procedure))
+	for i, s := range procedure {
+		ids[i] = s.ID
+	}
+	return ids
+}
+
+// StepsIn returns the steps of a phase in order.
+func StepsIn(ph Phase) []*StepDef {
+	var out []*StepDef
+	for _, s := range procedure {
+		if s.Phase == ph {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func has[T any]() func(provider.Provider) bool {
+	return func(p provider.Provider) bool { return provider.Has[T](p) }
+}
+
+func hasAll(fs ...func(provider.Provider) bool) func(provider.Provider) bool {
+	return func(p provider.Provider) bool {
+		for _, f := range fs {
+			if !f(p) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+func never(provider.Provider) bool { return false }
+
+// ModeOf decides how a step runs against a provider: automated when the
+// provider has the capability, guided when it has a console page for it (or
+// the step is questions only), not applicable otherwise.
+func (e *Engine) ModeOf(d *StepDef) (Mode, string) {
+	if d.Applies != nil {
+		if m, why := d.Applies(e, e.prov); m != "" {
+			return m, why
+		}
+	}
+	if d.Auto != nil && d.Auto(e.prov) {
+		return ModeAuto, ""
+	}
+	if d.Item == "" || e.prov.Info().ConsoleLink(d.Item) != "" {
+		return ModeGuided, ""
+	}
+	return ModeNA, e.prov.Info().Name + " has no such feature"
+}

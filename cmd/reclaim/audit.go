@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/term"
+	"github.com/spf13/cobra"
+
+	"reclaim/checklist"
+	"reclaim/provider"
+	"reclaim/provider/drill"
+)
+
+func init() {
+	subcommands = append(subcommands, newAuditCmd)
+}
+
+func newAuditCmd() *cobra.Command {
+	var providerID string
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "audit --provider NAME [--json]",
+		Short: "Read-only inventory and findings for a provider account (scripts, cron)",
+		Long: `Read everything the provider's API allows — keys, teammates, subusers,
+webhooks, mail settings, senders, IP allow list, access activity, the last 30
+days of mail — and report what looks wrong. Changes nothing.
+
+The credential comes from the provider's environment variable, the OS
+keyring, or a masked prompt when standard input is a terminal; never a flag.
+Progress goes to standard error, and only when it is a terminal.
+
+Exit: 0 no findings, 1 findings, 2 error.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runAudit(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), providerID, asJSON)
+		},
+	}
+	c.Flags().StringVar(&providerID, "provider", "", "provider: "+strings.Join(provider.IDs(), ", "))
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	_ = c.MarkFlagRequired("provider")
+	return c
+}
+
+// auditResult is the audit's JSON document.
+type auditResult struct {
+	Provider  string               `json:"provider"`
+	Generated time.Time            `json:"generated"`
+	Inventory *checklist.Inventory `json:"inventory"`
+	Findings  []checklist.Finding  `json:"findings"`
+}
+
+func runAudit(ctx context.Context, stdout, stderr io.Writer, providerID string, asJSON bool) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	f, ok := provider.Lookup(providerID)
+	if !ok {
+		return withCode(exitError, fmt.Errorf("unknown provider %q (known: %s)", providerID, strings.Join(provider.IDs(), ", ")))
+	}
+	b := newBackend()
+	var p provider.Provider
+	var err error
+	if f.Info.Drill {
+		sc, _ := drill.LoadScenario(drill.DefaultScenario)
+		p = drill.New(sc, time.Now())
+	} else {
+		cred, _ := b.Credential(f.Info)
+		if cred == "" {
+			cred, err = promptCredential(f.Info, stderr)
+			if err != nil {
+				return withCode(exitError, err)
+			}
+		}
+		p, err = f.New(b.providerConfig(f.Info, cred))
+		if err != nil {
+			return withCode(exitError, err)
+		}
+	}
+	progress := term.IsTerminal(os.Stderr.Fd())
+	if progress {
+		fmt.Fprintf(stderr, "reading %s account…\n", f.Info.Name)
+	}
+	now := time.Now().UTC()
+	inv, err := checklist.TakeInventory(ctx, p, now)
+	if err != nil {
+		return withCode(exitError, fmt.Errorf("%v — %s", err, provider.Advice(err)))
+	}
+	in := checklist.AnalysisInput{}
+	if s, ok := p.(interface{ SessionKeyID() string }); ok {
+		in.SessionKeyID = s.SessionKeyID()
+	}
+	findings := checklist.Analyze(inv, in)
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(auditResult{Provider: f.Info.ID, Generated: now, Inventory: inv, Findings: findings}); err != nil {
+			return withCode(exitError, err)
+		}
+	} else {
+		writeAuditText(stdout, f.Info, inv, findings)
+	}
+	if len(inv.Errors) > 0 && len(inv.Read) == 0 {
+		return withCode(exitError, nil)
+	}
+	if len(findings) > 0 {
+		return withCode(exitFindings, nil)
+	}
+	return nil
+}
+
+func writeAuditText(w io.Writer, info provider.Info, inv *checklist.Inventory, findings []checklist.Finding) {
+	s := provider.Sanitize
+	fmt.Fprintf(w, "%s audit, %s\n\n", info.Name, inv.TakenAt.Format("2006-01-02 15:04:05Z"))
+	if inv.Account != nil {
+		fmt.Fprintf(w, "Account: %s <%s>\n", s(inv.Account.Username), s(inv.Account.Email))
+	}
+	fmt.Fprintf(w, "API keys (%d):\n", len(inv.Keys))
+	for _, k := range inv.Keys {
+		scope := fmt.Sprintf("%d scopes", len(k.Scopes))
+		if k.FullAccess {
+			scope = "full access"
+		}
+		owner := ""
+		if k.Subuser != "" {
+			owner = ", subuser " + s(k.Subuser)
+		}
+		fmt.Fprintf(w, "  - %s (id %s, %s%s, created %s)\n", s(k.Name), s(k.ID), scope, owner, checklist.Age(inv.TakenAt, k.Created))
+	}
+	fmt.Fprintf(w, "Teammates and invites (%d):\n", len(inv.Teammates))
+	for _, t := range inv.Teammates {
+		role := "teammate"
+		switch {
+		case t.Owner:
+			role = "owner"
+		case t.Pending:
+			role = "pending invite"
+		case t.Admin:
+			role = "admin"
+		}
+		fmt.Fprintf(w, "  - %s <%s> (%s)\n", s(t.Username), s(t.Email), role)
+	}
+	fmt.Fprintf(w, "Subusers (%d):\n", len(inv.Subusers))
+	for _, su := range inv.Subusers {
+		st := ""
+		if su.Disabled {
+			st = " (disabled)"
+		}
+		fmt.Fprintf(w, "  - %s <%s>%s\n", s(su.Username), s(su.Email), st)
+	}
+	fmt.Fprintf(w, "Webhooks and parse routes (%d):\n", len(inv.Webhooks))
+	for _, h := range inv.Webhooks {
+		fmt.Fprintf(w, "  - %s %s\n", h.Kind, s(h.URL))
+	}
+	fmt.Fprintf(w, "Mail settings (%d):\n", len(inv.MailSettings))
+	for _, m := range inv.MailSettings {
+		on := "off"
+		if m.Enabled {
+			on = "on"
+		}
+		fmt.Fprintf(w, "  - %s: %s %s\n", s(m.Name), on, s(m.Value))
+	}
+	fmt.Fprintf(w, "Sender identities (%d):\n", len(inv.Senders))
+	for _, x := range inv.Senders {
+		fmt.Fprintf(w, "  - %s %s\n", x.Kind, s(x.Address))
+	}
+	fmt.Fprintf(w, "IP allow list (%d):\n", len(inv.AllowList))
+	for _, r := range inv.AllowList {
+		fmt.Fprintf(w, "  - %s\n", s(r.CIDR))
+	}
+	fmt.Fprintf(w, "Access activity (%d addresses):\n", len(inv.Activity))
+	for _, a := range inv.Activity {
+		fmt.Fprintf(w, "  - %s %s: %d (%v)\n", s(a.IP), s(a.Location), a.Count, map[bool]string{true: "allowed", false: "refused"}[a.Allowed])
+	}
+	if inv.Mail != nil {
+		fmt.Fprintf(w, "Messages in the last 30 days: %d\n", inv.Mail.Total)
+	}
+	if len(inv.Errors) > 0 {
+		var secs []string
+		for k := range inv.Errors {
+			secs = append(secs, k)
+		}
+		sort.Strings(secs)
+		fmt.Fprintf(w, "Could not read (%d):\n", len(secs))
+		for _, k := range secs {
+			fmt.Fprintf(w, "  - %s: %s\n", k, s(inv.Errors[k]))
+		}
+	}
+	fmt.Fprintf(w, "\nFindings (%d):\n", len(findings))
+	for _, f := range findings {
+		fmt.Fprintf(w, "  [%s] %s\n", f.Severity, s(f.Title))
+	}
+}

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/zalando/go-keyring"
+
+	"reclaim/checklist"
+	"reclaim/provider"
+	"reclaim/provider/drill"
+)
+
+// backend opens and creates incidents for the TUI and the plain commands.
+// Every method does I/O: the TUI calls them from commands only.
+type backend struct {
+	store        *checklist.Store
+	secrets      *checklist.Secrets
+	drillLatency time.Duration
+	dryRun       bool
+}
+
+// osKeyring adapts go-keyring.
+type osKeyring struct{}
+
+func (osKeyring) Set(s, u, p string) error        { return keyring.Set(s, u, p) }
+func (osKeyring) Get(s, u string) (string, error) { return keyring.Get(s, u) }
+
+func newBackend() *backend {
+	var kr checklist.Keyring = osKeyring{}
+	if os.Getenv("RECLAIM_NO_KEYRING") != "" {
+		kr = nil
+	}
+	lat := 250 * time.Millisecond
+	if v := os.Getenv("RECLAIM_DRILL_LATENCY"); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			lat = d
+		}
+	}
+	return &backend{store: &checklist.Store{Dir: stateDir()}, secrets: checklist.NewSecrets(kr), drillLatency: lat}
+}
+
+// List returns the saved incidents, newest first.
+func (b *backend) List() ([]checklist.Summary, error) { return b.store.List() }
+
+// Session is an open incident: its engine and what to do when done with it.
+type Session struct {
+	Engine *checklist.Engine
+	close  func()
+}
+
+// Close releases the incident's lock.
+func (s *Session) Close() {
+	if s != nil && s.close != nil {
+		s.close()
+		s.close = nil
+	}
+}
+
+// NewDrill starts a drill incident on an embedded scenario.
+func (b *backend) NewDrill(scenario string) (*Session, error) {
+	if scenario == "" {
+		scenario = drill.DefaultScenario
+	}
+	sc, err := drill.LoadScenario(scenario)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now().UTC()
+	acct := drill.New(sc, now)
+	acct.Latency = b.drillLatency
+	inc := checklist.NewIncident(now, "Drill: "+sc.Title, acct, true, sc.ID)
+	snap, err := acct.Snapshot()
+	if err != nil {
+		return nil, err
+	}
+	h, err := b.store.Create(inc, snap)
+	if err != nil {
+		return nil, err
+	}
+	return b.session(inc, h, acct), nil
+}
+
+// NewRecovery starts an incident on a real provider account.
+func (b *backend) NewRecovery(providerID, credential string) (*Session, error) {
+	f, ok := provider.Lookup(providerID)
+	if !ok {
+		return nil, fmt.Errorf("unknown provider %q", providerID)
+	}
+	p, err := f.New(b.providerConfig(f.Info, credential))
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now().UTC()
+	inc := checklist.NewIncident(now, f.Info.Name+" account recovery", p, false, "")
+	h, err := b.store.Create(inc, nil)
+	if err != nil {
+		return nil, err
+	}
+	return b.session(inc, h, p), nil
+}
+
+// ErrNeedCredential says the incident's provider needs a credential that
+// is in neither the environment nor the keyring.
+var ErrNeedCredential = errors.New("credential needed")
+
+// Open resumes a saved incident. For a real provider the credential comes
+// from the argument, the environment or the keyring.
+func (b *backend) Open(id, credential string) (*Session, error) {
+	h, inc, provState, err := b.store.Open(id)
+	if err != nil {
+		return nil, err
+	}
+	a := inc.Account()
+	if a == nil {
+		h.Close()
+		return nil, fmt.Errorf("incident %s has no account", id)
+	}
+	var p provider.Provider
+	if inc.Drill {
+		acct, err := drill.Restore(provState)
+		if err != nil {
+			h.Close()
+			return nil, fmt.Errorf("incident %s: %w", id, err)
+		}
+		acct.Latency = b.drillLatency
+		p = acct
+	} else {
+		f, ok := provider.Lookup(a.Provider)
+		if !ok {
+			h.Close()
+			return nil, fmt.Errorf("incident %s uses provider %q, which this build lacks", id, a.Provider)
+		}
+		if credential == "" {
+			credential, _ = b.Credential(f.Info)
+		}
+		if credential == "" && len(f.Info.Credentials) > 0 {
+			h.Close()
+			return nil, fmt.Errorf("%w: %s", ErrNeedCredential, f.Info.Credentials[0].Prompt)
+		}
+		p, err = f.New(b.providerConfig(f.Info, credential))
+		if err != nil {
+			h.Close()
+			return nil, err
+		}
+	}
+	return b.session(inc, h, p), nil
+}
+
+func (b *backend) session(inc *checklist.Incident, h *checklist.Handle, p provider.Provider) *Session {
+	e := checklist.NewEngine(inc, h, p, b.secrets)
+	e.DryRun = b.dryRun
+	if e.SessionKeyID == "" {
+		e.SessionKeyID = sessionKeyID(p, inc)
+	}
+	return &Session{Engine: e, close: h.Close}
+}
+
+func sessionKeyID(p provider.Provider, inc *checklist.Incident) string {
+	if s, ok := p.(interface{ SessionKeyID() string }); ok {
+		return s.SessionKeyID()
+	}
+	return ""
+}
+
+func (b *backend) providerConfig(info provider.Info, credential string) provider.Config {
+	cfg := provider.Config{Credential: credential}
+	if info.BaseURLEnv != "" {
+		cfg.BaseURL = os.Getenv(info.BaseURLEnv)
+	}
+	return cfg
+}
+
+// Credential looks up a provider's credential in the environment, then the
+// keyring (with a timeout). It never reads a file or a flag.
+func (b *backend) Credential(info provider.Info) (string, string) {
+	var parts []string
+	source := "environment"
+	for _, c := range info.Credentials {
+		v := os.Getenv(c.Env)
+		if v == "" {
+			v, _ = b.secrets.Get(context.Background(), "credential/"+c.Env)
+			source = "keyring"
+		}
+		if v == "" {
+			return "", ""
+		}
+		parts = append(parts, strings.TrimSpace(v))
+	}
+	return strings.Join(parts, ":"), source
+}

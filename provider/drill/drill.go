@@ -1,0 +1,689 @@
+// Package drill is a simulated compromised account built from an embedded
+// scenario. It implements every provider capability, its writes really change
+// the simulated account, and its state is saved with the incident so that a
+// killed process resumes with the account as it was.
+package drill
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"path"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"reclaim/provider"
+)
+
+//go:embed scenarios/*.json
+var scenarioFS embed.FS
+
+// DefaultScenario is the built-in drill.
+const DefaultScenario = "sendgrid-leaked-key"
+
+// Info is the drill adapter's description.
+var Info = provider.Info{
+	ID:   "drill",
+	Name: "Drill account (simulated SendGrid)",
+	Console: map[provider.Item]string{
+		provider.ItemAPIKeys:      "https://app.sendgrid.com/settings/api_keys",
+		provider.ItemPassword:     "https://app.sendgrid.com/settings/account",
+		provider.ItemTwoFactor:    "https://app.sendgrid.com/settings/auth",
+		provider.ItemAccount:      "https://app.sendgrid.com/settings/account",
+		provider.ItemPayment:      "https://app.sendgrid.com/settings/billing",
+		provider.ItemTeammates:    "https://app.sendgrid.com/settings/teammates",
+		provider.ItemIPAccess:     "https://app.sendgrid.com/settings/access",
+		provider.ItemWebhooks:     "https://app.sendgrid.com/settings/mail_settings/webhook_settings",
+		provider.ItemParse:        "https://app.sendgrid.com/settings/parse",
+		provider.ItemSubusers:     "https://app.sendgrid.com/settings/subusers",
+		provider.ItemMailSettings: "https://app.sendgrid.com/settings/mail_settings",
+		provider.ItemSenders:      "https://app.sendgrid.com/settings/sender_auth",
+		provider.ItemActivity:     "https://app.sendgrid.com/settings/access",
+		provider.ItemMessages:     "https://app.sendgrid.com/email_activity",
+		provider.ItemSupport:      "https://support.sendgrid.com/hc/en-us",
+	},
+	Support: provider.Support{
+		URL:          "https://support.sendgrid.com/hc/en-us",
+		TicketOnly:   true,
+		Instructions: "Drill: in a real incident you would log in, choose \"Contact Support\" and open a ticket; account takeovers are handled by ticket only.",
+	},
+	KeyFormats: []provider.KeyFormat{{
+		Kind:        "api_key",
+		Description: "SendGrid API key: SG.<22-char id>.<43-char secret>",
+		Pattern:     `SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}`,
+		Prefix:      "SG.",
+	}},
+	Quirks: []string{
+		"This is a drill: a simulated account. Nothing you do here touches a real provider.",
+		"The very first API key of a real SendGrid account must be created in the web console.",
+	},
+	Drill: true,
+}
+
+func init() {
+	provider.Register(provider.Factory{Info: Info, New: func(cfg provider.Config) (provider.Provider, error) {
+		if len(cfg.State) > 0 {
+			return Restore(cfg.State)
+		}
+		name := cfg.Scenario
+		if name == "" {
+			name = DefaultScenario
+		}
+		sc, err := LoadScenario(name)
+		if err != nil {
+			return nil, err
+		}
+		return New(sc, time.Now().UTC()), nil
+	}})
+}
+
+// Scenarios lists the embedded scenario names.
+func Scenarios() []string {
+	ents, _ := scenarioFS.ReadDir("scenarios")
+	var out []string
+	for _, e := range ents {
+		out = append(out, strings.TrimSuffix(e.Name(), ".json"))
+	}
+	return out
+}
+
+// LoadScenario reads an embedded scenario by name.
+func LoadScenario(name string) (*Scenario, error) {
+	b, err := scenarioFS.ReadFile(path.Join("scenarios", name+".json"))
+	if err != nil {
+		return nil, fmt.Errorf("no drill scenario %q (have: %s)", name, strings.Join(Scenarios(), ", "))
+	}
+	var sc Scenario
+	if err := json.Unmarshal(b, &sc); err != nil {
+		return nil, fmt.Errorf("drill scenario %q: %w", name, err)
+	}
+	return &sc, nil
+}
+
+// Offset is a time relative to the drill's start, written like "-2d", "-3h".
+type Offset string
+
+func (o Offset) at(epoch time.Time) time.Time {
+	s := string(o)
+	if s == "" {
+		return time.Time{}
+	}
+	unit := s[len(s)-1]
+	n, err := strconv.Atoi(s[:len(s)-1])
+	if err != nil {
+		return epoch
+	}
+	switch unit {
+	case 'd':
+		return epoch.Add(time.Duration(n) * 24 * time.Hour)
+	case 'h':
+		return epoch.Add(time.Duration(n) * time.Hour)
+	case 'm':
+		return epoch.Add(time.Duration(n) * time.Minute)
+	}
+	return epoch
+}
+
+// Scenario is the embedded description of a compromised account.
+type Scenario struct {
+	ID           string `json:"id"`
+	Title        string `json:"title"`
+	Briefing     string `json:"briefing"`
+	Style        string `json:"style"`
+	Detected     string `json:"detected"`
+	Suspended    bool   `json:"suspended"`
+	StillSending bool   `json:"still_sending"`
+	Account      struct {
+		Username, Email, Company, Type string
+		Created                        Offset
+	} `json:"account"`
+	OwnDomains []string `json:"own_domains"`
+	YourIP     string   `json:"your_ip"`
+	SessionKey string   `json:"session_key"`
+	LeakedKey  string   `json:"leaked_key"`
+	Keys       []struct {
+		ID         string   `json:"id"`
+		Name       string   `json:"name"`
+		Scopes     []string `json:"scopes"`
+		FullAccess bool     `json:"full_access"`
+		Created    Offset   `json:"created"`
+		Subuser    string   `json:"subuser"`
+	} `json:"keys"`
+	Teammates []struct {
+		Username, Email, Name, Token string
+		Admin, Owner, Pending        bool
+		Created                      Offset
+	} `json:"teammates"`
+	Subusers []struct {
+		Username, Email string
+		Created         Offset
+	} `json:"subusers"`
+	Webhooks []struct {
+		ID, Kind, URL, Hostname string
+		Enabled                 bool
+		Created                 Offset
+	} `json:"webhooks"`
+	MailSettings []provider.MailSetting `json:"mail_settings"`
+	Senders      []struct {
+		ID, Kind, Address string
+		Verified          bool
+		Created           Offset
+	} `json:"senders"`
+	AllowList []string `json:"allow_list"`
+	Activity  []struct {
+		IP, Location, Method string
+		Allowed              bool
+		First, Last          Offset
+		Count                int
+	} `json:"activity"`
+	Console map[provider.Item][]string `json:"console"`
+	Answers map[string]string          `json:"answers"`
+	Mail    struct {
+		From           string   `json:"from"`
+		NormalPerDay   int      `json:"normal_per_day"`
+		NormalSubjects []string `json:"normal_subjects"`
+		SpikeDays      []int    `json:"spike_days"`
+		SpikePerDay    int      `json:"spike_per_day"`
+		SpikeFrom      string   `json:"spike_from"`
+		SpikeSubjects  []string `json:"spike_subjects"`
+	} `json:"mail"`
+}
+
+// state is the simulated account; it is what Snapshot saves.
+type state struct {
+	Scenario     string                 `json:"scenario"`
+	Epoch        time.Time              `json:"epoch"`
+	Account      provider.Account       `json:"account"`
+	Keys         []provider.APIKey      `json:"keys"`
+	KeyHashes    map[string]string      `json:"key_hashes"` // key id -> sha256 of the secret (drill-made keys)
+	Teammates    []provider.Teammate    `json:"teammates"`
+	Subusers     []provider.Subuser     `json:"subusers"`
+	Webhooks     []provider.Webhook     `json:"webhooks"`
+	MailSettings []provider.MailSetting `json:"mail_settings"`
+	Senders      []provider.Sender      `json:"senders"`
+	AllowList    []provider.AllowRule   `json:"allow_list"`
+	Activity     []provider.AccessEvent `json:"activity"`
+	PasswordSet  time.Time              `json:"password_set,omitzero"`
+	ConsoleDone  map[string]bool        `json:"console_done"`
+	NextID       int                    `json:"next_id"`
+}
+
+// Account is a simulated compromised account.
+type Account struct {
+	mu sync.Mutex
+	sc *Scenario
+	st state
+	// Latency is added to every call, so the UI's spinners are exercised.
+	Latency time.Duration
+	faults  map[string][]error
+}
+
+// New builds a drill account from a scenario; epoch is "now" in the story.
+func New(sc *Scenario, epoch time.Time) *Account {
+	epoch = epoch.UTC().Truncate(time.Second)
+	a := &Account{sc: sc}
+	st := state{Scenario: sc.ID, Epoch: epoch, KeyHashes: map[string]string{}, ConsoleDone: map[string]bool{}, NextID: 1}
+	st.Account = provider.Account{Username: sc.Account.Username, Email: sc.Account.Email, Company: sc.Account.Company, Type: sc.Account.Type, Created: sc.Account.Created.at(epoch)}
+	for _, k := range sc.Keys {
+		st.Keys = append(st.Keys, provider.APIKey{ID: k.ID, Name: k.Name, Scopes: k.Scopes, FullAccess: k.FullAccess, Created: k.Created.at(epoch), Subuser: k.Subuser})
+	}
+	for _, t := range sc.Teammates {
+		st.Teammates = append(st.Teammates, provider.Teammate{Username: t.Username, Email: t.Email, Name: t.Name, Admin: t.Admin, Owner: t.Owner, Pending: t.Pending, Token: t.Token, Created: t.Created.at(epoch)})
+	}
+	for _, s := range sc.Subusers {
+		st.Subusers = append(st.Subusers, provider.Subuser{Username: s.Username, Email: s.Email, Created: s.Created.at(epoch)})
+	}
+	for _, w := range sc.Webhooks {
+		st.Webhooks = append(st.Webhooks, provider.Webhook{ID: w.ID, Kind: w.Kind, URL: w.URL, Hostname: w.Hostname, Enabled: w.Enabled, Created: w.Created.at(epoch)})
+	}
+	st.MailSettings = slices.Clone(sc.MailSettings)
+	for _, s := range sc.Senders {
+		st.Senders = append(st.Senders, provider.Sender{ID: s.ID, Kind: s.Kind, Address: s.Address, Verified: s.Verified, Created: s.Created.at(epoch)})
+	}
+	for i, c := range sc.AllowList {
+		st.AllowList = append(st.AllowList, provider.AllowRule{ID: fmt.Sprint(i + 1), CIDR: c})
+	}
+	for _, e := range sc.Activity {
+		st.Activity = append(st.Activity, provider.AccessEvent{IP: e.IP, Location: e.Location, Method: e.Method, Allowed: e.Allowed, First: e.First.at(epoch), Last: e.Last.at(epoch), Count: e.Count})
+	}
+	a.st = st
+	return a
+}
+
+// Restore rebuilds a drill account from a Snapshot.
+func Restore(b []byte) (*Account, error) {
+	var st state
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, fmt.Errorf("drill state: %w", err)
+	}
+	sc, err := LoadScenario(st.Scenario)
+	if err != nil {
+		return nil, err
+	}
+	if st.KeyHashes == nil {
+		st.KeyHashes = map[string]string{}
+	}
+	if st.ConsoleDone == nil {
+		st.ConsoleDone = map[string]bool{}
+	}
+	return &Account{sc: sc, st: st}, nil
+}
+
+// Scenario returns the scenario the account was built from.
+func (a *Account) Scenario() *Scenario { return a.sc }
+
+// Epoch is the drill's "now" at its start.
+func (a *Account) Epoch() time.Time { return a.st.Epoch }
+
+// Snapshot implements provider.Snapshotter. It holds no secret: drill-made
+// keys are kept as hashes.
+func (a *Account) Snapshot() ([]byte, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return json.Marshal(a.st)
+}
+
+// Info implements provider.Provider.
+func (a *Account) Info() provider.Info { return Info }
+
+// FailNext makes the next n calls of op fail with err (tests, fault drills).
+func (a *Account) FailNext(op string, err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.faults == nil {
+		a.faults = map[string][]error{}
+	}
+	a.faults[op] = append(a.faults[op], err)
+}
+
+// call waits the simulated latency and returns an injected fault, if any.
+// It is called without the lock held.
+func (a *Account) call(ctx context.Context, op string) error {
+	if a.Latency > 0 {
+		t := time.NewTimer(a.Latency)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return &provider.Error{Kind: provider.ErrUnavailable, Op: op, Err: ctx.Err()}
+		case <-t.C:
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return &provider.Error{Kind: provider.ErrUnavailable, Op: op, Err: err}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if q := a.faults[op]; len(q) > 0 {
+		a.faults[op] = q[1:]
+		return q[0]
+	}
+	return nil
+}
+
+func notFound(op, what string) error {
+	return &provider.Error{Kind: provider.ErrNotFound, Op: op, Status: 404, Message: what + " does not exist"}
+}
+
+// Account implements provider.AccountReader.
+func (a *Account) Account(ctx context.Context) (provider.Account, error) {
+	if err := a.call(ctx, "account"); err != nil {
+		return provider.Account{}, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.st.Account, nil
+}
+
+// ListKeys implements provider.KeyLister.
+func (a *Account) ListKeys(ctx context.Context) ([]provider.APIKey, error) {
+	if err := a.call(ctx, "list_keys"); err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.st.Keys), nil
+}
+
+const idAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+
+func randomString(n int) string {
+	b := make([]byte, n)
+	max := big.NewInt(int64(len(idAlphabet)))
+	for i := range b {
+		v, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			panic(err)
+		}
+		b[i] = idAlphabet[v.Int64()]
+	}
+	return string(b)
+}
+
+func hashSecret(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}
+
+// CreateKey implements provider.KeyCreator. The secret is returned once.
+func (a *Account) CreateKey(ctx context.Context, name string, scopes []string) (provider.NewKey, error) {
+	if err := a.call(ctx, "create_key"); err != nil {
+		return provider.NewKey{}, err
+	}
+	if strings.TrimSpace(name) == "" {
+		return provider.NewKey{}, &provider.Error{Kind: provider.ErrInvalid, Op: "create key", Status: 400, Message: "name is required"}
+	}
+	if len(scopes) == 0 {
+		scopes = []string{"mail.send"}
+	}
+	id := randomString(22)
+	secret := "SG." + id + "." + randomString(43)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	k := provider.APIKey{ID: id, Name: name, Scopes: slices.Clone(scopes), Created: time.Now().UTC().Truncate(time.Second)}
+	a.st.Keys = append(a.st.Keys, k)
+	a.st.KeyHashes[id] = hashSecret(secret)
+	return provider.NewKey{APIKey: k, Secret: secret}, nil
+}
+
+// RevokeKey implements provider.KeyRevoker.
+func (a *Account) RevokeKey(ctx context.Context, id string) error {
+	if err := a.call(ctx, "revoke_key"); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	i := slices.IndexFunc(a.st.Keys, func(k provider.APIKey) bool { return k.ID == id })
+	if i < 0 {
+		return notFound("revoke key", "key "+id)
+	}
+	a.st.Keys = slices.Delete(a.st.Keys, i, i+1)
+	return nil
+}
+
+// VerifyKey implements provider.KeyVerifier: the secret works when it is a
+// drill-made key that still exists.
+func (a *Account) VerifyKey(ctx context.Context, secret string) error {
+	if err := a.call(ctx, "verify_key"); err != nil {
+		return err
+	}
+	parts := strings.Split(strings.TrimSpace(secret), ".")
+	bad := &provider.Error{Kind: provider.ErrBadCredentials, Op: "verify key", Status: 401, Message: "authorization required"}
+	if len(parts) != 3 || parts[0] != "SG" {
+		return bad
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	h, ok := a.st.KeyHashes[parts[1]]
+	if !ok || h != hashSecret(secret) {
+		return bad
+	}
+	if !slices.ContainsFunc(a.st.Keys, func(k provider.APIKey) bool { return k.ID == parts[1] }) {
+		return bad
+	}
+	return nil
+}
+
+// ListTeammates implements provider.TeammateLister.
+func (a *Account) ListTeammates(ctx context.Context) ([]provider.Teammate, error) {
+	if err := a.call(ctx, "list_teammates"); err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.st.Teammates), nil
+}
+
+// RemoveTeammate implements provider.TeammateRemover.
+func (a *Account) RemoveTeammate(ctx context.Context, t provider.Teammate) error {
+	if err := a.call(ctx, "remove_teammate"); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	i := slices.IndexFunc(a.st.Teammates, func(x provider.Teammate) bool {
+		if t.Pending {
+			return x.Pending && x.Token == t.Token
+		}
+		return !x.Pending && x.Username == t.Username
+	})
+	if i < 0 {
+		return notFound("remove teammate", "teammate")
+	}
+	if a.st.Teammates[i].Owner {
+		return &provider.Error{Kind: provider.ErrInvalid, Op: "remove teammate", Status: 400, Message: "the account owner cannot be removed"}
+	}
+	a.st.Teammates = slices.Delete(a.st.Teammates, i, i+1)
+	return nil
+}
+
+// ListSubusers implements provider.SubuserLister.
+func (a *Account) ListSubusers(ctx context.Context) ([]provider.Subuser, error) {
+	if err := a.call(ctx, "list_subusers"); err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.st.Subusers), nil
+}
+
+// DisableSubuser implements provider.SubuserDisabler.
+func (a *Account) DisableSubuser(ctx context.Context, username string) error {
+	if err := a.call(ctx, "disable_subuser"); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i := range a.st.Subusers {
+		if a.st.Subusers[i].Username == username {
+			a.st.Subusers[i].Disabled = true
+			return nil
+		}
+	}
+	return notFound("disable subuser", "subuser "+username)
+}
+
+// ListWebhooks implements provider.WebhookLister.
+func (a *Account) ListWebhooks(ctx context.Context) ([]provider.Webhook, error) {
+	if err := a.call(ctx, "list_webhooks"); err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.st.Webhooks), nil
+}
+
+// DeleteWebhook implements provider.WebhookDeleter.
+func (a *Account) DeleteWebhook(ctx context.Context, w provider.Webhook) error {
+	if err := a.call(ctx, "delete_webhook"); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	i := slices.IndexFunc(a.st.Webhooks, func(x provider.Webhook) bool { return x.ID == w.ID && x.Kind == w.Kind })
+	if i < 0 {
+		return notFound("delete webhook", "webhook "+w.ID)
+	}
+	a.st.Webhooks = slices.Delete(a.st.Webhooks, i, i+1)
+	return nil
+}
+
+// ListMailSettings implements provider.MailSettingsLister.
+func (a *Account) ListMailSettings(ctx context.Context) ([]provider.MailSetting, error) {
+	if err := a.call(ctx, "list_mail_settings"); err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.st.MailSettings), nil
+}
+
+// DisableMailSetting implements provider.MailSettingDisabler.
+func (a *Account) DisableMailSetting(ctx context.Context, name string) error {
+	if err := a.call(ctx, "disable_mail_setting"); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i := range a.st.MailSettings {
+		if a.st.MailSettings[i].Name == name {
+			a.st.MailSettings[i].Enabled = false
+			return nil
+		}
+	}
+	return notFound("disable mail setting", "mail setting "+name)
+}
+
+// ListSenders implements provider.SenderLister.
+func (a *Account) ListSenders(ctx context.Context) ([]provider.Sender, error) {
+	if err := a.call(ctx, "list_senders"); err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.st.Senders), nil
+}
+
+// ListAllowRules implements provider.AllowListReader.
+func (a *Account) ListAllowRules(ctx context.Context) ([]provider.AllowRule, error) {
+	if err := a.call(ctx, "list_allow_rules"); err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.st.AllowList), nil
+}
+
+// AddAllowRules implements provider.AllowListWriter.
+func (a *Account) AddAllowRules(ctx context.Context, cidrs []string) ([]provider.AllowRule, error) {
+	if err := a.call(ctx, "add_allow_rules"); err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var added []provider.AllowRule
+	for _, c := range cidrs {
+		if slices.ContainsFunc(a.st.AllowList, func(r provider.AllowRule) bool { return r.CIDR == c }) {
+			continue
+		}
+		r := provider.AllowRule{ID: fmt.Sprintf("rule-%d", a.st.NextID), CIDR: c, Created: time.Now().UTC().Truncate(time.Second)}
+		a.st.NextID++
+		a.st.AllowList = append(a.st.AllowList, r)
+		added = append(added, r)
+	}
+	return added, nil
+}
+
+// ListActivity implements provider.ActivityLister.
+func (a *Account) ListActivity(ctx context.Context) ([]provider.AccessEvent, error) {
+	if err := a.call(ctx, "list_activity"); err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := slices.Clone(a.st.Activity)
+	sort.Slice(out, func(i, j int) bool { return out[i].Last.After(out[j].Last) })
+	return out, nil
+}
+
+// ListMessages implements provider.MessageLister: a deterministic 30-day
+// history with the scenario's spike, generated page by page.
+func (a *Account) ListMessages(ctx context.Context, since time.Time, fn func([]provider.Message) error) error {
+	if err := a.call(ctx, "list_messages"); err != nil {
+		return err
+	}
+	m := a.sc.Mail
+	spike := map[int]bool{}
+	for _, d := range m.SpikeDays {
+		spike[d] = true
+	}
+	const pageSize = 1000
+	page := make([]provider.Message, 0, pageSize)
+	n := 0
+	for day := -29; day <= 0; day++ {
+		start := a.st.Epoch.Add(time.Duration(day) * 24 * time.Hour).Truncate(24 * time.Hour)
+		if start.Before(since.Truncate(24 * time.Hour)) {
+			continue
+		}
+		count, from, subjects := m.NormalPerDay+(day*7+31)%23, m.From, m.NormalSubjects
+		if spike[day] {
+			count, from, subjects = m.SpikePerDay, m.SpikeFrom, m.SpikeSubjects
+		}
+		for i := 0; i < count; i++ {
+			n++
+			at := start.Add(time.Duration(i) * (24 * time.Hour / time.Duration(count+1)))
+			if at.After(a.st.Epoch) {
+				at = a.st.Epoch.Add(-time.Duration(count-i) * time.Second)
+			}
+			page = append(page, provider.Message{
+				ID: fmt.Sprintf("msg-%06d", n), From: from, To: fmt.Sprintf("recipient%d@example.net", n%997),
+				Subject: subjects[i%len(subjects)], Sent: at, Status: "delivered",
+			})
+			if len(page) == pageSize {
+				if err := fn(page); err != nil {
+					return err
+				}
+				page = page[:0]
+			}
+		}
+	}
+	if len(page) > 0 {
+		return fn(page)
+	}
+	return nil
+}
+
+// ChangePassword implements provider.PasswordChanger. The drill accepts any
+// old password (it never learned the real one) and remembers only the time.
+func (a *Account) ChangePassword(ctx context.Context, oldPassword, newPassword string) error {
+	if err := a.call(ctx, "change_password"); err != nil {
+		return err
+	}
+	if oldPassword == "" {
+		return &provider.Error{Kind: provider.ErrInvalid, Op: "change password", Status: 400, Message: "old_password is required"}
+	}
+	if len(newPassword) < 8 {
+		return &provider.Error{Kind: provider.ErrInvalid, Op: "change password", Status: 400, Message: "new_password must be at least 8 characters"}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.st.PasswordSet = time.Now().UTC()
+	return nil
+}
+
+// ConsoleView implements provider.ConsoleSimulator.
+func (a *Account) ConsoleView(item provider.Item) []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	lines := slices.Clone(a.sc.Console[item])
+	if a.st.ConsoleDone[string(item)] && item == provider.ItemPayment && len(lines) > 1 {
+		lines = []string{lines[0], "(the unknown card was removed and the plan change reverted)"}
+	}
+	return lines
+}
+
+// ConsoleDo implements provider.ConsoleSimulator.
+func (a *Account) ConsoleDo(item provider.Item, action string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.st.ConsoleDone[string(item)] = true
+	return nil
+}
+
+// YourIP is the address the drill's user connects from.
+func (a *Account) YourIP() string { return a.sc.YourIP }
+
+// SessionKeyID is the id of the key reclaim is using in the drill.
+func (a *Account) SessionKeyID() string { return a.sc.SessionKey }
+
+// DrillAnswers are the scenario's answers to the procedure's questions,
+// offered as defaults (what a well-prepared owner would answer).
+func (a *Account) DrillAnswers() map[string]string { return a.sc.Answers }

@@ -1,0 +1,329 @@
+// Package provider defines what reclaim needs from an email-sending provider:
+// a small Provider interface, one capability interface per thing a provider's
+// API can do, the records those calls return, typed errors, and a registry.
+//
+// An adapter implements Provider plus whichever capabilities its API offers.
+// The checklist engine asks for a capability with a type assertion (see Has)
+// and falls back to a guided console step when the provider lacks it.
+package provider
+
+import (
+	"context"
+	"time"
+)
+
+// Provider is the one interface every adapter implements.
+type Provider interface {
+	// Info describes the provider: names, console links, support channel,
+	// key formats and quirks. It is static and needs no network.
+	Info() Info
+}
+
+// Item names one thing the recovery procedure looks at or changes. Console
+// links, capabilities and checklist steps are keyed by it.
+type Item string
+
+const (
+	ItemAPIKeys      Item = "api_keys"
+	ItemPassword     Item = "password"
+	ItemTwoFactor    Item = "two_factor"
+	ItemAccount      Item = "account"
+	ItemPayment      Item = "payment"
+	ItemTeammates    Item = "teammates"
+	ItemIPAccess     Item = "ip_access"
+	ItemWebhooks     Item = "webhooks"
+	ItemParse        Item = "inbound_parse"
+	ItemSubusers     Item = "subusers"
+	ItemMailSettings Item = "mail_settings"
+	ItemSenders      Item = "senders"
+	ItemActivity     Item = "access_activity"
+	ItemMessages     Item = "messages"
+	ItemSupport      Item = "support"
+	ItemSecurityLog  Item = "security_log"
+)
+
+// Info is an adapter's static description.
+type Info struct {
+	ID      string // registry key, e.g. "sendgrid"
+	Name    string // display name, e.g. "Twilio SendGrid"
+	Console map[Item]string
+	Support Support
+	// KeyFormats lists the credential shapes this provider issues; the leak
+	// scanner builds its detectors from them, so a new adapter brings its
+	// patterns with it.
+	KeyFormats []KeyFormat
+	Quirks     []string
+	// GraceWindow is how long an old secret may keep working after it is
+	// revoked or reset (0: it dies at once).
+	GraceWindow time.Duration
+	Drill       bool // a simulated account, never a real one
+	// Credentials lists what the adapter needs to connect, in order; their
+	// values are joined with ":" into Config.Credential.
+	Credentials []CredentialField
+	// BaseURLEnv names the environment variable that overrides the API base
+	// URL (tests, regional endpoints).
+	BaseURLEnv string
+}
+
+// CredentialField is one credential input: read from Env, else the OS
+// keyring, else a masked prompt. Never from a flag.
+type CredentialField struct {
+	Env    string // e.g. "SENDGRID_API_KEY"
+	Prompt string // e.g. "SendGrid API key"
+	Help   string
+}
+
+// Support is where the completion report goes.
+type Support struct {
+	URL          string
+	Email        string // empty when the provider takes tickets only in its console
+	TicketOnly   bool   // a logged-in console ticket is the only channel
+	Instructions string
+}
+
+// KeyFormat describes one credential shape.
+type KeyFormat struct {
+	Kind        string // e.g. "api_key"
+	Description string
+	// Pattern is a Go regular expression matching the whole credential.
+	Pattern string
+	// Prefix is a fixed literal the credential starts with, if any.
+	Prefix string
+	// ContextWords must appear near a match for shapes with no prefix.
+	ContextWords []string
+}
+
+// ConsoleLink returns the console deep link for an item, or "".
+func (i Info) ConsoleLink(it Item) string { return i.Console[it] }
+
+// ---- records returned by the read capabilities ----
+
+// Account is the account's identity and settings as the API reports them.
+type Account struct {
+	Username string    `json:"username,omitempty"`
+	Email    string    `json:"email,omitempty"`
+	Company  string    `json:"company,omitempty"`
+	Type     string    `json:"type,omitempty"`
+	Created  time.Time `json:"created,omitzero"`
+}
+
+// APIKey is an API key's metadata. The secret is never part of it.
+type APIKey struct {
+	ID         string    `json:"id"`
+	Name       string    `json:"name"`
+	Scopes     []string  `json:"scopes,omitempty"`
+	FullAccess bool      `json:"full_access,omitempty"`
+	Created    time.Time `json:"created,omitzero"`
+	Subuser    string    `json:"subuser,omitempty"` // owner when it belongs to a subuser
+	Inactive   bool      `json:"inactive,omitempty"`
+	Master     bool      `json:"master,omitempty"`
+}
+
+// Teammate is a user with access to the account, or a pending invite.
+type Teammate struct {
+	Username string    `json:"username"`
+	Email    string    `json:"email,omitempty"`
+	Name     string    `json:"name,omitempty"`
+	Admin    bool      `json:"admin,omitempty"`
+	Owner    bool      `json:"owner,omitempty"`
+	Pending  bool      `json:"pending,omitempty"`
+	Token    string    `json:"token,omitempty"` // id of a pending invite (not a credential)
+	Created  time.Time `json:"created,omitzero"`
+}
+
+// Subuser is a sub-account.
+type Subuser struct {
+	Username string    `json:"username"`
+	Email    string    `json:"email,omitempty"`
+	Disabled bool      `json:"disabled,omitempty"`
+	Created  time.Time `json:"created,omitzero"`
+}
+
+// Webhook kinds.
+const (
+	WebhookEvent = "event"
+	WebhookParse = "parse"
+)
+
+// Webhook is an event webhook or an inbound-parse route.
+type Webhook struct {
+	ID       string    `json:"id"`
+	Kind     string    `json:"kind"` // WebhookEvent or WebhookParse
+	URL      string    `json:"url"`
+	Hostname string    `json:"hostname,omitempty"` // parse routes: the receiving hostname
+	Enabled  bool      `json:"enabled"`
+	Created  time.Time `json:"created,omitzero"`
+}
+
+// MailSetting is one account-wide mail setting.
+type MailSetting struct {
+	Name    string `json:"name"`
+	Enabled bool   `json:"enabled"`
+	// Forwards is true for settings that copy or forward mail elsewhere.
+	Forwards bool   `json:"forwards,omitempty"`
+	Value    string `json:"value,omitempty"` // e.g. the forwarding address
+}
+
+// Sender is a verified sender identity or an authenticated domain.
+type Sender struct {
+	ID       string    `json:"id"`
+	Kind     string    `json:"kind"` // "single" or "domain"
+	Address  string    `json:"address"`
+	Verified bool      `json:"verified"`
+	Created  time.Time `json:"created,omitzero"`
+}
+
+// AllowRule is one IP allow-list entry.
+type AllowRule struct {
+	ID      string    `json:"id"`
+	CIDR    string    `json:"cidr"`
+	Created time.Time `json:"created,omitzero"`
+}
+
+// AccessEvent is a login or API access attempt, aggregated by IP.
+type AccessEvent struct {
+	IP       string    `json:"ip"`
+	Location string    `json:"location,omitempty"`
+	Method   string    `json:"method,omitempty"`
+	Allowed  bool      `json:"allowed"`
+	First    time.Time `json:"first,omitzero"`
+	Last     time.Time `json:"last,omitzero"`
+	Count    int       `json:"count,omitempty"`
+}
+
+// Message is one sent message.
+type Message struct {
+	ID      string    `json:"id"`
+	From    string    `json:"from,omitempty"`
+	To      string    `json:"to,omitempty"`
+	Subject string    `json:"subject"`
+	Sent    time.Time `json:"sent"`
+	Status  string    `json:"status,omitempty"`
+}
+
+// NewKey is a freshly created key. Secret is shown once and never persisted.
+type NewKey struct {
+	APIKey
+	Secret string `json:"-"`
+}
+
+// ---- capabilities ----
+
+// AccountReader reads the account's identity and settings.
+type AccountReader interface {
+	Account(ctx context.Context) (Account, error)
+}
+
+// KeyLister lists API keys (including subusers' keys where it can).
+type KeyLister interface {
+	ListKeys(ctx context.Context) ([]APIKey, error)
+}
+
+// KeyCreator creates a key with the given scopes (nil scopes: the
+// provider's least-privilege default, never full access).
+type KeyCreator interface {
+	CreateKey(ctx context.Context, name string, scopes []string) (NewKey, error)
+}
+
+// KeyRevoker revokes (deletes or deactivates) a key by id.
+type KeyRevoker interface {
+	RevokeKey(ctx context.Context, id string) error
+}
+
+// KeyVerifier makes a harmless read call with the given secret: nil when the
+// credential works, ErrBadCredentials when it is dead.
+type KeyVerifier interface {
+	VerifyKey(ctx context.Context, secret string) error
+}
+
+// TeammateLister lists teammates and pending invites.
+type TeammateLister interface {
+	ListTeammates(ctx context.Context) ([]Teammate, error)
+}
+
+// TeammateRemover removes a teammate or cancels a pending invite.
+type TeammateRemover interface {
+	RemoveTeammate(ctx context.Context, t Teammate) error
+}
+
+// SubuserLister lists subusers.
+type SubuserLister interface {
+	ListSubusers(ctx context.Context) ([]Subuser, error)
+}
+
+// SubuserDisabler disables a subuser (keeps it for the record).
+type SubuserDisabler interface {
+	DisableSubuser(ctx context.Context, username string) error
+}
+
+// WebhookLister lists event webhooks and inbound-parse routes.
+type WebhookLister interface {
+	ListWebhooks(ctx context.Context) ([]Webhook, error)
+}
+
+// WebhookDeleter deletes a webhook or parse route.
+type WebhookDeleter interface {
+	DeleteWebhook(ctx context.Context, w Webhook) error
+}
+
+// MailSettingsLister lists mail settings.
+type MailSettingsLister interface {
+	ListMailSettings(ctx context.Context) ([]MailSetting, error)
+}
+
+// MailSettingDisabler switches a mail setting off.
+type MailSettingDisabler interface {
+	DisableMailSetting(ctx context.Context, name string) error
+}
+
+// SenderLister lists sender identities and authenticated domains.
+type SenderLister interface {
+	ListSenders(ctx context.Context) ([]Sender, error)
+}
+
+// AllowListReader reads the IP allow list.
+type AllowListReader interface {
+	ListAllowRules(ctx context.Context) ([]AllowRule, error)
+}
+
+// AllowListWriter adds IP allow-list entries.
+type AllowListWriter interface {
+	AddAllowRules(ctx context.Context, cidrs []string) ([]AllowRule, error)
+}
+
+// ActivityLister lists recent access activity (logins and API calls by IP).
+type ActivityLister interface {
+	ListActivity(ctx context.Context) ([]AccessEvent, error)
+}
+
+// MessageLister lists messages sent since a time, calling fn for each page so
+// that a large account never sits in memory whole.
+type MessageLister interface {
+	ListMessages(ctx context.Context, since time.Time, fn func([]Message) error) error
+}
+
+// PasswordChanger changes the account password. Passwords are never stored.
+type PasswordChanger interface {
+	ChangePassword(ctx context.Context, oldPassword, newPassword string) error
+}
+
+// ConsoleSimulator is implemented only by drill accounts: it shows what the
+// provider's web console would show for a console-only item, and carries out
+// what the user says they did there.
+type ConsoleSimulator interface {
+	ConsoleView(item Item) []string
+	ConsoleDo(item Item, action string) error
+}
+
+// Snapshotter is implemented by providers that hold state reclaim must save
+// with the incident (the drill account), so a killed process resumes with the
+// account as it was.
+type Snapshotter interface {
+	Snapshot() ([]byte, error)
+}
+
+// Has reports whether p implements capability T.
+func Has[T any](p Provider) bool {
+	_, ok := p.(T)
+	return ok
+}
