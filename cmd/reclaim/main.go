@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"reclaim/checklist"
-	_ "reclaim/provider/drill"
 )
 
 // Set by the build (-ldflags "-X main.version=…").

@@ -1,0 +1,7 @@
+package main
+
+// Every provider adapter this build knows registers itself on import. Add one
+// line per adapter package.
+import (
+	_ "reclaim/provider/drill"
+)
