@@ -4,4 +4,5 @@ package main
 // line per adapter package.
 import (
 	_ "reclaim/provider/drill"
+	_ "reclaim/provider/mailjet"
 )
