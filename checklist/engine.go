@@ -734,7 +734,7 @@ func (e *Engine) Note(step StepID, action, detail string) error {
 }
 
 func (e *Engine) journalLocked(step StepID, action, target, outcome, detail string) {
-	e.inc.appendJournal(JournalEntry{At: e.Now(), Account: e.acct().Label, Step: step, Action: action, Target: target, Outcome: outcome, Detail: detail})
+	e.inc.appendJournal(JournalEntry{At: e.Now(), Account: e.acct().Label, Step: step, Action: ScrubSecrets(action), Target: target, Outcome: outcome, Detail: ScrubSecrets(detail)})
 }
 
 func (e *Engine) saveLocked() error {

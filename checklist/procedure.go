@@ -649,6 +649,8 @@ var procedure = []*StepDef{
 		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
 			return []Question{
 				{ID: "root_cause", Prompt: "Root cause in one sentence", Kind: QText, Default: rootCauseGuess(a)},
+				{ID: "signoff_name", Prompt: "Your name, for the report's sign-off", Kind: QText},
+				{ID: "signoff_role", Prompt: "Your role (e.g. account owner, CTO)", Kind: QText},
 				{ID: "filed", Prompt: "Have you sent the report to support?", Kind: QSelect, Options: []Option{{"yes", "Yes, filed"}, {"later", "I will file it later"}}, Default: "later"},
 			}
 		},

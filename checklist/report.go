@@ -2,7 +2,6 @@ package checklist
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -14,28 +13,70 @@ import (
 
 // Report is the completion report: built from the incident alone, so it
 // can never contain a secret the incident does not hold (and it holds none).
+// Every renderer also passes its output through ScrubSecrets as a safety net.
 type Report struct {
-	Incident    string           `json:"incident"`
-	Title       string           `json:"title"`
-	Drill       bool             `json:"drill"`
-	Provider    string           `json:"provider"`
-	Account     string           `json:"account,omitempty"`
-	Generated   time.Time        `json:"generated"`
-	Opened      time.Time        `json:"opened"`
-	Detected    string           `json:"detected,omitempty"`
-	Suspended   string           `json:"suspended,omitempty"`
-	RootCause   string           `json:"root_cause,omitempty"`
-	Summary     []string         `json:"summary"`
-	Steps       []ReportStep     `json:"steps"`
-	Actions     []JournalEntry   `json:"actions"`
-	Findings    []Finding        `json:"findings"`
-	FollowUps   []string         `json:"follow_ups"`
-	Before      *Inventory       `json:"inventory_before,omitempty"`
-	After       *Inventory       `json:"inventory_after,omitempty"`
-	NewKeys     []NewKeyRecord   `json:"new_keys,omitempty"`
-	Support     provider.Support `json:"support"`
-	Timeline    []JournalEntry   `json:"timeline"`
-	JournalHash string           `json:"journal_hash"`
+	Incident      string         `json:"incident"`
+	Title         string         `json:"title"`
+	Drill         bool           `json:"drill"`
+	Provider      string         `json:"provider"`
+	ProviderID    string         `json:"provider_id,omitempty"`
+	Account       string         `json:"account,omitempty"`
+	Generated     time.Time      `json:"generated"`
+	Opened        time.Time      `json:"opened"`
+	Closed        time.Time      `json:"closed,omitzero"`
+	Detected      string         `json:"detected,omitempty"`
+	Suspended     string         `json:"suspended,omitempty"`
+	StillSending  string         `json:"still_sending,omitempty"`
+	RootCause     string         `json:"root_cause,omitempty"`
+	Notes         string         `json:"notes,omitempty"`
+	Summary       []string       `json:"summary"`
+	Investigation []Answered     `json:"investigation,omitempty"`
+	Steps         []ReportStep   `json:"steps"`
+	Actions       []JournalEntry `json:"actions"`
+	Findings      []Finding      `json:"findings"`
+	// LeakFindings are the findings about where the credentials leaked
+	// (investigation answers and scans), already redacted.
+	LeakFindings []Finding `json:"leak_findings,omitempty"`
+	// Revoked lists the keys reclaim revoked; ConfirmedDead the journal's
+	// checks that an old credential now fails.
+	Revoked       []JournalEntry   `json:"revoked,omitempty"`
+	ConfirmedDead []JournalEntry   `json:"confirmed_dead,omitempty"`
+	Preventive    []string         `json:"preventive"`
+	FollowUps     []string         `json:"follow_ups"`
+	Before        *Inventory       `json:"inventory_before,omitempty"`
+	After         *Inventory       `json:"inventory_after,omitempty"`
+	NewKeys       []NewKeyRecord   `json:"new_keys,omitempty"`
+	Support       provider.Support `json:"support"`
+	// SupportChecklist is the provider's own list of what its support asks
+	// for, each with the status reclaim recorded.
+	SupportChecklist []ChecklistLine `json:"support_checklist,omitempty"`
+	SignOff          SignOff         `json:"sign_off"`
+	Timeline         []JournalEntry  `json:"timeline"`
+	JournalHash      string          `json:"journal_hash"`
+	JournalEntries   int             `json:"journal_entries"`
+	// Seal binds the rendered report to the journal (see VerifyReport).
+	Seal *Seal `json:"seal,omitempty"`
+}
+
+// Answered is one question of the investigation with its answer.
+type Answered struct {
+	ID       string `json:"id"`
+	Question string `json:"question"`
+	Answer   string `json:"answer"`
+}
+
+// ChecklistLine is one item of the provider's support checklist.
+type ChecklistLine struct {
+	Item   string   `json:"item"`
+	Status string   `json:"status"` // "done", "not done", "skipped: …", "not applicable", "not tracked"
+	Steps  []StepID `json:"steps,omitempty"`
+}
+
+// SignOff is who stands behind the report.
+type SignOff struct {
+	Name string    `json:"name,omitempty"`
+	Role string    `json:"role,omitempty"`
+	At   time.Time `json:"at,omitzero"`
 }
 
 // ReportStep is one step's line in the report.
@@ -50,24 +91,79 @@ type ReportStep struct {
 	Evidence []Evidence `json:"evidence,omitempty"`
 }
 
+// Report-step answers the report reads (besides root_cause).
+const (
+	AnswerRootCause   = "root_cause"
+	AnswerNotes       = "notes"
+	AnswerPreventive  = "preventive"
+	AnswerSignoffName = "signoff_name"
+	AnswerSignoffRole = "signoff_role"
+)
+
+// ReportOptions tune BuildReport.
+type ReportOptions struct {
+	// Now is the report's generation time (default: time.Now).
+	Now time.Time
+	// Provider, when set, gives the step modes (automated or guided) from
+	// its capabilities; without it they come from Info alone.
+	Provider provider.Provider
+	// SessionKeyID is the key reclaim itself used, when known.
+	SessionKeyID string
+}
+
+// infoOnly is a provider with no capability: enough to describe steps.
+type infoOnly struct{ info provider.Info }
+
+func (p infoOnly) Info() provider.Info { return p.info }
+
+// InfoProvider wraps a static Info as a Provider with no capabilities (for
+// reading an incident without connecting to the account).
+func InfoProvider(info provider.Info) provider.Provider { return infoOnly{info} }
+
+// BuildReport builds the report from an incident and its provider's static
+// description alone: no lock, no network, no engine. It reads a copy of inc.
+func BuildReport(inc *Incident, info provider.Info, opt ReportOptions) *Report {
+	p := opt.Provider
+	if p == nil {
+		p = infoOnly{info}
+	}
+	now := opt.Now
+	if now.IsZero() {
+		now = time.Now().UTC()
+	}
+	e := &Engine{inc: inc.Clone(), prov: p, secrets: NewSecrets(nil), SessionKeyID: opt.SessionKeyID, Now: func() time.Time { return now }}
+	if len(e.inc.Accounts) == 0 {
+		e.inc.Accounts = []*AccountState{{Provider: info.ID, Label: info.Name}}
+	}
+	return e.buildReport(info)
+}
+
 // BuildReport assembles the report from the engine's state.
-func (e *Engine) BuildReport() *Report {
+func (e *Engine) BuildReport() *Report { return e.buildReport(e.prov.Info()) }
+
+func (e *Engine) buildReport(info provider.Info) *Report {
 	views := e.Views()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	inc, a := e.inc, e.acct()
-	info := e.prov.Info()
-	r := &Report{Incident: inc.ID, Title: inc.Title, Drill: inc.Drill, Provider: info.Name, Generated: e.Now(), Opened: inc.Created,
-		Before: a.Before, After: a.After, NewKeys: a.NewKeys, Support: info.Support, Timeline: inc.Journal, JournalHash: inc.JournalHead()}
+	r := &Report{Incident: inc.ID, Title: inc.Title, Drill: inc.Drill, Provider: info.Name, ProviderID: firstNonEmpty(info.ID, a.Provider), Generated: e.Now().UTC(), Opened: inc.Created, Closed: inc.Closed,
+		Before: a.Before, After: a.After, NewKeys: a.NewKeys, Support: info.Support, Timeline: inc.Journal, JournalHash: inc.JournalHead(), JournalEntries: len(inc.Journal)}
 	if a.Before != nil && a.Before.Account != nil {
 		r.Account = provider.Sanitize(a.Before.Account.Username + " <" + a.Before.Account.Email + ">")
 	}
 	tri := a.Step(StepTriage).Answers
-	r.Detected, r.Suspended = tri["detected"], tri["suspended"]
-	r.RootCause = a.Step(StepReport).Answers["root_cause"]
+	r.Detected, r.Suspended, r.StillSending = tri["detected"], tri["suspended"], tri["still_sending"]
+	rep := a.Step(StepReport)
+	r.RootCause = strings.TrimSpace(rep.Answers[AnswerRootCause])
 	if r.RootCause == "" {
 		r.RootCause = rootCauseGuess(a)
 	}
+	r.Notes = strings.TrimSpace(rep.Answers[AnswerNotes])
+	r.SignOff = SignOff{Name: strings.TrimSpace(rep.Answers[AnswerSignoffName]), Role: strings.TrimSpace(rep.Answers[AnswerSignoffRole]), At: rep.Finished}
+	if r.SignOff.At.IsZero() {
+		r.SignOff.At = r.Generated
+	}
+	r.Investigation = e.investigationLocked(a)
 	for _, v := range views {
 		r.Steps = append(r.Steps, ReportStep{Phase: v.Def.Phase, ID: v.Def.ID, Title: v.Def.Title, Mode: v.Mode, Status: v.State.Status, Reason: firstNonEmpty(v.State.Reason, v.NAWhy), Finished: v.State.Finished, Evidence: v.State.Evidence})
 	}
@@ -77,8 +173,19 @@ func (e *Engine) BuildReport() *Report {
 				r.Actions = append(r.Actions, j)
 			}
 		}
+		if j.Action == string(ActRevokeKey) && (j.Outcome == "ok" || j.Outcome == "already done") {
+			r.Revoked = append(r.Revoked, j)
+		}
+		if isDeadCheck(j.Action) {
+			r.ConfirmedDead = append(r.ConfirmedDead, j)
+		}
 	}
 	r.Findings = a.Findings
+	for _, f := range a.Findings {
+		if f.Source == "scan" || f.Source == "investigation" || f.Target.Kind == "leak" {
+			r.LeakFindings = append(r.LeakFindings, f)
+		}
+	}
 	for _, f := range a.Findings {
 		if !f.Resolved && f.Target.Kind != "mail" && f.Target.Kind != "ip" && f.Severity != Low {
 			r.FollowUps = append(r.FollowUps, "Open finding: "+f.Title)
@@ -103,6 +210,11 @@ func (e *Engine) BuildReport() *Report {
 	if info.GraceWindow > 0 {
 		r.FollowUps = append(r.FollowUps, fmt.Sprintf("Re-check after %s that the old credentials fail (%s's grace window).", info.GraceWindow, info.Name))
 	}
+	if len(r.Revoked) > 0 && len(r.ConfirmedDead) == 0 {
+		r.FollowUps = append(r.FollowUps, "Confirm that the revoked keys now fail (a call with an old key must be refused).")
+	}
+	r.Preventive = preventive(r, a)
+	r.SupportChecklist = supportChecklist(info.Support, r.Steps)
 	done, total := 0, 0
 	for _, s := range r.Steps {
 		total++
@@ -123,6 +235,115 @@ func (e *Engine) BuildReport() *Report {
 	return r
 }
 
+// investigationLocked lists the investigation questions that were answered.
+func (e *Engine) investigationLocked(a *AccountState) []Answered {
+	st := a.Steps[StepQuestions]
+	if st == nil || len(st.Answers) == 0 {
+		return nil
+	}
+	d := StepByID(StepQuestions)
+	prompts := map[string]string{}
+	var order []string
+	if d != nil && d.Questions != nil {
+		m, _ := e.ModeOf(d)
+		for _, q := range d.Questions(e, a, m) {
+			if q.Kind == QSecret {
+				continue
+			}
+			prompts[q.ID] = q.Prompt
+			order = append(order, q.ID)
+		}
+	}
+	var extra []string
+	for k := range st.Answers {
+		if _, ok := prompts[k]; !ok {
+			extra = append(extra, k)
+		}
+	}
+	sort.Strings(extra)
+	var out []Answered
+	for _, id := range append(order, extra...) {
+		v := strings.TrimSpace(st.Answers[id])
+		if v == "" {
+			continue
+		}
+		if id == "leaked_key_ids" {
+			var ids []string
+			for _, k := range splitList(v) {
+				ids = append(ids, short(k)+"…")
+			}
+			v = strings.Join(ids, ", ")
+		}
+		out = append(out, Answered{ID: id, Question: firstNonEmpty(prompts[id], id), Answer: ScrubSecrets(v)})
+	}
+	return out
+}
+
+// isDeadCheck reports whether a journal action records a check that an old
+// credential no longer works ("verify old credential dead", …).
+func isDeadCheck(action string) bool {
+	a := strings.ToLower(action)
+	return strings.Contains(a, "dead") || strings.Contains(a, "old credential") || strings.Contains(a, "old key fails")
+}
+
+// preventive lists the measures taken that make a repeat harder.
+func preventive(r *Report, a *AccountState) []string {
+	var out []string
+	ok := func(action string) []JournalEntry {
+		var js []JournalEntry
+		for _, j := range r.Actions {
+			if j.Action == action && (j.Outcome == "ok" || j.Outcome == "already done") {
+				js = append(js, j)
+			}
+		}
+		return js
+	}
+	status := func(id StepID) Status {
+		if s, found := a.Steps[id]; found {
+			return s.Status
+		}
+		return StatusTodo
+	}
+	for _, k := range a.NewKeys {
+		out = append(out, fmt.Sprintf("Replacement key %s (%s…) created with only the scopes it needs: %s.", provider.SanitizeN(k.Name, 60), short(k.ID), strings.Join(k.Scopes, ", ")))
+	}
+	if n := len(ok(string(ActRevokeKey))); n > 0 {
+		out = append(out, fmt.Sprintf("%d leaked or unknown keys revoked.", n))
+	}
+	if len(ok(string(ActChangePassword))) > 0 || status(StepPassword) == StatusDone {
+		out = append(out, "Account password changed.")
+	}
+	if status(StepTwoFactor) == StatusDone {
+		out = append(out, "Two-factor authentication enrolled.")
+	}
+	if status(StepAuditTwoFactor) == StatusDone {
+		out = append(out, "2FA checked for every user of the account.")
+	}
+	for _, j := range ok(string(ActAddAllowRule)) {
+		out = append(out, "IP access restricted: "+provider.SanitizeN(j.Detail, 200)+".")
+	}
+	if n := len(ok(string(ActRemoveTeammate))) + len(ok(string(ActRemoveInvite))); n > 0 {
+		out = append(out, fmt.Sprintf("%d unknown teammates or invites removed.", n))
+	}
+	if n := len(ok(string(ActDeleteWebhook))); n > 0 {
+		out = append(out, fmt.Sprintf("%d unknown webhooks or parse routes deleted.", n))
+	}
+	if n := len(ok(string(ActDisableMailSetting))); n > 0 {
+		out = append(out, fmt.Sprintf("%d forwarding mail settings switched off.", n))
+	}
+	if n := len(ok(string(ActDisableSubuser))); n > 0 {
+		out = append(out, fmt.Sprintf("%d unknown subusers disabled.", n))
+	}
+	if s := a.Steps[StepReport]; s != nil {
+		for _, l := range strings.Split(s.Answers[AnswerPreventive], "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				out = append(out, ScrubSecrets(l))
+			}
+		}
+	}
+	return out
+}
+
 func countOK(js []JournalEntry) int {
 	n := 0
 	for _, j := range js {
@@ -133,78 +354,126 @@ func countOK(js []JournalEntry) int {
 	return n
 }
 
-// JSON renders the report as indented JSON.
-func (r *Report) JSON() ([]byte, error) { return json.MarshalIndent(r, "", "  ") }
-
-// Markdown renders the report for pasting into a support ticket.
+// Markdown renders the report for pasting into a support ticket. It ends
+// with the journal's final hash and the report's seal line.
 func (r *Report) Markdown() string {
+	body := ScrubSecrets(r.markdownBody())
+	return body + r.seal(digestOf([]byte(body))).Line() + "\n"
+}
+
+func (r *Report) markdownBody() string {
 	var b strings.Builder
-	s := provider.Sanitize
+	s := func(x string) string { return mdCell(provider.Sanitize(x)) }
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
-	title := "Account recovery report"
-	if r.Drill {
-		title = "DRILL — account recovery report (simulated account)"
+	list := func(items []string) {
+		if len(items) == 0 {
+			w("None.\n")
+		}
+		for _, it := range items {
+			w("- %s\n", s(it))
+		}
 	}
-	w("# %s\n\n", title)
-	w("- Incident: %s — %s\n", r.Incident, s(r.Title))
-	w("- Provider: %s\n", r.Provider)
+	w("# %s\n\n", r.heading())
+	w("- Incident: %s — %s\n", s(r.Incident), s(r.Title))
+	w("- Provider: %s\n", s(r.Provider))
 	if r.Account != "" {
-		w("- Account: %s\n", r.Account)
+		w("- Account: %s\n", s(r.Account))
 	}
-	w("- Opened: %s\n- Report generated: %s\n", utc(r.Opened), utc(r.Generated))
-	if r.Detected != "" {
-		w("- Detected by: %s; suspended: %s\n", r.Detected, r.Suspended)
+	w("- Opened: %s\n", utc(r.Opened))
+	if !r.Closed.IsZero() {
+		w("- Closed: %s\n", utc(r.Closed))
 	}
-	w("\n## Summary\n\n")
+	w("- Report generated: %s\n", utc(r.Generated))
+
+	w("\n## What happened and how it was detected\n\n")
+	for _, l := range r.WhatHappened() {
+		w("- %s\n", s(l))
+	}
 	for _, l := range r.Summary {
-		w("- %s\n", l)
+		w("- %s\n", s(l))
 	}
+
+	w("\n## Root cause\n\n")
 	if r.RootCause != "" {
-		w("\n**Root cause:** %s\n", s(r.RootCause))
+		w("%s\n", s(r.RootCause))
+	} else {
+		w("Not established yet.\n")
 	}
+	if len(r.Investigation) > 0 {
+		w("\nInvestigation findings:\n\n")
+		for _, q := range r.Investigation {
+			w("- %s — %s\n", s(q.Question), s(q.Answer))
+		}
+	}
+	if r.Notes != "" {
+		w("\nNotes: %s\n", s(r.Notes))
+	}
+
+	if len(r.SupportChecklist) > 0 {
+		w("\n## %s's checklist\n\n| What %s asks for | Status |\n|---|---|\n", s(r.Provider), s(r.Provider))
+		for _, c := range r.SupportChecklist {
+			w("| %s | %s |\n", s(c.Item), s(c.Status))
+		}
+	}
+
 	w("\n## Steps\n\n| Phase | Step | How | Status | Finished (UTC) |\n|---|---|---|---|---|\n")
 	for _, st := range r.Steps {
-		status := string(st.Status)
-		if st.Reason != "" {
-			status += " (" + s(st.Reason) + ")"
-		}
-		fin := ""
-		if !st.Finished.IsZero() {
-			fin = utc(st.Finished)
-		}
-		w("| %s | %s | %s | %s | %s |\n", st.Phase, st.Title, st.Mode, mdCell(status), fin)
+		w("| %s | %s | %s | %s | %s |\n", s(string(st.Phase)), s(st.Title), st.Mode, s(stepStatus(st)), utcOr(st.Finished, ""))
 	}
-	w("\n## Actions taken\n\n")
+
+	w("\n## Actions taken (UTC)\n\n")
 	if len(r.Actions) == 0 {
 		w("None.\n")
 	}
 	for _, a := range r.Actions {
-		w("- %s — %s: %s (%s)\n", utc(a.At), a.Action, mdCell(s(a.Detail)), a.Outcome)
+		w("- %s — %s: %s (%s)\n", utc(a.At), s(a.Action), s(a.Detail), s(a.Outcome))
 	}
-	w("\n## Findings\n\n")
+
+	w("\n## Old credentials: revoked and confirmed dead\n\n")
+	if len(r.Revoked) == 0 && len(r.ConfirmedDead) == 0 {
+		w("None recorded.\n")
+	}
+	for _, j := range r.Revoked {
+		w("- Revoked %s: %s\n", utc(j.At), s(j.Detail))
+	}
+	for _, j := range r.ConfirmedDead {
+		w("- %s %s: %s (%s)\n", utc(j.At), s(j.Action), s(j.Detail), s(j.Outcome))
+	}
+	if len(r.Revoked) > 0 && len(r.ConfirmedDead) == 0 {
+		w("- Not yet confirmed that the old keys fail.\n")
+	}
+
+	w("\n## Leak findings (redacted)\n\n")
+	if len(r.LeakFindings) == 0 {
+		w("None.\n")
+	}
+	for _, f := range r.LeakFindings {
+		w("- [%s] %s — %s (evidence: %s)\n", f.Severity, s(f.Title), findingState(f), s(f.Evidence))
+	}
+
+	w("\n## All findings\n\n")
 	if len(r.Findings) == 0 {
 		w("None.\n")
 	}
 	for _, f := range r.Findings {
-		state := "open"
-		if f.Resolved {
-			state = "resolved"
-		}
-		w("- [%s] %s — %s (evidence: %s)\n", f.Severity, s(f.Title), state, s(f.Evidence))
+		w("- [%s] %s — %s (evidence: %s)\n", f.Severity, s(f.Title), findingState(f), s(f.Evidence))
 	}
+
 	if len(r.NewKeys) > 0 {
 		w("\n## Replacement keys\n\n")
 		for _, k := range r.NewKeys {
-			ver := "not verified"
-			if !k.Verified.IsZero() {
-				ver = "verified " + utc(k.Verified)
-			}
-			w("- %s (id %s…, scopes %s), created %s, %s\n", s(k.Name), short(k.ID), strings.Join(k.Scopes, ", "), utc(k.Created), ver)
+			w("- %s\n", s(newKeyLine(k)))
 		}
 	}
-	w("\n## Inventory before and after\n\n| | Before | After |\n|---|---|---|\n")
-	for _, row := range inventoryRows(r.Before, r.After) {
-		w("| %s | %s | %s |\n", row[0], row[1], row[2])
+
+	w("\n## Inventory before and after\n\n")
+	if rows := inventoryRows(r.Before, r.After); len(rows) > 0 {
+		w("| | Before | After |\n|---|---|---|\n")
+		for _, row := range rows {
+			w("| %s | %s | %s |\n", row[0], mdCell(row[1]), mdCell(row[2]))
+		}
+	} else {
+		w("No inventory was taken.\n")
 	}
 	if m := r.Before; m != nil && m.Mail != nil {
 		w("\nMail in the last 30 days: %d messages. Most frequent subjects:\n\n", m.Mail.Total)
@@ -212,9 +481,13 @@ func (r *Report) Markdown() string {
 			if i == 10 {
 				break
 			}
-			w("- %d × %s (from %s)\n", sc.Count, mdCell(s(sc.Subject)), s(sc.From))
+			w("- %d × %s (from %s)\n", sc.Count, s(sc.Subject), s(sc.From))
 		}
 	}
+
+	w("\n## Preventive measures\n\n")
+	list(r.Preventive)
+
 	w("\n## Open follow-ups\n\n")
 	if len(r.FollowUps) == 0 {
 		w("None.\n")
@@ -222,20 +495,99 @@ func (r *Report) Markdown() string {
 	for _, f := range r.FollowUps {
 		w("- [ ] %s\n", s(f))
 	}
-	w("\n## Support\n\n")
-	if r.Support.Email != "" {
-		w("Send to %s. ", r.Support.Email)
-	}
-	if r.Support.URL != "" {
-		w("Support: %s. ", r.Support.URL)
-	}
-	w("%s\n", r.Support.Instructions)
+
+	w("\n## Support\n\n%s\n", s(r.SupportLine()))
+
+	w("\n## Sign-off\n\n")
+	w("- Name: %s\n- Role: %s\n- Signed: %s\n", s(orBlank(r.SignOff.Name)), s(orBlank(r.SignOff.Role)), utcOr(r.SignOff.At, "—"))
+
 	w("\n## Timeline (UTC)\n\n")
 	for _, j := range r.Timeline {
-		w("- %s %s%s — %s %s\n", utc(j.At), stepTag(j.Step), j.Action, j.Outcome, mdCell(s(j.Detail)))
+		w("- %s %s%s — %s %s\n", utc(j.At), stepTag(j.Step), s(j.Action), s(j.Outcome), s(j.Detail))
 	}
-	w("\n---\nJournal chain hash: `%s` (%d entries)\n", r.JournalHash, len(r.Timeline))
+	w("\n---\nJournal chain hash: `%s` (%d entries)\n", r.JournalHash, r.JournalEntries)
 	return b.String()
+}
+
+func (r *Report) heading() string {
+	if r.Drill {
+		return "DRILL — account recovery report (simulated account)"
+	}
+	return "Account recovery report"
+}
+
+// whatHappened is the triage in sentences.
+func (r *Report) WhatHappened() []string {
+	var out []string
+	if r.Detected != "" {
+		out = append(out, "Detected by: "+r.Detected+".")
+	}
+	if r.Suspended != "" {
+		out = append(out, "Account suspended: "+r.Suspended+".")
+	}
+	if r.StillSending != "" {
+		out = append(out, "Mail still going out when recovery began: "+r.StillSending+".")
+	}
+	if m := r.Before; m != nil && m.Mail != nil {
+		out = append(out, fmt.Sprintf("%d messages sent in the 30 days before recovery.", m.Mail.Total))
+	}
+	return out
+}
+
+func (r *Report) SupportLine() string {
+	var parts []string
+	if r.Support.Email != "" {
+		parts = append(parts, "Send to "+r.Support.Email+".")
+	}
+	if r.Support.URL != "" {
+		parts = append(parts, "Support: "+r.Support.URL+".")
+	}
+	if r.Support.TicketOnly {
+		parts = append(parts, "Support takes this only as a ticket in its web console.")
+	}
+	if r.Support.Instructions != "" {
+		parts = append(parts, r.Support.Instructions)
+	}
+	if len(parts) == 0 {
+		return "No support channel recorded for this provider."
+	}
+	return strings.Join(parts, " ")
+}
+
+func stepStatus(st ReportStep) string {
+	if st.Reason != "" {
+		return string(st.Status) + " (" + st.Reason + ")"
+	}
+	return string(st.Status)
+}
+
+func findingState(f Finding) string {
+	if f.Resolved {
+		return "resolved"
+	}
+	return "open"
+}
+
+func newKeyLine(k NewKeyRecord) string {
+	ver := "not verified"
+	if !k.Verified.IsZero() {
+		ver = "verified " + utc(k.Verified)
+	}
+	return fmt.Sprintf("%s (id %s…, scopes %s), created %s, %s", k.Name, short(k.ID), strings.Join(k.Scopes, ", "), utc(k.Created), ver)
+}
+
+func orBlank(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "(not given)"
+	}
+	return s
+}
+
+func utcOr(t time.Time, empty string) string {
+	if t.IsZero() {
+		return empty
+	}
+	return utc(t)
 }
 
 func stepTag(id StepID) string {
@@ -326,23 +678,32 @@ func listCell(items []string) string {
 	return mdCell(fmt.Sprintf("%d: %s", len(items), strings.Join(items, ", ")))
 }
 
-// WriteReport writes report.md and report.json into the incident folder.
+// WriteReport writes report.md, report.json and report.html into the
+// incident folder.
 func (e *Engine) WriteReport() (*Report, error) {
 	r := e.BuildReport()
 	if e.h == nil {
 		return r, nil
 	}
+	return r, r.WriteFiles(e.h.Dir)
+}
+
+// WriteFiles writes report.md, report.json and report.html into dir.
+func (r *Report) WriteFiles(dir string) error {
 	js, err := r.JSON()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := WriteFileAtomic(filepath.Join(e.h.Dir, ReportMD), []byte(r.Markdown())); err != nil {
-		return nil, err
+	html, err := r.HTML()
+	if err != nil {
+		return err
 	}
-	if err := WriteFileAtomic(filepath.Join(e.h.Dir, ReportJSON), js); err != nil {
-		return nil, err
+	for name, data := range map[string][]byte{ReportMD: []byte(r.Markdown()), ReportJSON: js, ReportHTML: html} {
+		if err := WriteFileAtomic(filepath.Join(dir, name), data); err != nil {
+			return err
+		}
 	}
-	return r, nil
+	return nil
 }
 
 // ReportPath is where report.md is written (empty without storage).

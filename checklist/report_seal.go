@@ -1,0 +1,204 @@
+package checklist
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+)
+
+// ReportHTML is the HTML report's file name in the incident folder.
+const ReportHTML = "report.html"
+
+// SealVersion is the version of the seal line format.
+const SealVersion = 1
+
+// Seal binds a rendered report to the incident journal: the number of
+// journal entries the report covers, the chain's hash after the last of
+// them, and a digest of the report's own text before the seal.
+//
+// The digest catches an edited report; the journal head ties it to the
+// incident. Anyone can recompute a digest, so the journal (which a forger
+// would have to rewrite along with every later hash) is the authority:
+// VerifyReport always checks the report against it.
+type Seal struct {
+	Version  int    `json:"version"`
+	Incident string `json:"incident"`
+	Entries  int    `json:"entries"`
+	Head     string `json:"head"`
+	Digest   string `json:"digest"` // sha256 of the report body, hex
+}
+
+// Line renders the seal as the last line of a Markdown report.
+func (s Seal) Line() string {
+	return fmt.Sprintf("reclaim-seal: v%d incident=%s entries=%d head=%s digest=%s", s.Version, s.Incident, s.Entries, s.Head, s.Digest)
+}
+
+func (r *Report) seal(digest string) Seal {
+	return Seal{Version: SealVersion, Incident: r.Incident, Entries: r.JournalEntries, Head: r.JournalHash, Digest: digest}
+}
+
+var sealRE = regexp.MustCompile(`reclaim-seal: v(\d+) incident=(\S+) entries=(\d+) head=([0-9a-f]*) digest=([0-9a-f]{64})`)
+
+func digestOf(body []byte) string {
+	body = bytes.ReplaceAll(body, []byte("\r\n"), []byte("\n"))
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:])
+}
+
+// JSON renders the report as indented JSON, sealed.
+func (r *Report) JSON() ([]byte, error) {
+	c := *r
+	c.Seal = nil
+	b, err := json.MarshalIndent(&c, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	b = []byte(ScrubSecrets(string(b)))
+	canon, err := canonicalJSON(b)
+	if err != nil {
+		return nil, err
+	}
+	seal := r.seal(digestOf(canon))
+	c.Seal = &seal
+	b, err = json.MarshalIndent(&c, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte(ScrubSecrets(string(b))), '\n'), nil
+}
+
+// canonicalJSON re-encodes a JSON report with sorted keys and without its
+// seal, so the digest survives re-indentation.
+func canonicalJSON(b []byte) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, err
+	}
+	delete(m, "seal")
+	return json.Marshal(m)
+}
+
+// Errors from CheckReport and VerifyReport.
+var (
+	ErrNoSeal         = errors.New("no reclaim seal found: this is not a reclaim report, or its last lines were cut")
+	ErrReportAltered  = errors.New("the report was altered after it was written (its digest does not match its text)")
+	ErrJournalAltered = errors.New("the incident journal does not match the report")
+)
+
+// CheckReport reads a report (Markdown, JSON or HTML), finds its seal and
+// checks the report's digest. It does not look at the journal.
+func CheckReport(data []byte) (Seal, string, error) {
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		var r struct {
+			Seal *Seal `json:"seal"`
+		}
+		if err := json.Unmarshal(trimmed, &r); err != nil {
+			return Seal{}, "json", fmt.Errorf("the JSON report is damaged: %w", err)
+		}
+		if r.Seal == nil {
+			return Seal{}, "json", ErrNoSeal
+		}
+		canon, err := canonicalJSON(trimmed)
+		if err != nil {
+			return *r.Seal, "json", err
+		}
+		if digestOf(canon) != r.Seal.Digest {
+			return *r.Seal, "json", ErrReportAltered
+		}
+		if err := checkTimeline(trimmed); err != nil {
+			return *r.Seal, "json", err
+		}
+		return *r.Seal, "json", nil
+	}
+	format := "md"
+	if bytes.Contains(data, []byte("<html")) {
+		format = "html"
+	}
+	locs := sealRE.FindAllSubmatchIndex(data, -1)
+	if len(locs) == 0 {
+		return Seal{}, format, ErrNoSeal
+	}
+	loc := locs[len(locs)-1]
+	start := bytes.LastIndexByte(data[:loc[0]], '\n') + 1
+	m := func(i int) string { return string(data[loc[2*i]:loc[2*i+1]]) }
+	v, _ := strconv.Atoi(m(1))
+	n, _ := strconv.Atoi(m(3))
+	s := Seal{Version: v, Incident: m(2), Entries: n, Head: m(4), Digest: m(5)}
+	if v != SealVersion {
+		return s, format, fmt.Errorf("seal version %d: this reclaim reads version %d", v, SealVersion)
+	}
+	if digestOf(data[:start]) != s.Digest {
+		return s, format, ErrReportAltered
+	}
+	return s, format, nil
+}
+
+// checkTimeline checks the JSON report's own copy of the journal chain.
+func checkTimeline(b []byte) error {
+	var r struct {
+		Timeline []JournalEntry `json:"timeline"`
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		return err
+	}
+	if _, err := VerifyJournal(r.Timeline); err != nil {
+		return fmt.Errorf("%w: the report's timeline: %v", ErrReportAltered, err)
+	}
+	return nil
+}
+
+// Verification is what VerifyReport found.
+type Verification struct {
+	Seal   Seal
+	Format string // "md", "json" or "html"
+	// Later is how many journal entries were recorded after the report
+	// (sending or filing it adds one).
+	Later int
+}
+
+// VerifyReport checks a report against its incident's journal: the report's
+// own digest, the journal's hash chain, and that the chain's hash after the
+// report's last entry is the one the report names.
+func VerifyReport(data []byte, inc *Incident) (Verification, error) {
+	s, format, err := CheckReport(data)
+	v := Verification{Seal: s, Format: format}
+	if err != nil {
+		return v, err
+	}
+	if s.Incident != inc.ID {
+		return v, fmt.Errorf("%w: the report is for incident %s, not %s", ErrJournalAltered, s.Incident, inc.ID)
+	}
+	if _, err := VerifyJournal(inc.Journal); err != nil {
+		return v, fmt.Errorf("%w: %v", ErrJournalAltered, err)
+	}
+	if s.Entries > len(inc.Journal) {
+		return v, fmt.Errorf("%w: the report covers %d journal entries but the journal has only %d (entries were removed)", ErrJournalAltered, s.Entries, len(inc.Journal))
+	}
+	head := ""
+	if s.Entries > 0 {
+		head = inc.Journal[s.Entries-1].Hash
+	}
+	if head != s.Head {
+		return v, fmt.Errorf("%w: after %d entries the journal's hash is %s, the report names %s", ErrJournalAltered, s.Entries, shortHex(head), shortHex(s.Head))
+	}
+	v.Later = len(inc.Journal) - s.Entries
+	return v, nil
+}
+
+func shortHex(h string) string {
+	if h == "" {
+		return "(empty)"
+	}
+	if len(h) > 16 {
+		return h[:16] + "…"
+	}
+	return h
+}
