@@ -1,7 +1,17 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"os"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
+
+	"reclaim/checklist"
+	"reclaim/tui"
 )
 
 type tuiStart struct {
@@ -11,6 +21,47 @@ type tuiStart struct {
 	dryRun   bool
 }
 
+// tuiBackend adapts the backend to the UI's interface.
+type tuiBackend struct{ b *backend }
+
+func (t tuiBackend) List() ([]checklist.Summary, error) { return t.b.List() }
+
+func (t tuiBackend) NewDrill(scenario string) (*checklist.Engine, func(), error) {
+	s, err := t.b.NewDrill(scenario)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.Engine, s.Close, nil
+}
+
+func (t tuiBackend) Open(id string) (*checklist.Engine, func(), error) {
+	s, err := t.b.Open(id, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.Engine, s.Close, nil
+}
+
 func runTUI(cmd *cobra.Command, start tuiStart) error {
+	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
+		return withCode(exitError, errors.New("the interactive UI needs a terminal; for scripts use \"reclaim drill --autopilot\" or \"reclaim audit\""))
+	}
+	b := newBackend()
+	b.dryRun = start.dryRun
+	noColor := g.noColor || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb"
+	m := tui.New(tuiBackend{b}, tui.Options{Drill: start.drill, Scenario: start.scenario, Fresh: start.fresh, NoColor: noColor})
+	var opts []tea.ProgramOption
+	if noColor {
+		opts = append(opts, tea.WithColorProfile(colorprofile.Ascii))
+	}
+	final, err := tea.NewProgram(m, opts...).Run()
+	if err != nil {
+		return withCode(exitError, err)
+	}
+	if fm, ok := final.(*tui.Model); ok {
+		if msg := fm.ExitMessage(); msg != "" {
+			fmt.Fprintln(cmd.OutOrStdout(), msg)
+		}
+	}
 	return nil
 }
