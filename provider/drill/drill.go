@@ -687,3 +687,6 @@ func (a *Account) SessionKeyID() string { return a.sc.SessionKey }
 // DrillAnswers are the scenario's answers to the procedure's questions,
 // offered as defaults (what a well-prepared owner would answer).
 func (a *Account) DrillAnswers() map[string]string { return a.sc.Answers }
+
+// Briefing is the scenario's story, shown before the drill starts.
+func (a *Account) Briefing() string { return a.sc.Briefing }
