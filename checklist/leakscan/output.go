@@ -1,0 +1,228 @@
+package leakscan
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// providerNames are display names for the text report.
+var providerNames = map[string]string{
+	"sendgrid": "SendGrid", "mailjet": "Mailjet", "mailgun": "Mailgun", "postmark": "Postmark", "brevo": "Brevo",
+	"twilio": "Twilio", "mailchimp": "Mailchimp", "mandrill": "Mandrill", "git": "Git remote",
+}
+
+func displayName(p string) string {
+	if n, ok := providerNames[p]; ok {
+		return n
+	}
+	return p
+}
+
+// WriteJSON writes the report as one JSON document. Its "findings" array is
+// what `evalrecall -format reclaim` scores.
+func WriteJSON(w io.Writer, r *Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WriteText writes a human report.
+func WriteText(w io.Writer, r *Report) error {
+	fmt.Fprintf(w, "Scanned %d files (%s) in %s under %s\n", r.Files, humanBytes(r.Bytes), r.Elapsed.Round(1e6), strings.Join(r.Roots, ", "))
+	if len(r.Findings) == 0 {
+		fmt.Fprintln(w, "\nNo provider credentials found.")
+	} else {
+		fmt.Fprintf(w, "\nProvider credentials found (%d):\n", len(r.Findings))
+		for _, f := range r.Findings {
+			extra := ""
+			if f.KeyID != "" {
+				extra += " key id " + f.KeyID
+			}
+			if f.Pair != "" && f.PairRedacted != "" {
+				extra += fmt.Sprintf(" (pairs with %s %s)", f.Pair, f.PairRedacted)
+			}
+			if f.InWebRoot {
+				extra += " [in a web root]"
+			}
+			fmt.Fprintf(w, "  %s:%d  %s %s  %s  %s%s\n", f.File, f.Line, displayName(f.Provider), f.Kind, f.Redacted, short(f.Fingerprint), extra)
+		}
+	}
+	if len(r.AlsoExposed) > 0 {
+		fmt.Fprintf(w, "\nAlso exposed — rotate too (%d):\n", len(r.AlsoExposed))
+		for _, f := range r.AlsoExposed {
+			fmt.Fprintf(w, "  %s:%d  %s %s  %s  %s\n", f.File, f.Line, f.Provider, f.Kind, f.Redacted, short(f.Fingerprint))
+		}
+	}
+	if len(r.Exposures) > 0 {
+		fmt.Fprintf(w, "\nExposed configuration (%d):\n", len(r.Exposures))
+		for _, x := range r.Exposures {
+			fmt.Fprintf(w, "  [%s] %s  %s: %s\n", x.Severity, x.Path, x.Kind, x.Detail)
+		}
+	}
+	if len(r.Traces) > 0 {
+		fmt.Fprintf(w, "\nAttack traces in web logs (%d):\n", len(r.Traces))
+		for _, t := range r.Traces {
+			served := "never served"
+			if t.Served > 0 {
+				served = fmt.Sprintf("SERVED (200) %d times", t.Served)
+			}
+			ips := strings.Join(t.IPs[:min(5, len(t.IPs))], ", ")
+			if t.IPCount > 5 {
+				ips += fmt.Sprintf(" and %d more", t.IPCount-5)
+			}
+			fmt.Fprintf(w, "  %s  %s: %d requests from %s, %s to %s, %s\n", t.File, t.Probe, t.Requests, ips,
+				t.First.Format("2006-01-02 15:04"), t.Last.Format("2006-01-02 15:04"), served)
+		}
+	}
+	if len(r.Errors) > 0 {
+		fmt.Fprintf(w, "\nUnreadable (%d), first: %s\n", len(r.Errors), r.Errors[0])
+	}
+	return nil
+}
+
+func short(fp string) string {
+	if len(fp) > 19 {
+		return fp[:19]
+	}
+	return fp
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// ---- SARIF 2.1.0 ----
+
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool    sarifTool     `json:"tool"`
+	Results []sarifResult `json:"results"`
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name           string      `json:"name"`
+	InformationURI string      `json:"informationUri"`
+	Version        string      `json:"version,omitempty"`
+	Rules          []sarifRule `json:"rules"`
+}
+
+type sarifRule struct {
+	ID               string       `json:"id"`
+	ShortDescription sarifMessage `json:"shortDescription"`
+}
+
+type sarifMessage struct {
+	Text string `json:"text"`
+}
+
+type sarifResult struct {
+	RuleID              string            `json:"ruleId"`
+	Level               string            `json:"level"`
+	Message             sarifMessage      `json:"message"`
+	Locations           []sarifLocation   `json:"locations"`
+	PartialFingerprints map[string]string `json:"partialFingerprints,omitempty"`
+}
+
+type sarifLocation struct {
+	PhysicalLocation sarifPhysical `json:"physicalLocation"`
+}
+
+type sarifPhysical struct {
+	ArtifactLocation sarifArtifact `json:"artifactLocation"`
+	Region           *sarifRegion  `json:"region,omitempty"`
+}
+
+type sarifArtifact struct {
+	URI string `json:"uri"`
+}
+
+type sarifRegion struct {
+	StartLine int `json:"startLine"`
+}
+
+// WriteSARIF writes the report as SARIF 2.1.0 for code-scanning dashboards.
+func WriteSARIF(w io.Writer, r *Report, version string) error {
+	rules := map[string]string{}
+	var results []sarifResult
+	loc := func(path string, line int) []sarifLocation {
+		uri := filepath.ToSlash(path)
+		if strings.HasPrefix(uri, "/") {
+			uri = "file://" + uri
+		}
+		l := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: uri}}}
+		if line > 0 {
+			l.PhysicalLocation.Region = &sarifRegion{StartLine: line}
+		}
+		return []sarifLocation{l}
+	}
+	for _, f := range r.Findings {
+		id := "leak/" + f.Provider + "/" + f.Kind
+		rules[id] = displayName(f.Provider) + " " + f.Kind + " in a file"
+		msg := fmt.Sprintf("%s %s %s exposed", displayName(f.Provider), f.Kind, f.Redacted)
+		if f.KeyID != "" {
+			msg += " (key id " + f.KeyID + ")"
+		}
+		results = append(results, sarifResult{RuleID: id, Level: "error", Message: sarifMessage{msg}, Locations: loc(f.File, f.Line),
+			PartialFingerprints: map[string]string{"secretSha256/v1": strings.TrimPrefix(f.Fingerprint, "sha256:")}})
+	}
+	for _, f := range r.AlsoExposed {
+		id := "also-exposed/" + f.Provider + "/" + f.Kind
+		rules[id] = "another secret in a file with leaked credentials: rotate it too"
+		results = append(results, sarifResult{RuleID: id, Level: "warning", Message: sarifMessage{fmt.Sprintf("also exposed, rotate too: %s %s %s", f.Provider, f.Kind, f.Redacted)}, Locations: loc(f.File, f.Line),
+			PartialFingerprints: map[string]string{"secretSha256/v1": strings.TrimPrefix(f.Fingerprint, "sha256:")}})
+	}
+	for _, x := range r.Exposures {
+		id := "exposure/" + x.Kind
+		rules[id] = x.Detail
+		lvl := "warning"
+		if x.Severity == "high" || x.Severity == "critical" {
+			lvl = "error"
+		}
+		results = append(results, sarifResult{RuleID: id, Level: lvl, Message: sarifMessage{x.Kind + ": " + x.Detail}, Locations: loc(x.Path, x.Line)})
+	}
+	for _, t := range r.Traces {
+		id := "attack/" + strings.Trim(strings.ReplaceAll(t.Probe, "/", "-"), "-.")
+		rules[id] = "requests probing for " + t.Probe
+		lvl := "warning"
+		if t.Served > 0 {
+			lvl = "error"
+		}
+		results = append(results, sarifResult{RuleID: id, Level: lvl, Message: sarifMessage{fmt.Sprintf("%d requests for %s from %d addresses, %d served with 200", t.Requests, t.Probe, t.IPCount, t.Served)}, Locations: loc(t.File, t.FirstLn)})
+	}
+	ids := make([]string, 0, len(rules))
+	for id := range rules {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	drv := sarifDriver{Name: "reclaim", InformationURI: "https://github.com/reclaim/reclaim", Version: version, Rules: []sarifRule{}}
+	for _, id := range ids {
+		drv.Rules = append(drv.Rules, sarifRule{ID: id, ShortDescription: sarifMessage{rules[id]}})
+	}
+	if results == nil {
+		results = []sarifResult{}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{{Tool: sarifTool{Driver: drv}, Results: results}}})
+}

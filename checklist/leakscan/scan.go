@@ -1,0 +1,675 @@
+// Package leakscan finds where email-provider credentials leaked on a
+// server: credentials of every registered provider detector in any text file,
+// exposed configuration (.env in a web root, wp-config backups, phpinfo
+// pages, .git in a web root, Laravel debug mode), attack traces in web-server
+// logs (/.env and /.git/config probes, AndroxGh0st) and the other secrets in
+// the same files ("also exposed — rotate too").
+//
+// It never outputs a secret: findings carry the value redacted and a
+// fingerprint, "sha256:" + the hex SHA-256 of the exact secret.
+//
+// How it is fast: one parallel walk; binaries skipped by extension or by a
+// NUL byte in the first 8 KB; every buffer goes once through a
+// case-insensitive multi-literal DFA of all detectors' anchors, and the
+// detectors' validators run only in a small window around each hit; large
+// files are streamed in 1 MiB chunks with an overlap; nothing is allocated
+// per line.
+package leakscan
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"reclaim/provider"
+)
+
+// Finding is one credential (or, in Report.AlsoExposed, another secret)
+// found in a file. It never holds the secret itself.
+type Finding struct {
+	File        string `json:"file"`
+	Line        int    `json:"line"`
+	Provider    string `json:"provider"`
+	Kind        string `json:"kind"`
+	Redacted    string `json:"redacted"`
+	Fingerprint string `json:"fingerprint"` // "sha256:" + hex SHA-256 of the exact secret
+	// KeyID is the provider's public key id when the credential has one
+	// (SendGrid: the middle part of SG.<id>.<secret>).
+	KeyID string `json:"key_id,omitempty"`
+	// Pair is the kind of the credential this one pairs with (Twilio SID and
+	// token, Mailjet key and secret), PairRedacted its redacted value.
+	Pair         string `json:"pair,omitempty"`
+	PairRedacted string `json:"pair_redacted,omitempty"`
+	Detector     string `json:"detector,omitempty"`
+	// InWebRoot is true when the file is under a web root (it could be
+	// downloaded).
+	InWebRoot bool `json:"in_web_root,omitempty"`
+}
+
+// Exposure is a path that is dangerous even without a key in it.
+type Exposure struct {
+	Path     string `json:"path"`
+	Kind     string `json:"kind"` // env-in-webroot, env-backup, wp-config-backup, phpinfo, git-in-webroot, sql-dump-in-webroot, backup-archive-in-webroot, laravel-debug
+	Severity string `json:"severity"`
+	Detail   string `json:"detail"`
+	Line     int    `json:"line,omitempty"`
+}
+
+// Trace is an attack trace in a web-server access log: requests for one
+// kind of probe, aggregated.
+type Trace struct {
+	File     string    `json:"file"`
+	Probe    string    `json:"probe"` // "/.env", "/.git/config", "androxgh0st", ...
+	Requests int       `json:"requests"`
+	Served   int       `json:"served"` // answered 200: the file was served
+	IPs      []string  `json:"ips"`    // source addresses (first 50)
+	IPCount  int       `json:"ip_count"`
+	First    time.Time `json:"first,omitzero"`
+	Last     time.Time `json:"last,omitzero"`
+	FirstLn  int       `json:"first_line"`
+}
+
+// Report is the outcome of a scan.
+type Report struct {
+	Roots       []string      `json:"roots"`
+	WebRoots    []string      `json:"web_roots,omitempty"`
+	Files       int64         `json:"files"`
+	Bytes       int64         `json:"bytes"`
+	Binary      int64         `json:"binary_skipped"`
+	Findings    []Finding     `json:"findings"`
+	AlsoExposed []Finding     `json:"also_exposed"`
+	Exposures   []Exposure    `json:"exposures"`
+	Traces      []Trace       `json:"attack_traces"`
+	Errors      []string      `json:"errors,omitempty"`
+	Elapsed     time.Duration `json:"elapsed_ns"`
+}
+
+// Progress is a snapshot of a running scan.
+type Progress struct {
+	Files    int64
+	Bytes    int64
+	Findings int
+}
+
+// Options tune a scan. The zero value is fine.
+type Options struct {
+	// Workers is the number of files read in parallel (0: GOMAXPROCS).
+	Workers int
+	// Progress, when set, is called about ten times a second and once at
+	// the end, from one goroutine.
+	Progress func(Progress)
+	// WebRoots adds web roots to those named in nginx/Apache configs and the
+	// usual folder names (public, public_html, htdocs, www).
+	WebRoots []string
+	// MaxFileSize skips files bigger than this (0: no limit; big files are
+	// streamed).
+	MaxFileSize int64
+}
+
+const (
+	chunkSize  = 1 << 20 // read unit; larger files are streamed
+	overlap    = 2048    // carried between chunks: longer than any window
+	sniffBytes = 8 << 10 // NUL in the first 8 KB: binary
+)
+
+// engine holds what every worker shares: the detectors and the matcher.
+type engine struct {
+	dets    []provider.Detector
+	byPat   [][]anchorRef // pattern index -> detectors or internal rules
+	m       *matcher
+	minLine int
+}
+
+type anchorRef struct {
+	det      int // index in dets, or -1 for an internal rule
+	internal int
+}
+
+// internal rules (anchors the scanner itself handles)
+const (
+	ruleProbeEnv = iota
+	ruleProbeGit
+	ruleAndrox
+	rulePhpinfo
+	ruleAppDebug
+	ruleProbeAWS
+)
+
+var internalAnchors = []struct {
+	lit  string
+	rule int
+}{
+	{"/.env", ruleProbeEnv},
+	{"/.git/", ruleProbeGit},
+	{"androxgh0st", ruleAndrox},
+	{"/.aws/credentials", ruleProbeAWS},
+	{"phpinfo(", rulePhpinfo},
+	{"app_debug", ruleAppDebug},
+}
+
+var (
+	engOnce sync.Once
+	eng     *engine
+)
+
+func getEngine() *engine {
+	engOnce.Do(func() { eng = newEngine(provider.Detectors()) })
+	return eng
+}
+
+func newEngine(dets []provider.Detector) *engine {
+	e := &engine{dets: dets}
+	idx := map[string]int{}
+	var pats []string
+	add := func(lit string, ref anchorRef) {
+		lit = strings.ToLower(lit)
+		i, ok := idx[lit]
+		if !ok {
+			i = len(pats)
+			idx[lit] = i
+			pats = append(pats, lit)
+			e.byPat = append(e.byPat, nil)
+		}
+		e.byPat[i] = append(e.byPat[i], ref)
+	}
+	for di, d := range dets {
+		for _, a := range d.Anchors {
+			add(a, anchorRef{det: di})
+		}
+	}
+	for _, ia := range internalAnchors {
+		add(ia.lit, anchorRef{det: -1, internal: ia.rule})
+	}
+	e.m = newMatcher(pats)
+	return e
+}
+
+// Fingerprint is "sha256:" + the lower-case hex SHA-256 of the secret.
+func Fingerprint(secret []byte) string {
+	sum := sha256.Sum256(secret)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// Redact shows a secret as a few characters at each end: 4 and 3 for long
+// secrets, fewer for short ones, never more than a quarter of it.
+func Redact(secret []byte) string {
+	n := len(secret)
+	switch {
+	case n <= 8:
+		return strings.Repeat("*", n)
+	case n < 24:
+		return string(secret[:2]) + "…" + string(secret[n-2:])
+	}
+	return string(secret[:4]) + "…" + string(secret[n-3:])
+}
+
+// skipExt are file types never worth reading (media, fonts, archives,
+// compiled objects): they are binary, and a key inside them is compressed.
+var skipExt = map[string]bool{
+	".jpg": true, ".jpeg": true, ".png": true, ".gif": true, ".webp": true, ".ico": true, ".bmp": true, ".tif": true, ".tiff": true, ".avif": true,
+	".pdf": true, ".woff": true, ".woff2": true, ".ttf": true, ".otf": true, ".eot": true,
+	".zip": true, ".gz": true, ".tgz": true, ".bz2": true, ".xz": true, ".zst": true, ".7z": true, ".rar": true, ".jar": true, ".war": true, ".wpress": true,
+	".mp3": true, ".mp4": true, ".mov": true, ".avi": true, ".webm": true, ".ogg": true, ".wav": true, ".flac": true,
+	".so": true, ".node": true, ".o": true, ".a": true, ".exe": true, ".dll": true, ".dylib": true, ".class": true, ".pyc": true, ".mo": true,
+}
+
+// Scan walks roots (files or directories) and reports what it finds. It
+// stops early, returning ctx.Err() with the partial report, when ctx ends.
+func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
+	start := time.Now()
+	e := getEngine()
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	rep := &Report{Findings: []Finding{}, AlsoExposed: []Finding{}, Exposures: []Exposure{}, Traces: []Trace{}}
+	var absRoots []string
+	for _, r := range roots {
+		a, err := filepath.Abs(r)
+		if err != nil {
+			return nil, err
+		}
+		absRoots = append(absRoots, a)
+	}
+	rep.Roots = absRoots
+	wr := newWebRoots(absRoots, opt.WebRoots)
+	rep.WebRoots = wr.configured()
+
+	var (
+		nFiles, nBytes, nBin atomic.Int64
+		nFind                atomic.Int64
+		mu                   sync.Mutex
+		traces               = map[traceKey]*Trace{}
+	)
+	type job struct {
+		path string
+		size int64
+	}
+	jobs := make(chan job, 256)
+	var walkErrs []string
+	addErr := func(s string) {
+		mu.Lock()
+		if len(walkErrs) < 100 {
+			walkErrs = append(walkErrs, s)
+		}
+		mu.Unlock()
+	}
+
+	// progress ticker
+	stopTick := make(chan struct{})
+	tickDone := make(chan struct{})
+	go func() {
+		defer close(tickDone)
+		if opt.Progress == nil {
+			return
+		}
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				opt.Progress(Progress{Files: nFiles.Load(), Bytes: nBytes.Load(), Findings: int(nFind.Load())})
+			case <-stopTick:
+				return
+			}
+		}
+	}()
+
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sc := &fileScanner{e: e, buf: make([]byte, chunkSize+overlap)}
+			for j := range jobs {
+				if ctx.Err() != nil {
+					continue
+				}
+				res, err := sc.scanFile(j.path, wr.contains(j.path))
+				if err != nil {
+					addErr(err.Error())
+					continue
+				}
+				nFiles.Add(1)
+				nBytes.Add(res.bytes)
+				if res.binary {
+					nBin.Add(1)
+				}
+				if len(res.findings)+len(res.also)+len(res.exposures)+len(res.traces) == 0 {
+					continue
+				}
+				nFind.Add(int64(len(res.findings)))
+				mu.Lock()
+				rep.Findings = append(rep.Findings, res.findings...)
+				rep.AlsoExposed = append(rep.AlsoExposed, res.also...)
+				rep.Exposures = append(rep.Exposures, res.exposures...)
+				for _, t := range res.traces {
+					mergeTrace(traces, t)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+
+	// walk
+	for _, root := range absRoots {
+		if ctx.Err() != nil {
+			break
+		}
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if err != nil {
+				addErr(err.Error())
+				if d != nil && d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			name := d.Name()
+			if d.IsDir() {
+				if name == ".git" {
+					if wr.contains(p) {
+						mu.Lock()
+						rep.Exposures = append(rep.Exposures, Exposure{Path: p, Kind: "git-in-webroot", Severity: "high", Detail: "a .git folder in a web root: anyone can download the repository, its history and .git/config"})
+						mu.Unlock()
+					}
+					return nil
+				}
+				if name == "objects" && filepath.Base(filepath.Dir(p)) == ".git" {
+					return fs.SkipDir // compressed objects: nothing readable
+				}
+				return nil
+			}
+			if !d.Type().IsRegular() {
+				return nil
+			}
+			if x := pathExposure(p, name, wr); x != nil {
+				mu.Lock()
+				rep.Exposures = append(rep.Exposures, *x)
+				mu.Unlock()
+			}
+			ext := strings.ToLower(filepath.Ext(name))
+			if skipExt[ext] {
+				nBin.Add(1)
+				return nil
+			}
+			if opt.MaxFileSize > 0 {
+				if fi, err := d.Info(); err == nil && fi.Size() > opt.MaxFileSize {
+					return nil
+				}
+			}
+			select {
+			case jobs <- job{path: p}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+			addErr(err.Error())
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	close(stopTick)
+	<-tickDone
+
+	rep.Files, rep.Bytes, rep.Binary = nFiles.Load(), nBytes.Load(), nBin.Load()
+	for _, t := range traces {
+		rep.Traces = append(rep.Traces, *t)
+	}
+	rep.Errors = walkErrs
+	sortReport(rep)
+	rep.Elapsed = time.Since(start)
+	if opt.Progress != nil {
+		opt.Progress(Progress{Files: rep.Files, Bytes: rep.Bytes, Findings: len(rep.Findings)})
+	}
+	return rep, ctx.Err()
+}
+
+func sortReport(r *Report) {
+	byPos := func(a, b Finding) int {
+		if c := strings.Compare(a.File, b.File); c != 0 {
+			return c
+		}
+		if a.Line != b.Line {
+			return a.Line - b.Line
+		}
+		return strings.Compare(a.Kind, b.Kind)
+	}
+	slices.SortFunc(r.Findings, byPos)
+	slices.SortFunc(r.AlsoExposed, byPos)
+	sort.Slice(r.Exposures, func(i, j int) bool {
+		if r.Exposures[i].Path != r.Exposures[j].Path {
+			return r.Exposures[i].Path < r.Exposures[j].Path
+		}
+		return r.Exposures[i].Kind < r.Exposures[j].Kind
+	})
+	r.Exposures = slices.CompactFunc(r.Exposures, func(a, b Exposure) bool { return a.Path == b.Path && a.Kind == b.Kind })
+	sort.Slice(r.Traces, func(i, j int) bool {
+		if r.Traces[i].File != r.Traces[j].File {
+			return r.Traces[i].File < r.Traces[j].File
+		}
+		return r.Traces[i].Probe < r.Traces[j].Probe
+	})
+}
+
+// fileScanner is one worker's state: its buffer is reused for every file.
+type fileScanner struct {
+	e   *engine
+	buf []byte
+
+	// per file
+	path      string
+	inWeb     bool
+	isLog     bool
+	isPHP     bool
+	isHTML    bool
+	base      int64 // absolute offset of buf[0]
+	baseLine  int   // lines before buf[0]
+	n         int   // valid bytes in buf
+	final     bool  // this chunk ends the file
+	seen      map[[2]int64]bool
+	res       fileResult
+	probeSeen map[int64]bool
+}
+
+type fileResult struct {
+	bytes     int64
+	binary    bool
+	findings  []Finding
+	also      []Finding
+	exposures []Exposure
+	traces    []Trace
+	spans     [][2]int // findings' spans in a single-chunk file
+}
+
+func (s *fileScanner) scanFile(path string, inWeb bool) (fileResult, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return fileResult{}, err
+	}
+	defer f.Close()
+	s.path, s.inWeb = path, inWeb
+	name := filepath.Base(path)
+	lname := strings.ToLower(name)
+	s.isLog = isWebLog(path, lname)
+	ext := filepath.Ext(lname)
+	s.isPHP = ext == ".php" || ext == ".phtml"
+	s.isHTML = ext == ".html" || ext == ".htm"
+	s.base, s.baseLine, s.seen, s.probeSeen = 0, 0, nil, nil
+	s.res = fileResult{}
+	carry := 0
+	first := true
+	for {
+		n, rerr := io.ReadFull(f, s.buf[carry:])
+		total := carry + n
+		s.res.bytes += int64(n)
+		if first {
+			sniff := s.buf[:min(total, sniffBytes)]
+			if bytes.IndexByte(sniff, 0) >= 0 {
+				s.res.binary = true
+				return s.res, nil
+			}
+		}
+		s.n = total
+		s.final = rerr != nil // EOF or ErrUnexpectedEOF: the last chunk
+		if rerr != nil && rerr != io.EOF && rerr != io.ErrUnexpectedEOF {
+			return s.res, rerr
+		}
+		s.scanChunk(s.buf[:total])
+		if first && s.final && len(s.res.findings) > 0 {
+			s.res.also = alsoExposed(s.buf[:total], path, s.res.spans, inWeb)
+		}
+		if first && s.final && len(s.res.findings) == 0 && exposedConfig(path, lname, inWeb) {
+			s.res.also = alsoExposed(s.buf[:total], path, nil, inWeb)
+		}
+		if s.final {
+			return s.res, nil
+		}
+		first = false
+		// carry the tail so that nothing across the boundary is lost
+		keep := min(overlap, total)
+		s.baseLine += bytes.Count(s.buf[:total-keep], []byte{'\n'})
+		s.base += int64(total - keep)
+		copy(s.buf, s.buf[total-keep:total])
+		carry = keep
+	}
+}
+
+func (s *fileScanner) scanChunk(b []byte) {
+	e := s.e
+	// In a chunk that is not the last, a match that reaches the last bytes
+	// may be cut short: the next chunk sees it whole (it is carried over).
+	limit := len(b)
+	if !s.final {
+		limit = len(b) - overlap/2
+	}
+	w := provider.Window{Buf: b}
+	e.m.scan(b, func(pat, end int) bool {
+		start := end - len(e.m.pats[pat])
+		for _, ref := range e.byPat[pat] {
+			if ref.det < 0 {
+				s.internal(b, ref.internal, start, end, limit)
+				continue
+			}
+			d := &e.dets[ref.det]
+			before, after := d.Before, d.After
+			if before == 0 && after == 0 {
+				before, after = 256, 256
+			}
+			w.Lo, w.Hi = max(0, start-before), min(len(b), end+after)
+			w.HitStart, w.HitEnd, w.Anchor = start, end, e.m.pats[pat]
+			d.Find(&w, func(m provider.Match) {
+				if m.Start < w.Lo || m.End > w.Hi || m.Start >= m.End {
+					return
+				}
+				if m.End > limit {
+					return
+				}
+				s.addMatch(b, d, m)
+			})
+		}
+		return true
+	})
+}
+
+func (s *fileScanner) addMatch(b []byte, d *provider.Detector, m provider.Match) {
+	key := [2]int64{s.base + int64(m.Start), s.base + int64(m.End)}
+	if s.seen == nil {
+		s.seen = map[[2]int64]bool{}
+	}
+	if s.seen[key] {
+		return
+	}
+	s.seen[key] = true
+	prov := m.Provider
+	if prov == "" {
+		prov = d.Provider
+	}
+	secret := b[m.Start:m.End]
+	f := Finding{
+		File:        s.path,
+		Line:        s.baseLine + bytes.Count(b[:m.Start], []byte{'\n'}) + 1,
+		Provider:    prov,
+		Kind:        m.Kind,
+		Redacted:    Redact(secret),
+		Fingerprint: Fingerprint(secret),
+		KeyID:       m.KeyID,
+		Pair:        m.Pair,
+		Detector:    d.Name,
+		InWebRoot:   s.inWeb,
+	}
+	if m.PairID != "" {
+		f.PairRedacted = Redact([]byte(m.PairID))
+	}
+	s.res.findings = append(s.res.findings, f)
+	if s.base == 0 {
+		s.res.spans = append(s.res.spans, [2]int{m.Start, m.End})
+	}
+}
+
+// lineBounds returns the line around [start,end) in b, at most 4 KB each way.
+func lineBounds(b []byte, start, end int) (int, int) {
+	lo := max(0, start-4096)
+	ls := bytes.LastIndexByte(b[lo:start], '\n') + 1 + lo
+	if ls < lo+1 && lo > 0 {
+		ls = lo
+	}
+	hi := min(len(b), end+4096)
+	le := bytes.IndexByte(b[end:hi], '\n')
+	if le < 0 {
+		le = hi
+	} else {
+		le += end
+	}
+	return ls, le
+}
+
+func (s *fileScanner) internal(b []byte, rule, start, end, limit int) {
+	if end > limit {
+		return
+	}
+	switch rule {
+	case ruleProbeEnv, ruleProbeGit, ruleAndrox, ruleProbeAWS:
+		if !s.isLog {
+			return
+		}
+		ls, le := lineBounds(b, start, end)
+		abs := s.base + int64(ls)
+		if s.probeSeen == nil {
+			s.probeSeen = map[int64]bool{}
+		}
+		if s.probeSeen[abs] {
+			return
+		}
+		t, ok := parseProbe(b[ls:le], rule, start-ls)
+		if !ok {
+			return
+		}
+		s.probeSeen[abs] = true
+		t.File = s.path
+		t.FirstLn = s.baseLine + bytes.Count(b[:ls], []byte{'\n'}) + 1
+		s.res.traces = append(s.res.traces, t)
+	case rulePhpinfo:
+		if !s.isPHP && !s.isHTML {
+			return
+		}
+		ls, le := lineBounds(b, start, end)
+		line := bytes.TrimSpace(b[ls:le])
+		ok := false
+		if s.isPHP {
+			// a call, not a mention: "phpinfo();" at the start of a statement
+			i := start - ls
+			pre := bytes.TrimSpace(b[ls:start])
+			pre = bytes.TrimPrefix(pre, []byte("<?php"))
+			pre = bytes.TrimSpace(pre)
+			ok = (len(pre) == 0 || bytes.HasSuffix(pre, []byte(";")) || bytes.HasSuffix(pre, []byte("{"))) && i >= 0
+			_ = line
+		} else {
+			ok = provider.ContainsFold(b[max(0, start-200):min(len(b), end+40)], "<title>") || provider.ContainsFold(b[max(0, start-200):start], "php version")
+		}
+		if ok {
+			s.res.exposures = append(s.res.exposures, Exposure{Path: s.path, Kind: "phpinfo", Severity: sevIf(s.inWeb), Line: s.baseLine + bytes.Count(b[:start], []byte{'\n'}) + 1,
+				Detail: "a phpinfo() page shows every environment variable, including keys, to anyone who requests it"})
+		}
+	case ruleAppDebug:
+		lname := strings.ToLower(filepath.Base(s.path))
+		if !strings.HasPrefix(lname, ".env") {
+			return
+		}
+		ls, le := lineBounds(b, start, end)
+		line := bytes.TrimSpace(b[ls:le])
+		if !provider.HasPrefixFold(line, 0, "app_debug") {
+			return
+		}
+		v := bytes.TrimSpace(line[bytes.IndexByte(line, '=')+1:])
+		v = bytes.Trim(v, `"'`)
+		if bytes.EqualFold(v, []byte("true")) || bytes.Equal(v, []byte("1")) {
+			s.res.exposures = append(s.res.exposures, Exposure{Path: s.path, Kind: "laravel-debug", Severity: "high", Line: s.baseLine + bytes.Count(b[:start], []byte{'\n'}) + 1,
+				Detail: "APP_DEBUG=true: Laravel error pages show the environment, including keys, to visitors"})
+		}
+	}
+}
+
+func sevIf(web bool) string {
+	if web {
+		return "high"
+	}
+	return "medium"
+}

@@ -1,0 +1,275 @@
+package provider
+
+import (
+	"sort"
+	"sync"
+)
+
+// Detector finds one provider's credentials in raw bytes. The leak scanner
+// runs one case-insensitive multi-literal pass over every buffer and calls
+// Find only in a window around each hit of one of the detector's anchors, so
+// a detector costs nothing on text that holds none of its literals.
+//
+// Each provider package declares its detectors from init with
+// RegisterDetectors, so a new adapter brings its patterns with it.
+type Detector struct {
+	// Name is unique, e.g. "sendgrid/api_key".
+	Name     string
+	Provider string // provider id, e.g. "sendgrid" (Mandrill: "mandrill")
+	// Anchors are literals (matched case-insensitively) that a credential or
+	// its context always contains: a fixed prefix such as "SG." or
+	// "xkeysib-", or a context word such as "postmark". Lower case.
+	Anchors []string
+	// Before and After bound the window handed to Find, in bytes around the
+	// anchor hit (0: 256).
+	Before, After int
+	// Find looks for credentials in w and reports each with emit. It must
+	// not retain w.Buf, must not allocate per byte, and must stay inside
+	// [w.Lo, w.Hi).
+	Find func(w *Window, emit func(Match))
+}
+
+// Window is the part of a buffer a detector may look at.
+type Window struct {
+	Buf              []byte // the buffer being scanned (read only)
+	Lo, Hi           int    // window bounds in Buf
+	HitStart, HitEnd int    // the anchor occurrence in Buf
+	Anchor           string // the anchor that hit (lower case)
+}
+
+// Match is one credential a detector found: the secret is
+// w.Buf[Start:End]. It never leaves the scanner except redacted and hashed.
+type Match struct {
+	Provider string // provider id (defaults to the detector's)
+	Kind     string // e.g. "api_key", "secret_key", "auth_token"
+	Start    int
+	End      int
+	// KeyID is a public identifier of the credential, when it has one (the
+	// SendGrid key id): safe to show and to match against the
+	// provider's key list.
+	KeyID string
+	// Pair names the credential this one pairs with, when the provider issues
+	// pairs (Twilio SID + token, Mailjet key + secret): "" or the partner's
+	// kind, and PairID the partner's identifier when known (internal: the
+	// scanner only shows it redacted).
+	Pair   string
+	PairID string
+}
+
+var (
+	detMu     sync.RWMutex
+	detectors []Detector
+)
+
+// RegisterDetectors adds detectors; provider packages call it from init.
+func RegisterDetectors(ds ...Detector) {
+	detMu.Lock()
+	defer detMu.Unlock()
+	for _, d := range ds {
+		if d.Find == nil || len(d.Anchors) == 0 {
+			panic("provider: detector " + d.Name + " has no anchors or Find")
+		}
+		for _, x := range detectors {
+			if x.Name == d.Name {
+				panic("provider: duplicate detector " + d.Name)
+			}
+		}
+		detectors = append(detectors, d)
+	}
+}
+
+// Detectors returns every registered detector, sorted by name.
+func Detectors() []Detector {
+	detMu.RLock()
+	defer detMu.RUnlock()
+	out := append([]Detector(nil), detectors...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// ---- small helpers for detectors: byte classes, runs, names ----
+
+// ByteClass is a set of bytes.
+type ByteClass [256]bool
+
+func classOf(sets ...string) (c ByteClass) {
+	for _, s := range sets {
+		for i := 0; i < len(s); i++ {
+			if i+2 < len(s) && s[i+1] == '-' {
+				for b := int(s[i]); b <= int(s[i+2]); b++ {
+					c[b] = true
+				}
+				i += 2
+				continue
+			}
+			c[s[i]] = true
+		}
+	}
+	return c
+}
+
+// Common byte classes.
+var (
+	HexLower  = classOf("0-9a-f")
+	Hex       = classOf("0-9a-fA-F")
+	Alnum     = classOf("0-9a-zA-Z")
+	Word      = classOf("0-9a-zA-Z_")
+	TokenChar = classOf("0-9a-zA-Z_-")  // base64url and key alphabets
+	Base64    = classOf("0-9a-zA-Z+/=") // standard base64
+	NameChar  = classOf("0-9a-zA-Z_.-") // identifiers in configs
+	upperCase = classOf("A-Z")
+	lowerCase = classOf("a-z")
+	digits    = classOf("0-9")
+)
+
+// RunEnd returns the end of the run of class c that starts at i, not past hi.
+func RunEnd(b []byte, i, hi int, c *ByteClass) int {
+	if hi > len(b) {
+		hi = len(b)
+	}
+	for i < hi && c[b[i]] {
+		i++
+	}
+	return i
+}
+
+// RunStart returns the start of the run of class c that ends at i, not
+// before lo.
+func RunStart(b []byte, i, lo int, c *ByteClass) int {
+	if lo < 0 {
+		lo = 0
+	}
+	for i > lo && c[b[i-1]] {
+		i--
+	}
+	return i
+}
+
+// BoundaryBefore reports whether position i starts a token: the byte before
+// it (if any, at or after lo) is not in c.
+func BoundaryBefore(b []byte, i, lo int, c *ByteClass) bool {
+	return i <= lo || i <= 0 || !c[b[i-1]]
+}
+
+// BoundaryAfter reports whether position i ends a token: b[i] (if i < hi) is
+// not in c.
+func BoundaryAfter(b []byte, i, hi int, c *ByteClass) bool {
+	return i >= hi || i >= len(b) || !c[b[i]]
+}
+
+// Exact reports whether b[i:] starts with exactly n bytes of class c
+// followed by a byte outside tail (or the end of the window).
+func Exact(b []byte, i, hi, n int, c, tail *ByteClass) bool {
+	if i+n > hi || i+n > len(b) {
+		return false
+	}
+	for k := i; k < i+n; k++ {
+		if !c[b[k]] {
+			return false
+		}
+	}
+	return BoundaryAfter(b, i+n, hi, tail)
+}
+
+// HasPrefixFold reports whether b[i:] starts with lower (lower case ASCII),
+// ignoring case.
+func HasPrefixFold(b []byte, i int, lower string) bool {
+	if i < 0 || i+len(lower) > len(b) {
+		return false
+	}
+	for k := 0; k < len(lower); k++ {
+		c := b[i+k]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// IndexFold returns the first index of lower (lower case ASCII) in b[lo:hi]
+// ignoring case, or -1.
+func IndexFold(b []byte, lo, hi int, lower string) int {
+	if hi > len(b) {
+		hi = len(b)
+	}
+	if lo < 0 {
+		lo = 0
+	}
+	for i := lo; i+len(lower) <= hi; i++ {
+		if HasPrefixFold(b, i, lower) {
+			return i
+		}
+	}
+	return -1
+}
+
+// ContainsFold reports whether b contains lower (lower case), ignoring case.
+func ContainsFold(b []byte, lower string) bool {
+	return IndexFold(b, 0, len(b), lower) >= 0
+}
+
+// NameBefore returns the identifier a value at start is assigned to: it
+// skips back over up to 6 separator bytes (quotes, spaces, '=', ':', '>',
+// '(', ',', '[') and returns the run of identifier bytes before them, not
+// before lo. "FOO_TOKEN=v", "'token' => 'v'", "token: 'v'", "(token v)".
+func NameBefore(b []byte, start, lo int) []byte {
+	if lo < 0 {
+		lo = 0
+	}
+	i := start
+	for n := 0; i > lo && n < 7; n++ {
+		c := b[i-1]
+		if c == '\'' || c == '"' || c == ' ' || c == '\t' || c == '=' || c == ':' || c == '>' || c == '(' || c == ',' || c == '[' || c == '`' || c == ']' {
+			i--
+			continue
+		}
+		break
+	}
+	end := i
+	i = RunStart(b, end, lo, &NameChar)
+	return b[i:end]
+}
+
+// LooksPlaceholder reports whether a candidate secret is a placeholder or a
+// documentation example rather than a real credential: too few distinct
+// characters ("xxxx", "0000", "XXXX…"), or words such as "your", "example".
+func LooksPlaceholder(s []byte) bool {
+	var seen [256]bool
+	distinct := 0
+	for _, c := range s {
+		if !seen[c] {
+			seen[c] = true
+			distinct++
+		}
+	}
+	if distinct < 6 || (len(s) >= 20 && distinct < 8) {
+		return true
+	}
+	for _, w := range []string{"your", "example", "xxxx", "placeholder", "change_me", "changeme", "replace", "dummy", "redacted", "abcdef0123", "1234567890"} {
+		if ContainsFold(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// Mixed reports whether s has at least two of: upper case, lower case,
+// digits (random keys almost always do).
+func Mixed(s []byte) bool {
+	var u, l, d bool
+	for _, c := range s {
+		u = u || upperCase[c]
+		l = l || lowerCase[c]
+		d = d || digits[c]
+	}
+	n := 0
+	for _, x := range []bool{u, l, d} {
+		if x {
+			n++
+		}
+	}
+	return n >= 2
+}
