@@ -262,21 +262,32 @@ func Send(ctx context.Context, cfg Config, r *checklist.Report) (string, error) 
 	case None:
 		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
 	}
-	if cfg.Username != "" {
-		auth := gomail.SMTPAuthAutoDiscover
-		if cfg.Security == None {
-			auth = gomail.SMTPAuthPlainNoEnc // loopback only (Validate)
-		}
-		opts = append(opts, gomail.WithSMTPAuth(auth), gomail.WithUsername(cfg.Username), gomail.WithPassword(cfg.Password))
-	}
-	c, err := gomail.NewClient(cfg.Host, opts...)
-	if err != nil {
-		return "", cfgErr("SMTP settings: %v", err)
+	// PLAIN over TLS is what submission servers take; a server that offers
+	// only LOGIN (Office 365) gets LOGIN. Over plain text (loopback only)
+	// the same, without the library's refusal to send a password in clear.
+	auths := []gomail.SMTPAuthType{gomail.SMTPAuthPlain, gomail.SMTPAuthLogin}
+	if cfg.Security == None {
+		auths = []gomail.SMTPAuthType{gomail.SMTPAuthPlainNoEnc, gomail.SMTPAuthLoginNoEnc}
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout+5*time.Second)
 	defer cancel()
-	if err := c.DialWithContext(ctx); err != nil {
-		return "", classifyDial(cfg, err)
+	var c *gomail.Client
+	for i, auth := range auths {
+		o := opts
+		if cfg.Username != "" {
+			o = append(o, gomail.WithSMTPAuth(auth), gomail.WithUsername(cfg.Username), gomail.WithPassword(cfg.Password))
+		}
+		c, err = gomail.NewClient(cfg.Host, o...)
+		if err != nil {
+			return "", cfgErr("SMTP settings: %v", err)
+		}
+		err = c.DialWithContext(ctx)
+		if err == nil {
+			break
+		}
+		if cfg.Username == "" || i == len(auths)-1 || !(errors.Is(err, gomail.ErrPlainAuthNotSupported) || errors.Is(err, gomail.ErrLoginAuthNotSupported)) {
+			return "", classifyDial(cfg, err)
+		}
 	}
 	defer c.Close()
 	if err := c.Send(m); err != nil {
@@ -297,13 +308,12 @@ func classifyDial(cfg Config, err error) error {
 	switch {
 	case strings.Contains(msg, "does not support STARTTLS"):
 		return &Error{Kind: KindTLS, Msg: fmt.Sprintf("the SMTP server %s does not offer STARTTLS, and reclaim will not send the report unencrypted; use %s=tls if it takes implicit TLS (port 465)", cfg.Addr(), EnvTLS)}
-	case strings.Contains(msg, "SMTP AUTH failed"), strings.Contains(msg, "does not support SMTP AUTH"), strings.Contains(msg, "auth"), strings.Contains(msg, "535"):
-		if strings.Contains(msg, "does not support SMTP AUTH") {
-			return &Error{Kind: KindAuth, Msg: fmt.Sprintf("the SMTP server %s offers no login, but a user name was given (%s)", cfg.Addr(), EnvUser), Err: err}
-		}
-		return &Error{Kind: KindAuth, Msg: fmt.Sprintf("the SMTP server %s refused the login for %q: check %s and %s (or the keyring entry)", cfg.Addr(), cfg.Username, EnvUser, EnvPassword), Err: err}
 	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr), strings.Contains(msg, "tls:"), strings.Contains(msg, "x509:"):
 		return &Error{Kind: KindTLS, Msg: fmt.Sprintf("TLS with the SMTP server %s failed", cfg.Addr()), Err: err}
+	case strings.Contains(msg, "does not support SMTP AUTH"), errors.Is(err, gomail.ErrPlainAuthNotSupported), errors.Is(err, gomail.ErrLoginAuthNotSupported):
+		return &Error{Kind: KindAuth, Msg: fmt.Sprintf("the SMTP server %s offers no login reclaim can use (PLAIN or LOGIN)", cfg.Addr()), Err: err}
+	case strings.Contains(msg, "SMTP AUTH failed"), strings.Contains(msg, " 535"), strings.Contains(msg, " 534"):
+		return &Error{Kind: KindAuth, Msg: fmt.Sprintf("the SMTP server %s refused the login for %q: check %s and %s (or the keyring entry)", cfg.Addr(), cfg.Username, EnvUser, EnvPassword), Err: err}
 	case errors.As(err, &opErr), errors.Is(err, context.DeadlineExceeded), strings.Contains(msg, "connection refused"), strings.Contains(msg, "no such host"), strings.Contains(msg, "i/o timeout"):
 		return &Error{Kind: KindConnect, Msg: fmt.Sprintf("cannot reach the SMTP server %s", cfg.Addr()), Err: err}
 	}

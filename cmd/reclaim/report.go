@@ -397,4 +397,3 @@ func runReportVerify(cmd *cobra.Command, file string) error {
 	}
 	return nil
 }
-
