@@ -27,6 +27,10 @@ const (
 	ActDisableMailSetting ActionKind = "disable-mail-setting"
 	ActAddAllowRule       ActionKind = "add-allow-rule"
 	ActChangePassword     ActionKind = "change-password"
+	// ActVerifyDead makes one harmless read call with an old credential
+	// (pasted by the user, used once, never stored) and succeeds when the
+	// provider refuses it.
+	ActVerifyDead ActionKind = "verify-dead"
 )
 
 // Action is one proposed change. Destructive actions need the caller's
@@ -84,6 +88,11 @@ type Engine struct {
 func NewEngine(inc *Incident, h *Handle, p provider.Provider, secrets *Secrets) *Engine {
 	if secrets == nil {
 		secrets = NewSecrets(nil)
+	}
+	// A provider may present a narrower view of itself: a drill account
+	// simulating a provider whose API can do less than the drill can.
+	if s, ok := p.(interface{ Styled() provider.Provider }); ok {
+		p = s.Styled()
 	}
 	e := &Engine{inc: inc, h: h, prov: p, secrets: secrets, Now: func() time.Time { return time.Now().UTC() }, Timeout: 60 * time.Second}
 	if s, ok := p.(interface{ SessionKeyID() string }); ok {
@@ -315,7 +324,16 @@ func (e *Engine) reanalyzeLocked() {
 	if a.After != nil {
 		inv = a.After
 	}
-	fresh := Analyze(inv, in)
+	fresh := Analyze(e.analysisViewLocked(inv), in)
+	if done, _ := e.deadCheckLocked(deadCheckKey); done && inv != nil {
+		// A master key is never revoked, only reset: the refused old
+		// credential resolves what is said about it.
+		for i := range fresh {
+			if fresh[i].Target.Kind == "key" && slices.ContainsFunc(inv.Keys, func(k provider.APIKey) bool { return k.Master && k.ID == fresh[i].Target.ID }) {
+				fresh[i].Resolved = true
+			}
+		}
+	}
 	// Keep findings from answers, console and scans; replace inventory ones,
 	// marking resolved what the fresh inventory no longer shows.
 	var kept []Finding
@@ -335,6 +353,21 @@ func (e *Engine) reanalyzeLocked() {
 	}
 	kept = append(kept, fresh...)
 	a.Findings = dedupeFindings(kept)
+}
+
+// analysisViewLocked drops from the analysis the keys that are not a
+// threat: deactivated keys (a provider with no delete, like Mailjet, keeps
+// them listed) and the replacement keys reclaim itself created.
+func (e *Engine) analysisViewLocked(inv *Inventory) *Inventory {
+	skip := func(k provider.APIKey) bool {
+		return k.Inactive || slices.ContainsFunc(e.acct().NewKeys, func(n NewKeyRecord) bool { return n.ID == k.ID })
+	}
+	if inv == nil || !slices.ContainsFunc(inv.Keys, skip) {
+		return inv
+	}
+	c := *inv
+	c.Keys = slices.DeleteFunc(slices.Clone(inv.Keys), skip)
+	return &c
 }
 
 func dedupeFindings(fs []Finding) []Finding {
@@ -407,7 +440,7 @@ func (e *Engine) Apply(ctx context.Context, step StepID, act Action, inputs map[
 		e.mu.Unlock()
 		return Result{}, err
 	}
-	if e.DryRun && act.Kind != ActVerifyKey {
+	if e.DryRun && act.Kind != ActVerifyKey && act.Kind != ActVerifyDead {
 		e.journalLocked(step, "would "+string(act.Kind), act.Key, "dry-run", act.Label)
 		err := e.saveLocked()
 		e.mu.Unlock()
@@ -509,6 +542,8 @@ func (e *Engine) do(ctx context.Context, act Action, inputs map[string]string) (
 			return Result{}, err
 		}
 		return Result{Detail: "a read call with the new key succeeded"}, nil
+	case ActVerifyDead:
+		return e.verifyDead(ctx, inputs)
 	case ActRevokeKey:
 		r, ok := p.(provider.KeyRevoker)
 		if !ok {
@@ -567,6 +602,49 @@ func (e *Engine) do(ctx context.Context, act Action, inputs map[string]string) (
 	return Result{}, fmt.Errorf("unknown action %q", act.Kind)
 }
 
+// ConsoleResetMaster is the console action a drill carries out when the user
+// says they reset the master secret (provider.ConsoleSimulator).
+const ConsoleResetMaster = "reset-master-secret"
+
+// verifyDead checks that an old credential is now refused. The credential
+// comes from inputs["old_credential"] (used for this one call, never stored
+// or journaled); a drill supplies its simulated leaked credential itself.
+func (e *Engine) verifyDead(ctx context.Context, inputs map[string]string) (Result, error) {
+	p := e.prov
+	v, ok := p.(provider.KeyVerifier)
+	if !ok {
+		return Result{}, &provider.Error{Kind: provider.ErrUnsupported, Op: string(ActVerifyDead)}
+	}
+	cred := strings.TrimSpace(inputs["old_credential"])
+	if p.Info().Drill {
+		e.mu.Lock()
+		reset := e.acct().Step(StepDeadCheck).Answers["reset_in_console"] == "yes"
+		e.mu.Unlock()
+		if c, ok := p.(provider.ConsoleSimulator); ok && reset {
+			_ = c.ConsoleDo(provider.ItemAPIKeys, ConsoleResetMaster)
+		}
+		if d, ok := p.(interface{ LeakedCredential() string }); ok && d.LeakedCredential() != "" {
+			cred = d.LeakedCredential()
+		}
+	}
+	if cred == "" {
+		return Result{}, errors.New("paste the old credential to check it: it is used for one read call and never stored")
+	}
+	err := v.VerifyKey(ctx, cred)
+	switch {
+	case err == nil, errors.Is(err, provider.ErrPermission):
+		return Result{}, errors.New("the old credential still works: the reset has not taken effect or was not done; reset it in the console, then check again")
+	case errors.Is(err, provider.ErrBadCredentials):
+		how := "refused"
+		var pe *provider.Error
+		if errors.As(err, &pe) && pe.Status != 0 {
+			how = fmt.Sprintf("refused (%d)", pe.Status)
+		}
+		return Result{Detail: fmt.Sprintf("old credential %s at %s", how, e.Now().UTC().Format(time.RFC3339))}, nil
+	}
+	return Result{}, err
+}
+
 // afterApplyLocked updates the recorded state after a successful change.
 func (e *Engine) afterApplyLocked(step StepID, act Action, res *Result) {
 	a := e.acct()
@@ -584,6 +662,17 @@ func (e *Engine) afterApplyLocked(step StepID, act Action, res *Result) {
 		for i := range a.NewKeys {
 			if a.NewKeys[i].ID == act.Target.ID {
 				a.NewKeys[i].Verified = now
+			}
+		}
+	case ActVerifyDead:
+		// The master key cannot be revoked, only reset: a refused old
+		// credential is what resolves its findings.
+		if inv := a.Current(); inv != nil {
+			for i := range a.Findings {
+				f := &a.Findings[i]
+				if f.Target.Kind == "key" && slices.ContainsFunc(inv.Keys, func(k provider.APIKey) bool { return k.Master && k.ID == f.Target.ID }) {
+					f.Resolved = true
+				}
 			}
 		}
 	}

@@ -95,6 +95,11 @@ func keyPlan(e *Engine, a *AccountState) []Action {
 		if k.ID == e.SessionKeyID || slices.ContainsFunc(a.NewKeys, func(n NewKeyRecord) bool { return n.ID == k.ID }) {
 			continue
 		}
+		// A master key cannot be revoked, only reset in the console (the
+		// dead-credential step); a deactivated key is already harmless.
+		if k.Master || k.Inactive {
+			continue
+		}
 		var reasons []string
 		isLeaked := slices.Contains(leaked, k.ID)
 		if isLeaked {
@@ -398,6 +403,71 @@ var procedure = []*StepDef{
 		},
 	},
 	{
+		ID: StepDeadCheck, Phase: PhaseRotate, Title: "Reset the master secret and prove the old credential is dead",
+		Why:  "A master secret is reset in the console, not revoked through the API: only a call with the old credential that is refused proves the reset happened.",
+		Item: provider.ItemAPIKeys,
+		Applies: func(e *Engine, p provider.Provider) (Mode, string) {
+			if p.Info().GraceWindow <= 0 {
+				return ModeNA, p.Info().Name + " revokes keys through the API at once: nothing is left to reset in the console"
+			}
+			if provider.Has[provider.KeyVerifier](p) {
+				return ModeAuto, ""
+			}
+			return "", "" // guided, with the console link
+		},
+		Guide: Guide{
+			LookFor: []string{
+				"reset the master secret key on the API keys page (the API cannot), and reset any sub-account key you keep",
+				"put the new secret everywhere the old pair lived (.env, CI secrets, SMTP plugin settings)",
+				"if reclaim is connected with the master key, it stops working at the reset: restart it with the new secret (progress is saved)",
+				"the API refuses the old secret at once, but an SMTP relay may accept it for a while: re-check after the grace window",
+			},
+			Record: []string{"the time of the reset and of each check (never a secret)"},
+		},
+		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
+			qs := []Question{{ID: "reset_in_console", Prompt: "Have you reset the master secret in the console?", Kind: QConfirm, Options: yesNo(""), Default: "no"}}
+			if m == ModeAuto {
+				return append(qs, Question{ID: "old_credential", Prompt: "The OLD credential (apikey:secret, or the old secret alone): used for one read call that must be refused, never stored", Kind: QSecret})
+			}
+			return append(qs, Question{ID: "confirmed_refused", Prompt: "Did a call or an SMTP login with the old credential fail?", Kind: QConfirm, Options: yesNo(""), Default: "no"})
+		},
+		Plan: func(e *Engine, a *AccountState) []Action {
+			if a.Step(StepDeadCheck).Answers["reset_in_console"] != "yes" {
+				return nil
+			}
+			target := Target{Kind: "credential", ID: "old-credential", Name: "the old (leaked) credential"}
+			first, at := e.deadCheckLocked(deadCheckKey)
+			if !first {
+				return []Action{{Key: deadCheckKey, Kind: ActVerifyDead, Target: target, Label: "Check that the old credential is refused (one harmless read call with it)", Recommended: true}}
+			}
+			grace := e.prov.Info().GraceWindow
+			if again, _ := e.deadCheckLocked(deadRecheckKey); !again && !e.Now().Before(at.Add(grace)) {
+				return []Action{{Key: deadRecheckKey, Kind: ActVerifyDead, Target: target, Label: fmt.Sprintf("Re-check, after the %s grace window, that the old credential is still refused", grace), Recommended: true}}
+			}
+			return nil
+		},
+		Ready: func(e *Engine, a *AccountState, m Mode) string {
+			if m == ModeAuto {
+				if done, _ := e.deadCheckLocked(deadCheckKey); !done {
+					return "reset the secret in the console, then prove the old credential is refused (or skip the step with a reason)"
+				}
+				return ""
+			}
+			if a.Step(StepDeadCheck).Answers["confirmed_refused"] != "yes" {
+				return "reset the secret in the console and confirm the old credential fails (or skip the step with a reason)"
+			}
+			return ""
+		},
+		OnComplete: func(e *Engine, a *AccountState, ans map[string]string) {
+			grace := e.prov.Info().GraceWindow
+			done, at := e.deadCheckLocked(deadCheckKey)
+			if again, _ := e.deadCheckLocked(deadRecheckKey); done && !again && grace > 0 {
+				st := a.Step(StepDeadCheck)
+				st.Evidence = append(st.Evidence, Evidence{At: e.Now(), Kind: "follow-up", Summary: fmt.Sprintf("re-check due after %s (the %s grace window): open this step again then", at.Add(grace).UTC().Format(time.RFC3339), grace)})
+			}
+		},
+	},
+	{
 		ID: StepPassword, Phase: PhasePassword, Title: "Reset the account password",
 		Why:  "A stuffed or phished password lets the attacker straight back in, whatever you do to the keys.",
 		Item: provider.ItemPassword,
@@ -536,8 +606,28 @@ var procedure = []*StepDef{
 		Auto:     hasAll(has[provider.TeammateLister](), has[provider.TeammateRemover]()),
 		Sections: []string{SecTeammates},
 		Guide:    Guide{LookFor: []string{"teammates and invites you do not know", "admins added recently"}},
+		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
+			if m == ModeAuto {
+				return nil
+			}
+			return []Question{{ID: "removed_unknown", Prompt: "Have you removed, in the console, the users you do not know (if any)?", Kind: QSelect, Options: []Option{{"yes", "Yes"}, {"none", "There were none"}, {"no", "Not yet"}}, Default: "yes"}}
+		},
 		Plan: func(e *Engine, a *AccountState) []Action {
 			return planFromFindings(e, a, ActRemoveTeammate, ActRemoveInvite)
+		},
+		OnComplete: func(e *Engine, a *AccountState, ans map[string]string) {
+			if provider.Has[provider.TeammateRemover](e.prov) || ans["removed_unknown"] != "yes" {
+				return
+			}
+			for i := range a.Findings {
+				if k := a.Findings[i].Target.Kind; k == "teammate" || k == "invite" {
+					a.Findings[i].Resolved = true
+				}
+			}
+			if c, ok := e.prov.(provider.ConsoleSimulator); ok {
+				_ = c.ConsoleDo(provider.ItemTeammates, "remove-unknown")
+			}
+			e.journalLocked(StepAuditTeammates, "remove users (console)", "teammates", "ok", "the user removed the unknown users in the console")
 		},
 	},
 	{
@@ -660,6 +750,23 @@ var procedure = []*StepDef{
 			}
 		},
 	},
+}
+
+// Journal keys of the dead-credential checks.
+const (
+	deadCheckKey   = string(ActVerifyDead) + ":old-credential"
+	deadRecheckKey = string(ActVerifyDead) + ":old-credential:recheck"
+)
+
+// deadCheckLocked reports whether the journal shows a successful check with
+// this key, and when.
+func (e *Engine) deadCheckLocked(key string) (bool, time.Time) {
+	for _, j := range e.inc.Journal {
+		if j.Target == key && j.Outcome == "ok" {
+			return true, j.At
+		}
+	}
+	return false, time.Time{}
 }
 
 func rootCauseGuess(a *AccountState) string {

@@ -33,6 +33,7 @@ const (
 	StepCreateKey        StepID = "rotate.create"
 	StepVerifyKey        StepID = "rotate.verify"
 	StepRevokeKeys       StepID = "rotate.revoke"
+	StepDeadCheck        StepID = "rotate.deadcheck"
 	StepPassword         StepID = "password.reset"
 	StepTwoFactor        StepID = "twofactor.enrol"
 	StepAuditAccount     StepID = "audit.account"

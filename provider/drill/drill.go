@@ -157,6 +157,8 @@ type Scenario struct {
 		FullAccess bool     `json:"full_access"`
 		Created    Offset   `json:"created"`
 		Subuser    string   `json:"subuser"`
+		Master     bool     `json:"master"`   // Mailjet style: the master key
+		Inactive   bool     `json:"inactive"` // Mailjet style: deactivated
 	} `json:"keys"`
 	Teammates []struct {
 		Username, Email, Name, Token string
@@ -215,6 +217,9 @@ type state struct {
 	PasswordSet  time.Time              `json:"password_set,omitzero"`
 	ConsoleDone  map[string]bool        `json:"console_done"`
 	NextID       int                    `json:"next_id"`
+	// MasterReset is when the (Mailjet-style) master secret was reset in
+	// the simulated console.
+	MasterReset time.Time `json:"master_reset,omitzero"`
 }
 
 // Account is a simulated compromised account.
@@ -234,7 +239,7 @@ func New(sc *Scenario, epoch time.Time) *Account {
 	st := state{Scenario: sc.ID, Epoch: epoch, KeyHashes: map[string]string{}, ConsoleDone: map[string]bool{}, NextID: 1}
 	st.Account = provider.Account{Username: sc.Account.Username, Email: sc.Account.Email, Company: sc.Account.Company, Type: sc.Account.Type, Created: sc.Account.Created.at(epoch)}
 	for _, k := range sc.Keys {
-		st.Keys = append(st.Keys, provider.APIKey{ID: k.ID, Name: k.Name, Scopes: k.Scopes, FullAccess: k.FullAccess, Created: k.Created.at(epoch), Subuser: k.Subuser})
+		st.Keys = append(st.Keys, provider.APIKey{ID: k.ID, Name: k.Name, Scopes: k.Scopes, FullAccess: k.FullAccess, Created: k.Created.at(epoch), Subuser: k.Subuser, Master: k.Master, Inactive: k.Inactive})
 	}
 	for _, t := range sc.Teammates {
 		st.Teammates = append(st.Teammates, provider.Teammate{Username: t.Username, Email: t.Email, Name: t.Name, Admin: t.Admin, Owner: t.Owner, Pending: t.Pending, Token: t.Token, Created: t.Created.at(epoch)})
@@ -293,7 +298,12 @@ func (a *Account) Snapshot() ([]byte, error) {
 }
 
 // Info implements provider.Provider.
-func (a *Account) Info() provider.Info { return Info }
+func (a *Account) Info() provider.Info {
+	if a.mailjet() {
+		return MailjetInfo
+	}
+	return Info
+}
 
 // FailNext makes the next n calls of op fail with err (tests, fault drills).
 func (a *Account) FailNext(op string, err error) {
@@ -381,6 +391,9 @@ func (a *Account) CreateKey(ctx context.Context, name string, scopes []string) (
 	if strings.TrimSpace(name) == "" {
 		return provider.NewKey{}, &provider.Error{Kind: provider.ErrInvalid, Op: "create key", Status: 400, Message: "name is required"}
 	}
+	if a.mailjet() {
+		return a.createMailjetKey(name), nil
+	}
 	if len(scopes) == 0 {
 		scopes = []string{"mail.send"}
 	}
@@ -399,6 +412,9 @@ func (a *Account) RevokeKey(ctx context.Context, id string) error {
 	if err := a.call(ctx, "revoke_key"); err != nil {
 		return err
 	}
+	if a.mailjet() {
+		return a.deactivateMailjetKey(id)
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	i := slices.IndexFunc(a.st.Keys, func(k provider.APIKey) bool { return k.ID == id })
@@ -414,6 +430,9 @@ func (a *Account) RevokeKey(ctx context.Context, id string) error {
 func (a *Account) VerifyKey(ctx context.Context, secret string) error {
 	if err := a.call(ctx, "verify_key"); err != nil {
 		return err
+	}
+	if a.mailjet() {
+		return a.verifyMailjetKey(secret)
 	}
 	parts := strings.Split(strings.TrimSpace(secret), ".")
 	bad := &provider.Error{Kind: provider.ErrBadCredentials, Op: "verify key", Status: 401, Message: "authorization required"}
@@ -447,6 +466,9 @@ func (a *Account) RemoveTeammate(ctx context.Context, t provider.Teammate) error
 	if err := a.call(ctx, "remove_teammate"); err != nil {
 		return err
 	}
+	if a.mailjet() {
+		return a.unsupported("remove teammate")
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	i := slices.IndexFunc(a.st.Teammates, func(x provider.Teammate) bool {
@@ -479,6 +501,9 @@ func (a *Account) ListSubusers(ctx context.Context) ([]provider.Subuser, error) 
 func (a *Account) DisableSubuser(ctx context.Context, username string) error {
 	if err := a.call(ctx, "disable_subuser"); err != nil {
 		return err
+	}
+	if a.mailjet() {
+		return a.unsupported("disable subuser")
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -531,6 +556,9 @@ func (a *Account) DisableMailSetting(ctx context.Context, name string) error {
 	if err := a.call(ctx, "disable_mail_setting"); err != nil {
 		return err
 	}
+	if a.mailjet() {
+		return a.unsupported("disable mail setting")
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for i := range a.st.MailSettings {
@@ -566,6 +594,9 @@ func (a *Account) ListAllowRules(ctx context.Context) ([]provider.AllowRule, err
 func (a *Account) AddAllowRules(ctx context.Context, cidrs []string) ([]provider.AllowRule, error) {
 	if err := a.call(ctx, "add_allow_rules"); err != nil {
 		return nil, err
+	}
+	if a.mailjet() {
+		return nil, a.unsupported("add IP allow-list entries")
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -647,6 +678,9 @@ func (a *Account) ChangePassword(ctx context.Context, oldPassword, newPassword s
 	if err := a.call(ctx, "change_password"); err != nil {
 		return err
 	}
+	if a.mailjet() {
+		return a.unsupported("change password")
+	}
 	if oldPassword == "" {
 		return &provider.Error{Kind: provider.ErrInvalid, Op: "change password", Status: 400, Message: "old_password is required"}
 	}
@@ -664,6 +698,9 @@ func (a *Account) ConsoleView(item provider.Item) []string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	lines := slices.Clone(a.sc.Console[item])
+	if item == provider.ItemAPIKeys && !a.st.MasterReset.IsZero() {
+		lines = append(lines, fmt.Sprintf("Master key %s…: secret reset at %s (the old secret no longer works for the API)", short(a.masterLocked()), a.st.MasterReset.Format("15:04:05Z")))
+	}
 	if a.st.ConsoleDone[string(item)] && item == provider.ItemPayment && len(lines) > 1 {
 		lines = []string{lines[0], "(the unknown card was removed and the plan change reverted)"}
 	}
@@ -675,6 +712,15 @@ func (a *Account) ConsoleDo(item provider.Item, action string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.st.ConsoleDone[string(item)] = true
+	if item == provider.ItemAPIKeys && action == ConsoleResetMaster && a.mailjet() && a.st.MasterReset.IsZero() {
+		a.st.MasterReset = time.Now().UTC().Truncate(time.Second)
+	}
+	if item == provider.ItemTeammates && action == "remove-unknown" && a.mailjet() {
+		// The user removed, in the console, the users added recently.
+		a.st.Teammates = slices.DeleteFunc(a.st.Teammates, func(t provider.Teammate) bool {
+			return !t.Owner && a.st.Epoch.Sub(t.Created) < 30*24*time.Hour
+		})
+	}
 	return nil
 }
 
