@@ -273,3 +273,35 @@ func Mixed(s []byte) bool {
 	}
 	return n >= 2
 }
+
+// Run runs d over b the simple way (every anchor occurrence, no prefilter)
+// and returns what it finds, deduplicated by span. For tests and tools; the
+// leak scanner uses its own multi-literal pass.
+func (d Detector) Run(b []byte) []Match {
+	before, after := d.Before, d.After
+	if before == 0 && after == 0 {
+		before, after = 256, 256
+	}
+	var out []Match
+	seen := map[[2]int]bool{}
+	for _, a := range d.Anchors {
+		for i := 0; ; {
+			j := IndexFold(b, i, len(b), a)
+			if j < 0 {
+				break
+			}
+			w := Window{Buf: b, Lo: max(0, j-before), Hi: min(len(b), j+len(a)+after), HitStart: j, HitEnd: j + len(a), Anchor: a}
+			d.Find(&w, func(m Match) {
+				if m.Provider == "" {
+					m.Provider = d.Provider
+				}
+				if !seen[[2]int{m.Start, m.End}] {
+					seen[[2]int{m.Start, m.End}] = true
+					out = append(out, m)
+				}
+			})
+			i = j + 1
+		}
+	}
+	return out
+}

@@ -1,0 +1,53 @@
+package leakscan
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fuzzScan runs one buffer through the scanner as a final chunk and as a
+// middle chunk; it must not panic, and must finish quickly.
+func fuzzScan(t *testing.T, data []byte) {
+	e := getEngine()
+	for _, final := range []bool{true, false} {
+		s := &fileScanner{e: e, path: "/fuzz/access.log", isLog: true, isPHP: true, final: final}
+		s.res = fileResult{}
+		start := time.Now()
+		s.scanChunk(data)
+		if final {
+			_ = alsoExposed(data, s.path, s.res.spans, true)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("%d bytes took %s", len(data), d)
+		}
+		for _, f := range s.res.findings {
+			if f.Line < 1 || !strings.HasPrefix(f.Fingerprint, "sha256:") {
+				t.Fatalf("bad finding %+v", f)
+			}
+		}
+	}
+}
+
+func FuzzScanChunk(f *testing.F) {
+	f.Add([]byte("SENDGRID_API_KEY=SG.aaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n"))
+	f.Add([]byte("xkeysib-" + strings.Repeat("ab", 40) + "\x00\x01\xff"))
+	f.Add([]byte(`1.2.3.4 - - [12/Mar/2024:10:00:00 +0000] "GET /.env HTTP/1.1" 200 1 "-" "x"` + "\n"))
+	f.Add([]byte(`"GET /?0x[]=androxgh0st`))
+	f.Add([]byte("mailjet Basic " + strings.Repeat("QUJD", 30)))
+	f.Add([]byte("postmark token 00000000-0000-0000-0000-00000000000"))
+	f.Add([]byte("twilio AC" + strings.Repeat("a", 32) + ":" + strings.Repeat("b", 32)))
+	f.Add(bytes.Repeat([]byte("key-"), 1000))
+	f.Add(bytes.Repeat([]byte("mailgun"), 500))
+	f.Add([]byte("phpinfo(app_debug=true"))
+	f.Fuzz(fuzzScan)
+}
+
+// Huge lines, binary data and dense anchors must stay linear.
+func TestScanHugeInputs(t *testing.T) {
+	fuzzScan(t, bytes.Repeat([]byte("a"), 8<<20))
+	fuzzScan(t, bytes.Repeat([]byte("mailgun postmark twilio mailjet "), 64<<10))
+	fuzzScan(t, bytes.Repeat([]byte{0, 0xff, 'S', 'G', '.', '-'}, 1<<20))
+	fuzzScan(t, bytes.Repeat([]byte("DB_PASSWORD="), 200<<10))
+}
