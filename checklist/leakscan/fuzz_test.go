@@ -2,6 +2,7 @@ package leakscan
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -50,4 +51,23 @@ func TestScanHugeInputs(t *testing.T) {
 	fuzzScan(t, bytes.Repeat([]byte("mailgun postmark twilio mailjet "), 64<<10))
 	fuzzScan(t, bytes.Repeat([]byte{0, 0xff, 'S', 'G', '.', '-'}, 1<<20))
 	fuzzScan(t, bytes.Repeat([]byte("DB_PASSWORD="), 200<<10))
+}
+
+// The pair prefilter must report exactly what the Aho-Corasick DFA reports.
+func FuzzMatcherEquivalence(f *testing.F) {
+	f.Add([]byte("SG.x xkeysib- KEY-key- mailgun MAILJET mj_api /.env /.git/ -us md- apiconnect( phpinfo( app_debug"))
+	f.Add([]byte("pubkey-pubkey-sg.sg.sg."))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m := getEngine().m
+		type h struct{ p, e int }
+		var a, b []h
+		m.scan(data, func(p, e int) bool { a = append(a, h{p, e}); return true })
+		m.scanDFA(data, func(p, e int) bool { b = append(b, h{p, e}); return true })
+		key := func(x h) int { return x.e*1000 + x.p }
+		slices.SortFunc(a, func(x, y h) int { return key(x) - key(y) })
+		slices.SortFunc(b, func(x, y h) int { return key(x) - key(y) })
+		if !slices.Equal(a, b) {
+			t.Fatalf("prefilter %v, DFA %v", a, b)
+		}
+	})
 }

@@ -36,7 +36,7 @@ func TestDetector(t *testing.T) {
 		"S" + "G.xxxxxxxxxxxxxxxxxxxxxx.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
 		"S" + "G.XXXXXXXXXXXXXXXXXXXXXX.XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
 		"SENDGRID_API_KEY=S" + "G.your_api_key_here",
-		"x" + key + "y",           // embedded in a longer token
+		"x" + key + "y",                  // embedded in a longer token
 		"S" + "G." + id + "." + sec[:40], // truncated
 		"sha256: " + rnd(r, "0123456789abcdef", 64),
 	} {
