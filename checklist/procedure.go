@@ -1,6 +1,7 @@
 package checklist
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -357,6 +358,13 @@ var procedure = []*StepDef{
 		},
 		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
 			qs := []Question{{ID: "deployed", Prompt: "Have you put the new key everywhere the old one lived (.env, CI secrets, SMTP plugin, hosting panel)?", Kind: QConfirm, Options: yesNo(""), Default: "yes"}}
+			for _, k := range a.NewKeys {
+				if k.Verified.IsZero() && m == ModeAuto {
+					if _, ok := e.secrets.Get(context.Background(), k.ID); !ok {
+						qs = append(qs, Question{ID: "secret", Prompt: fmt.Sprintf("Paste the new key %s to verify it", quote(k.Name)), Help: "reclaim kept it in memory only and was restarted since.", Kind: QSecret})
+					}
+				}
+			}
 			if m != ModeAuto || len(a.NewKeys) == 0 {
 				qs = append(qs, Question{ID: "verified_in_console", Prompt: "Did a test message with the new key go out?", Kind: QConfirm, Options: yesNo(""), Default: "yes"})
 			}

@@ -4,6 +4,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -96,6 +97,7 @@ type Model struct {
 	errText  string
 	showHelp bool
 	quitting bool
+	exitErr  error
 }
 
 // New builds the root model.
@@ -317,6 +319,11 @@ func (m *Model) onIncidents(msg incidentsMsg) (tea.Model, tea.Cmd) {
 func (m *Model) onSession(msg sessionMsg) (tea.Model, tea.Cmd) {
 	m.busy = ""
 	if msg.err != nil {
+		if errors.Is(msg.err, checklist.ErrLocked) {
+			// Another reclaim has it: say so and leave without touching it.
+			m.exitErr = msg.err
+			return m.quit()
+		}
 		m.errText = describe(msg.err)
 		m.screen = screenStart
 		return m, nil
@@ -817,3 +824,6 @@ func (m *Model) ExitMessage() string {
 	}
 	return ""
 }
+
+// ExitErr is the error the UI ended with (e.g. the incident is locked).
+func (m *Model) ExitErr() error { return m.exitErr }

@@ -59,6 +59,12 @@ func runTUI(cmd *cobra.Command, start tuiStart) error {
 		return withCode(exitError, err)
 	}
 	if fm, ok := final.(*tui.Model); ok {
+		if err := fm.ExitErr(); err != nil {
+			if errors.Is(err, checklist.ErrLocked) {
+				return withCode(exitLocked, err)
+			}
+			return withCode(exitError, err)
+		}
 		if msg := fm.ExitMessage(); msg != "" {
 			fmt.Fprintln(cmd.OutOrStdout(), msg)
 		}
