@@ -4,6 +4,7 @@
 package tui
 
 import (
+	"charm.land/huh/v2"
 	"errors"
 	"fmt"
 	"os"
@@ -27,6 +28,13 @@ type Backend interface {
 	List() ([]checklist.Summary, error)
 	NewDrill(scenario string) (*checklist.Engine, func(), error)
 	Open(id string) (*checklist.Engine, func(), error)
+	// Providers lists the real (non-drill) provider adapters.
+	Providers() []provider.Info
+	// Credential finds a provider's credential in the environment or the
+	// keyring ("" when neither has it).
+	Credential(info provider.Info) string
+	// NewRecovery starts an incident on a real account.
+	NewRecovery(providerID, credential string) (*checklist.Engine, func(), error)
 }
 
 // Options configure a run.
@@ -48,6 +56,7 @@ const (
 	screenStep
 	screenFindings
 	screenReport
+	screenReal
 )
 
 // MinWidth and MinHeight are the smallest terminal the UI lays out in.
@@ -91,6 +100,11 @@ type Model struct {
 	scroll     int
 	reportText string
 	reportPath string
+
+	// real-account start: provider choice and masked credential form
+	realForm *huh.Form
+	realProv string
+	realCred []*string
 
 	busy     string // non-empty while a command runs: what it does
 	status   string
@@ -267,6 +281,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.updateStep(msg)
 	case screenFindings, screenReport:
 		return m.updateScroll(msg)
+	case screenReal:
+		return m.updateReal(msg)
 	}
 	return m, nil
 }
@@ -304,7 +320,7 @@ func (m *Model) onIncidents(msg incidentsMsg) (tea.Model, tea.Cmd) {
 	}
 	m.startItems = append(m.startItems,
 		startItem{label: "Start a new drill", detail: "a simulated compromised SendGrid account; nothing real is touched", action: "drill"},
-		startItem{label: "Start a recovery on a real account", detail: "no real provider adapter in this build yet: use the drill", action: "real", disabled: true},
+		m.realItem(),
 		startItem{label: "Quit", action: "quit"},
 	)
 	if m.opts.Drill {
@@ -403,6 +419,8 @@ func (m *Model) updateStart(msg tea.Msg) (tea.Model, tea.Cmd) {
 		case "resume":
 			m.busy = "Opening incident"
 			return m, m.openCmd(it.id)
+		case "real":
+			return m, m.startReal()
 		}
 	}
 	return m, nil
@@ -520,6 +538,11 @@ func (m *Model) render() string {
 		body, helpKeys = m.viewStart(), []key.Binding{m.keys.Up, m.keys.Down, m.keys.Enter, m.keys.Quit}
 	case screenBriefing:
 		body, helpKeys = m.viewBriefing(), []key.Binding{m.keys.Enter, m.keys.Quit}
+	case screenReal:
+		if m.realForm != nil {
+			body = "Start a recovery on a real account\n\n" + m.realForm.View() + "\n" + m.styles.Subtle.Render("Credentials are read from the environment or the OS keyring when set there; typed ones are kept in memory only.")
+		}
+		helpKeys = []key.Binding{m.keys.Enter, m.keys.Back, m.keys.ForceQuit}
 	case screenOverview:
 		body = m.viewOverview()
 		helpKeys = []key.Binding{m.keys.Up, m.keys.Down, m.keys.Enter, m.keys.Findings, m.keys.Report, m.keys.Help, m.keys.Quit}
@@ -602,13 +625,7 @@ func (m *Model) header() string {
 		if m.eng != nil && m.eng.DryRun {
 			title += " " + m.styles.Badge.Render("DRY RUN")
 		}
-		done, total := 0, 0
-		for _, v := range m.views {
-			total++
-			if v.State.Status != checklist.StatusTodo {
-				done++
-			}
-		}
+		done, total := countSteps(m.views, "")
 		title += " " + t
 		right := fmt.Sprintf("%d/%d", done, total)
 		gap := m.contentWidth() - lipgloss.Width(title) - len(right)
@@ -677,15 +694,7 @@ func (m *Model) viewOverview() string {
 	}
 	w := m.contentWidth()
 	for _, ph := range checklist.Phases {
-		done, total := 0, 0
-		for _, v := range m.views {
-			if v.Def.Phase == ph {
-				total++
-				if v.State.Status != checklist.StatusTodo {
-					done++
-				}
-			}
-		}
+		done, total := countSteps(m.views, ph)
 		mark := "  "
 		if done == total {
 			mark = m.styles.Good.Render("✓ ")
@@ -827,3 +836,18 @@ func (m *Model) ExitMessage() string {
 
 // ExitErr is the error the UI ended with (e.g. the incident is locked).
 func (m *Model) ExitErr() error { return m.exitErr }
+
+// countSteps counts finished (done or skipped) steps out of the applicable
+// ones, in one phase or (ph == "") in all.
+func countSteps(views []checklist.StepView, ph checklist.Phase) (done, total int) {
+	for _, v := range views {
+		if (ph != "" && v.Def.Phase != ph) || v.State.Status == checklist.StatusNA {
+			continue
+		}
+		total++
+		if v.State.Status != checklist.StatusTodo {
+			done++
+		}
+	}
+	return done, total
+}

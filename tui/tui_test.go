@@ -2,8 +2,10 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"reclaim/provider"
 	"strings"
 	"testing"
 	"time"
@@ -287,4 +289,10 @@ func TestSanitizedKeyNames(t *testing.T) {
 		}
 	}
 	_ = context.Background
+}
+
+func (b *memBackend) Providers() []provider.Info      { return nil }
+func (b *memBackend) Credential(provider.Info) string { return "" }
+func (b *memBackend) NewRecovery(string, string) (*checklist.Engine, func(), error) {
+	return nil, nil, errors.New("no real providers in tests")
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"reclaim/checklist"
+	"reclaim/provider"
 	"reclaim/tui"
 )
 
@@ -36,6 +37,29 @@ func (t tuiBackend) NewDrill(scenario string) (*checklist.Engine, func(), error)
 
 func (t tuiBackend) Open(id string) (*checklist.Engine, func(), error) {
 	s, err := t.b.Open(id, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.Engine, s.Close, nil
+}
+
+func (t tuiBackend) Providers() []provider.Info {
+	var out []provider.Info
+	for _, i := range provider.All() {
+		if !i.Drill {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func (t tuiBackend) Credential(info provider.Info) string {
+	c, _ := t.b.Credential(info)
+	return c
+}
+
+func (t tuiBackend) NewRecovery(id, cred string) (*checklist.Engine, func(), error) {
+	s, err := t.b.NewRecovery(id, cred)
 	if err != nil {
 		return nil, nil, err
 	}
