@@ -10,15 +10,15 @@ type KeyMap struct {
 // DefaultKeyMap returns the bindings.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:      key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑", "up")),
+		Down:      key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓", "down")),
 		Enter:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
 		Toggle:    key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "toggle")),
 		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Skip:      key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "skip step")),
 		Findings:  key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "findings")),
 		Report:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "report")),
-		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "more keys")),
+		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "more")),
 		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit (saved)")),
 		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 		Reveal:    key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "reveal/hide")),
