@@ -39,5 +39,7 @@ require (
 	github.com/zalando/go-keyring v0.2.8 // indirect
 	golang.org/x/sync v0.22.0 // indirect
 	golang.org/x/sys v0.47.0 // indirect
+	golang.org/x/term v0.13.0 // indirect
 	golang.org/x/text v0.29.0 // indirect
+	rsc.io/qr v0.2.0 // indirect
 )

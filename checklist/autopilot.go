@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Autopilot walks every remaining step taking the recommended action,
@@ -27,8 +28,22 @@ func Autopilot(ctx context.Context, e *Engine, log func(string)) (*Report, error
 		answers := map[string]string{}
 		inputs := map[string]string{}
 		for _, q := range e.Questions(id) {
-			if q.Kind == QSecret {
+			switch q.Kind {
+			case QSecret:
 				inputs[q.ID] = autopilotSecret(q.ID)
+				continue
+			case QOTPSetup:
+				inputs[q.ID] = q.Default // the drill's setup key, if it has one
+				continue
+			case QOTPCode:
+				if set, err := ParseTOTPSetup(inputs["setup"]); err == nil {
+					step := time.Duration(set.Period) * time.Second
+					at := time.Now()
+					if q.ID == "code2" {
+						at = at.Add(step)
+					}
+					inputs[q.ID], _ = set.CodeAt(at)
+				}
 				continue
 			}
 			answers[q.ID] = q.Default

@@ -27,6 +27,7 @@ const (
 	ActDisableMailSetting ActionKind = "disable-mail-setting"
 	ActAddAllowRule       ActionKind = "add-allow-rule"
 	ActChangePassword     ActionKind = "change-password"
+	ActVerifyTOTP         ActionKind = "verify-2fa-codes"
 	// ActVerifyDead makes one harmless read call with an old credential
 	// (pasted by the user, used once, never stored) and succeeds when the
 	// provider refuses it.
@@ -205,7 +206,7 @@ func (e *Engine) Questions(id StepID) []Question {
 	hints := e.drillAnswers()
 	prev := e.acct().Step(id).Answers
 	for i := range qs {
-		if v, ok := prev[qs[i].ID]; ok && qs[i].Kind != QSecret {
+		if v, ok := prev[qs[i].ID]; ok && !qs[i].Kind.Secret() {
 			qs[i].Default = v
 		} else if v, ok := hints[string(id)+"."+qs[i].ID]; ok {
 			qs[i].Default = v
@@ -229,7 +230,7 @@ func (e *Engine) Plan(id StepID) []Action {
 	if d == nil || d.Plan == nil {
 		return nil
 	}
-	if m, _ := e.ModeOf(d); m != ModeAuto {
+	if m, _ := e.ModeOf(d); m != ModeAuto && !(d.PlanGuided && m == ModeGuided) {
 		return nil
 	}
 	acts := d.Plan(e, e.acct())
@@ -589,6 +590,19 @@ func (e *Engine) do(ctx context.Context, act Action, inputs map[string]string) (
 		}
 		_, err := r.AddAllowRules(ctx, splitList(act.Params["cidrs"]))
 		return Result{}, err
+	case ActVerifyTOTP:
+		if strings.TrimSpace(inputs["setup"]) == "" {
+			return Result{Outcome: "skipped", Detail: "no setup key given (SMS or another method): not checked"}, nil
+		}
+		set, err := ParseTOTPSetup(inputs["setup"])
+		if err != nil {
+			return Result{}, err
+		}
+		// Codes depend on the wall clock, never the engine's test clock.
+		if err := set.CheckTOTPCodes(inputs["code1"], inputs["code2"], time.Now()); err != nil {
+			return Result{}, err
+		}
+		return Result{Detail: "two consecutive codes accepted; 2FA enrolled (the setup key is not recorded)"}, nil
 	case ActChangePassword:
 		r, ok := p.(provider.PasswordChanger)
 		if !ok {
@@ -701,7 +715,7 @@ func (e *Engine) storeAnswersLocked(id StepID, answers map[string]string) {
 	if d != nil && d.Questions != nil {
 		m, _ := e.ModeOf(d)
 		for _, q := range d.Questions(e, e.acct(), m) {
-			if q.Kind == QSecret {
+			if q.Kind.Secret() {
 				secret[q.ID] = true
 			}
 		}

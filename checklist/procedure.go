@@ -514,17 +514,36 @@ var procedure = []*StepDef{
 			LookFor: []string{"enrol an authenticator app (preferred over SMS)", "ask every teammate to enrol too"},
 			Record:  []string{"that 2FA is enrolled and when (never the setup key)"},
 		},
+		PlanGuided: true,
 		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
 			return []Question{
-				{ID: "enrolled", Prompt: "Have you enrolled 2FA for the account owner?", Kind: QConfirm, Options: yesNo(""), Default: "yes"},
-				{ID: "method", Prompt: "Which method?", Kind: QSelect, Default: "authenticator", Options: []Option{{"authenticator", "Authenticator app"}, {"sms", "SMS"}, {"other", "Other"}}},
+				{ID: "setup", Prompt: "Paste the setup key or otpauth:// link the console shows (leave empty for SMS)", Help: "reclaim draws it as a QR code for your phone and checks two codes; it is never saved.", Kind: QOTPSetup},
+				{ID: "code1", Prompt: "Code shown by your authenticator", Kind: QOTPCode},
+				{ID: "code2", Prompt: "The next code (wait for it to change)", Kind: QOTPCode},
+				{ID: "enrolled", Prompt: "Codes accepted: now confirm the enrolment in the console. Done?", Kind: QConfirm, Options: yesNo(""), Default: "yes"},
 			}
+		},
+		Plan: func(e *Engine, a *AccountState) []Action {
+			return []Action{{Key: string(ActVerifyTOTP) + ":owner", Kind: ActVerifyTOTP, Target: Target{Kind: "account", ID: "2fa"}, Label: "Check the two authenticator codes against the setup key", Recommended: true, Params: map[string]string{"needs": "setup"}}}
 		},
 		Ready: func(e *Engine, a *AccountState, m Mode) string {
 			if a.Step(StepTwoFactor).Answers["enrolled"] != "yes" {
 				return "enrol 2FA in the console first (or skip the step with a reason)"
 			}
 			return ""
+		},
+		OnComplete: func(e *Engine, a *AccountState, ans map[string]string) {
+			st := a.Step(StepTwoFactor)
+			summary := "2FA enrolled at " + e.Now().UTC().Format("2006-01-02 15:04:05Z") + " (reported by the owner; no codes checked)"
+			if e.doneLocked(string(ActVerifyTOTP) + ":owner") {
+				summary = "2FA enrolled at " + e.Now().UTC().Format("2006-01-02 15:04:05Z") + " (two consecutive authenticator codes verified)"
+			}
+			st.Evidence = append(st.Evidence, Evidence{At: e.Now(), Kind: "2fa", Summary: summary})
+			for _, c := range e.prov.Info().Quirks {
+				if strings.Contains(strings.ToLower(c), "2fa") {
+					st.Evidence = append(st.Evidence, Evidence{At: e.Now(), Kind: "caveat", Summary: c})
+				}
+			}
 		},
 	},
 	{

@@ -68,6 +68,10 @@ const (
 	QMulti   QKind = "multi" // comma-separated values
 	QText    QKind = "text"
 	QSecret  QKind = "secret" // never stored, never logged
+	// QOTPSetup is a 2FA setup key or otpauth:// link (secret); QOTPCode an
+	// authenticator code. Neither is stored.
+	QOTPSetup QKind = "otp-setup"
+	QOTPCode  QKind = "otp-code"
 )
 
 // Option is one choice of a select question.
@@ -115,6 +119,9 @@ type StepDef struct {
 	Ready func(e *Engine, a *AccountState, mode Mode) string
 	// OnComplete records what the answers mean (findings, evidence).
 	OnComplete func(e *Engine, a *AccountState, answers map[string]string)
+	// PlanGuided lets a guided step propose actions (checks reclaim can do
+	// itself, such as verifying 2FA codes).
+	PlanGuided bool
 	// Applies overrides the mode choice (e.g. the scan seam).
 	Applies func(e *Engine, p provider.Provider) (Mode, string)
 }
@@ -186,3 +193,6 @@ func (e *Engine) ModeOf(d *StepDef) (Mode, string) {
 	}
 	return ModeNA, e.prov.Info().Name + " has no such feature"
 }
+
+// Secret reports whether answers of this kind must never be stored.
+func (k QKind) Secret() bool { return k == QSecret || k == QOTPSetup || k == QOTPCode }

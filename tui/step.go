@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -172,6 +173,61 @@ func (m *Model) buildForm(s *stepModel) {
 				})
 			}
 			f = in
+		case checklist.QOTPSetup:
+			v := q.Default
+			s.strVals[q.ID] = &v
+			setup := &v
+			groups = append(groups, huh.NewGroup(huh.NewInput().Key(q.ID).Title(q.Prompt).Description(q.Help).EchoMode(huh.EchoModePassword).Value(&v).Validate(func(x string) error {
+				if strings.TrimSpace(x) == "" {
+					return nil
+				}
+				_, err := checklist.ParseTOTPSetup(x)
+				return err
+			})))
+			// The QR code, on its own page so it fits 80×24.
+			groups = append(groups, huh.NewGroup(huh.NewNote().DescriptionFunc(func() string {
+				set, err := checklist.ParseTOTPSetup(*setup)
+				if err != nil {
+					return "No setup key: press enter to go on."
+				}
+				q, err := qrHalfBlocks(set.QRURI())
+				if err != nil {
+					return "Could not draw the QR code: type the key into the app by hand."
+				}
+				return q
+			}, setup).Next(true).NextLabel("Scanned with the authenticator app")).WithHideFunc(func() bool { return strings.TrimSpace(*setup) == "" }).WithHeight(qrHeight(v)))
+			continue
+		case checklist.QOTPCode:
+			v := ""
+			s.strVals[q.ID] = &v
+			var setupVal, code1 *string
+			for _, pq := range s.questions {
+				if pq.Kind == checklist.QOTPSetup {
+					setupVal = s.strVals[pq.ID]
+				}
+			}
+			if q.ID == "code2" {
+				code1 = s.strVals["code1"]
+			}
+			in := huh.NewInput().Key(q.ID).Title(q.Prompt).Value(&v).CharLimit(8).Validate(func(x string) error {
+				if setupVal == nil || strings.TrimSpace(*setupVal) == "" {
+					return nil
+				}
+				set, err := checklist.ParseTOTPSetup(*setupVal)
+				if err != nil {
+					return err
+				}
+				if code1 == nil {
+					return set.CheckFirstCode(x, time.Now())
+				}
+				return set.CheckTOTPCodes(*code1, x, time.Now())
+			})
+			g := huh.NewGroup(in)
+			if setupVal != nil {
+				g = g.WithHideFunc(func() bool { return strings.TrimSpace(*setupVal) == "" })
+			}
+			groups = append(groups, g)
+			continue
 		case checklist.QSecret:
 			v := ""
 			s.strVals[q.ID] = &v
@@ -207,13 +263,13 @@ func (m *Model) buildForm(s *stepModel) {
 func (s *stepModel) collect() {
 	s.answers, s.inputs = map[string]string{}, map[string]string{}
 	for _, q := range s.questions {
-		switch q.Kind {
-		case checklist.QSecret:
+		switch {
+		case q.Kind.Secret():
 			if v := s.strVals[q.ID]; v != nil {
 				s.inputs[q.ID] = *v
 				*v = ""
 			}
-		case checklist.QMulti:
+		case q.Kind == checklist.QMulti:
 			if v := s.multVals[q.ID]; v != nil {
 				s.answers[q.ID] = strings.Join(*v, ",")
 			}
@@ -617,6 +673,12 @@ func (s *stepModel) render(m *Model) string {
 		main = append(main, s.log...)
 	}
 	avail := m.bodyHeight() - strings.Count(b.String(), "\n") - len(main) - 1
+	if avail < 0 {
+		// The interactive part (a QR code, a long list) needs the room:
+		// keep only the step's title line.
+		title, _, _ := strings.Cut(b.String(), "\n")
+		return title + "\n" + strings.Join(main, "\n")
+	}
 	if len(ctx) > 0 && avail > 1 {
 		if len(ctx) > avail {
 			ctx = append(ctx[:avail-1], st.Subtle.Render(fmt.Sprintf("… %d more lines (f: findings view)", len(ctx)-avail+1)))
@@ -850,3 +912,14 @@ func sparkline(perDay map[string]int) string {
 }
 
 func asProviderErr(err error, target **provider.Error) bool { return errors.As(err, target) }
+
+// qrHeight is the rows the QR page needs (title, code, button).
+func qrHeight(setup string) int {
+	rows := 19
+	if set, err := checklist.ParseTOTPSetup(setup); err == nil {
+		if q, err := qrHalfBlocks(set.QRURI()); err == nil {
+			rows = strings.Count(q, "\n") + 1
+		}
+	}
+	return rows + 4
+}

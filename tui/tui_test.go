@@ -199,7 +199,9 @@ func (h *harness) finishStep() {
 		id := s.id
 		switch s.phase {
 		case spForm, spSkip:
-			if sc := h.screen(); strings.Contains(sc, "Current password") {
+			if code := drillCode(h.screen()); code != "" {
+				h.typeText(code)
+			} else if sc := h.screen(); strings.Contains(sc, "Current password") {
 				h.typeText("old-leaked-pass")
 			} else if strings.Contains(sc, "Input is hidden") {
 				h.typeText("Correct-Horse-Battery-9")
@@ -295,4 +297,25 @@ func (b *memBackend) Providers() []provider.Info      { return nil }
 func (b *memBackend) Credential(provider.Info) string { return "" }
 func (b *memBackend) NewRecovery(string, string) (*checklist.Engine, func(), error) {
 	return nil, nil, errors.New("no real providers in tests")
+}
+
+// drillCode returns the authenticator code the screen asks for, computed
+// from the drill's setup key as a phone would.
+func drillCode(screen string) string {
+	var at time.Time
+	switch {
+	case strings.Contains(screen, "Code shown by your authenticator"):
+		at = time.Now()
+	case strings.Contains(screen, "The next code"):
+		at = time.Now().Add(30 * time.Second)
+	default:
+		return ""
+	}
+	sc, _ := drill.LoadScenario(drill.DefaultScenario)
+	set, err := checklist.ParseTOTPSetup(sc.Answers["twofactor.enrol.setup"])
+	if err != nil {
+		return ""
+	}
+	c, _ := set.CodeAt(at)
+	return c
 }

@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reclaim/checklist"
+	"reclaim/provider/drill"
 	"regexp"
 	"strconv"
 	"strings"
@@ -85,6 +88,9 @@ func progress(screen string) int {
 	return n
 }
 
+// typed2FA records that a drive typed authenticator codes.
+var typed2FA bool
+
 // drive presses what a user would on each screen until the report preview
 // shows, or stop returns true.
 func drive(x *tmux, target string, stop func(screen string) bool) string {
@@ -106,6 +112,20 @@ func drive(x *tmux, target string, stop func(screen string) bool) string {
 			last, same = s, 0
 		}
 		switch {
+		case strings.Contains(s, "Code shown by your authenticator") || strings.Contains(s, "The next code"):
+			at := time.Now()
+			if strings.Contains(s, "The next code") {
+				at = at.Add(30 * time.Second)
+			}
+			sc, _ := drill.LoadScenario(drill.DefaultScenario)
+			set, err := checklist.ParseTOTPSetup(sc.Answers["twofactor.enrol.setup"])
+			if err != nil {
+				x.t.Fatal(err)
+			}
+			code, _ := set.CodeAt(at)
+			x.run("send-keys", "-t", target, "-l", code)
+			x.run("send-keys", "-t", target, "Enter")
+			typed2FA = true
 		case strings.Contains(s, "Current password") && strings.Contains(s, "Input is hidden"):
 			x.run("send-keys", "-t", target, "-l", "old-leaked-pass")
 			x.run("send-keys", "-t", target, "Enter")
@@ -181,17 +201,20 @@ func TestE2EDrillInTmuxKillResume(t *testing.T) {
 	drive(x, "two", nil)
 
 	// The report is there, says what was done, and no file holds a secret.
+	if !typed2FA {
+		t.Error("the drill never asked for authenticator codes")
+	}
 	reports, _ := filepath.Glob(filepath.Join(state, "incidents", "*", "report.md"))
 	if len(reports) != 1 {
 		t.Fatalf("want one report, got %v", reports)
 	}
 	md, _ := os.ReadFile(reports[0])
-	for _, want := range []string{"Revoke key", "temp-migration", "Journal chain hash", "Remove teammate"} {
+	for _, want := range []string{"Revoke key", "temp-migration", "Journal chain hash", "Remove teammate", "two consecutive codes accepted"} {
 		if !bytes.Contains(md, []byte(want)) {
 			t.Errorf("report lacks %q", want)
 		}
 	}
-	secretRE := regexp.MustCompile(`SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}|Correct-Horse-Battery-9|old-leaked-pass`)
+	secretRE := regexp.MustCompile(`SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}|Correct-Horse-Battery-9|old-leaked-pass|KRUGS4ZANFZSAYJAMRZGS3DMEBVWK6I`)
 	filepath.Walk(state, func(p string, info os.FileInfo, err error) error {
 		if err != nil || info.IsDir() {
 			return err
