@@ -14,8 +14,12 @@ import (
 // works with adapters that predate it; items may be strings or structs with
 // a text field (Text, Title, Step, Name or Description) and optionally an
 // Item (provider.Item) or Steps field naming what carries them out.
-func supportChecklist(s provider.Support, steps []ReportStep) []ChecklistLine {
-	v := reflect.ValueOf(s).FieldByName("Checklist")
+func supportChecklist(support any, steps []ReportStep) []ChecklistLine {
+	sv := reflect.ValueOf(support)
+	if sv.Kind() != reflect.Struct {
+		return nil
+	}
+	v := sv.FieldByName("Checklist")
 	if !v.IsValid() || v.Kind() != reflect.Slice {
 		return nil
 	}
