@@ -52,6 +52,13 @@ func Autopilot(ctx context.Context, e *Engine, log func(string)) (*Report, error
 			return nil, err
 		}
 		var did []string
+		if id == StepScan {
+			n, err := e.Scan(ctx, splitList(answers["paths"]), nil)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", v.Def.Title, err)
+			}
+			did = append(did, fmt.Sprintf("%d findings", n))
+		}
 		for _, act := range e.Plan(id) {
 			if !act.Recommended {
 				continue
@@ -60,7 +67,11 @@ func Autopilot(ctx context.Context, e *Engine, log func(string)) (*Report, error
 			if err != nil {
 				return nil, fmt.Errorf("%s: %s: %w", v.Def.Title, act.Label, err)
 			}
-			did = append(did, res.Outcome+": "+act.Label)
+			if res.Outcome == "dry-run" {
+				did = append(did, res.Detail)
+			} else {
+				did = append(did, res.Outcome+": "+act.Label)
+			}
 		}
 		if err := e.Complete(id, answers); err != nil {
 			return nil, fmt.Errorf("%s: %w", v.Def.Title, err)

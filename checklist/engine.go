@@ -442,10 +442,11 @@ func (e *Engine) Apply(ctx context.Context, step StepID, act Action, inputs map[
 		return Result{}, err
 	}
 	if e.DryRun && act.Kind != ActVerifyKey && act.Kind != ActVerifyDead {
-		e.journalLocked(step, "would "+string(act.Kind), act.Key, "dry-run", act.Label)
+		would := "would " + strings.ToLower(act.Label[:1]) + act.Label[1:]
+		e.journalLocked(step, "would "+string(act.Kind), act.Key, "dry-run", would)
 		err := e.saveLocked()
 		e.mu.Unlock()
-		return Result{Action: act, Outcome: "dry-run", Detail: "would " + act.Label}, err
+		return Result{Action: act, Outcome: "dry-run", Detail: would}, err
 	}
 	e.mu.Unlock()
 
@@ -487,7 +488,7 @@ func (e *Engine) guardLocked(act Action) error {
 		if slices.ContainsFunc(a.NewKeys, func(k NewKeyRecord) bool { return k.ID == act.Target.ID }) {
 			return errors.New("this is the replacement key reclaim created: refusing to revoke it")
 		}
-		if act.Params["in_use"] == "true" && !e.replacementVerifiedLocked() {
+		if act.Params["in_use"] == "true" && !e.replacementVerifiedLocked() && !e.DryRun {
 			return errors.New("a key in use is revoked only after its replacement is created and verified (Rotate: create, verify)")
 		}
 	case ActAddAllowRule:
@@ -746,7 +747,7 @@ func (e *Engine) Complete(id StepID, answers map[string]string) error {
 	m, _ := e.ModeOf(d)
 	a := e.acct()
 	e.storeAnswersLocked(id, answers)
-	if d.Ready != nil {
+	if d.Ready != nil && !e.DryRun {
 		if why := d.Ready(e, a, m); why != "" {
 			_ = e.saveLocked()
 			return fmt.Errorf("%w: %s", ErrNotReady, why)
@@ -904,4 +905,41 @@ func mergeSections(dst, src *Inventory, sections []string) {
 		delete(dst.Errors, s)
 	}
 	dst.TakenAt = src.TakenAt
+}
+
+// Scan runs the leak scanner over roots (empty: the scanner's default),
+// records its findings as evidence and marks leaked keys for the rotation.
+// It returns the number of findings.
+func (e *Engine) Scan(ctx context.Context, roots []string, progress func(files, bytes int64, findings int)) (int, error) {
+	if e.Scanner == nil {
+		return 0, errors.New("no file scanner in this run")
+	}
+	if r, ok := e.Scanner.(interface{ SetRoots([]string) }); ok && len(roots) > 0 {
+		r.SetRoots(roots)
+	}
+	start := time.Now()
+	fs, ids, err := e.Scanner.Scan(ctx, progress)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	a := e.acct()
+	if err != nil && len(fs) == 0 {
+		e.journalLocked(StepScan, "scan", "scan", "failed", provider.Sanitize(err.Error()))
+		_ = e.saveLocked()
+		return 0, err
+	}
+	for i := range fs {
+		fs[i].Source = "scan"
+		fs[i].Title = ScrubSecrets(fs[i].Title)
+		fs[i].Detail = ScrubSecrets(fs[i].Detail)
+	}
+	a.Findings = dedupeFindings(append(a.Findings, fs...))
+	e.reanalyzeLocked()
+	detail := fmt.Sprintf("scanned %s in %s: %d findings, %d leaked SendGrid key ids", strings.Join(roots, ", "), time.Since(start).Round(time.Millisecond), len(fs), len(ids))
+	if err != nil {
+		detail += " (incomplete: " + provider.Sanitize(err.Error()) + ")"
+	}
+	e.journalLocked(StepScan, "scan", "scan", "ok", detail)
+	st := a.Step(StepScan)
+	st.Evidence = append(st.Evidence, Evidence{At: e.Now(), Kind: "scan", Summary: detail})
+	return len(fs), e.saveLocked()
 }

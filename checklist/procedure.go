@@ -298,11 +298,28 @@ var procedure = []*StepDef{
 	{
 		ID: StepScan, Phase: PhaseInvestigate, Title: "Scan this server for leaked credentials",
 		Why: "A scan of the web roots finds exposed keys and .env files faster than reading them by hand.",
+		Guide: Guide{
+			LookFor: []string{"provider keys in any file, .env files and wp-config backups inside a web root, requests for /.env in the logs"},
+			Record:  []string{"what was found where (redacted): the scan records it for you"},
+		},
 		Applies: func(e *Engine, p provider.Provider) (Mode, string) {
 			if e.Scanner == nil {
-				return ModeNA, "the file scanner is not part of this build yet"
+				return ModeNA, "no file scanner is configured for this run"
 			}
 			return ModeAuto, ""
+		},
+		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
+			def := ""
+			if r, ok := e.Scanner.(interface{ DefaultRoots() []string }); ok {
+				def = strings.Join(r.DefaultRoots(), ",")
+			}
+			return []Question{{ID: "paths", Prompt: "Folders to scan (comma separated)", Help: "Web roots, app folders and /var/log; node_modules and vendor are included.", Kind: QText, Default: def}}
+		},
+		Ready: func(e *Engine, a *AccountState, m Mode) string {
+			if !e.doneLocked("scan") {
+				return "run the scan first (or skip the step with a reason)"
+			}
+			return ""
 		},
 	},
 	{

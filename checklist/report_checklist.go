@@ -1,26 +1,16 @@
 package checklist
 
 import (
-	"fmt"
-	"reflect"
 	"strings"
 
 	"reclaim/provider"
 )
 
 // supportChecklist states each item of the provider's own support checklist
-// (provider.Support.Checklist, where the adapter has one) with the status of
-// the steps that carry it out. The field is read by reflection so the report
-// works with adapters that predate it; items may be strings or structs with
-// a text field (Text, Title, Step, Name or Description) and optionally an
-// Item (provider.Item) or Steps field naming what carries them out.
-func supportChecklist(support any, steps []ReportStep) []ChecklistLine {
-	sv := reflect.ValueOf(support)
-	if sv.Kind() != reflect.Struct {
-		return nil
-	}
-	v := sv.FieldByName("Checklist")
-	if !v.IsValid() || v.Kind() != reflect.Slice {
+// (provider.Support.Checklist) with the status of the steps that carry it
+// out, matched by the words the item uses.
+func supportChecklist(support provider.Support, steps []ReportStep) []ChecklistLine {
+	if len(support.Checklist) == 0 {
 		return nil
 	}
 	byID := map[StepID]ReportStep{}
@@ -28,56 +18,14 @@ func supportChecklist(support any, steps []ReportStep) []ChecklistLine {
 		byID[st.ID] = st
 	}
 	var out []ChecklistLine
-	for i := 0; i < v.Len(); i++ {
-		text, ids := checklistItem(v.Index(i))
-		if text == "" {
+	for _, text := range support.Checklist {
+		if strings.TrimSpace(text) == "" {
 			continue
 		}
-		if len(ids) == 0 {
-			ids = stepsForText(text)
-		}
+		ids := stepsForText(text)
 		out = append(out, ChecklistLine{Item: provider.SanitizeN(text, 300), Status: checklistStatus(ids, byID), Steps: ids})
 	}
 	return out
-}
-
-func checklistItem(el reflect.Value) (string, []StepID) {
-	for el.Kind() == reflect.Pointer || el.Kind() == reflect.Interface {
-		if el.IsNil() {
-			return "", nil
-		}
-		el = el.Elem()
-	}
-	switch el.Kind() {
-	case reflect.String:
-		return el.String(), nil
-	case reflect.Struct:
-	default:
-		return fmt.Sprint(el.Interface()), nil
-	}
-	var text string
-	for _, name := range []string{"Text", "Title", "Step", "Name", "Description", "Label"} {
-		if f := el.FieldByName(name); f.IsValid() && f.Kind() == reflect.String && f.String() != "" {
-			text = f.String()
-			break
-		}
-	}
-	var ids []StepID
-	if f := el.FieldByName("Item"); f.IsValid() && f.Kind() == reflect.String && f.String() != "" {
-		for _, d := range procedure {
-			if string(d.Item) == f.String() {
-				ids = append(ids, d.ID)
-			}
-		}
-	}
-	if f := el.FieldByName("Steps"); f.IsValid() && f.Kind() == reflect.Slice {
-		for i := 0; i < f.Len(); i++ {
-			if x := f.Index(i); x.Kind() == reflect.String && StepByID(StepID(x.String())) != nil {
-				ids = append(ids, StepID(x.String()))
-			}
-		}
-	}
-	return text, ids
 }
 
 // checklistWords maps words of a provider's checklist to the steps that do

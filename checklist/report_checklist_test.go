@@ -16,8 +16,7 @@ func TestSupportChecklistStatuses(t *testing.T) {
 		{ID: StepAuditIPAccess, Title: "IP access", Status: StatusSkipped, Reason: "dynamic IPs"},
 		{ID: StepAuditSubusers, Status: StatusNA},
 	}
-	type withStrings struct{ Checklist []string }
-	got := supportChecklist(withStrings{Checklist: []string{"Change your password", "Delete all API keys and create new ones", "Enable 2FA", "Enable IP Access Management", "Check subusers", "Send a cake"}}, steps)
+	got := supportChecklist(provider.Support{Checklist: []string{"Change your password", "Delete all API keys and create new ones", "Enable 2FA", "Enable IP Access Management", "Check subusers", "Send a cake"}}, steps)
 	want := []string{"done", "done", "not done: 2FA of every user", "skipped: IP access (dynamic IPs)", "not applicable", "not tracked by reclaim: confirm it yourself"}
 	if len(got) != len(want) {
 		t.Fatalf("%+v", got)
@@ -27,12 +26,7 @@ func TestSupportChecklistStatuses(t *testing.T) {
 			t.Errorf("%q: %q, want %q", got[i].Item, got[i].Status, w)
 		}
 	}
-	type item struct {
-		Text string
-		Item provider.Item
-	}
-	type withStructs struct{ Checklist []item }
-	got = supportChecklist(withStructs{Checklist: []item{{Text: "Reset it", Item: provider.ItemPassword}}}, steps)
+	got = supportChecklist(provider.Support{Checklist: []string{"Reset it: change the password"}}, steps)
 	if len(got) != 1 || got[0].Status != "done" || got[0].Steps[0] != StepPassword {
 		t.Fatalf("%+v", got)
 	}
@@ -40,7 +34,7 @@ func TestSupportChecklistStatuses(t *testing.T) {
 		t.Error("a support with no checklist gives lines")
 	}
 	r := &Report{Provider: "X", SupportChecklist: got, Incident: "i"}
-	if md := r.Markdown(); !strings.Contains(md, "## X's checklist") || !strings.Contains(md, "| Reset it | done |") {
+	if md := r.Markdown(); !strings.Contains(md, "## X's checklist") || !strings.Contains(md, "| Reset it: change the password | done |") {
 		t.Errorf("markdown:\n%s", md)
 	}
 }

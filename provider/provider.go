@@ -75,6 +75,10 @@ type CredentialField struct {
 
 // Support is where the completion report goes.
 type Support struct {
+	// Checklist is the list of steps this provider's support asks the owner
+	// to confirm before re-enabling (e.g. Mailjet's five steps); the report
+	// states each one with its status.
+	Checklist    []string
 	URL          string
 	Email        string // empty when the provider takes tickets only in its console
 	TicketOnly   bool   // a logged-in console ticket is the only channel

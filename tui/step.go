@@ -28,6 +28,7 @@ const (
 	spReady
 	spSkip
 	spFinishing
+	spScanning
 )
 
 // stepModel is the screen of one step.
@@ -55,6 +56,60 @@ type stepModel struct {
 	warned   bool
 	skipForm *huh.Form
 	skipWhy  string
+
+	// the leak scan's live progress
+	scanned    bool
+	scanCancel context.CancelFunc
+	scanStart  time.Time
+	scanFiles  int64
+	scanBytes  int64
+	scanFound  int
+}
+
+type scanProgressMsg struct {
+	files, bytes int64
+	findings     int
+	ch           chan tea.Msg
+}
+
+type scanDoneMsg struct {
+	n   int
+	err error
+	inc *checklist.Incident
+}
+
+// startScan runs the scan in the background; progress arrives through a
+// channel read by a re-arming command.
+func (m *Model) startScan() tea.Cmd {
+	s := m.step
+	ctx, cancel := context.WithCancel(context.Background())
+	s.scanCancel, s.scanStart, s.phase = cancel, time.Now(), spScanning
+	m.busy = "Scanning (esc cancels)"
+	paths := splitPaths(s.answers["paths"])
+	e := m.eng
+	ch := make(chan tea.Msg, 8)
+	go func() {
+		n, err := e.Scan(ctx, paths, func(files, bytes int64, findings int) {
+			select {
+			case ch <- scanProgressMsg{files: files, bytes: bytes, findings: findings, ch: ch}:
+			default: // the UI is behind: drop this update, a newer one follows
+			}
+		})
+		ch <- scanDoneMsg{n: n, err: err, inc: e.Snapshot()}
+	}()
+	return waitScan(ch)
+}
+
+func waitScan(ch chan tea.Msg) tea.Cmd { return func() tea.Msg { return <-ch } }
+
+func splitPaths(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 type stepLoadedMsg struct {
@@ -325,6 +380,8 @@ func (m *Model) updateStep(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		s.actCursor = 0
 		switch {
+		case s.id == checklist.StepScan && !s.scanned && msg.err == nil:
+			return m, m.startScan()
 		case len(s.plan) > 0:
 			s.phase = spActions
 		case s.form != nil && msg.err == nil:
@@ -398,7 +455,32 @@ func (m *Model) updateStep(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd := m.openStep(msg.next)
 		m.status = status
 		return m, cmd
+	case scanProgressMsg:
+		s.scanFiles, s.scanBytes, s.scanFound = msg.files, msg.bytes, msg.findings
+		return m, waitScan(msg.ch)
+	case scanDoneMsg:
+		m.busy = ""
+		s.scanned, s.scanCancel = true, nil
+		if msg.inc != nil {
+			m.inc = msg.inc
+		}
+		if msg.err != nil {
+			s.log = append(s.log, "! "+describe(msg.err))
+			m.errText = describe(msg.err)
+			s.phase = spReady
+			return m, nil
+		}
+		s.log = append(s.log, fmt.Sprintf("✓ scan finished: %d findings recorded as evidence (press f to read them)", msg.n))
+		s.phase = spReady
+		return m, nil
 	case tea.KeyPressMsg:
+		if s.phase == spScanning {
+			if key.Matches(msg, m.keys.Back) && s.scanCancel != nil {
+				s.scanCancel()
+				m.status = "Cancelling the scan…"
+			}
+			return m, nil
+		}
 		return m.stepKey(msg)
 	}
 	// Everything else (cursor blink, form internals) goes to the active form.
@@ -617,6 +699,8 @@ func (s *stepModel) helpKeys(m *Model) []key.Binding {
 		return []key.Binding{m.keys.Reveal, m.keys.Copy, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "I stored it"))}
 	case spReady:
 		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "mark done")), m.keys.Skip, m.keys.Back, m.keys.Quit}
+	case spScanning:
+		return []key.Binding{key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel the scan")), m.keys.ForceQuit}
 	}
 	return []key.Binding{m.keys.ForceQuit}
 }
@@ -668,9 +752,21 @@ func (s *stepModel) render(m *Model) string {
 		if len(s.log) > 0 {
 			main = append(main, s.log...)
 		}
-		main = append(main, st.Accent.Render("Nothing to change here. Press enter to mark this step done."))
+		if s.id == checklist.StepScan && s.scanned {
+			main = append(main, st.Accent.Render("Press enter to record the scan and go on."))
+		} else {
+			main = append(main, st.Accent.Render("Nothing to change here. Press enter to mark this step done."))
+		}
 	case spFinishing, spLoading:
 		main = append(main, s.log...)
+	case spScanning:
+		el := time.Since(s.scanStart).Seconds()
+		rate := 0.0
+		if el > 0 {
+			rate = float64(s.scanBytes) / el / 1e6
+		}
+		main = append(main, m.spin.View()+fmt.Sprintf(" Scanning: %d files, %.1f MB, %d findings, %.0f MB/s", s.scanFiles, float64(s.scanBytes)/1e6, s.scanFound, rate),
+			st.Subtle.Render("esc cancels; what was found so far is kept"))
 	}
 	avail := m.bodyHeight() - strings.Count(b.String(), "\n") - len(main) - 1
 	if avail < 0 {

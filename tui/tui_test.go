@@ -16,6 +16,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"reclaim/checklist"
+	"reclaim/checklist/leakscan"
 	"reclaim/provider/drill"
 )
 
@@ -31,6 +32,10 @@ func (b *memBackend) List() ([]checklist.Summary, error) { return b.store.List()
 
 func (b *memBackend) engine(inc *checklist.Incident, h *checklist.Handle, acct *drill.Account) *checklist.Engine {
 	e := checklist.NewEngine(inc, h, acct, nil)
+	tree := b.t.TempDir()
+	if err := acct.WriteServerTree(tree); err == nil {
+		e.Scanner = leakscan.NewLeakScanner([]string{tree}, leakscan.Options{})
+	}
 	clock := epoch
 	e.Now = func() time.Time { clock = clock.Add(time.Second); return clock }
 	return e

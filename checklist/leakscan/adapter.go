@@ -121,3 +121,14 @@ func firstIP(ips []string) string {
 	}
 	return ""
 }
+
+// SetRoots sets the folders the next Scan looks at.
+func (a *Adapter) SetRoots(roots []string) { a.Roots = roots }
+
+// DefaultRoots is what Scan looks at when no folder is given.
+func (a *Adapter) DefaultRoots() []string {
+	if len(a.Roots) > 0 {
+		return a.Roots
+	}
+	return DefaultRoots()
+}

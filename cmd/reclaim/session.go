@@ -11,6 +11,7 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"reclaim/checklist"
+	"reclaim/checklist/leakscan"
 	"reclaim/provider"
 	"reclaim/provider/drill"
 )
@@ -157,7 +158,20 @@ func (b *backend) session(inc *checklist.Incident, h *checklist.Handle, p provid
 	if e.SessionKeyID == "" {
 		e.SessionKeyID = sessionKeyID(p, inc)
 	}
-	return &Session{Engine: e, close: h.Close}
+	closeFn := h.Close
+	if acct, ok := p.(*drill.Account); ok {
+		// The drill scans a small fake server written to a temporary folder
+		// (never the state directory), removed when the session ends.
+		if dir, err := os.MkdirTemp("", "reclaim-drill-server-"); err == nil {
+			if err := acct.WriteServerTree(dir); err == nil {
+				e.Scanner = leakscan.NewLeakScanner([]string{dir}, leakscan.Options{})
+			}
+			closeFn = func() { h.Close(); os.RemoveAll(dir) }
+		}
+	} else {
+		e.Scanner = leakscan.NewLeakScanner(nil, leakscan.Options{})
+	}
+	return &Session{Engine: e, close: closeFn}
 }
 
 func sessionKeyID(p provider.Provider, inc *checklist.Incident) string {

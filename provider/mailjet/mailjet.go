@@ -57,6 +57,7 @@ var Info = provider.Info{
 		provider.ItemSupport:   "https://documentation.mailjet.com/hc/en-us",
 	},
 	Support: provider.Support{
+		Checklist:  ProcedureSteps,
 		URL:        "https://documentation.mailjet.com/hc/en-us",
 		TicketOnly: true,
 		Instructions: "Log in to Mailjet and open a support ticket from the app (Help, then Contact support); no ticket API exists. " +
