@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,7 +10,10 @@ import (
 	"os/signal"
 	"sort"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
@@ -55,6 +59,9 @@ type auditResult struct {
 	Generated time.Time            `json:"generated"`
 	Inventory *checklist.Inventory `json:"inventory"`
 	Findings  []checklist.Finding  `json:"findings"`
+	// Permissions says which steps the credential allows (providers that
+	// can tell, e.g. SendGrid from GET /v3/scopes).
+	Permissions *provider.PermissionReport `json:"permissions,omitempty"`
 }
 
 func runAudit(ctx context.Context, stdout, stderr io.Writer, providerID string, asJSON bool) error {
@@ -87,6 +94,18 @@ func runAudit(ctx context.Context, stdout, stderr io.Writer, providerID string, 
 		}
 	}
 	progress := term.IsTerminal(os.Stderr.Fd())
+	if n, ok := p.(provider.RateLimitNotifier); ok && progress {
+		n.OnRateLimit(rateLimitProgress(stderr))
+	}
+	var perms *provider.PermissionReport
+	if r, ok := p.(provider.PermissionReporter); ok {
+		// First call: it also proves the credential works.
+		rep, err := r.Permissions(ctx)
+		if err != nil {
+			return withCode(exitError, fmt.Errorf("%v — %s", err, provider.Advice(err)))
+		}
+		perms = &rep
+	}
 	if progress {
 		fmt.Fprintf(stderr, "reading %s account…\n", f.Info.Name)
 	}
@@ -101,13 +120,16 @@ func runAudit(ctx context.Context, stdout, stderr io.Writer, providerID string, 
 	}
 	findings := checklist.Analyze(inv, in)
 	if asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(auditResult{Provider: f.Info.ID, Generated: now, Inventory: inv, Findings: findings}); err != nil {
+		b, err := json.MarshalIndent(auditResult{Provider: f.Info.ID, Generated: now, Inventory: inv, Findings: findings, Permissions: perms}, "", "  ")
+		if err != nil {
+			return withCode(exitError, err)
+		}
+		if _, err := stdout.Write(append(terminalSafeJSON(b), '\n')); err != nil {
 			return withCode(exitError, err)
 		}
 	} else {
 		writeAuditText(stdout, f.Info, inv, findings)
+		writePermissions(stdout, perms)
 	}
 	if len(inv.Errors) > 0 && len(inv.Read) == 0 {
 		return withCode(exitError, nil)
@@ -147,6 +169,10 @@ func writeAuditText(w io.Writer, info provider.Info, inv *checklist.Inventory, f
 		case t.Admin:
 			role = "admin"
 		}
+		if t.Username == "" {
+			fmt.Fprintf(w, "  - <%s> (%s)\n", s(t.Email), role)
+			continue
+		}
 		fmt.Fprintf(w, "  - %s <%s> (%s)\n", s(t.Username), s(t.Email), role)
 	}
 	fmt.Fprintf(w, "Subusers (%d):\n", len(inv.Subusers))
@@ -183,6 +209,9 @@ func writeAuditText(w io.Writer, info provider.Info, inv *checklist.Inventory, f
 	}
 	if inv.Mail != nil {
 		fmt.Fprintf(w, "Messages in the last 30 days: %d\n", inv.Mail.Total)
+		for _, sc := range inv.Mail.Subjects[:min(len(inv.Mail.Subjects), 10)] {
+			fmt.Fprintf(w, "  - %d × %s (from %s)\n", sc.Count, provider.SanitizeN(sc.Subject, 80), s(sc.From))
+		}
 	}
 	if len(inv.Errors) > 0 {
 		var secs []string
@@ -193,10 +222,93 @@ func writeAuditText(w io.Writer, info provider.Info, inv *checklist.Inventory, f
 		fmt.Fprintf(w, "Could not read (%d):\n", len(secs))
 		for _, k := range secs {
 			fmt.Fprintf(w, "  - %s: %s\n", k, s(inv.Errors[k]))
+			if link := info.ConsoleLink(sectionItems[k]); link != "" {
+				fmt.Fprintf(w, "    review it in the console instead: %s\n", link)
+			}
 		}
 	}
 	fmt.Fprintf(w, "\nFindings (%d):\n", len(findings))
 	for _, f := range findings {
 		fmt.Fprintf(w, "  [%s] %s\n", f.Severity, s(f.Title))
 	}
+}
+
+// sectionItems maps inventory sections to the checklist item whose console
+// page shows the same thing.
+var sectionItems = map[string]provider.Item{
+	checklist.SecAccount:   provider.ItemAccount,
+	checklist.SecKeys:      provider.ItemAPIKeys,
+	checklist.SecTeammates: provider.ItemTeammates,
+	checklist.SecSubusers:  provider.ItemSubusers,
+	checklist.SecWebhooks:  provider.ItemWebhooks,
+	checklist.SecMail:      provider.ItemMailSettings,
+	checklist.SecSenders:   provider.ItemSenders,
+	checklist.SecAllow:     provider.ItemIPAccess,
+	checklist.SecActivity:  provider.ItemActivity,
+	checklist.SecMessages:  provider.ItemMessages,
+}
+
+// writePermissions lists which steps the credential allows and, for the
+// others, the permission each needs.
+func writePermissions(w io.Writer, rep *provider.PermissionReport) {
+	if rep == nil {
+		return
+	}
+	allowed := 0
+	for _, it := range rep.Items {
+		if it.Allowed {
+			allowed++
+		}
+	}
+	fmt.Fprintf(w, "\nWhat this key allows (%d of %d steps):\n", allowed, len(rep.Items))
+	for _, it := range rep.Items {
+		if it.Allowed {
+			fmt.Fprintf(w, "  [ok] %s\n", it.Action)
+			continue
+		}
+		fmt.Fprintf(w, "  [no] %s: needs %s\n", it.Action, provider.Sanitize(strings.Join(it.Missing, ", ")))
+	}
+}
+
+// rateLimitProgress reports rate-limit waits on a terminal, at most one line
+// every few seconds (many requests wait for the same reset).
+func rateLimitProgress(w io.Writer) func(time.Duration) {
+	var mu sync.Mutex
+	var last time.Time
+	return func(d time.Duration) {
+		if d < time.Second {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if time.Since(last) < 3*time.Second {
+			return
+		}
+		last = time.Now()
+		fmt.Fprintf(w, "waiting %s for the provider's rate limit…\n", d.Round(time.Second))
+	}
+}
+
+// terminalSafeJSON escapes, as \uXXXX, every character Sanitize would
+// remove that encoding/json leaves raw (bidi overrides, zero-width and other
+// invisible characters, C1 controls), so the JSON decodes to exactly the
+// provider's strings yet is harmless when printed to a terminal.
+func terminalSafeJSON(b []byte) []byte {
+	var out bytes.Buffer
+	out.Grow(len(b))
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r >= 0x80 && provider.Sanitize(string(r)) != string(r) {
+			if r > 0xffff {
+				r1, r2 := utf16.EncodeRune(r)
+				fmt.Fprintf(&out, "\\u%04x\\u%04x", r1, r2)
+			} else {
+				fmt.Fprintf(&out, "\\u%04x", r)
+			}
+		} else {
+			out.Write(b[:size])
+		}
+		b = b[size:]
+	}
+	return out.Bytes()
 }
