@@ -46,6 +46,9 @@ func Autopilot(ctx context.Context, e *Engine, log func(string)) (*Report, error
 				}
 				continue
 			}
+			if q.When[0] != "" && answers[q.When[0]] != q.When[1] {
+				continue
+			}
 			answers[q.ID] = q.Default
 		}
 		if err := e.Answer(id, answers); err != nil {

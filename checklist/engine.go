@@ -2,6 +2,8 @@ package checklist
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
@@ -82,6 +84,7 @@ type Engine struct {
 	SessionKeyID string
 	// Timeout bounds every provider call.
 	Timeout time.Duration
+	pwSeen  map[[32]byte]bool
 }
 
 // NewEngine binds an incident, its storage handle (nil: not saved) and a
@@ -472,6 +475,9 @@ func (e *Engine) Apply(ctx context.Context, step StepID, act Action, inputs map[
 	if res.Detail != "" {
 		detail += " — " + res.Detail
 	}
+	if u := act.Params["undo"]; u != "" {
+		detail += " (undo: " + u + ")"
+	}
 	e.journalLocked(step, string(act.Kind), act.Key, res.Outcome, detail)
 	e.afterApplyLocked(step, act, &res)
 	return res, e.saveLocked()
@@ -612,7 +618,14 @@ func (e *Engine) do(ctx context.Context, act Action, inputs map[string]string) (
 		if msg := PasswordProblem(inputs["new"], inputs["old"]); msg != "" {
 			return Result{}, errors.New(msg)
 		}
-		return Result{Detail: "password changed (not recorded)"}, r.ChangePassword(ctx, inputs["old"], inputs["new"])
+		if e.passwordUsed(inputs["new"]) {
+			return Result{}, errors.New("you already used this password for another account in this incident: give each account its own")
+		}
+		if err := r.ChangePassword(ctx, inputs["old"], inputs["new"]); err != nil {
+			return Result{}, err
+		}
+		e.rememberPassword(inputs["new"])
+		return Result{Detail: "password changed (not recorded)"}, nil
 	}
 	return Result{}, fmt.Errorf("unknown action %q", act.Kind)
 }
@@ -942,4 +955,26 @@ func (e *Engine) Scan(ctx context.Context, roots []string, progress func(files, 
 	st := a.Step(StepScan)
 	st.Evidence = append(st.Evidence, Evidence{At: e.Now(), Kind: "scan", Summary: detail})
 	return len(fs), e.saveLocked()
+}
+
+// Passwords set in this session are remembered only as salted hashes, in
+// memory, so the same new password is not reused across the incident's
+// accounts; nothing of them is ever saved.
+var pwSalt = func() []byte { b := make([]byte, 16); _, _ = rand.Read(b); return b }()
+
+func pwKey(pw string) [32]byte { return sha256.Sum256(append(append([]byte{}, pwSalt...), pw...)) }
+
+func (e *Engine) passwordUsed(pw string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.pwSeen[pwKey(pw)]
+}
+
+func (e *Engine) rememberPassword(pw string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.pwSeen == nil {
+		e.pwSeen = map[[32]byte]bool{}
+	}
+	e.pwSeen[pwKey(pw)] = true
 }

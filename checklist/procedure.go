@@ -55,7 +55,7 @@ func unresolved(a *AccountState, kinds ...ActionKind) []Finding {
 func planFromFindings(e *Engine, a *AccountState, kinds ...ActionKind) []Action {
 	var out []Action
 	for _, f := range unresolved(a, kinds...) {
-		act := Action{Key: string(f.Fix) + ":" + f.Target.Kind + ":" + f.Target.ID, Kind: f.Fix, Target: f.Target, Reason: f.Title, Destructive: true, Recommended: true}
+		act := Action{Key: string(f.Fix) + ":" + f.Target.Kind + ":" + f.Target.ID, Kind: f.Fix, Target: f.Target, Reason: f.Title, Destructive: true, Recommended: true, Params: map[string]string{"undo": undoHint(a.Current(), f)}}
 		switch f.Fix {
 		case ActRemoveTeammate:
 			act.Label = fmt.Sprintf("Remove teammate %s", quote(f.Target.Name))
@@ -72,7 +72,7 @@ func planFromFindings(e *Engine, a *AccountState, kinds ...ActionKind) []Action 
 			if inv := a.Current(); inv != nil {
 				for _, w := range inv.Webhooks {
 					if w.ID == f.Target.ID {
-						act.Params = map[string]string{"hostname": w.Hostname}
+						act.Params["hostname"] = w.Hostname
 					}
 				}
 			}
@@ -133,11 +133,12 @@ func keyPlan(e *Engine, a *AccountState) []Action {
 			Reason:      strings.Join(reasons, "; "),
 			Destructive: true, Recommended: true,
 		}
-		if recognised {
-			act.Params = map[string]string{"in_use": "true"}
+		act.Params = map[string]string{"undo": fmt.Sprintf("cannot be undone: create a new key with scopes %s instead", scopeText(k))}
+		if recognised || isLeaked {
+			act.Params["in_use"] = "true"
 		}
 		if isLeaked {
-			act.Params = map[string]string{"in_use": "true", "leaked": "true"}
+			act.Params["leaked"] = "true"
 		}
 		out = append(out, act)
 	}
@@ -335,10 +336,19 @@ var procedure = []*StepDef{
 			if m != ModeAuto {
 				return []Question{{ID: "created_in_console", Prompt: "Have you created the replacement key in the console and stored it safely?", Kind: QConfirm, Options: yesNo(""), Default: "yes"}}
 			}
-			return []Question{
-				{ID: "name", Prompt: "Name for the new key", Help: "Name it after its one consumer, e.g. \"web-prod-2026-11\".", Kind: QText, Default: "reclaim-replacement-" + e.Now().Format("2006-01-02")},
-				{ID: "preset", Prompt: "Permissions", Kind: QSelect, Default: "mail.send", Options: []Option{{"mail.send", "Mail send only (recommended)"}, {"mail.send,stats.read", "Mail send + stats"}}},
+			qs := []Question{{ID: "name", Prompt: "Name for the new key", Help: "Name it after its one consumer, e.g. \"web-prod-2026-11\".", Kind: QText, Default: "reclaim-replacement-" + e.Now().Format("2006-01-02")}}
+			scopes := e.prov.Info().KeyScopes
+			if len(scopes) == 0 {
+				return qs
 			}
+			var opts []Option
+			for _, sc := range scopes {
+				opts = append(opts, Option{sc, sc})
+			}
+			return append(qs,
+				Question{ID: "preset", Prompt: "Permissions (least privilege: never full access)", Kind: QSelect, Default: "mail.send", Options: []Option{{"mail.send", "Mail send only (recommended)"}, {"mail.send,stats.read", "Mail send + stats"}, {"custom", "Custom scopes…"}}},
+				Question{ID: "custom_scopes", Prompt: "Scopes for the new key", Help: "Pick only what its consumer needs.", Kind: QMulti, Options: opts, Default: "mail.send", When: [2]string{"preset", "custom"}},
+			)
 		},
 		Plan: func(e *Engine, a *AccountState) []Action {
 			if len(a.NewKeys) > 0 {
@@ -350,10 +360,17 @@ var procedure = []*StepDef{
 				name = "reclaim-replacement-" + e.Now().Format("2006-01-02")
 			}
 			scopes := ans["preset"]
-			if scopes == "" {
+			if scopes == "custom" {
+				scopes = ans["custom_scopes"]
+			}
+			if scopes == "" && len(e.prov.Info().KeyScopes) > 0 {
 				scopes = "mail.send"
 			}
-			return []Action{{Key: string(ActCreateKey) + ":" + name, Kind: ActCreateKey, Target: Target{Kind: "key", Name: name}, Label: fmt.Sprintf("Create key %s with scopes %s", quote(name), scopes), Recommended: true, Params: map[string]string{"name": name, "scopes": scopes}}}
+			label := fmt.Sprintf("Create key %s with scopes %s", quote(name), scopes)
+			if scopes == "" {
+				label = fmt.Sprintf("Create key %s", quote(name))
+			}
+			return []Action{{Key: string(ActCreateKey) + ":" + name, Kind: ActCreateKey, Target: Target{Kind: "key", Name: name}, Label: label, Recommended: true, Params: map[string]string{"name": name, "scopes": scopes}}}
 		},
 		Ready: func(e *Engine, a *AccountState, m Mode) string {
 			if m == ModeAuto && len(a.NewKeys) == 0 {
@@ -374,7 +391,15 @@ var procedure = []*StepDef{
 			LookFor: []string{"put the new key everywhere the old one lived: .env files, CI secrets, WordPress SMTP plugin settings, hosting panels", "send one test message through your app"},
 		},
 		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
-			qs := []Question{{ID: "deployed", Prompt: "Have you put the new key everywhere the old one lived (.env, CI secrets, SMTP plugin, hosting panel)?", Kind: QConfirm, Options: yesNo(""), Default: "yes"}}
+			places := keyPlaces(a)
+			var opts []Option
+			for _, p := range places {
+				opts = append(opts, Option{p, provider.SanitizeN(p, 70)})
+			}
+			qs := []Question{
+				{ID: "places_updated", Prompt: "Where did the old key live? Tick each place you have updated with the new key", Help: "Places the leak scan found come first. Unticked places stay open follow-ups.", Kind: QMulti, Options: opts, Default: strings.Join(places, ",")},
+				{ID: "other_places", Prompt: "Other places you updated (comma separated, optional)", Kind: QText},
+			}
 			for _, k := range a.NewKeys {
 				if k.Verified.IsZero() && m == ModeAuto {
 					if _, ok := e.secrets.Get(context.Background(), k.ID); !ok {
@@ -401,6 +426,31 @@ var procedure = []*StepDef{
 				return "verify the new key works before moving on"
 			}
 			return ""
+		},
+		OnComplete: func(e *Engine, a *AccountState, ans map[string]string) {
+			updated := splitList(ans["places_updated"])
+			now := e.Now()
+			a.KeyPlaces = nil
+			for _, p := range keyPlaces(a) {
+				kp := KeyPlace{Where: p}
+				if slices.Contains(updated, p) {
+					kp.Updated = now
+				} else {
+					a.Findings = dedupeFindings(append(a.Findings, Finding{ID: "place:" + shortHash(p), Severity: Medium, Title: "The old key may still be in use at: " + provider.SanitizeN(p, 80), Detail: "Update it with the new key before revoking the old one, or that consumer stops sending.", Evidence: "rotation checklist", Target: Target{Kind: "place", ID: p}, Source: "rotation"}))
+				}
+				a.KeyPlaces = append(a.KeyPlaces, kp)
+			}
+			for _, p := range splitList(ans["other_places"]) {
+				a.KeyPlaces = append(a.KeyPlaces, KeyPlace{Where: provider.SanitizeN(p, 120), Updated: now})
+			}
+			n := 0
+			for _, kp := range a.KeyPlaces {
+				if !kp.Updated.IsZero() {
+					n++
+				}
+			}
+			st := a.Step(StepVerifyKey)
+			st.Evidence = append(st.Evidence, Evidence{At: now, Kind: "key-places", Summary: fmt.Sprintf("new key deployed to %d of %d places", n, len(a.KeyPlaces))})
 		},
 	},
 	{
@@ -618,6 +668,9 @@ var procedure = []*StepDef{
 						a.Findings[i].Resolved = true
 					}
 				}
+				if e.DryRun {
+					return
+				}
 				if c, ok := e.prov.(provider.ConsoleSimulator); ok {
 					_ = c.ConsoleDo(provider.ItemPayment, "remove-unknown")
 				}
@@ -660,7 +713,7 @@ var procedure = []*StepDef{
 			return planFromFindings(e, a, ActRemoveTeammate, ActRemoveInvite)
 		},
 		OnComplete: func(e *Engine, a *AccountState, ans map[string]string) {
-			if provider.Has[provider.TeammateRemover](e.prov) || ans["removed_unknown"] != "yes" {
+			if provider.Has[provider.TeammateRemover](e.prov) || ans["removed_unknown"] != "yes" || e.DryRun {
 				return
 			}
 			for i := range a.Findings {
@@ -691,7 +744,8 @@ var procedure = []*StepDef{
 			}
 			return []Question{
 				{ID: "your_ip", Prompt: "The address you connect from", Help: "The allow list must include it, or you lock yourself out.", Kind: QText, Default: def},
-				{ID: "cidrs", Prompt: "Addresses or CIDRs to allow (comma separated; empty: none)", Kind: QText, Default: def},
+				{ID: "cidrs", Prompt: "Addresses or CIDRs to allow (comma separated; empty: none)", Help: "IPv4 or IPv6, e.g. 203.0.113.7, 198.51.100.0/24, 2001:db8::/48.", Kind: QText, Default: def},
+				{ID: "override", Prompt: "Only if the list must leave out your own address: type I WILL LOSE ACCESS (else leave empty)", Kind: QText},
 			}
 		},
 		Plan: func(e *Engine, a *AccountState) []Action {
@@ -712,7 +766,7 @@ var procedure = []*StepDef{
 				}
 				cidrs = strings.Join(missing, ",")
 			}
-			return []Action{{Key: string(ActAddAllowRule) + ":" + cidrs, Kind: ActAddAllowRule, Target: Target{Kind: "ip", ID: cidrs}, Label: "Allow access only from " + cidrs, Reason: "restricts logins and API calls to your addresses", Destructive: true, Recommended: true, Params: map[string]string{"cidrs": cidrs, "your_ip": ans["your_ip"]}}}
+			return []Action{{Key: string(ActAddAllowRule) + ":" + cidrs, Kind: ActAddAllowRule, Target: Target{Kind: "ip", ID: cidrs}, Label: "Allow access only from " + describeCIDRs(cidrs, ans["your_ip"]), Reason: "restricts logins and API calls to these addresses; every other address is refused", Destructive: true, Recommended: true, Params: map[string]string{"cidrs": cidrs, "your_ip": ans["your_ip"], "override": ans["override"]}}}
 		},
 	},
 	{
@@ -820,4 +874,98 @@ func rootCauseGuess(a *AccountState) string {
 		}
 	}
 	return ""
+}
+
+// keyPlaces lists where the old key lived: files where the leak scan found
+// a provider credential, then the usual places.
+func keyPlaces(a *AccountState) []string {
+	var out []string
+	for _, f := range a.Findings {
+		if f.Source != "scan" || (f.Target.Kind != "key" && !strings.Contains(f.ID, "leak:")) {
+			continue
+		}
+		where := strings.TrimPrefix(f.Evidence, "scan: ")
+		if i := strings.LastIndexByte(where, ':'); i > 0 {
+			where = where[:i]
+		}
+		if where != "" && !slices.Contains(out, where) {
+			out = append(out, where)
+		}
+	}
+	return append(out, ".env files and app config on your servers", "CI/CD secrets", "WordPress SMTP plugin settings", "hosting control panel", "your password manager or secret store")
+}
+
+// describeCIDRs says what an allow list admits: how many addresses each
+// entry covers and whether the user's own address is among them.
+func describeCIDRs(cidrs, yourIP string) string {
+	ps, err := ParseCIDRs(cidrs)
+	if err != nil {
+		return cidrs
+	}
+	var parts []string
+	for _, p := range ps {
+		n := p.Addr().BitLen() - p.Bits()
+		switch {
+		case n == 0:
+			parts = append(parts, p.Addr().String()+" (1 address)")
+		case n < 31:
+			parts = append(parts, fmt.Sprintf("%s (%d addresses)", p, 1<<n))
+		default:
+			parts = append(parts, fmt.Sprintf("%s (2^%d addresses)", p, n))
+		}
+	}
+	out := strings.Join(parts, ", ")
+	if yourIP != "" {
+		if Covers(ps, yourIP) {
+			out += "; your address " + yourIP + " is included"
+		} else {
+			out += "; your address " + yourIP + " is NOT included"
+		}
+	}
+	return out
+}
+
+// undoHint says how to reverse a clean-up by hand, for the journal.
+func undoHint(inv *Inventory, f Finding) string {
+	if inv == nil {
+		return ""
+	}
+	switch f.Fix {
+	case ActRemoveTeammate:
+		for _, t := range inv.Teammates {
+			if !t.Pending && t.Username == f.Target.ID {
+				return fmt.Sprintf("invite %s <%s> again (admin: %v)", t.Username, t.Email, t.Admin)
+			}
+		}
+	case ActRemoveInvite:
+		return "send the invite to " + f.Target.Name + " again"
+	case ActDisableSubuser:
+		return "re-enable subuser " + f.Target.ID + " in the console (or PATCH disabled:false)"
+	case ActDeleteWebhook:
+		for _, w := range inv.Webhooks {
+			if w.ID == f.Target.ID {
+				if w.Kind == provider.WebhookParse {
+					return fmt.Sprintf("recreate the inbound-parse route for %s to %s", w.Hostname, w.URL)
+				}
+				return "recreate the event webhook to " + w.URL
+			}
+		}
+	case ActDisableMailSetting:
+		for _, m := range inv.MailSettings {
+			if m.Name == f.Target.ID {
+				return fmt.Sprintf("switch %s back on with %q", m.Name, m.Value)
+			}
+		}
+	}
+	return ""
+}
+
+func scopeText(k provider.APIKey) string {
+	if k.FullAccess {
+		return "full access"
+	}
+	if len(k.Scopes) == 0 {
+		return "(none recorded)"
+	}
+	return strings.Join(k.Scopes, ", ")
 }

@@ -88,6 +88,9 @@ type Question struct {
 	Kind    QKind
 	Options []Option
 	Default string
+	// When shows the question only while another question's answer
+	// (When[0]) equals When[1].
+	When [2]string
 	// Finding turns an answer into a finding (investigation questions).
 	Finding func(answer string) *Finding
 }

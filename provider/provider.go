@@ -60,6 +60,9 @@ type Info struct {
 	// Credentials lists what the adapter needs to connect, in order; their
 	// values are joined with ":" into Config.Credential.
 	Credentials []CredentialField
+	// KeyScopes are the permissions a new key can be given (empty: the
+	// provider's keys carry no scopes), least privileged first.
+	KeyScopes []string
 	// BaseURLEnv names the environment variable that overrides the API base
 	// URL (tests, regional endpoints).
 	BaseURLEnv string

@@ -306,7 +306,15 @@ func (m *Model) buildForm(s *stepModel) {
 		default:
 			continue
 		}
-		groups = append(groups, huh.NewGroup(f))
+		g := huh.NewGroup(f)
+		if q.When[0] != "" {
+			dep, want := q.When[0], q.When[1]
+			g = g.WithHideFunc(func() bool {
+				v := s.strVals[dep]
+				return v == nil || *v != want
+			})
+		}
+		groups = append(groups, g)
 	}
 	if len(groups) == 0 {
 		s.form = nil
