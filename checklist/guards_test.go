@@ -155,7 +155,7 @@ func (hangKeyring) Get(string, string) (string, error) { select {} }
 
 type goKeyring struct{}
 
-func (goKeyring) Set(s, u, p string) error         { return keyring.Set(s, u, p) }
+func (goKeyring) Set(s, u, p string) error        { return keyring.Set(s, u, p) }
 func (goKeyring) Get(s, u string) (string, error) { return keyring.Get(s, u) }
 
 func TestSecretsKeyringFallbacks(t *testing.T) {
