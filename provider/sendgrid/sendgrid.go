@@ -107,7 +107,7 @@ func init() {
 
 // Options tune the client; the zero value gives the defaults.
 type Options struct {
-	// Concurrency bounds the requests in flight (default 16).
+	// Concurrency bounds the requests in flight (default 24).
 	Concurrency int
 	// RequestTimeout bounds one attempt (default 30s).
 	RequestTimeout time.Duration
@@ -176,7 +176,7 @@ func NewWithOptions(cfg provider.Config, o Options) (*Client, error) {
 		return nil, fmt.Errorf("sendgrid: %w", err)
 	}
 	if o.Concurrency <= 0 {
-		o.Concurrency = 16
+		o.Concurrency = 24
 	}
 	if o.RequestTimeout <= 0 {
 		o.RequestTimeout = 30 * time.Second
