@@ -836,15 +836,11 @@ var procedure = []*StepDef{
 		Item: provider.ItemSupport,
 		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
 			return []Question{
-				{ID: "root_cause", Prompt: "Root cause in one sentence", Kind: QText, Default: rootCauseGuess(a)},
-				{ID: "signoff_name", Prompt: "Your name, for the report's sign-off", Kind: QText},
-				{ID: "signoff_role", Prompt: "Your role (e.g. account owner, CTO)", Kind: QText},
-				{ID: "filed", Prompt: "Have you sent the report to support?", Kind: QSelect, Options: []Option{{"yes", "Yes, filed"}, {"later", "I will file it later"}}, Default: "later"},
-			}
-		},
-		OnComplete: func(e *Engine, a *AccountState, ans map[string]string) {
-			if ans["filed"] == "yes" {
-				e.journalLocked(StepReport, "file report", "support", "ok", "the user filed the completion report with "+e.prov.Info().Name+" support")
+				{ID: AnswerRootCause, Prompt: "Root cause in one sentence", Help: "From your investigation; edit it freely.", Kind: QText, Default: rootCauseGuess(a)},
+				{ID: AnswerNotes, Prompt: "Notes for support (optional)", Kind: QText},
+				{ID: AnswerPreventive, Prompt: "Preventive measures beyond what reclaim did (optional)", Help: "e.g. secrets moved to a vault, .env out of the web root, one key per consumer.", Kind: QText},
+				{ID: AnswerSignoffName, Prompt: "Your name, for the report's sign-off", Kind: QText},
+				{ID: AnswerSignoffRole, Prompt: "Your role (e.g. account owner, CTO)", Kind: QText},
 			}
 		},
 	},

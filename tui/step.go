@@ -29,6 +29,7 @@ const (
 	spSkip
 	spFinishing
 	spScanning
+	spPreview
 )
 
 // stepModel is the screen of one step.
@@ -56,6 +57,11 @@ type stepModel struct {
 	warned   bool
 	skipForm *huh.Form
 	skipWhy  string
+
+	// the report preview
+	pvText   string
+	pvReport *checklist.Report
+	pvScroll int
 
 	// the leak scan's live progress
 	scanned    bool
@@ -390,6 +396,9 @@ func (m *Model) updateStep(msg tea.Msg) (tea.Model, tea.Cmd) {
 		switch {
 		case s.id == checklist.StepScan && !s.scanned && msg.err == nil:
 			return m, m.startScan()
+		case s.id == checklist.StepReport && msg.err == nil:
+			m.busy = "Building the report preview"
+			return m, m.previewCmd()
 		case len(s.plan) > 0:
 			s.phase = spActions
 		case s.form != nil && msg.err == nil:
@@ -463,6 +472,25 @@ func (m *Model) updateStep(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd := m.openStep(msg.next)
 		m.status = status
 		return m, cmd
+	case previewMsg:
+		m.busy = ""
+		if msg.err != nil {
+			m.errText = describe(msg.err)
+			return m, nil
+		}
+		s.pvText, s.pvReport, s.pvScroll, s.phase = msg.text, msg.r, 0, spPreview
+		return m, nil
+	case filedMsg:
+		m.busy = ""
+		if msg.inc != nil {
+			m.inc = msg.inc
+		}
+		if msg.err != nil {
+			m.errText = describe(msg.err) + " — the report is kept; nothing was lost."
+		} else {
+			m.status = msg.note
+		}
+		return m, nil
 	case scanProgressMsg:
 		s.scanFiles, s.scanBytes, s.scanFound = msg.files, msg.bytes, msg.findings
 		return m, waitScan(msg.ch)
@@ -482,6 +510,9 @@ func (m *Model) updateStep(msg tea.Msg) (tea.Model, tea.Cmd) {
 		s.phase = spReady
 		return m, nil
 	case tea.KeyPressMsg:
+		if s.phase == spPreview && m.busy == "" {
+			return m.previewKey(msg)
+		}
 		if s.phase == spScanning {
 			if key.Matches(msg, m.keys.Back) && s.scanCancel != nil {
 				s.scanCancel()
@@ -709,6 +740,8 @@ func (s *stepModel) helpKeys(m *Model) []key.Binding {
 		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "mark done")), m.keys.Skip, m.keys.Back, m.keys.Quit}
 	case spScanning:
 		return []key.Binding{key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel the scan")), m.keys.ForceQuit}
+	case spPreview:
+		return []key.Binding{keyDone, keyCopy, keyMail, keyFiled, keyEdit, m.keys.Back}
 	}
 	return []key.Binding{m.keys.ForceQuit}
 }
@@ -767,6 +800,8 @@ func (s *stepModel) render(m *Model) string {
 		}
 	case spFinishing, spLoading:
 		main = append(main, s.log...)
+	case spPreview:
+		main = s.previewLines(m)
 	case spScanning:
 		el := time.Since(s.scanStart).Seconds()
 		rate := 0.0

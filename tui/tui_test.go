@@ -218,7 +218,7 @@ func (h *harness) finishStep() {
 			h.send(keyMsg("y"))
 		case spSecret:
 			h.press(k.Enter)
-		case spReady:
+		case spReady, spPreview:
 			h.press(k.Enter)
 		default:
 			h.t.Fatalf("step %s stuck in phase %d: %s", id, s.phase, h.screen())
@@ -323,4 +323,33 @@ func drillCode(screen string) string {
 	}
 	c, _ := set.CodeAt(at)
 	return c
+}
+
+func TestReportPreviewEditAndFiled(t *testing.T) {
+	h := newHarness(t, t.TempDir(), Options{Drill: true}, 80, 24)
+	h.press(h.m.keys.Enter)
+	for i := 0; i < 40 && !(h.m.step != nil && h.m.step.id == checklist.StepReport); i++ {
+		h.finishStep()
+	}
+	// The form: root cause (prefilled from the investigation), then the rest.
+	for i := 0; i < 10 && h.m.step.phase == spForm; i++ {
+		if strings.Contains(h.screen(), "Your name") {
+			h.typeText("Dana Ops")
+		}
+		h.send(keyMsg("enter"))
+	}
+	if h.m.step.phase != spPreview {
+		t.Fatalf("no preview:\n%s", h.screen())
+	}
+	h.expect("Preview")
+	h.expect("recovery report")
+	if !strings.Contains(h.m.step.pvText, "Dana Ops") {
+		t.Error("the sign-off name is not in the report")
+	}
+	h.send(keyMsg("y"))
+	h.expect("Recorded that you filed the report")
+	h.send(keyMsg("e"))
+	if h.m.step.phase != spForm {
+		t.Fatal("e does not reopen the free-text form")
+	}
 }

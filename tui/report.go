@@ -1,0 +1,150 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"reclaim/checklist"
+	"reclaim/checklist/filing"
+)
+
+// The report step: after its form (root cause, notes, sign-off) the report
+// is previewed, can be copied, mailed or marked as filed in the console,
+// and edited again before the step is finished.
+
+type previewMsg struct {
+	text string
+	r    *checklist.Report
+	err  error
+}
+
+type filedMsg struct {
+	note string
+	err  error
+	inc  *checklist.Incident
+}
+
+func (m *Model) previewCmd() tea.Cmd {
+	e := m.eng
+	return func() tea.Msg {
+		r := e.BuildReport()
+		return previewMsg{text: r.Markdown(), r: r}
+	}
+}
+
+func (m *Model) sendCmd(r *checklist.Report) tea.Cmd {
+	e := m.eng
+	to := e.Provider().Info().Support.Email
+	return func() tea.Msg {
+		cfg, err := filing.FromEnv(os.Getenv)
+		if v := os.Getenv("RECLAIM_SMTP_TO"); v != "" {
+			to = v
+		}
+		if err == nil && len(cfg.To) == 0 && to != "" {
+			cfg.To = []string{to}
+		}
+		if err == nil {
+			cfg.Normalize()
+		}
+		if err == nil {
+			err = cfg.Validate()
+		}
+		if err != nil {
+			return filedMsg{err: fmt.Errorf("%v — set RECLAIM_SMTP_HOST, RECLAIM_SMTP_PORT, RECLAIM_SMTP_USER, RECLAIM_SMTP_PASSWORD and RECLAIM_SMTP_TO (the support address or your ticket's reply address), or use \"reclaim report --send --to ADDRESS\"", err)}
+		}
+		id, err := filing.Send(context.Background(), cfg, r)
+		rcpt := strings.Join(cfg.To, ", ")
+		_ = e.RecordFiling(checklist.Filing{Channel: checklist.FiledByEmail, To: rcpt, MessageID: id, Report: r, Err: err})
+		if err != nil {
+			return filedMsg{err: err, inc: e.Snapshot()}
+		}
+		return filedMsg{note: "Sent to " + rcpt + " (Message-ID " + id + "), recorded in the journal.", inc: e.Snapshot()}
+	}
+}
+
+func (m *Model) markFiledCmd(r *checklist.Report) tea.Cmd {
+	e := m.eng
+	url := e.Provider().Info().Support.URL
+	return func() tea.Msg {
+		err := e.RecordFiling(checklist.Filing{Channel: checklist.FiledInConsole, To: url, Report: r})
+		return filedMsg{note: "Recorded that you filed the report in the console.", err: err, inc: e.Snapshot()}
+	}
+}
+
+var (
+	keyCopy  = key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy Markdown"))
+	keyMail  = key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "send by email"))
+	keyFiled = key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "I filed it"))
+	keyEdit  = key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit"))
+	keyDone  = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "finish"))
+)
+
+func (m *Model) previewKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	s := m.step
+	switch {
+	case key.Matches(k, m.keys.Up):
+		if s.pvScroll > 0 {
+			s.pvScroll--
+		}
+	case key.Matches(k, m.keys.Down):
+		s.pvScroll++
+	case k.String() == "pgdown", k.String() == "space":
+		s.pvScroll += 10
+	case k.String() == "pgup":
+		s.pvScroll = max(0, s.pvScroll-10)
+	case key.Matches(k, keyCopy):
+		m.status = "Markdown copied with OSC 52 (your terminal must allow it; in tmux: set set-clipboard on)."
+		return m, tea.SetClipboard(s.pvText)
+	case key.Matches(k, keyMail):
+		m.busy = "Sending the report"
+		return m, m.sendCmd(s.pvReport)
+	case key.Matches(k, keyFiled):
+		m.busy = "Recording"
+		return m, m.markFiledCmd(s.pvReport)
+	case key.Matches(k, keyEdit):
+		m.buildForm(s)
+		s.phase = spForm
+		return m, s.form.Init()
+	case key.Matches(k, keyDone):
+		return m, m.completeStep()
+	case key.Matches(k, m.keys.Back):
+		m.screen = screenOverview
+	case key.Matches(k, m.keys.Quit):
+		return m.quit()
+	}
+	return m, nil
+}
+
+func (s *stepModel) previewLines(m *Model) []string {
+	st := m.styles
+	info := m.eng.Provider().Info()
+	var head []string
+	switch {
+	case info.Support.Email != "":
+		head = append(head, "Send it to "+info.Support.Email+" (m), or paste it into your open ticket (c copies it).")
+	case info.Support.URL != "":
+		head = append(head, "Open a ticket at "+st.Accent.Render(hyperlink(info.Support.URL))+" and paste it (c copies it); then press y.")
+	}
+	head = append(head, st.Subtle.Render("Preview — ↑/↓ scroll · e edit the free text · enter finishes and writes report.md/.json/.html"))
+	body := wrapLines(s.pvText, m.contentWidth())
+	h := max(3, m.bodyHeight()-4-len(head))
+	if s.pvScroll > max(0, len(body)-h) {
+		s.pvScroll = max(0, len(body)-h)
+	}
+	end := min(len(body), s.pvScroll+h)
+	return append(head, body[s.pvScroll:end]...)
+}
+
+// hyperlink wraps a URL in an OSC 8 link; terminals without support show
+// the text, which is the URL itself.
+func hyperlink(url string) string {
+	if os.Getenv("TERM") == "dumb" {
+		return url
+	}
+	return "\x1b]8;;" + url + "\x1b\\" + url + "\x1b]8;;\x1b\\"
+}
