@@ -145,7 +145,7 @@ func (e *Engine) viewsLocked() []StepView {
 		if m == ModeNA && st.Status == StatusTodo {
 			st.Status, st.Reason = StatusNA, why
 		}
-		out = append(out, StepView{Def: d, Mode: m, NAWhy: why, State: st, Console: e.prov.Info().ConsoleLink(d.Item)})
+		out = append(out, StepView{Def: d, Mode: m, NAWhy: why, State: st, Console: e.consoleLink(d.Item)})
 	}
 	return out
 }
@@ -259,7 +259,10 @@ func (e *Engine) Refresh(ctx context.Context, id StepID) error {
 	if d == nil {
 		return fmt.Errorf("no step %q", id)
 	}
-	if m, _ := e.ModeOf(d); m != ModeAuto || len(d.Sections) == 0 {
+	e.mu.Lock()
+	m, _ := e.ModeOf(d)
+	e.mu.Unlock()
+	if m != ModeAuto || len(d.Sections) == 0 {
 		return nil
 	}
 	if id == StepInventory {

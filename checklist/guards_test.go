@@ -206,3 +206,30 @@ func TestPasswordRules(t *testing.T) {
 		t.Error("the leaked password was accepted as the new one")
 	}
 }
+
+func TestUnifiedLoginRoutesConsoleSteps(t *testing.T) {
+	e, _, _ := newDrill(t, "")
+	if v := e.View(checklist.StepPassword); v.Mode != checklist.ModeAuto {
+		t.Fatalf("password step is %s before triage", v.Mode)
+	}
+	ans := map[string]string{}
+	for _, q := range e.Questions(checklist.StepTriage) {
+		ans[q.ID] = q.Default
+	}
+	if _, ok := ans["alt_login"]; !ok {
+		t.Fatal("the triage does not ask about Twilio unified login")
+	}
+	ans["alt_login"] = "yes"
+	if err := e.Complete(checklist.StepTriage, ans); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []checklist.StepID{checklist.StepPassword, checklist.StepTwoFactor, checklist.StepAuditIPAccess} {
+		v := e.View(id)
+		if v.Mode != checklist.ModeGuided || !strings.Contains(v.Console, "console.twilio.com") {
+			t.Errorf("%s: %s at %q, want guided in the Twilio console", id, v.Mode, v.Console)
+		}
+	}
+	if v := e.View(checklist.StepAuditTeammates); v.Mode != checklist.ModeAuto {
+		t.Errorf("teammates became %s", v.Mode)
+	}
+}

@@ -167,7 +167,7 @@ var procedure = []*StepDef{
 		ID: StepTriage, Phase: PhaseTriage, Title: "Triage: what happened",
 		Why: "How the compromise surfaced and whether mail is still going out decide how fast you must contain it.",
 		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
-			return []Question{
+			qs := []Question{
 				{ID: "detected", Prompt: "How was the compromise detected?", Kind: QSelect, Default: "provider email", Options: []Option{
 					{"provider email", "An email or suspension notice from the provider"},
 					{"forced reset", "A forced password reset"},
@@ -179,6 +179,10 @@ var procedure = []*StepDef{
 				{ID: "suspended", Prompt: "Is the account suspended?", Kind: QSelect, Options: ynu(), Default: "unsure"},
 				{ID: "still_sending", Prompt: "Is mail still going out from the account?", Help: "If yes, ask support to stop outbound mail while you work.", Kind: QSelect, Options: ynu(), Default: "unsure"},
 			}
+			if alt := e.prov.Info().AltConsoleName; alt != "" {
+				qs = append(qs, Question{ID: "alt_login", Prompt: "Does this account sign in through " + alt + "?", Help: "Then the password, 2FA and IP access live in that console, and reclaim guides those steps there.", Kind: QSelect, Options: []Option{{"no", "No"}, {"yes", "Yes"}}, Default: "no"})
+			}
+			return qs
 		},
 		OnComplete: func(e *Engine, a *AccountState, ans map[string]string) {
 			st := a.Step(StepTriage)

@@ -188,6 +188,10 @@ func (e *Engine) ModeOf(d *StepDef) (Mode, string) {
 			return m, why
 		}
 	}
+	if e.altLogin() && e.prov.Info().AltConsole[d.Item] != "" {
+		// e.g. Twilio unified login: done in the other console, not by API.
+		return ModeGuided, ""
+	}
 	if d.Auto != nil && d.Auto(e.prov) {
 		return ModeAuto, ""
 	}
@@ -199,3 +203,27 @@ func (e *Engine) ModeOf(d *StepDef) (Mode, string) {
 
 // Secret reports whether answers of this kind must never be stored.
 func (k QKind) Secret() bool { return k == QSecret || k == QOTPSetup || k == QOTPCode }
+
+// altLogin reports whether the triage said the account signs in the
+// provider's other way (Info.AltConsoleName). Callers hold the lock or own
+// the engine.
+func (e *Engine) altLogin() bool {
+	a := e.acct()
+	if a == nil || e.prov.Info().AltConsoleName == "" {
+		return false
+	}
+	st, ok := a.Steps[StepTriage]
+	return ok && st.Answers["alt_login"] == "yes"
+}
+
+// ConsoleLink is the console page for an item, following the account's
+// sign-in way.
+func (e *Engine) consoleLink(it provider.Item) string {
+	info := e.prov.Info()
+	if e.altLogin() {
+		if l := info.AltConsole[it]; l != "" {
+			return l
+		}
+	}
+	return info.ConsoleLink(it)
+}

@@ -60,6 +60,13 @@ type Info struct {
 	// Credentials lists what the adapter needs to connect, in order; their
 	// values are joined with ":" into Config.Credential.
 	Credentials []CredentialField
+	// AltConsole replaces Console links for accounts that sign in another
+	// way (SendGrid accounts on Twilio unified login manage the password,
+	// 2FA and IP access in the Twilio Console); AltConsoleName names that
+	// way, and the triage asks about it. Items listed here are guided, not
+	// automated, for such accounts.
+	AltConsole     map[Item]string
+	AltConsoleName string
 	// KeyScopes are the permissions a new key can be given (empty: the
 	// provider's keys carry no scopes), least privileged first.
 	KeyScopes []string

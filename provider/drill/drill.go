@@ -62,7 +62,14 @@ var Info = provider.Info{
 		Pattern:     `SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}`,
 		Prefix:      "SG.",
 	}},
-	KeyScopes: []string{"mail.send", "stats.read", "suppression.read", "templates.read", "marketing.read", "user.webhooks.event.settings.read", "api_keys.read", "mail_settings.read"},
+	AltConsole: map[provider.Item]string{
+		provider.ItemPassword:  "https://console.twilio.com",
+		provider.ItemTwoFactor: "https://console.twilio.com",
+		provider.ItemIPAccess:  "https://console.twilio.com",
+		provider.ItemSupport:   "https://help.twilio.com",
+	},
+	AltConsoleName: "Twilio unified login",
+	KeyScopes:      []string{"mail.send", "stats.read", "suppression.read", "templates.read", "marketing.read", "user.webhooks.event.settings.read", "api_keys.read", "mail_settings.read"},
 	Quirks: []string{
 		"This is a drill: a simulated account. Nothing you do here touches a real provider.",
 		"The very first API key of a real SendGrid account must be created in the web console.",

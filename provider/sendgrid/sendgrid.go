@@ -83,7 +83,10 @@ var Info = provider.Info{
 		Prompt: "SendGrid API key",
 		Help:   "An API key (SG.…) from " + console + "/settings/api_keys; the more scopes it has, the more reclaim can do for you.",
 	}},
-	BaseURLEnv: BaseURLEnv,
+	BaseURLEnv:     BaseURLEnv,
+	AltConsole:     UnifiedLoginConsole,
+	AltConsoleName: "Twilio unified login",
+	KeyScopes:      []string{"mail.send", "stats.read", "suppression.read", "templates.read", "marketing.read", "user.webhooks.event.settings.read", "api_keys.read", "mail_settings.read"},
 }
 
 // TwilioConsole is where accounts on Twilio unified login manage their
