@@ -82,6 +82,9 @@ type Engine struct {
 	Scanner LeakScanner
 	// SessionKeyID is the id of the key reclaim itself uses, when known.
 	SessionKeyID string
+	// Perms is what the credential may do, when the provider can tell
+	// (SendGrid's scopes); steps it does not allow become guided.
+	Perms *provider.PermissionReport
 	// Timeout bounds every provider call.
 	Timeout time.Duration
 	pwSeen  map[[32]byte]bool
@@ -980,4 +983,24 @@ func (e *Engine) rememberPassword(pw string) {
 		e.pwSeen = map[[32]byte]bool{}
 	}
 	e.pwSeen[pwKey(pw)] = true
+}
+
+// LoadPermissions asks the provider what the credential may do (once, at
+// the start of a session) so steps the key cannot do are guided from the
+// outset instead of failing one at a time.
+func (e *Engine) LoadPermissions(ctx context.Context) (*provider.PermissionReport, error) {
+	pr, ok := e.prov.(provider.PermissionReporter)
+	if !ok {
+		return nil, nil
+	}
+	ctx, cancel := e.ctx(ctx)
+	defer cancel()
+	rep, err := pr.Permissions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	e.Perms = &rep
+	e.mu.Unlock()
+	return &rep, nil
 }

@@ -165,7 +165,7 @@ func (e *Engine) buildReport(info provider.Info) *Report {
 	}
 	r.Investigation = e.investigationLocked(a)
 	for _, v := range views {
-		r.Steps = append(r.Steps, ReportStep{Phase: v.Def.Phase, ID: v.Def.ID, Title: v.Def.Title, Mode: v.Mode, Status: v.State.Status, Reason: firstNonEmpty(v.State.Reason, v.NAWhy), Finished: v.State.Finished, Evidence: v.State.Evidence})
+		r.Steps = append(r.Steps, ReportStep{Phase: v.Def.Phase, ID: v.Def.ID, Title: v.Def.Title, Mode: v.Mode, Status: v.State.Status, Reason: firstNonEmpty(v.State.Reason, naWhy(v)), Finished: v.State.Finished, Evidence: v.State.Evidence})
 	}
 	for _, j := range inc.Journal {
 		if j.Outcome == "ok" || j.Outcome == "failed" || j.Outcome == "already done" || j.Outcome == "dry-run" {
@@ -755,4 +755,11 @@ func (e *Engine) refreshAfter(ctx context.Context) {
 	}
 	mergeSections(a.After, inv, secs)
 	e.reanalyzeLocked()
+}
+
+func naWhy(v StepView) string {
+	if v.State.Status == StatusNA {
+		return v.NAWhy
+	}
+	return ""
 }

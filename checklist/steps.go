@@ -2,6 +2,7 @@ package checklist
 
 import (
 	"reclaim/provider"
+	"strings"
 )
 
 // Phase groups steps in the order providers' support asks for them.
@@ -193,6 +194,15 @@ func (e *Engine) ModeOf(d *StepDef) (Mode, string) {
 		return ModeGuided, ""
 	}
 	if d.Auto != nil && d.Auto(e.prov) {
+		if e.Perms != nil && d.Item != "" && !e.Perms.Allowed(d.Item) {
+			var missing []string
+			for _, p := range e.Perms.Items {
+				if p.Item == d.Item {
+					missing = append(missing, p.Missing...)
+				}
+			}
+			return ModeGuided, "this key lacks " + strings.Join(missing, ", ") + ": do it in the console, or restart with a key that has it"
+		}
 		return ModeAuto, ""
 	}
 	if d.Item == "" || e.prov.Info().ConsoleLink(d.Item) != "" {

@@ -66,8 +66,10 @@ func (m *Model) updateReal(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	}
 	info, _ := m.providerInfo(m.realProv)
+	known := ""
 	if m.realCred == nil {
-		if cred := m.backend.Credential(info); cred == "" && len(info.Credentials) > 0 {
+		known = m.backend.Credential(info)
+		if known == "" && len(info.Credentials) > 0 {
 			// Ask for each credential field, masked.
 			var fields []huh.Field
 			for _, c := range info.Credentials {
@@ -90,6 +92,9 @@ func (m *Model) updateReal(msg tea.Msg) (tea.Model, tea.Cmd) {
 		*p = ""
 	}
 	cred := strings.Join(parts, ":")
+	if known != "" {
+		cred = known
+	}
 	m.realForm, m.realCred = nil, nil
 	m.busy = "Connecting to " + info.Name
 	b, id := m.backend, info.ID

@@ -766,6 +766,9 @@ func (s *stepModel) render(m *Model) string {
 	}
 	fmt.Fprintf(&b, "%s › %s  %s\n", st.Subtle.Render(string(d.Phase)), st.Bold.Render(d.Title), st.Subtle.Render("["+mode+"]"))
 	b.WriteString(st.Subtle.Render("Why: ") + d.Why + "\n")
+	if s.view.Mode == checklist.ModeGuided && s.view.NAWhy != "" {
+		b.WriteString(st.Warn.Render("! Guided: ") + s.view.NAWhy + "\n")
+	}
 	if s.view.State.Status == checklist.StatusNA {
 		b.WriteString("\nNot applicable: " + s.view.State.Reason + "\n")
 		return b.String()

@@ -352,6 +352,11 @@ func (m *Model) onSession(msg sessionMsg) (tea.Model, tea.Cmd) {
 		m.screen = screenBriefing
 		return m, nil
 	}
+	if msg.fresh && msg.eng.Perms != nil {
+		m.brief = permissionBrief(msg.eng.Provider().Info().Name, msg.eng.Perms)
+		m.screen = screenBriefing
+		return m, nil
+	}
 	m.screen = screenOverview
 	m.cursor = m.indexOf(m.cursorStep())
 	if msg.fresh {
@@ -667,6 +672,12 @@ func (m *Model) viewStart() string {
 
 func (m *Model) viewBriefing() string {
 	var b strings.Builder
+	if m.inc != nil && !m.inc.Drill {
+		b.WriteString(m.styles.Bold.Render("What this key allows") + "\n\n")
+		b.WriteString(m.brief + "\n\n")
+		b.WriteString(m.styles.Accent.Render("Press enter to start with triage."))
+		return b.String()
+	}
 	b.WriteString(m.styles.Bold.Render("Drill briefing") + "\n\n")
 	b.WriteString(provider.Sanitize(m.brief) + "\n\n")
 	b.WriteString("This is a simulated account: every change you make really changes the\nsimulation, and the audit afterwards shows the result.\n\n")
@@ -850,4 +861,26 @@ func countSteps(views []checklist.StepView, ph checklist.Phase) (done, total int
 		}
 	}
 	return done, total
+}
+
+// permissionBrief lists which steps the key allows, and for the others the
+// permission they need.
+func permissionBrief(name string, rep *provider.PermissionReport) string {
+	var ok, lack []string
+	for _, p := range rep.Items {
+		if p.Allowed {
+			ok = append(ok, p.Action)
+		} else {
+			lack = append(lack, fmt.Sprintf("%s — needs %s", p.Action, strings.Join(p.Missing, ", ")))
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Connected to %s. reclaim can do %d of %d steps through the API with this key.\n", name, len(ok), len(ok)+len(lack))
+	if len(lack) > 0 {
+		b.WriteString("\nGuided in the console instead (or restart with a key that has the scope):\n")
+		for _, l := range lack {
+			b.WriteString("  ! " + provider.Sanitize(l) + "\n")
+		}
+	}
+	return b.String()
 }

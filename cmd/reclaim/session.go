@@ -98,11 +98,20 @@ func (b *backend) NewRecovery(providerID, credential string) (*Session, error) {
 	}
 	now := time.Now().UTC()
 	inc := checklist.NewIncident(now, f.Info.Name+" account recovery", p, false, "")
+	s := &Session{Engine: checklist.NewEngine(inc, nil, p, b.secrets)}
+	// Ask first what the key may do: a refused key stops here, before any
+	// incident folder is made.
+	if _, err := s.Engine.LoadPermissions(context.Background()); err != nil {
+		return nil, fmt.Errorf("%v — %s", err, provider.Advice(err))
+	}
+	perms := s.Engine.Perms
 	h, err := b.store.Create(inc, nil)
 	if err != nil {
 		return nil, err
 	}
-	return b.session(inc, h, p), nil
+	s = b.session(inc, h, p)
+	s.Engine.Perms = perms
+	return s, nil
 }
 
 // ErrNeedCredential says the incident's provider needs a credential that
@@ -149,7 +158,14 @@ func (b *backend) Open(id, credential string) (*Session, error) {
 			return nil, err
 		}
 	}
-	return b.session(inc, h, p), nil
+	s := b.session(inc, h, p)
+	if !inc.Drill {
+		if _, err := s.Engine.LoadPermissions(context.Background()); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("%v — %s", err, provider.Advice(err))
+		}
+	}
+	return s, nil
 }
 
 func (b *backend) session(inc *checklist.Incident, h *checklist.Handle, p provider.Provider) *Session {
