@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -146,66 +147,100 @@ func writeAuditText(w io.Writer, info provider.Info, inv *checklist.Inventory, f
 	if inv.Account != nil {
 		fmt.Fprintf(w, "Account: %s <%s>\n", s(inv.Account.Username), s(inv.Account.Email))
 	}
-	fmt.Fprintf(w, "API keys (%d):\n", len(inv.Keys))
-	for _, k := range inv.Keys {
-		scope := fmt.Sprintf("%d scopes", len(k.Scopes))
-		if k.FullAccess {
-			scope = "full access"
+	// head prints a section's heading when the section was read; sections
+	// the provider's API cannot read are named once at the end instead.
+	var notRead []string
+	head := func(sec, title string, n int) bool {
+		if !slices.Contains(inv.Read, sec) {
+			if _, failed := inv.Errors[sec]; !failed {
+				notRead = append(notRead, title)
+			}
+			return false
 		}
-		owner := ""
-		if k.Subuser != "" {
-			owner = ", subuser " + s(k.Subuser)
+		if title == "Access activity" {
+			fmt.Fprintf(w, "%s (%d addresses):\n", title, n)
+		} else {
+			fmt.Fprintf(w, "%s (%d):\n", title, n)
 		}
-		fmt.Fprintf(w, "  - %s (id %s, %s%s, created %s)\n", s(k.Name), s(k.ID), scope, owner, checklist.Age(inv.TakenAt, k.Created))
+		return true
 	}
-	fmt.Fprintf(w, "Teammates and invites (%d):\n", len(inv.Teammates))
-	for _, t := range inv.Teammates {
-		role := "teammate"
-		switch {
-		case t.Owner:
-			role = "owner"
-		case t.Pending:
-			role = "pending invite"
-		case t.Admin:
-			role = "admin"
+
+	if head(checklist.SecKeys, "API keys", len(inv.Keys)) {
+		for _, k := range inv.Keys {
+			scope := fmt.Sprintf("%d scopes", len(k.Scopes))
+			switch {
+			case k.FullAccess:
+				scope = "full access"
+			case k.Master:
+				scope = "master key"
+			case len(k.Scopes) == 0:
+				scope = "sub-key"
+			}
+			if k.Inactive {
+				scope += ", inactive"
+			}
+			owner := ""
+			if k.Subuser != "" {
+				owner = ", subuser " + s(k.Subuser)
+			}
+			fmt.Fprintf(w, "  - %s (id %s, %s%s, created %s)\n", s(k.Name), s(k.ID), scope, owner, checklist.Age(inv.TakenAt, k.Created))
 		}
-		if t.Username == "" {
-			fmt.Fprintf(w, "  - <%s> (%s)\n", s(t.Email), role)
-			continue
+	}
+	if head(checklist.SecTeammates, "Teammates and invites", len(inv.Teammates)) {
+		for _, t := range inv.Teammates {
+			role := "teammate"
+			switch {
+			case t.Owner:
+				role = "owner"
+			case t.Pending:
+				role = "pending invite"
+			case t.Admin:
+				role = "admin"
+			}
+			if t.Username == "" {
+				fmt.Fprintf(w, "  - <%s> (%s)\n", s(t.Email), role)
+				continue
+			}
+			fmt.Fprintf(w, "  - %s <%s> (%s)\n", s(t.Username), s(t.Email), role)
 		}
-		fmt.Fprintf(w, "  - %s <%s> (%s)\n", s(t.Username), s(t.Email), role)
 	}
-	fmt.Fprintf(w, "Subusers (%d):\n", len(inv.Subusers))
-	for _, su := range inv.Subusers {
-		st := ""
-		if su.Disabled {
-			st = " (disabled)"
+	if head(checklist.SecSubusers, "Subusers", len(inv.Subusers)) {
+		for _, su := range inv.Subusers {
+			st := ""
+			if su.Disabled {
+				st = " (disabled)"
+			}
+			fmt.Fprintf(w, "  - %s <%s>%s\n", s(su.Username), s(su.Email), st)
 		}
-		fmt.Fprintf(w, "  - %s <%s>%s\n", s(su.Username), s(su.Email), st)
 	}
-	fmt.Fprintf(w, "Webhooks and parse routes (%d):\n", len(inv.Webhooks))
-	for _, h := range inv.Webhooks {
-		fmt.Fprintf(w, "  - %s %s\n", h.Kind, s(h.URL))
-	}
-	fmt.Fprintf(w, "Mail settings (%d):\n", len(inv.MailSettings))
-	for _, m := range inv.MailSettings {
-		on := "off"
-		if m.Enabled {
-			on = "on"
+	if head(checklist.SecWebhooks, "Webhooks and parse routes", len(inv.Webhooks)) {
+		for _, h := range inv.Webhooks {
+			fmt.Fprintf(w, "  - %s %s\n", h.Kind, s(h.URL))
 		}
-		fmt.Fprintf(w, "  - %s: %s %s\n", s(m.Name), on, s(m.Value))
 	}
-	fmt.Fprintf(w, "Sender identities (%d):\n", len(inv.Senders))
-	for _, x := range inv.Senders {
-		fmt.Fprintf(w, "  - %s %s\n", x.Kind, s(x.Address))
+	if head(checklist.SecMail, "Mail settings", len(inv.MailSettings)) {
+		for _, m := range inv.MailSettings {
+			on := "off"
+			if m.Enabled {
+				on = "on"
+			}
+			fmt.Fprintf(w, "  - %s: %s %s\n", s(m.Name), on, s(m.Value))
+		}
 	}
-	fmt.Fprintf(w, "IP allow list (%d):\n", len(inv.AllowList))
-	for _, r := range inv.AllowList {
-		fmt.Fprintf(w, "  - %s\n", s(r.CIDR))
+	if head(checklist.SecSenders, "Sender identities", len(inv.Senders)) {
+		for _, x := range inv.Senders {
+			fmt.Fprintf(w, "  - %s %s\n", x.Kind, s(x.Address))
+		}
 	}
-	fmt.Fprintf(w, "Access activity (%d addresses):\n", len(inv.Activity))
-	for _, a := range inv.Activity {
-		fmt.Fprintf(w, "  - %s %s: %d (%v)\n", s(a.IP), s(a.Location), a.Count, map[bool]string{true: "allowed", false: "refused"}[a.Allowed])
+	if head(checklist.SecAllow, "IP allow list", len(inv.AllowList)) {
+		for _, r := range inv.AllowList {
+			fmt.Fprintf(w, "  - %s\n", s(r.CIDR))
+		}
+	}
+	if head(checklist.SecActivity, "Access activity", len(inv.Activity)) {
+		for _, a := range inv.Activity {
+			fmt.Fprintf(w, "  - %s %s: %d (%v)\n", s(a.IP), s(a.Location), a.Count, map[bool]string{true: "allowed", false: "refused"}[a.Allowed])
+		}
 	}
 	if inv.Mail != nil {
 		fmt.Fprintf(w, "Messages in the last 30 days: %d\n", inv.Mail.Total)
@@ -226,6 +261,9 @@ func writeAuditText(w io.Writer, info provider.Info, inv *checklist.Inventory, f
 				fmt.Fprintf(w, "    review it in the console instead: %s\n", link)
 			}
 		}
+	}
+	if len(notRead) > 0 {
+		fmt.Fprintf(w, "Not available through %s's API: %s\n", info.Name, strings.Join(notRead, ", "))
 	}
 	fmt.Fprintf(w, "\nFindings (%d):\n", len(findings))
 	for _, f := range findings {
