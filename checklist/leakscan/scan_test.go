@@ -8,19 +8,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reclaim/provider/detecttest"
 	"strings"
 	"testing"
 
 	"reclaim/checklist"
 )
 
-func rnd(r *rand.Rand, alpha string, n int) string {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = alpha[r.IntN(len(alpha))]
-	}
-	return string(b)
-}
+var rnd = detecttest.Rand
 
 const hexA, anA = "0123456789abcdef", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 

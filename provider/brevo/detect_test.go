@@ -2,16 +2,11 @@ package brevo
 
 import (
 	"math/rand/v2"
+	"reclaim/provider/detecttest"
 	"testing"
 )
 
-func rnd(r *rand.Rand, alpha string, n int) string {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = alpha[r.IntN(len(alpha))]
-	}
-	return string(b)
-}
+var rnd = detecttest.Rand
 
 func TestDetector(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))

@@ -2,18 +2,13 @@ package mailchimp
 
 import (
 	"math/rand/v2"
+	"reclaim/provider/detecttest"
 	"testing"
 
 	"reclaim/provider"
 )
 
-func rnd(r *rand.Rand, alpha string, n int) string {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = alpha[r.IntN(len(alpha))]
-	}
-	return string(b)
-}
+var rnd = detecttest.Rand
 
 func run(in string) []provider.Match {
 	var out []provider.Match

@@ -2,16 +2,11 @@ package sendgrid
 
 import (
 	"math/rand/v2"
+	"reclaim/provider/detecttest"
 	"testing"
 )
 
-func rnd(r *rand.Rand, alpha string, n int) string {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = alpha[r.IntN(len(alpha))]
-	}
-	return string(b)
-}
+var rnd = detecttest.Rand
 
 const b64url = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 

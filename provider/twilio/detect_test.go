@@ -2,16 +2,11 @@ package twilio
 
 import (
 	"math/rand/v2"
+	"reclaim/provider/detecttest"
 	"testing"
 )
 
-func rnd(r *rand.Rand, alpha string, n int) string {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = alpha[r.IntN(len(alpha))]
-	}
-	return string(b)
-}
+var rnd = detecttest.Rand
 
 const hex, an = "0123456789abcdef", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 

@@ -130,11 +130,7 @@ func init() {
 
 	// Teammates: limit (max 500) and offset.
 	handle("GET", "/v3/teammates", "teammates.read", func(s *Server, q *req) {
-		limit, ok := q.intParam("limit", 500, 500)
-		if !ok {
-			return
-		}
-		offset, ok := q.intParam("offset", 0, 0)
+		limit, offset, ok := q.limitOffset(500, 500)
 		if !ok {
 			return
 		}
@@ -184,11 +180,7 @@ func init() {
 
 	// Subusers: limit and offset.
 	handle("GET", "/v3/subusers", "subusers.read", func(s *Server, q *req) {
-		limit, ok := q.intParam("limit", 100, 0)
-		if !ok {
-			return
-		}
-		offset, ok := q.intParam("offset", 0, 0)
+		limit, offset, ok := q.limitOffset(100, 0)
 		if !ok {
 			return
 		}
@@ -264,11 +256,7 @@ func init() {
 
 	// Mail settings: list (limit, offset) and the per-setting endpoints.
 	handle("GET", "/v3/mail_settings", "mail_settings.read", func(s *Server, q *req) {
-		limit, ok := q.intParam("limit", 20, 0)
-		if !ok {
-			return
-		}
-		offset, ok := q.intParam("offset", 0, 0)
+		limit, offset, ok := q.limitOffset(20, 0)
 		if !ok {
 			return
 		}
@@ -350,11 +338,7 @@ func init() {
 		q.json(200, map[string]any{"results": senders(s.St.Marketing)})
 	})
 	handle("GET", "/v3/whitelabel/domains", "whitelabel.read", func(s *Server, q *req) {
-		limit, ok := q.intParam("limit", 50, 0)
-		if !ok {
-			return
-		}
-		offset, ok := q.intParam("offset", 0, 0)
+		limit, offset, ok := q.limitOffset(50, 0)
 		if !ok {
 			return
 		}

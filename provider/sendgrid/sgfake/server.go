@@ -357,6 +357,16 @@ func (q *req) intParam(name string, def, maxV int) (int, bool) {
 	return n, true
 }
 
+// limitOffset reads the limit and offset query parameters (a bad one has
+// already been answered with a 400 when ok is false).
+func (q *req) limitOffset(defLimit, maxLimit int) (limit, offset int, ok bool) {
+	if limit, ok = q.intParam("limit", defLimit, maxLimit); !ok {
+		return 0, 0, false
+	}
+	offset, ok = q.intParam("offset", 0, 0)
+	return limit, offset, ok
+}
+
 func page[T any](xs []T, offset, limit int) []T {
 	if offset >= len(xs) {
 		return []T{}
