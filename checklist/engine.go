@@ -465,9 +465,19 @@ func (e *Engine) Apply(ctx context.Context, step StepID, act Action, inputs map[
 	if errors.Is(err, provider.ErrNotFound) && act.Destructive {
 		res, err = Result{Action: act, Outcome: "already done", Detail: "it was already gone"}, nil
 	}
+	var gone string
+	if err == nil && act.Kind == ActRevokeKey {
+		gone = e.confirmRevoked(ctx, act)
+	}
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if gone != "" {
+		defer func() {
+			e.journalLocked(step, string(ActVerifyDead)+" revoked key", string(ActVerifyDead)+":key:"+act.Target.ID, "ok", gone)
+			_ = e.saveLocked()
+		}()
+	}
 	if err != nil {
 		e.journalLocked(step, string(act.Kind), act.Key, "failed", provider.Sanitize(err.Error()))
 		_ = e.saveLocked()
@@ -1003,4 +1013,26 @@ func (e *Engine) LoadPermissions(ctx context.Context) (*provider.PermissionRepor
 	e.Perms = &rep
 	e.mu.Unlock()
 	return &rep, nil
+}
+
+// confirmRevoked re-reads the key list after a revocation: a key the
+// provider no longer lists cannot authenticate (SendGrid: after a short
+// propagation delay). It returns the journal line proving it, or "" when
+// the provider cannot list keys or the key is still there (a deactivated
+// key that is still listed is checked by the dead-credential step).
+func (e *Engine) confirmRevoked(ctx context.Context, act Action) string {
+	l, ok := e.prov.(provider.KeyLister)
+	if !ok || e.prov.Info().GraceWindow > 0 {
+		return ""
+	}
+	keys, err := l.ListKeys(ctx)
+	if err != nil {
+		return ""
+	}
+	for _, k := range keys {
+		if k.ID == act.Target.ID {
+			return ""
+		}
+	}
+	return fmt.Sprintf("old key %s (%s…) is no longer in the account's key list at %s: requests with it are refused (401)", quote(act.Target.Name), short(act.Target.ID), e.Now().UTC().Format("2006-01-02 15:04:05Z"))
 }

@@ -133,7 +133,7 @@ func keyPlan(e *Engine, a *AccountState) []Action {
 			Reason:      strings.Join(reasons, "; "),
 			Destructive: true, Recommended: true,
 		}
-		act.Params = map[string]string{"undo": fmt.Sprintf("cannot be undone: create a new key with scopes %s instead", scopeText(k))}
+		act.Params = map[string]string{"undo": fmt.Sprintf("cannot be undone; if it was still needed, create a new key (it had: %s)", scopeText(k))}
 		if recognised || isLeaked {
 			act.Params["in_use"] = "true"
 		}

@@ -26,6 +26,7 @@ var epoch = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 type memBackend struct {
 	t     *testing.T
 	store *checklist.Store
+	onNew func(*drill.Account)
 }
 
 func (b *memBackend) List() ([]checklist.Summary, error) { return b.store.List() }
@@ -47,6 +48,9 @@ func (b *memBackend) NewDrill(sc string) (*checklist.Engine, func(), error) {
 		return nil, nil, err
 	}
 	acct := drill.New(s, epoch)
+	if b.onNew != nil {
+		b.onNew(acct)
+	}
 	inc := checklist.NewIncident(epoch, "Drill: "+s.Title, acct, true, s.ID)
 	inc.ID = "20261122-090000-test-drill"
 	snap, _ := acct.Snapshot()
@@ -75,10 +79,14 @@ type harness struct {
 }
 
 func newHarness(t *testing.T, dir string, opts Options, w, h int) *harness {
+	return newHarnessWith(t, dir, opts, w, h, nil)
+}
+
+func newHarnessWith(t *testing.T, dir string, opts Options, w, h int, onNew func(*drill.Account)) *harness {
 	t.Helper()
 	os.Setenv("NO_COLOR", "1")
 	opts.Now = func() time.Time { return epoch.Add(time.Hour) }
-	m := New(&memBackend{t: t, store: &checklist.Store{Dir: dir}}, opts)
+	m := New(&memBackend{t: t, store: &checklist.Store{Dir: dir}, onNew: onNew}, opts)
 	hs := &harness{t: t, m: m}
 	hs.send(tea.WindowSizeMsg{Width: w, Height: h})
 	hs.run(m.listCmd())
@@ -351,5 +359,36 @@ func TestReportPreviewEditAndFiled(t *testing.T) {
 	h.send(keyMsg("e"))
 	if h.m.step.phase != spForm {
 		t.Fatal("e does not reopen the free-text form")
+	}
+}
+
+func TestProviderErrorIsClearAndLosesNothing(t *testing.T) {
+	var acct *drill.Account
+	h := newHarnessWith(t, t.TempDir(), Options{Drill: true}, 80, 24, func(a *drill.Account) { acct = a })
+	if acct == nil {
+		t.Fatal("no drill account")
+	}
+	h.press(h.m.keys.Enter)
+	for i := 0; i < 30 && !(h.m.step != nil && h.m.step.id == checklist.StepRevokeKeys && h.m.step.phase == spActions); i++ {
+		h.finishStep()
+	}
+	acct.FailNext("revoke_key", &provider.Error{Kind: provider.ErrRateLimited, Op: "revoke key", Status: 429, RetryAfter: 30 * time.Second})
+	h.press(h.m.keys.Enter) // apply checked
+	h.send(keyMsg("y"))     // confirm
+	h.expect("rate limiting")
+	h.expect("nothing was lost")
+	if h.m.step.id != checklist.StepRevokeKeys || h.m.step.phase != spActions {
+		t.Fatalf("the step moved on after a failure:\n%s", h.screen())
+	}
+	// Retrying carries on where it stopped.
+	h.finishStep()
+	if h.m.step == nil || h.m.step.id == checklist.StepRevokeKeys {
+		t.Fatalf("retry did not finish the step:\n%s", h.screen())
+	}
+	keys, _ := acct.ListKeys(context.Background())
+	for _, k := range keys {
+		if k.ID == "Zx8Cv6Bn4Ma2Sd0Fg9Hj7K" {
+			t.Error("the attacker key survived the retry")
+		}
 	}
 }

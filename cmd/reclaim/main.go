@@ -40,6 +40,8 @@ type globals struct {
 
 var g globals
 
+var rootDryRun bool
+
 // exitError carries an exit code through cobra.
 type exitErr struct {
 	code int
@@ -69,9 +71,10 @@ Start with the built-in drill:  reclaim drill`,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runTUI(cmd, tuiStart{})
+			return runTUI(cmd, tuiStart{dryRun: rootDryRun})
 		},
 	}
+	root.Flags().BoolVar(&rootDryRun, "dry-run", false, "show what each change would do; change nothing")
 	root.SetHelpTemplate(root.HelpTemplate() + "\n" + exitCodesHelp + "\n")
 	root.PersistentFlags().StringVar(&g.stateDir, "state-dir", "", "where incidents are kept (default "+checklist.DefaultStateDir()+")")
 	root.PersistentFlags().BoolVar(&g.noColor, "no-color", false, "no colours (also: NO_COLOR=1)")
