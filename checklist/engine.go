@@ -872,6 +872,20 @@ func (e *Engine) journalLocked(step StepID, action, target, outcome, detail stri
 
 func (e *Engine) saveLocked() error {
 	e.inc.Updated = e.Now()
+	// Record which steps do not apply, so a listing of incidents (which has
+	// no provider to ask) counts progress the way the UI does.
+	if a := e.acct(); a != nil {
+		for _, d := range procedure {
+			m, why := e.ModeOf(d)
+			st := a.Step(d.ID)
+			switch {
+			case m == ModeNA && st.Status == StatusTodo:
+				st.Status, st.Reason = StatusNA, why
+			case m != ModeNA && st.Status == StatusNA:
+				st.Status, st.Reason = StatusTodo, ""
+			}
+		}
+	}
 	if e.h == nil {
 		return nil
 	}

@@ -277,7 +277,7 @@ func Age(now, t time.Time) string {
 	}
 	d := now.Sub(t)
 	switch {
-	case d < 0:
+	case d < time.Minute:
 		return "just now"
 	case d < time.Hour:
 		return plural(int(d.Minutes()), "minute") + " ago"

@@ -181,11 +181,15 @@ func (a *AccountState) Step(id StepID) *StepState {
 	return s
 }
 
-// Progress counts finished steps (done, skipped or n/a) out of all.
+// Progress counts finished steps (done or skipped) out of those that apply.
 func (a *AccountState) Progress(ids []StepID) (finished, total int) {
 	for _, id := range ids {
+		s, ok := a.Steps[id]
+		if ok && s.Status == StatusNA {
+			continue
+		}
 		total++
-		if s, ok := a.Steps[id]; ok && s.Status != StatusTodo {
+		if ok && s.Status != StatusTodo {
 			finished++
 		}
 	}

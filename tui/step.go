@@ -622,6 +622,7 @@ func (m *Model) stepKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if s.typing() {
 		if key.Matches(k, m.keys.Back) {
 			m.screen = screenOverview
+			m.cursor = m.indexOf(s.id)
 			m.errText = ""
 			return m, nil
 		}
