@@ -57,14 +57,28 @@ func (w *webRoots) configured() []string { return w.roots }
 
 // contains reports whether path is inside a web root.
 func (w *webRoots) contains(path string) bool {
+	return w.isRoot(path) || w.containsDir(filepath.Dir(path))
+}
+
+// isRoot reports whether path is one of the web roots.
+func (w *webRoots) isRoot(path string) bool {
 	for _, r := range w.roots {
-		if strings.HasPrefix(path, r) && (len(path) == len(r) || path[len(r)] == '/') {
+		if path == r {
+			return true
+		}
+	}
+	return false
+}
+
+// containsDir reports whether every file in dir is inside a web root.
+func (w *webRoots) containsDir(dir string) bool {
+	for _, r := range w.roots {
+		if strings.HasPrefix(dir, r) && (len(dir) == len(r) || dir[len(r)] == '/') {
 			return true
 		}
 	}
 	// folder names: public, public_html, htdocs; "www" unless it is the
 	// /var/www parent of sites; "html" under www.
-	dir := filepath.Dir(path)
 	prev := ""
 	for _, c := range strings.Split(dir, string(filepath.Separator)) {
 		if webRootNames[c] || (c == "www" && prev != "var") || (c == "html" && prev == "www") {
@@ -177,11 +191,22 @@ func exposedConfig(path, lname string, inWeb bool) bool {
 // ---- attack traces in access logs ----
 
 func isWebLog(path, lname string) bool {
+	return isWebLogName(lname, isLogDir(filepath.Dir(path)))
+}
+
+// isLogDir reports whether dir is (in) an nginx, Apache or httpd folder.
+func isLogDir(dir string) bool {
+	dir = filepath.ToSlash(dir)
+	return strings.Contains(dir, "/nginx") || strings.Contains(dir, "/apache") || strings.Contains(dir, "/httpd")
+}
+
+// isWebLogName reports whether a file named lname (lower case) in a folder
+// for which isLogDir is logDir is a web-server access log.
+func isWebLogName(lname string, logDir bool) bool {
 	if strings.Contains(lname, "access") && strings.Contains(lname, "log") {
 		return true
 	}
-	dir := filepath.ToSlash(filepath.Dir(path))
-	return (strings.Contains(dir, "/nginx") || strings.Contains(dir, "/apache") || strings.Contains(dir, "/httpd")) && strings.Contains(lname, ".log") && !strings.Contains(lname, "error")
+	return logDir && strings.Contains(lname, ".log") && !strings.Contains(lname, "error")
 }
 
 type traceKey struct{ file, probe string }

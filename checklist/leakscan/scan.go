@@ -21,9 +21,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -254,17 +252,17 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 		mu                   sync.Mutex
 		traces               = map[traceKey]*Trace{}
 	)
-	type job struct {
-		path string
-		size int64
-	}
-	jobs := make(chan job, 256)
 	var walkErrs []string
 	addErr := func(s string) {
 		mu.Lock()
 		if len(walkErrs) < 100 {
 			walkErrs = append(walkErrs, s)
 		}
+		mu.Unlock()
+	}
+	addExposure := func(x Exposure) {
+		mu.Lock()
+		rep.Exposures = append(rep.Exposures, x)
 		mu.Unlock()
 	}
 
@@ -288,103 +286,172 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 		}
 	}()
 
+	var stopped atomic.Bool
+	stopWatch := context.AfterFunc(ctx, func() { stopped.Store(true) })
+	defer stopWatch()
+	if ctx.Err() != nil {
+		stopped.Store(true)
+	}
+
+	w := &walker{workers: workers}
+	w.cond = sync.NewCond(&w.mu)
+
+	// visitDir is what the walk does on reaching a directory: it reports a
+	// .git folder in a web root, and says whether to go in.
+	visitDir := func(p, name, parent string) bool {
+		if name == ".git" {
+			if wr.contains(p) {
+				addExposure(Exposure{Path: p, Kind: "git-in-webroot", Severity: "high", Detail: "a .git folder in a web root: anyone can download the repository, its history and .git/config"})
+			}
+			return true
+		}
+		if name == "objects" && filepath.Base(parent) == ".git" {
+			return false // compressed objects: nothing readable
+		}
+		return true
+	}
+	// fileOK is what the walk does on reaching a regular file: it reports a
+	// dangerous path and says whether to read the file.
+	fileOK := func(p, name string) bool {
+		if x := pathExposure(p, name, wr); x != nil {
+			addExposure(*x)
+		}
+		ext := strings.ToLower(filepath.Ext(name))
+		if skipExt[ext] {
+			nBin.Add(1)
+			return false
+		}
+		if opt.MaxFileSize > 0 {
+			if fi, err := os.Lstat(p); err == nil && fi.Size() > opt.MaxFileSize {
+				return false
+			}
+		}
+		return true
+	}
+
+	for _, root := range absRoots {
+		fi, err := os.Lstat(root)
+		if err != nil {
+			addErr(err.Error())
+			continue
+		}
+		switch {
+		case fi.IsDir():
+			if visitDir(root, filepath.Base(root), filepath.Dir(root)) {
+				w.stack = append(w.stack, walkItem{dir: root})
+			}
+		case fi.Mode().IsRegular():
+			if fileOK(root, filepath.Base(root)) {
+				dir := filepath.Dir(root)
+				w.stack = append(w.stack, walkItem{dir: dir, files: []string{filepath.Base(root)}, info: newDirInfo(dir, wr)})
+			}
+		}
+	}
+
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			sc := &fileScanner{e: e, buf: make([]byte, chunkSize+overlap)}
-			for j := range jobs {
-				if ctx.Err() != nil {
+			var dirBuf []byte
+			scanFiles := func(it walkItem) {
+				for _, name := range it.files {
+					if stopped.Load() {
+						return
+					}
+					p := joinPath(it.dir, name)
+					res, err := sc.scanFile(p, name, it.info.inWeb || wr.isRoot(p), it.info.logDir)
+					if err != nil {
+						addErr(err.Error())
+						continue
+					}
+					nFiles.Add(1)
+					nBytes.Add(res.bytes)
+					if res.binary {
+						nBin.Add(1)
+					}
+					if len(res.findings)+len(res.also)+len(res.exposures)+len(res.traces) == 0 {
+						continue
+					}
+					nFind.Add(int64(len(res.findings)))
+					mu.Lock()
+					rep.Findings = append(rep.Findings, res.findings...)
+					rep.AlsoExposed = append(rep.AlsoExposed, res.also...)
+					rep.Exposures = append(rep.Exposures, res.exposures...)
+					for _, t := range res.traces {
+						mergeTrace(traces, t)
+					}
+					mu.Unlock()
+				}
+			}
+			for {
+				it, ok := w.pop()
+				if !ok {
+					return
+				}
+				if stopped.Load() {
 					continue
 				}
-				res, err := sc.scanFile(j.path, wr.contains(j.path))
+				if it.files != nil {
+					scanFiles(it)
+					continue
+				}
+				// list a directory: folders and batches of files go on the
+				// stack, the first batch is read here
+				if dirBuf == nil {
+					dirBuf = make([]byte, 32<<10)
+				}
+				dir := it.dir
+				var subdirs []walkItem
+				var files []string
+				err := listDir(dir, dirBuf, func(name string, typ entryType) {
+					p := joinPath(dir, name)
+					if typ == typeUnknown {
+						fi, err := os.Lstat(p)
+						if err != nil {
+							addErr(err.Error())
+							return
+						}
+						switch {
+						case fi.IsDir():
+							typ = typeDir
+						case fi.Mode().IsRegular():
+							typ = typeReg
+						default:
+							typ = typeOther
+						}
+					}
+					switch typ {
+					case typeDir:
+						if visitDir(p, name, dir) {
+							subdirs = append(subdirs, walkItem{dir: p})
+						}
+					case typeReg:
+						if fileOK(p, name) {
+							files = append(files, name)
+						}
+					}
+				})
 				if err != nil {
 					addErr(err.Error())
 					continue
 				}
-				nFiles.Add(1)
-				nBytes.Add(res.bytes)
-				if res.binary {
-					nBin.Add(1)
+				var local walkItem
+				if len(files) > 0 {
+					info := newDirInfo(dir, wr)
+					local = walkItem{dir: dir, files: files[:min(len(files), fileBatch)], info: info}
+					for i := fileBatch; i < len(files); i += fileBatch {
+						subdirs = append(subdirs, walkItem{dir: dir, files: files[i:min(len(files), i+fileBatch)], info: info})
+					}
 				}
-				if len(res.findings)+len(res.also)+len(res.exposures)+len(res.traces) == 0 {
-					continue
+				w.push(subdirs)
+				if local.files != nil {
+					scanFiles(local)
 				}
-				nFind.Add(int64(len(res.findings)))
-				mu.Lock()
-				rep.Findings = append(rep.Findings, res.findings...)
-				rep.AlsoExposed = append(rep.AlsoExposed, res.also...)
-				rep.Exposures = append(rep.Exposures, res.exposures...)
-				for _, t := range res.traces {
-					mergeTrace(traces, t)
-				}
-				mu.Unlock()
 			}
 		}()
 	}
-
-	// walk
-	for _, root := range absRoots {
-		if ctx.Err() != nil {
-			break
-		}
-		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if err != nil {
-				addErr(err.Error())
-				if d != nil && d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			name := d.Name()
-			if d.IsDir() {
-				if name == ".git" {
-					if wr.contains(p) {
-						mu.Lock()
-						rep.Exposures = append(rep.Exposures, Exposure{Path: p, Kind: "git-in-webroot", Severity: "high", Detail: "a .git folder in a web root: anyone can download the repository, its history and .git/config"})
-						mu.Unlock()
-					}
-					return nil
-				}
-				if name == "objects" && filepath.Base(filepath.Dir(p)) == ".git" {
-					return fs.SkipDir // compressed objects: nothing readable
-				}
-				return nil
-			}
-			if !d.Type().IsRegular() {
-				return nil
-			}
-			if x := pathExposure(p, name, wr); x != nil {
-				mu.Lock()
-				rep.Exposures = append(rep.Exposures, *x)
-				mu.Unlock()
-			}
-			ext := strings.ToLower(filepath.Ext(name))
-			if skipExt[ext] {
-				nBin.Add(1)
-				return nil
-			}
-			if opt.MaxFileSize > 0 {
-				if fi, err := d.Info(); err == nil && fi.Size() > opt.MaxFileSize {
-					return nil
-				}
-			}
-			select {
-			case jobs <- job{path: p}:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			return nil
-		})
-		if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
-			addErr(err.Error())
-		}
-	}
-	close(jobs)
 	wg.Wait()
 	close(stopTick)
 	<-tickDone
@@ -400,6 +467,89 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 		opt.Progress(Progress{Files: rep.Files, Bytes: rep.Bytes, Findings: len(rep.Findings)})
 	}
 	return rep, ctx.Err()
+}
+
+// fileBatch is how many files of one folder make one unit of work.
+const fileBatch = 32
+
+type entryType uint8
+
+const (
+	typeOther entryType = iota
+	typeDir
+	typeReg
+	typeUnknown
+)
+
+// walkItem is a unit of work: a folder to list, or (files != nil) files of
+// a folder to read.
+type walkItem struct {
+	dir   string
+	files []string
+	info  *dirInfo
+}
+
+// dirInfo is what the files of one folder share.
+type dirInfo struct {
+	inWeb  bool // the folder is in a web root
+	logDir bool // an nginx/Apache/httpd log folder
+}
+
+func newDirInfo(dir string, wr *webRoots) *dirInfo {
+	return &dirInfo{inWeb: wr.containsDir(dir), logDir: isLogDir(dir)}
+}
+
+func joinPath(dir, name string) string {
+	if strings.HasSuffix(dir, string(filepath.Separator)) {
+		return dir + name
+	}
+	return dir + string(filepath.Separator) + name
+}
+
+// walker is the parallel walk: a stack of work shared by the workers, each
+// of which lists folders and reads files. It ends when the stack is empty
+// and every worker waits for work.
+type walker struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	stack   []walkItem
+	idle    int
+	workers int
+	done    bool
+}
+
+func (w *walker) push(items []walkItem) {
+	if len(items) == 0 {
+		return
+	}
+	w.mu.Lock()
+	w.stack = append(w.stack, items...)
+	if w.idle > 0 {
+		w.cond.Broadcast()
+	}
+	w.mu.Unlock()
+}
+
+func (w *walker) pop() (walkItem, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for len(w.stack) == 0 {
+		if w.done {
+			return walkItem{}, false
+		}
+		w.idle++
+		if w.idle == w.workers {
+			w.done = true
+			w.cond.Broadcast()
+			return walkItem{}, false
+		}
+		w.cond.Wait()
+		w.idle--
+	}
+	it := w.stack[len(w.stack)-1]
+	w.stack[len(w.stack)-1] = walkItem{}
+	w.stack = w.stack[:len(w.stack)-1]
+	return it, true
 }
 
 func sortReport(r *Report) {
@@ -435,18 +585,20 @@ type fileScanner struct {
 	buf []byte
 
 	// per file
-	path      string
-	inWeb     bool
-	isLog     bool
-	isPHP     bool
-	isHTML    bool
-	base      int64 // absolute offset of buf[0]
-	baseLine  int   // lines before buf[0]
-	n         int   // valid bytes in buf
-	final     bool  // this chunk ends the file
-	seen      map[[2]int64]bool
-	res       fileResult
-	probeSeen map[int64]bool
+	path     string
+	inWeb    bool
+	isLog    bool
+	isPHP    bool
+	isHTML   bool
+	base     int64 // absolute offset of buf[0]
+	baseLine int   // lines before buf[0]
+	n        int   // valid bytes in buf
+	final    bool  // this chunk ends the file
+	seen     map[[2]int64]bool
+	res      fileResult
+	// line numbers in the current chunk: lnLines newlines before lnPos
+	lnPos, lnLines int
+	probeSeen      map[int64]bool
 }
 
 type fileResult struct {
@@ -459,16 +611,15 @@ type fileResult struct {
 	spans     [][2]int // findings' spans in a single-chunk file
 }
 
-func (s *fileScanner) scanFile(path string, inWeb bool) (fileResult, error) {
-	f, err := os.Open(path)
+func (s *fileScanner) scanFile(path, name string, inWeb, logDir bool) (fileResult, error) {
+	f, err := openRead(path)
 	if err != nil {
 		return fileResult{}, err
 	}
-	defer f.Close()
+	defer f.close()
 	s.path, s.inWeb = path, inWeb
-	name := filepath.Base(path)
 	lname := strings.ToLower(name)
-	s.isLog = isWebLog(path, lname)
+	s.isLog = isWebLogName(lname, logDir)
 	ext := filepath.Ext(lname)
 	s.isPHP = ext == ".php" || ext == ".phtml"
 	s.isHTML = ext == ".html" || ext == ".htm"
@@ -477,7 +628,7 @@ func (s *fileScanner) scanFile(path string, inWeb bool) (fileResult, error) {
 	carry := 0
 	first := true
 	for {
-		n, rerr := io.ReadFull(f, s.buf[carry:])
+		n, rerr := f.readFull(path, s.buf[carry:])
 		total := carry + n
 		s.res.bytes += int64(n)
 		if first {
@@ -512,8 +663,22 @@ func (s *fileScanner) scanFile(path string, inWeb bool) (fileResult, error) {
 	}
 }
 
+// lineAt is the line number of b[pos] (b the current chunk): it counts
+// from the last position asked for, so that many hits in one big file cost
+// one pass over it, not one per hit.
+func (s *fileScanner) lineAt(b []byte, pos int) int {
+	if pos >= s.lnPos {
+		s.lnLines += bytes.Count(b[s.lnPos:pos], []byte{'\n'})
+	} else {
+		s.lnLines -= bytes.Count(b[pos:s.lnPos], []byte{'\n'})
+	}
+	s.lnPos = pos
+	return s.baseLine + s.lnLines + 1
+}
+
 func (s *fileScanner) scanChunk(b []byte) {
 	e := s.e
+	s.lnPos, s.lnLines = 0, 0
 	// In a chunk that is not the last, a match that reaches the last bytes
 	// may be cut short: the next chunk sees it whole (it is carried over).
 	limit := len(b)
@@ -565,7 +730,7 @@ func (s *fileScanner) addMatch(b []byte, d *provider.Detector, m provider.Match)
 	secret := b[m.Start:m.End]
 	f := Finding{
 		File:        s.path,
-		Line:        s.baseLine + bytes.Count(b[:m.Start], []byte{'\n'}) + 1,
+		Line:        s.lineAt(b, m.Start),
 		Provider:    prov,
 		Kind:        m.Kind,
 		Redacted:    Redact(secret),
@@ -624,7 +789,7 @@ func (s *fileScanner) internal(b []byte, rule, start, end, limit int) {
 		}
 		s.probeSeen[abs] = true
 		t.File = s.path
-		t.FirstLn = s.baseLine + bytes.Count(b[:ls], []byte{'\n'}) + 1
+		t.FirstLn = s.lineAt(b, ls)
 		s.res.traces = append(s.res.traces, t)
 	case rulePhpinfo:
 		if !s.isPHP && !s.isHTML {
@@ -645,7 +810,7 @@ func (s *fileScanner) internal(b []byte, rule, start, end, limit int) {
 			ok = provider.ContainsFold(b[max(0, start-200):min(len(b), end+40)], "<title>") || provider.ContainsFold(b[max(0, start-200):start], "php version")
 		}
 		if ok {
-			s.res.exposures = append(s.res.exposures, Exposure{Path: s.path, Kind: "phpinfo", Severity: sevIf(s.inWeb), Line: s.baseLine + bytes.Count(b[:start], []byte{'\n'}) + 1,
+			s.res.exposures = append(s.res.exposures, Exposure{Path: s.path, Kind: "phpinfo", Severity: sevIf(s.inWeb), Line: s.lineAt(b, start),
 				Detail: "a phpinfo() page shows every environment variable, including keys, to anyone who requests it"})
 		}
 	case ruleAppDebug:
@@ -661,7 +826,7 @@ func (s *fileScanner) internal(b []byte, rule, start, end, limit int) {
 		v := bytes.TrimSpace(line[bytes.IndexByte(line, '=')+1:])
 		v = bytes.Trim(v, `"'`)
 		if bytes.EqualFold(v, []byte("true")) || bytes.Equal(v, []byte("1")) {
-			s.res.exposures = append(s.res.exposures, Exposure{Path: s.path, Kind: "laravel-debug", Severity: "high", Line: s.baseLine + bytes.Count(b[:start], []byte{'\n'}) + 1,
+			s.res.exposures = append(s.res.exposures, Exposure{Path: s.path, Kind: "laravel-debug", Severity: "high", Line: s.lineAt(b, start),
 				Detail: "APP_DEBUG=true: Laravel error pages show the environment, including keys, to visitors"})
 		}
 	}

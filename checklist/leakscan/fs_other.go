@@ -1,0 +1,34 @@
+//go:build !linux
+
+package leakscan
+
+import (
+	"io"
+	"os"
+)
+
+type rfile struct{ f *os.File }
+
+func openRead(path string) (rfile, error) {
+	f, err := os.Open(path)
+	return rfile{f}, err
+}
+
+func (f rfile) readFull(path string, b []byte) (int, error) { return io.ReadFull(f.f, b) }
+
+func (f rfile) close() { f.f.Close() }
+
+func listDir(dir string, buf []byte, fn func(name string, typ entryType)) error {
+	ents, err := os.ReadDir(dir)
+	for _, d := range ents {
+		t := typeOther
+		switch {
+		case d.IsDir():
+			t = typeDir
+		case d.Type().IsRegular():
+			t = typeReg
+		}
+		fn(d.Name(), t)
+	}
+	return err
+}
