@@ -567,7 +567,7 @@ func (e *Engine) do(ctx context.Context, act Action, inputs map[string]string) (
 		}
 		return Result{Detail: "a read call with the new key succeeded"}, nil
 	case ActVerifyDead:
-		return e.verifyDead(ctx, inputs)
+		return e.verifyDead(ctx, inputs, act.Key == deadRecheckKey)
 	case ActRevokeKey:
 		r, ok := p.(provider.KeyRevoker)
 		if !ok {
@@ -653,7 +653,7 @@ const ConsoleResetMaster = "reset-master-secret"
 // verifyDead checks that an old credential is now refused. The credential
 // comes from inputs["old_credential"] (used for this one call, never stored
 // or journaled); a drill supplies its simulated leaked credential itself.
-func (e *Engine) verifyDead(ctx context.Context, inputs map[string]string) (Result, error) {
+func (e *Engine) verifyDead(ctx context.Context, inputs map[string]string, recheck bool) (Result, error) {
 	p := e.prov
 	v, ok := p.(provider.KeyVerifier)
 	if !ok {
@@ -684,7 +684,27 @@ func (e *Engine) verifyDead(ctx context.Context, inputs map[string]string) (Resu
 		if errors.As(err, &pe) && pe.Status != 0 {
 			how = fmt.Sprintf("refused (%d)", pe.Status)
 		}
-		return Result{Detail: fmt.Sprintf("old credential %s at %s", how, e.Now().UTC().Format(time.RFC3339))}, nil
+		detail := fmt.Sprintf("old credential %s at %s by the API", how, e.Now().UTC().Format(time.RFC3339))
+		if sv, ok := p.(provider.SMTPVerifier); ok {
+			serr := sv.VerifySMTP(ctx, cred)
+			switch {
+			case errors.Is(serr, provider.ErrBadCredentials):
+				detail += "; the SMTP relay refuses it too"
+				if errors.As(serr, &pe) && pe.Status != 0 {
+					detail += fmt.Sprintf(" (%d)", pe.Status)
+				}
+			case serr == nil && recheck:
+				return Result{}, errors.New("the SMTP relay still accepts the old secret: wait a little longer and re-check")
+			case serr == nil:
+				detail += fmt.Sprintf("; the SMTP relay still accepts it, as %s allows for up to %s after a reset: re-check after that", p.Info().Name, p.Info().GraceWindow)
+			default:
+				if recheck {
+					return Result{}, fmt.Errorf("could not reach the SMTP relay to confirm: %w", serr)
+				}
+				detail += "; the SMTP relay could not be reached (" + provider.Sanitize(serr.Error()) + "): re-check later"
+			}
+		}
+		return Result{Detail: detail}, nil
 	}
 	return Result{}, err
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"reclaim/checklist"
+	"reclaim/provider"
 )
 
 // prepared returns a drill engine with the inventory taken and the review
@@ -231,5 +232,51 @@ func TestUnifiedLoginRoutesConsoleSteps(t *testing.T) {
 	}
 	if v := e.View(checklist.StepAuditTeammates); v.Mode != checklist.ModeAuto {
 		t.Errorf("teammates became %s", v.Mode)
+	}
+}
+
+// relayProvider refuses the old credential through the API at once; its
+// SMTP relay accepts it until relayOpen is false (the grace window).
+type relayProvider struct{ relayOpen bool }
+
+func (p *relayProvider) Info() provider.Info {
+	return provider.Info{ID: "relay", Name: "Relay", GraceWindow: time.Hour, Console: map[provider.Item]string{provider.ItemAPIKeys: "https://example.invalid/keys"}}
+}
+func (p *relayProvider) VerifyKey(context.Context, string) error {
+	return &provider.Error{Kind: provider.ErrBadCredentials, Status: 401}
+}
+func (p *relayProvider) VerifySMTP(context.Context, string) error {
+	if p.relayOpen {
+		return nil
+	}
+	return &provider.Error{Kind: provider.ErrBadCredentials, Status: 535}
+}
+
+func TestDeadCheckAsksTheSMTPRelay(t *testing.T) {
+	p := &relayProvider{relayOpen: true}
+	inc := checklist.NewIncident(time.Now(), "relay", p, false, "")
+	e := checklist.NewEngine(inc, nil, p, nil)
+	ctx := context.Background()
+	in := map[string]string{"old_credential": "k:old"}
+	check := checklist.Action{Key: "verify-dead:old-credential", Kind: checklist.ActVerifyDead, Target: checklist.Target{Kind: "key", ID: "master"}}
+	res, err := e.Apply(ctx, checklist.StepDeadCheck, check, in)
+	if err != nil || !strings.Contains(res.Detail, "refused (401)") || !strings.Contains(res.Detail, "SMTP relay still accepts it") {
+		t.Fatalf("first check: %+v %v", res, err)
+	}
+	recheck := checklist.Action{Key: "verify-dead:old-credential:recheck", Kind: checklist.ActVerifyDead, Target: check.Target}
+	if _, err := e.Apply(ctx, checklist.StepDeadCheck, recheck, in); err == nil || !strings.Contains(err.Error(), "still accepts") {
+		t.Fatalf("re-check while the relay still takes it: %v", err)
+	}
+	p.relayOpen = false
+	res, err = e.Apply(ctx, checklist.StepDeadCheck, recheck, in)
+	if err != nil || !strings.Contains(res.Detail, "SMTP relay refuses it too (535)") {
+		t.Fatalf("re-check after the window: %+v %v", res, err)
+	}
+	var found bool
+	for _, j := range e.Snapshot().Journal {
+		found = found || (j.Outcome == "ok" && strings.Contains(j.Detail, "refuses it too"))
+	}
+	if !found {
+		t.Error("the journal does not record the relay refusing the old secret")
 	}
 }

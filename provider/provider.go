@@ -321,6 +321,14 @@ type PasswordChanger interface {
 	ChangePassword(ctx context.Context, oldPassword, newPassword string) error
 }
 
+// SMTPVerifier logs in to the provider's SMTP relay with a credential and
+// logs out without sending: nil when the relay accepts it, ErrBadCredentials
+// when it refuses it. It proves an old secret dead where the relay outlives
+// the API (Mailjet accepts an old secret for over an hour after a reset).
+type SMTPVerifier interface {
+	VerifySMTP(ctx context.Context, credential string) error
+}
+
 // ConsoleSimulator is implemented only by drill accounts: it shows what the
 // provider's web console would show for a console-only item, and carries out
 // what the user says they did there.
