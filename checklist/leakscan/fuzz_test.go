@@ -2,10 +2,12 @@ package leakscan
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 )
 
 // fuzzScan runs one buffer through the scanner as a final chunk and as a
@@ -70,4 +72,53 @@ func FuzzMatcherEquivalence(f *testing.F) {
 			t.Fatalf("prefilter %v, DFA %v", a, b)
 		}
 	})
+}
+
+// The prefilter reads eight positions per step and the rest one by one:
+// every anchor, in mixed case, at every offset of buffers of every length
+// around the step size, and random text made of the anchors' bytes, must
+// give what the DFA gives.
+func TestMatcherEquivalenceAlignments(t *testing.T) {
+	m := getEngine().m
+	type h struct{ p, e int }
+	check := func(data []byte) {
+		var a, b []h
+		m.scan(data, func(p, e int) bool { a = append(a, h{p, e}); return true })
+		m.scanDFA(data, func(p, e int) bool { b = append(b, h{p, e}); return true })
+		key := func(x h) int { return x.e*1000 + x.p }
+		slices.SortFunc(a, func(x, y h) int { return key(x) - key(y) })
+		slices.SortFunc(b, func(x, y h) int { return key(x) - key(y) })
+		if !slices.Equal(a, b) {
+			t.Fatalf("%q: prefilter %v, DFA %v", data, a, b)
+		}
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	var alphabet []byte
+	for _, p := range m.pats {
+		for i := 0; i < len(p); i++ {
+			alphabet = append(alphabet, p[i], byte(unicode.ToUpper(rune(p[i]))))
+		}
+	}
+	for _, p := range m.pats {
+		for n := len(p); n <= len(p)+26; n++ {
+			for off := 0; off+len(p) <= n; off++ {
+				data := bytes.Repeat([]byte{'z'}, n)
+				for i := 0; i < len(p); i++ {
+					c := p[i]
+					if r.IntN(2) == 0 {
+						c = byte(unicode.ToUpper(rune(c)))
+					}
+					data[off+i] = c
+				}
+				check(data)
+			}
+		}
+	}
+	for range 20000 {
+		data := make([]byte, r.IntN(64))
+		for i := range data {
+			data[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		check(data)
+	}
 }
