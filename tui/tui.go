@@ -743,14 +743,18 @@ func (m *Model) viewOverview() string {
 		}
 	}
 	if m.inc != nil && m.inc.Account() != nil {
-		open := 0
+		open, history := 0, 0
 		for _, f := range m.inc.Account().Findings {
-			if !f.Resolved {
+			switch {
+			case f.Resolved:
+			case f.Target.Kind == "mail" || f.Target.Kind == "ip":
+				history++ // what happened: evidence for the report, nothing to undo
+			default:
 				open++
 			}
 		}
-		if open > 0 {
-			b.WriteString("\n" + m.styles.Warn.Render(fmt.Sprintf("! %d open findings", open)) + m.styles.Subtle.Render(" — press f to see them"))
+		if open+history > 0 {
+			b.WriteString("\n" + m.styles.Warn.Render(fmt.Sprintf("! %d open findings", open)) + m.styles.Subtle.Render(fmt.Sprintf(", %d more recorded as evidence — press f to see them", history)))
 		}
 	}
 	return b.String()
