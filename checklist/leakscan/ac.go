@@ -3,6 +3,7 @@ package leakscan
 import (
 	"encoding/binary"
 	"sort"
+	"strings"
 )
 
 // matcher is a case-insensitive multi-literal matcher: an Aho-Corasick
@@ -142,12 +143,26 @@ func freq(c byte) int {
 	return byteFreq[c-32]
 }
 
+// commonPairs are frequent English letter pairs (in words and in
+// identifiers; "ai" and "il" of mail, everywhere in mail settings): the
+// product of two byte frequencies underrates them.
+var commonPairs = map[string]bool{}
+
+func init() {
+	for _, p := range strings.Fields("th he in er an re on at en nd ti es or te of ed is it al ar st to nt ng se ha as ou io le ve co me de hi ri ro ic ne ea ra ce li ch ll be ma si om ur il ai") {
+		commonPairs[p] = true
+	}
+}
+
 // rarePair picks the offset of the byte pair of p least likely to occur in
 // ordinary text, so that the prefilter stops rarely.
 func rarePair(p string) int {
 	best, bestCost := 0, -1
 	for k := 0; k+1 < len(p); k++ {
 		c := freq(p[k]) * freq(p[k+1])
+		if commonPairs[strings.ToLower(p[k:k+2])] {
+			c *= 4
+		}
 		if bestCost < 0 || c < bestCost {
 			best, bestCost = k, c
 		}

@@ -16,9 +16,29 @@ import (
 
 type rfile int
 
-func openRead(path string) (rfile, error) {
+// dirFD is an open folder (its files are opened relative to it, so that the
+// kernel does not walk the whole path again for each), or -1.
+type dirFD int
+
+const noDir dirFD = -1
+
+func (d dirFD) close() {
+	if d >= 0 {
+		syscall.Close(int(d))
+	}
+}
+
+// openRead opens name in dir (path is the whole path, for errors and when
+// dir is noDir).
+func openRead(dir dirFD, name, path string) (rfile, error) {
 	for {
-		fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NOCTTY, 0)
+		var fd int
+		var err error
+		if dir >= 0 {
+			fd, err = syscall.Openat(int(dir), name, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NOCTTY, 0)
+		} else {
+			fd, err = syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NOCTTY, 0)
+		}
 		if err == syscall.EINTR {
 			continue
 		}
@@ -56,26 +76,32 @@ func (f rfile) close() { syscall.Close(int(f)) }
 
 // listDir calls fn for every entry of dir but "." and "..", with the entry
 // type from the directory itself (typeUnknown when the file system does not
-// say). buf is scratch space for the raw entries.
-func listDir(dir string, buf []byte, fn func(name string, typ entryType)) error {
+// say). buf is scratch space for the raw entries. It returns the folder
+// open, for openRead (the caller closes it), or noDir on error.
+func listDir(dir string, buf []byte, fn func(name string, typ entryType)) (d dirFD, rerr error) {
 	fd, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_DIRECTORY, 0)
 	for err == syscall.EINTR {
 		fd, err = syscall.Open(dir, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_DIRECTORY, 0)
 	}
 	if err != nil {
-		return &fs.PathError{Op: "open", Path: dir, Err: err}
+		return noDir, &fs.PathError{Op: "open", Path: dir, Err: err}
 	}
-	defer syscall.Close(fd)
+	defer func() {
+		if rerr != nil {
+			syscall.Close(fd)
+			d = noDir
+		}
+	}()
 	for {
 		n, err := syscall.Getdents(fd, buf)
 		if err == syscall.EINTR {
 			continue
 		}
 		if err != nil {
-			return &fs.PathError{Op: "readdirent", Path: dir, Err: err}
+			return noDir, &fs.PathError{Op: "readdirent", Path: dir, Err: err}
 		}
 		if n <= 0 {
-			return nil
+			return dirFD(fd), nil
 		}
 		b := buf[:n]
 		// struct linux_dirent64 { u64 ino; s64 off; u16 reclen; u8 type; char name[]; }

@@ -9,7 +9,13 @@ import (
 
 type rfile struct{ f *os.File }
 
-func openRead(path string) (rfile, error) {
+type dirFD int
+
+const noDir dirFD = -1
+
+func (d dirFD) close() {}
+
+func openRead(dir dirFD, name, path string) (rfile, error) {
 	f, err := os.Open(path)
 	return rfile{f}, err
 }
@@ -18,7 +24,7 @@ func (f rfile) readFull(path string, b []byte) (int, error) { return io.ReadFull
 
 func (f rfile) close() { f.f.Close() }
 
-func listDir(dir string, buf []byte, fn func(name string, typ entryType)) error {
+func listDir(dir string, buf []byte, fn func(name string, typ entryType)) (dirFD, error) {
 	ents, err := os.ReadDir(dir)
 	for _, d := range ents {
 		t := typeOther
@@ -30,5 +36,5 @@ func listDir(dir string, buf []byte, fn func(name string, typ entryType)) error 
 		}
 		fn(d.Name(), t)
 	}
-	return err
+	return noDir, err
 }

@@ -343,7 +343,7 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 		case fi.Mode().IsRegular():
 			if fileOK(root, filepath.Base(root)) {
 				dir := filepath.Dir(root)
-				w.stack = append(w.stack, walkItem{dir: dir, files: []string{filepath.Base(root)}, info: newDirInfo(dir, wr)})
+				w.stack = append(w.stack, walkItem{dir: dir, files: []string{filepath.Base(root)}, info: newDirInfo(dir, wr, noDir, 1)})
 			}
 		}
 	}
@@ -356,12 +356,13 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 			sc := &fileScanner{e: e, buf: make([]byte, chunkSize+overlap)}
 			var dirBuf []byte
 			scanFiles := func(it walkItem) {
+				defer it.info.batchDone()
 				for _, name := range it.files {
 					if stopped.Load() {
 						return
 					}
 					p := joinPath(it.dir, name)
-					res, err := sc.scanFile(p, name, it.info.inWeb || wr.isRoot(p), it.info.logDir)
+					res, err := sc.scanFile(it.info.fd, p, name, it.info.inWeb || wr.isRoot(p), it.info.logDir)
 					if err != nil {
 						addErr(err.Error())
 						continue
@@ -391,6 +392,9 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 					return
 				}
 				if stopped.Load() {
+					if it.files != nil {
+						it.info.batchDone()
+					}
 					continue
 				}
 				if it.files != nil {
@@ -405,7 +409,7 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 				dir := it.dir
 				var subdirs []walkItem
 				var files []string
-				err := listDir(dir, dirBuf, func(name string, typ entryType) {
+				fd, err := listDir(dir, dirBuf, func(name string, typ entryType) {
 					p := joinPath(dir, name)
 					if typ == typeUnknown {
 						fi, err := os.Lstat(p)
@@ -438,8 +442,10 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 					continue
 				}
 				var local walkItem
-				if len(files) > 0 {
-					info := newDirInfo(dir, wr)
+				if len(files) == 0 {
+					fd.close()
+				} else {
+					info := newDirInfo(dir, wr, fd, (len(files)+fileBatch-1)/fileBatch)
 					local = walkItem{dir: dir, files: files[:min(len(files), fileBatch)], info: info}
 					for i := fileBatch; i < len(files); i += fileBatch {
 						subdirs = append(subdirs, walkItem{dir: dir, files: files[i:min(len(files), i+fileBatch)], info: info})
@@ -491,12 +497,24 @@ type walkItem struct {
 
 // dirInfo is what the files of one folder share.
 type dirInfo struct {
-	inWeb  bool // the folder is in a web root
-	logDir bool // an nginx/Apache/httpd log folder
+	inWeb  bool  // the folder is in a web root
+	logDir bool  // an nginx/Apache/httpd log folder
+	fd     dirFD // the folder, open, or noDir
+	// batches of its files not yet read: the last one closes fd
+	pending atomic.Int32
 }
 
-func newDirInfo(dir string, wr *webRoots) *dirInfo {
-	return &dirInfo{inWeb: wr.containsDir(dir), logDir: isLogDir(dir)}
+func newDirInfo(dir string, wr *webRoots, fd dirFD, batches int) *dirInfo {
+	d := &dirInfo{inWeb: wr.containsDir(dir), logDir: isLogDir(dir), fd: fd}
+	d.pending.Store(int32(batches))
+	return d
+}
+
+// batchDone is called when one batch of the folder's files is read.
+func (d *dirInfo) batchDone() {
+	if d.pending.Add(-1) == 0 {
+		d.fd.close()
+	}
 }
 
 func joinPath(dir, name string) string {
@@ -611,8 +629,8 @@ type fileResult struct {
 	spans     [][2]int // findings' spans in a single-chunk file
 }
 
-func (s *fileScanner) scanFile(path, name string, inWeb, logDir bool) (fileResult, error) {
-	f, err := openRead(path)
+func (s *fileScanner) scanFile(dir dirFD, path, name string, inWeb, logDir bool) (fileResult, error) {
+	f, err := openRead(dir, name, path)
 	if err != nil {
 		return fileResult{}, err
 	}
