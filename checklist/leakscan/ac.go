@@ -1,7 +1,6 @@
 package leakscan
 
 import (
-	"encoding/binary"
 	"sort"
 	"strings"
 )
@@ -180,26 +179,25 @@ var foldTab = func() (t [256]byte) {
 // scan calls hit(pattern, end) for every occurrence of every pattern in b
 // (end is the index just past it), returning early when hit returns false.
 // It looks up every two-byte sequence of b in a 64 KB table of the
-// patterns' rare pairs, eight positions per step from one 8-byte load (the
-// eight lookups do not depend on each other, and only their OR is tested),
-// and checks the candidate patterns only where a pair hits: with pairs
-// chosen by rarePair that is about 1 position in 200, so most steps are
-// nine loads, eight shifts, seven ORs and one branch. Patterns must be at
-// least 2 bytes long.
+// patterns' rare pairs, eight positions per step (nextBlock: the eight
+// lookups do not depend on each other, and only their OR is tested), and
+// checks the candidate patterns only where a pair hits: with pairs chosen by
+// rarePair that is about 1 position in 200. Patterns must be at least 2
+// bytes long.
 func (m *matcher) scan(b []byte, hit func(pat, end int) bool) {
 	t := m.pairTab
 	i := 0
-	for ; i+9 <= len(b); i += 8 {
-		w := binary.LittleEndian.Uint64(b[i:])
-		if t[uint16(w)]|t[uint16(w>>8)]|t[uint16(w>>16)]|t[uint16(w>>24)]|
-			t[uint16(w>>32)]|t[uint16(w>>40)]|t[uint16(w>>48)]|t[uint16(w>>56)|uint16(b[i+8])<<8] == 0 {
-			continue
+	for {
+		i = nextBlock(t, b, i)
+		if i+9 > len(b) {
+			break
 		}
 		for j := i; j < i+8; j++ {
 			if id := t[uint16(b[j])|uint16(b[j+1])<<8]; id != 0 && !m.check(b, j, id, hit) {
 				return
 			}
 		}
+		i += 8
 	}
 	for ; i+1 < len(b); i++ {
 		if id := t[uint16(b[i])|uint16(b[i+1])<<8]; id != 0 && !m.check(b, i, id, hit) {

@@ -120,5 +120,11 @@ func TestMatcherEquivalenceAlignments(t *testing.T) {
 			data[i] = alphabet[r.IntN(len(alphabet))]
 		}
 		check(data)
+		// the machine's block step and the portable one agree
+		for i := range min(len(data), 9) {
+			if a, b := nextBlock(m.pairTab, data, i), nextBlockPortable(m.pairTab, data, i); a != b {
+				t.Fatalf("%q from %d: nextBlock %d, portable %d", data, i, a, b)
+			}
+		}
 	}
 }
