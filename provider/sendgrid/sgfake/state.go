@@ -196,7 +196,7 @@ func Default(now time.Time) (st State, session Key) {
 			{IP: "192.0.2.10", Location: "Home", AuthMethod: "basic", Allowed: true, FirstAt: now.Add(-90 * 24 * time.Hour).Unix(), LastAt: now.Add(-time.Hour).Unix()},
 			{IP: "203.0.113.66", Location: "Elsewhere\x1b[5m", AuthMethod: "api_key", Allowed: true, FirstAt: now.Add(-3 * 24 * time.Hour).Unix(), LastAt: now.Add(-2 * time.Hour).Unix()},
 		},
-		Mail:   Mail{Count: 2500, Since: now.Add(-30 * 24 * time.Hour), Until: now, From: "news@acme.example", Subjects: []string{"Weekly news", "Verify your account\x1b[31m now"}},
+		Mail:   Mail{Count: 2500, Since: now.Add(-29 * 24 * time.Hour), Until: now, From: "news@acme.example", Subjects: []string{"Weekly news", "Verify your account\x1b[31m now"}},
 		NextID: 1000,
 	}
 	return st, session
@@ -225,6 +225,6 @@ func Big(now time.Time, subusers, keys, teammates, messages int) (st State, sess
 	st.MailSettings = []MailSetting{{Name: "forward_bounce", Title: "Forward Bounce"}, {Name: "forward_spam", Title: "Forward Spam"},
 		{Name: "address_whitelist", Title: "Allow List"}, {Name: "footer", Title: "Footer"}, {Name: "template", Title: "Template"}}
 	st.Domains = []Domain{{ID: 1, Domain: "big.example", Valid: true}}
-	st.Mail = Mail{Count: messages, Since: now.Add(-30 * 24 * time.Hour), Until: now, From: "news@big.example", Subjects: []string{"Weekly news", "Invoice", "Welcome"}}
+	st.Mail = Mail{Count: messages, Since: now.Add(-29 * 24 * time.Hour), Until: now, From: "news@big.example", Subjects: []string{"Weekly news", "Invoice", "Welcome"}}
 	return st, session
 }
