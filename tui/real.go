@@ -8,7 +8,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 
-	"reclaim/checklist"
 	"reclaim/provider"
 )
 
@@ -103,5 +102,3 @@ func (m *Model) updateReal(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return sessionMsg{eng: e, close: c, err: err, fresh: true}
 	}
 }
-
-var _ = checklist.StepTriage

@@ -128,7 +128,7 @@ func (s *stepModel) previewLines(m *Model) []string {
 	case info.Support.Email != "":
 		head = append(head, "Send it to "+info.Support.Email+" (m), or paste it into your open ticket (c copies it).")
 	case info.Support.URL != "":
-		head = append(head, "Open a ticket at "+st.Accent.Render(hyperlink(info.Support.URL))+" and paste it (c copies it); then press y.")
+		head = append(head, "Open a ticket at "+st.Accent.Render(hyperlink(info.Support.URL, m.plainTerm))+" and paste it (c copies it); then press y.")
 	}
 	head = append(head, st.Subtle.Render("Preview — ↑/↓ scroll · e edit the free text · enter finishes and writes report.md/.json/.html"))
 	body := wrapLines(s.pvText, m.contentWidth())
@@ -142,8 +142,8 @@ func (s *stepModel) previewLines(m *Model) []string {
 
 // hyperlink wraps a URL in an OSC 8 link; terminals without support show
 // the text, which is the URL itself.
-func hyperlink(url string) string {
-	if os.Getenv("TERM") == "dumb" {
+func hyperlink(url string, plain bool) string {
+	if plain {
 		return url
 	}
 	return "\x1b]8;;" + url + "\x1b\\" + url + "\x1b]8;;\x1b\\"

@@ -178,13 +178,12 @@ func (s *stepModel) typing() bool {
 }
 
 func (s *stepModel) resize(m *Model) tea.Cmd {
-	var cmds []tea.Cmd
 	for _, f := range []*huh.Form{s.form, s.skipForm} {
 		if f != nil {
 			f.WithWidth(m.contentWidth())
 		}
 	}
-	return tea.Batch(cmds...)
+	return nil
 }
 
 func (m *Model) theme() huh.Theme {

@@ -112,6 +112,8 @@ type Model struct {
 	showHelp bool
 	quitting bool
 	exitErr  error
+	// plainTerm is TERM=dumb, read once: no OSC 8 links then.
+	plainTerm bool
 }
 
 // New builds the root model.
@@ -123,6 +125,7 @@ func New(b Backend, opts Options) *Model {
 	sp := spinner.New(spinner.WithSpinner(spinner.Line))
 	m := &Model{opts: opts, backend: b, keys: DefaultKeyMap(), help: help.New(), spin: sp, isDark: true, color: color, width: 80, height: 24}
 	m.styles = newStyles(true, color)
+	m.plainTerm = os.Getenv("TERM") == "dumb"
 	m.busy = "Loading incidents"
 	return m
 }

@@ -303,7 +303,6 @@ func TestSanitizedKeyNames(t *testing.T) {
 			t.Fatalf("screen carries %q from a provider string", bad)
 		}
 	}
-	_ = context.Background
 }
 
 func (b *memBackend) Providers() []provider.Info      { return nil }
