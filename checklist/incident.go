@@ -24,12 +24,15 @@ const (
 // Incident is everything reclaim knows about one recovery. It is saved after
 // every change and never holds a secret.
 type Incident struct {
-	Schema   int             `json:"schema"`
-	ID       string          `json:"id"`
-	Title    string          `json:"title"`
-	Created  time.Time       `json:"created"`
-	Updated  time.Time       `json:"updated"`
-	Drill    bool            `json:"drill,omitempty"`
+	Schema  int       `json:"schema"`
+	ID      string    `json:"id"`
+	Title   string    `json:"title"`
+	Created time.Time `json:"created"`
+	Updated time.Time `json:"updated"`
+	Drill   bool      `json:"drill,omitempty"`
+	// DryRun marks an incident run with --dry-run: nothing was changed on
+	// the account, and its report says so on every line that matters.
+	DryRun   bool            `json:"dry_run,omitempty"`
 	Scenario string          `json:"scenario,omitempty"`
 	Accounts []*AccountState `json:"accounts"`
 	Journal  []JournalEntry  `json:"journal"`
@@ -50,6 +53,10 @@ type AccountState struct {
 	NewKeys []NewKeyRecord `json:"new_keys,omitempty"`
 	// Places where the old key lived, ticked off as they are updated.
 	KeyPlaces []KeyPlace `json:"key_places,omitempty"`
+	// Scans are the leak scans run in the Investigate step, with what each
+	// root yielded (files and bytes read), so a report can prove a scan read
+	// something.
+	Scans []ScanRecord `json:"scans,omitempty"`
 	// Current step the user was on, for resume.
 	Cursor StepID `json:"cursor,omitempty"`
 }

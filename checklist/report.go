@@ -18,6 +18,7 @@ type Report struct {
 	Incident      string         `json:"incident"`
 	Title         string         `json:"title"`
 	Drill         bool           `json:"drill"`
+	DryRun        bool           `json:"dry_run,omitempty"`
 	Provider      string         `json:"provider"`
 	ProviderID    string         `json:"provider_id,omitempty"`
 	Account       string         `json:"account,omitempty"`
