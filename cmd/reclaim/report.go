@@ -13,6 +13,7 @@ import (
 
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
+	"golang.org/x/crypto/ssh"
 
 	"reclaim/checklist"
 	"reclaim/checklist/filing"
@@ -32,6 +33,7 @@ type reportFlags struct {
 	to       string
 	copy     bool
 	filed    bool
+	sign     string
 }
 
 func newReportCmd() *cobra.Command {
@@ -61,18 +63,32 @@ Filing:
                     (tls, starttls, or none: loopback only), RECLAIM_SMTP_USER,
                     RECLAIM_SMTP_FROM, and the password from
                     RECLAIM_SMTP_PASSWORD, the keyring ("smtp/USER@HOST")
-                    or a masked prompt.
+                    or a masked prompt. The report of a dry run is never
+                    sent.
   --copy            copy the Markdown to the clipboard through the terminal
                     (OSC 52), for providers that take tickets only in their
                     web console.
   --filed           record that you filed the report in the console.
 
-"reclaim report verify FILE" checks a report against its incident's journal.`,
+Signing:
+  --sign KEYFILE    sign each report file written (--output, and with --send
+                    or --filed report.md, report.json and report.html in the
+                    incident folder) with your SSH private key, writing
+                    FILE.sig beside it in the OpenSSH signature format
+                    (namespace "reclaim-report"), and print the
+                    ssh-keygen -Y verify command support can run. An
+                    encrypted key's passphrase comes from
+                    RECLAIM_SIGN_PASSPHRASE or a masked prompt.
+
+"reclaim report verify FILE" checks a report against its incident's journal
+(and with --signer, its signature).`,
 		Example: `  reclaim report
   reclaim report --format html --output report.html
   reclaim report --send --to 12345@support.example.com
   reclaim report --copy && reclaim report --filed
-  reclaim report verify ~/.local/state/reclaim/incidents/ID/report.md`,
+  reclaim report --output report.md --sign ~/.ssh/id_ed25519
+  reclaim report verify ~/.local/state/reclaim/incidents/ID/report.md
+  reclaim report verify report.md --signer ~/.ssh/id_ed25519.pub`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runReport(cmd, f) },
 	}
@@ -83,22 +99,38 @@ Filing:
 	c.Flags().StringVar(&f.to, "to", "", "recipient address for --send (default: the provider's support address)")
 	c.Flags().BoolVar(&f.copy, "copy", false, "copy the Markdown report to the clipboard (OSC 52)")
 	c.Flags().BoolVar(&f.filed, "filed", false, "record that you filed the report in the provider's console")
+	c.Flags().StringVar(&f.sign, "sign", "", "sign each report file written with this SSH private key (writes FILE.sig)")
 	c.AddCommand(newReportVerifyCmd())
 	return c
 }
 
+type verifyFlags struct {
+	signer string
+	sig    string
+}
+
 func newReportVerifyCmd() *cobra.Command {
-	return &cobra.Command{
+	var vf verifyFlags
+	c := &cobra.Command{
 		Use:   "verify FILE",
 		Short: "Check a report (md, json or html) against its incident's journal",
 		Long: `Check that a report was not edited since reclaim wrote it and that it
 matches its incident's journal: the report's own digest, the journal's hash
 chain, and the chain's hash after the report's last entry. The incident is
-looked up next to FILE, else under --state-dir. Exits 0 when it matches,
-2 when it does not.`,
+looked up next to FILE, else under --state-dir.
+
+With --signer PUBKEY (a .pub file, or an allowed_signers file as
+ssh-keygen -Y verify takes), also check FILE's SSH signature, FILE.sig (or
+--sig PATH): it must be a "reclaim-report" signature by one of
+those keys over exactly FILE's bytes.
+
+Exits 0 when it matches, 2 when it does not.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return runReportVerify(cmd, args[0]) },
+		RunE: func(cmd *cobra.Command, args []string) error { return runReportVerify(cmd, args[0], vf) },
 	}
+	c.Flags().StringVar(&vf.signer, "signer", "", "check FILE's signature against this public key or allowed_signers file")
+	c.Flags().StringVar(&vf.sig, "sig", "", "the signature file (default: FILE.sig); goes with --signer")
+	return c
 }
 
 // ---- reading an incident ----
@@ -181,6 +213,9 @@ func runReport(cmd *cobra.Command, f reportFlags) error {
 	if f.to != "" && !f.send {
 		return withCode(exitError, errors.New("--to goes with --send"))
 	}
+	if f.sign != "" && !f.send && !f.filed && (f.output == "" || f.copy) {
+		return withCode(exitError, errors.New("--sign signs the files a report is written to: use it with --output FILE, --send or --filed"))
+	}
 	store := &checklist.Store{Dir: stateDir()}
 	dir, err := incidentDir(store, f.incident)
 	if err != nil {
@@ -188,6 +223,13 @@ func runReport(cmd *cobra.Command, f reportFlags) error {
 	}
 	if f.send || f.filed {
 		return fileReport(cmd, store, dir, f)
+	}
+	// The key is read (and its passphrase asked) before anything is written.
+	var signer ssh.Signer
+	if f.sign != "" && !f.copy {
+		if signer, err = loadSigningKey(cmd, f.sign); err != nil {
+			return withCode(exitError, err)
+		}
 	}
 	// Read-only: no lock, so it works while the TUI has the incident open.
 	inc, err := checklist.LoadIncident(dir)
@@ -208,6 +250,11 @@ func runReport(cmd *cobra.Command, f reportFlags) error {
 			return withCode(exitError, err)
 		}
 		fmt.Fprintf(cmd.ErrOrStderr(), "report written to %s\n", f.output)
+		if signer != nil {
+			if err := signFiles(cmd.ErrOrStderr(), signer, f.output); err != nil {
+				return withCode(exitError, err)
+			}
+		}
 	} else if _, err := cmd.OutOrStdout().Write(out); err != nil {
 		return withCode(exitError, err)
 	}
@@ -229,6 +276,15 @@ func fileReport(cmd *cobra.Command, store *checklist.Store, dir string, f report
 		return withCode(exitError, err)
 	}
 	defer h.Close()
+	if f.send && inc.DryRun {
+		return withCode(exitError, errors.New("this incident was a dry run: nothing was changed on the account, so its report cannot be sent to support"))
+	}
+	var signer ssh.Signer
+	if f.sign != "" {
+		if signer, err = loadSigningKey(cmd, f.sign); err != nil {
+			return withCode(exitError, err)
+		}
+	}
 	info, p := reportProvider(dir, inc)
 	if p == nil {
 		p = checklist.InfoProvider(info)
@@ -251,6 +307,15 @@ func fileReport(cmd *cobra.Command, store *checklist.Store, dir string, f report
 			return withCode(exitError, err)
 		}
 		kept = f.output
+	}
+	if signer != nil {
+		files := []string{filepath.Join(h.Dir, checklist.ReportMD), filepath.Join(h.Dir, checklist.ReportJSON), filepath.Join(h.Dir, checklist.ReportHTML)}
+		if f.output != "" {
+			files = append(files, f.output)
+		}
+		if err := signFiles(out, signer, files...); err != nil {
+			return withCode(exitError, err)
+		}
 	}
 	if f.filed {
 		if err := e.RecordFiling(checklist.Filing{Channel: checklist.FiledInConsole, To: r.Support.URL, Report: r}); err != nil {
@@ -362,7 +427,10 @@ func isTerminal(f *os.File) bool { return term.IsTerminal(f.Fd()) }
 
 // ---- verify ----
 
-func runReportVerify(cmd *cobra.Command, file string) error {
+func runReportVerify(cmd *cobra.Command, file string, vf verifyFlags) error {
+	if vf.sig != "" && vf.signer == "" {
+		return withCode(exitError, errors.New("--sig goes with --signer (the public key to check the signature against)"))
+	}
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return withCode(exitError, err)
@@ -395,5 +463,123 @@ func runReportVerify(cmd *cobra.Command, file string) error {
 			fmt.Fprintf(out, "  %s %s — %s\n", j.At.UTC().Format("2006-01-02 15:04:05Z"), provider.Sanitize(j.Action), provider.SanitizeN(j.Detail, 120))
 		}
 	}
+	if vf.signer != "" {
+		return verifySignature(out, file, data, vf)
+	}
+	return nil
+}
+
+// ---- signatures ----
+
+// envSignPassphrase holds the passphrase of an encrypted --sign key. There
+// is deliberately no flag for it: a flag shows in ps and shell history.
+const envSignPassphrase = "RECLAIM_SIGN_PASSPHRASE"
+
+// loadSigningKey reads the --sign private key, asking for its passphrase
+// (RECLAIM_SIGN_PASSPHRASE, else a masked prompt) only when it is encrypted.
+func loadSigningKey(cmd *cobra.Command, file string) (ssh.Signer, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("--sign: %w", err)
+	}
+	signer, err := checklist.ParseSigningKey(pem, func() ([]byte, error) {
+		if pw, ok := os.LookupEnv(envSignPassphrase); ok && pw != "" {
+			return []byte(pw), nil
+		}
+		pw, err := promptCredential(provider.Info{Credentials: []provider.CredentialField{{
+			Env:    envSignPassphrase,
+			Prompt: "Passphrase for " + file,
+		}}}, cmd.ErrOrStderr())
+		if err != nil {
+			return nil, fmt.Errorf("%s is encrypted: %w", file, err)
+		}
+		return []byte(pw), nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("--sign %s: %w", file, err)
+	}
+	return signer, nil
+}
+
+// signFiles writes FILE.sig beside each file, signed over the bytes on
+// disk, then prints how support checks them with stock OpenSSH.
+func signFiles(w io.Writer, signer ssh.Signer, files ...string) error {
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return fmt.Errorf("signing: %w", err)
+		}
+		sig, err := checklist.SignReport(data, signer)
+		if err != nil {
+			return fmt.Errorf("signing %s: %w", file, err)
+		}
+		if err := checklist.WriteFileAtomic(file+checklist.ReportSigExt, sig); err != nil {
+			return fmt.Errorf("writing the signature of %s: %w", file, err)
+		}
+	}
+	pub := signer.PublicKey()
+	fmt.Fprintf(w, "Signed with %s key %s:\n", pub.Type(), ssh.FingerprintSHA256(pub))
+	for _, file := range files {
+		fmt.Fprintf(w, "  %s\n", file+checklist.ReportSigExt)
+	}
+	fmt.Fprintln(w, "Send the .sig with its report. Support can check it with stock OpenSSH, in the folder holding both:")
+	fmt.Fprintf(w, "  echo %s > allowed_signers\n", shellQuote(checklist.AllowedSignersLine(checklist.ReportSigPrincipal, pub)))
+	for _, file := range files {
+		fmt.Fprintf(w, "  %s\n", verifyCommand(filepath.Base(file)))
+	}
+	return nil
+}
+
+// verifyCommand is the ssh-keygen command that checks name.sig, run in the
+// folder holding name, name.sig and allowed_signers.
+func verifyCommand(name string) string {
+	return fmt.Sprintf("ssh-keygen -Y verify -f allowed_signers -I %s -n %s -s %s < %s",
+		checklist.ReportSigPrincipal, checklist.ReportSigNamespace, shellQuote(name+checklist.ReportSigExt), shellQuote(name))
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./_-") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// verifySignature checks FILE.sig (or --sig) against the --signer keys.
+func verifySignature(out io.Writer, file string, data []byte, vf verifyFlags) error {
+	pubs, err := os.ReadFile(vf.signer)
+	if err != nil {
+		return withCode(exitError, fmt.Errorf("--signer: %w", err))
+	}
+	signers, err := checklist.ParseAllowedSigners(pubs)
+	if err != nil {
+		return withCode(exitError, fmt.Errorf("--signer %s: %w", vf.signer, err))
+	}
+	allowed := checklist.AllowedReportKeys(signers, time.Now())
+	if len(allowed) == 0 {
+		return withCode(exitError, fmt.Errorf("--signer %s: no key in it may sign %q reports (see its namespaces, cert-authority and validity options)", vf.signer, checklist.ReportSigNamespace))
+	}
+	sigFile := vf.sig
+	if sigFile == "" {
+		sigFile = file + checklist.ReportSigExt
+	}
+	sig, err := os.ReadFile(sigFile)
+	if errors.Is(err, os.ErrNotExist) {
+		return withCode(exitError, fmt.Errorf("%s FAILED signature check: no signature %s (sign with reclaim report --sign KEY, or name it with --sig)", file, sigFile))
+	} else if err != nil {
+		return withCode(exitError, err)
+	}
+	key, err := checklist.VerifyReportSignature(data, sig, allowed)
+	if err != nil {
+		return withCode(exitError, fmt.Errorf("%s FAILED signature check with %s: %w", file, sigFile, err))
+	}
+	who := ""
+	for _, s := range signers {
+		if s.Principals != "" && string(s.Key.Marshal()) == string(key.Marshal()) {
+			who = " (" + s.Principals + ")"
+			break
+		}
+	}
+	fmt.Fprintf(out, "OK: %s is signed by %s key %s%s from %s.\n", sigFile, key.Type(), ssh.FingerprintSHA256(key), who, vf.signer)
 	return nil
 }
