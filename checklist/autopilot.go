@@ -11,7 +11,9 @@ import (
 
 // Autopilot walks every remaining step taking the recommended action,
 // calling log with one plain line per step, then closes the incident and
-// writes the report. It is for drills, demos and smoke tests.
+// writes the report. It is for drills, demos and smoke tests. It answers
+// as the drill's scripted owner: a question the drill has no scripted
+// answer for stays unanswered (the step stays open), never defaulted.
 func Autopilot(ctx context.Context, e *Engine, log func(string)) (*Report, error) {
 	for guard := 0; guard < 200; guard++ {
 		id := e.Next()
@@ -27,13 +29,27 @@ func Autopilot(ctx context.Context, e *Engine, log func(string)) (*Report, error
 		}
 		answers := map[string]string{}
 		inputs := map[string]string{}
+		newPW := autopilotSecret("new")
+		prev := v.State.Answers
 		for _, q := range e.Questions(id) {
+			script := e.DrillAnswer(id, q.ID)
+			if a, ok := prev[q.ID]; ok && a != "" && !q.Kind.Secret() {
+				script = a // what the owner already answered stands
+			}
 			switch q.Kind {
 			case QSecret:
-				inputs[q.ID] = autopilotSecret(q.ID)
+				switch {
+				case script != "":
+					inputs[q.ID] = script // e.g. the drill's current password
+				case q.ID == "new" || q.ID == "new_confirm":
+					inputs[q.ID] = newPW
+				}
 				continue
 			case QOTPSetup:
 				inputs[q.ID] = q.Default // the drill's setup key, if it has one
+				if strings.TrimSpace(q.Default) != "" {
+					answers[q.ID+".given"] = "yes"
+				}
 				continue
 			case QOTPCode:
 				if set, err := ParseTOTPSetup(inputs["setup"]); err == nil {
@@ -46,10 +62,15 @@ func Autopilot(ctx context.Context, e *Engine, log func(string)) (*Report, error
 				}
 				continue
 			}
-			if q.When[0] != "" && answers[q.When[0]] != q.When[1] {
+			if !q.Visible(answers) {
 				continue
 			}
-			answers[q.ID] = q.Default
+			switch {
+			case script != "":
+				answers[q.ID] = script
+			case q.Attest == nil:
+				answers[q.ID] = q.Default // a setting (a key's name, folders), not a claim
+			}
 		}
 		if err := e.Answer(id, answers); err != nil {
 			return nil, err
@@ -63,7 +84,7 @@ func Autopilot(ctx context.Context, e *Engine, log func(string)) (*Report, error
 			did = append(did, fmt.Sprintf("%d findings", n))
 		}
 		for _, act := range e.Plan(id) {
-			if !act.Recommended {
+			if !act.Recommended || !hasInputs(act, inputs) {
 				continue
 			}
 			res, err := e.Apply(ctx, id, act, inputs)
@@ -76,22 +97,50 @@ func Autopilot(ctx context.Context, e *Engine, log func(string)) (*Report, error
 				did = append(did, res.Outcome+": "+act.Label)
 			}
 		}
+		// Read back what the changes did before the step is judged.
+		if err := e.Refresh(ctx, id); err != nil {
+			return nil, fmt.Errorf("%s: %w", v.Def.Title, err)
+		}
 		if err := e.Complete(id, answers); err != nil {
 			return nil, fmt.Errorf("%s: %w", v.Def.Title, err)
 		}
-		line := fmt.Sprintf("[done] %s › %s (%s)", v.Def.Phase, v.Def.Title, v.Mode)
+		st := e.View(id).State
+		line := fmt.Sprintf("%s[%s] %s › %s (%s): %s", dry(e), st.Level, v.Def.Phase, v.Def.Title, v.Mode, st.Statement)
 		if len(did) > 0 {
-			line += ": " + strings.Join(did, "; ")
+			line += " Did: " + strings.Join(did, "; ")
 		}
 		log(line)
 	}
 	for _, v := range e.Views() {
 		if v.State.Status == StatusNA {
-			log(fmt.Sprintf("[n/a]  %s › %s (%s)", v.Def.Phase, v.Def.Title, v.State.Reason))
+			log(fmt.Sprintf("%s[n/a] %s › %s (%s)", dry(e), v.Def.Phase, v.Def.Title, v.State.Reason))
 		}
 	}
 	return e.Close(ctx)
 }
+
+// dry is the marker every autopilot line of a dry run starts with.
+func dry(e *Engine) string {
+	if e.IsDryRun() {
+		return "DRY RUN "
+	}
+	return ""
+}
+
+// hasInputs reports whether the secrets an action needs were given (a
+// password change needs the current and the new password): without them
+// it is not proposed, and its step stays open.
+func hasInputs(act Action, inputs map[string]string) bool {
+	for _, k := range splitList(act.Params["needs"]) {
+		if strings.TrimSpace(inputs[k]) == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// HasInputs is hasInputs for the UI.
+func HasInputs(act Action, inputs map[string]string) bool { return hasInputs(act, inputs) }
 
 // autopilotSecret makes throwaway secrets for the drill's password step:
 // random, strong, shown nowhere and stored nowhere.

@@ -19,6 +19,10 @@ const (
 	StatusDone    Status = "done"
 	StatusSkipped Status = "skipped"
 	StatusNA      Status = "n/a"
+	// StatusOpen is a step the owner went through without its claim being
+	// earned (answered No, left unanswered, or contradicted by the
+	// provider's data): the report lists it as an open item.
+	StatusOpen Status = "open"
 )
 
 // Incident is everything reclaim knows about one recovery. It is saved after
@@ -85,6 +89,12 @@ type StepState struct {
 	Evidence []Evidence        `json:"evidence,omitempty"`
 	Started  time.Time         `json:"started,omitzero"`
 	Finished time.Time         `json:"finished,omitzero"`
+	// Level says how the step's claim is known (verified, attested, open,
+	// skipped, n/a); Statement is the sentence the report makes of it.
+	Level     Level  `json:"level,omitempty"`
+	Statement string `json:"statement,omitempty"`
+	// Attestations are the owner's answers the claim rests on.
+	Attestations []Attestation `json:"attestations,omitempty"`
 }
 
 // Evidence is one recorded observation.
@@ -188,7 +198,8 @@ func (a *AccountState) Step(id StepID) *StepState {
 	return s
 }
 
-// Progress counts finished steps (done or skipped) out of those that apply.
+// Progress counts finished steps (done or skipped) out of those that apply;
+// an open step is not finished.
 func (a *AccountState) Progress(ids []StepID) (finished, total int) {
 	for _, id := range ids {
 		s, ok := a.Steps[id]
@@ -196,7 +207,7 @@ func (a *AccountState) Progress(ids []StepID) (finished, total int) {
 			continue
 		}
 		total++
-		if ok && s.Status != StatusTodo {
+		if ok && (s.Status == StatusDone || s.Status == StatusSkipped) {
 			finished++
 		}
 	}

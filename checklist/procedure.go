@@ -20,7 +20,7 @@ func ynu() []Option {
 
 // leakQuestion builds an investigation question whose "yes" is a finding.
 func leakQuestion(id, prompt, help, title, detail string) Question {
-	return Question{ID: id, Prompt: prompt, Help: help, Kind: QSelect, Options: ynu(), Default: "unsure",
+	return Question{ID: id, Prompt: prompt, Help: help, Kind: QSelect, Options: choose(ynu()...),
 		Finding: func(ans string) *Finding {
 			switch ans {
 			case "yes":
@@ -168,7 +168,8 @@ var procedure = []*StepDef{
 		Why: "How the compromise surfaced and whether mail is still going out decide how fast you must contain it.",
 		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
 			qs := []Question{
-				{ID: "detected", Prompt: "How was the compromise detected?", Kind: QSelect, Default: "provider email", Options: []Option{
+				{ID: "detected", Prompt: "How was the compromise detected?", Kind: QSelect, Options: []Option{
+					NoAnswer,
 					{"provider email", "An email or suspension notice from the provider"},
 					{"forced reset", "A forced password reset"},
 					{"leaked-key alert", "A leaked-key alert (GitHub, GitGuardian, the provider)"},
@@ -176,11 +177,11 @@ var procedure = []*StepDef{
 					{"complaints", "Complaints or bounces from recipients"},
 					{"other", "Something else"},
 				}},
-				{ID: "suspended", Prompt: "Is the account suspended?", Kind: QSelect, Options: ynu(), Default: "unsure"},
-				{ID: "still_sending", Prompt: "Is mail still going out from the account?", Help: "If yes, ask support to stop outbound mail while you work.", Kind: QSelect, Options: ynu(), Default: "unsure"},
+				{ID: "suspended", Prompt: "Is the account suspended?", Kind: QSelect, Options: choose(ynu()...)},
+				{ID: "still_sending", Prompt: "Is mail still going out from the account?", Help: "If yes, ask support to stop outbound mail while you work.", Kind: QSelect, Options: choose(ynu()...)},
 			}
 			if alt := e.prov.Info().AltConsoleName; alt != "" {
-				qs = append(qs, Question{ID: "alt_login", Prompt: "Does this account sign in through " + alt + "?", Help: "Then the password, 2FA and IP access live in that console, and reclaim guides those steps there.", Kind: QSelect, Options: []Option{{"no", "No"}, {"yes", "Yes"}}, Default: "no"})
+				qs = append(qs, Question{ID: "alt_login", Prompt: "Does this account sign in through " + alt + "?", Help: "Then the password, 2FA and IP access live in that console, and reclaim guides those steps there.", Kind: QSelect, Options: choose(Option{"no", "No"}, Option{"yes", "Yes"})})
 			}
 			return qs
 		},
@@ -203,13 +204,23 @@ var procedure = []*StepDef{
 			if m == ModeAuto {
 				return nil
 			}
-			return []Question{{ID: "recorded", Prompt: "Have you recorded each console page listed above?", Kind: QConfirm, Options: yesNo(""), Default: "yes"}}
+			return []Question{{ID: "recorded", Prompt: "Have you recorded each console page listed above?", Kind: QConfirm, Options: choose(yesNo("")...),
+				Attest: &Attest{Yes: []string{"yes"}, Claim: "each console page was recorded before any change", FollowUp: "record each console page (screenshot or copy, with the date) before changing anything"}}}
 		},
-		Ready: func(e *Engine, a *AccountState, m Mode) string {
-			if m == ModeAuto && a.Before == nil {
-				return "the inventory has not been taken yet"
+		Claim: "The account was recorded before any change",
+		Verify: func(e *Engine, a *AccountState, m Mode) (string, bool) {
+			if m != ModeAuto {
+				return "", false
 			}
-			return ""
+			ref, at := e.journalRefLocked(StepInventory, ActTakeInventory)
+			if a.Before == nil || ref == "" {
+				return "the inventory has not been taken yet", false
+			}
+			msg := fmt.Sprintf("Inventory read from the provider's API at %s, before any change (%s)", hhmm(at), ref)
+			if n := len(a.Before.Errors); n > 0 {
+				msg += fmt.Sprintf("; %d sections could not be read: %s", n, strings.Join(sortedKeys(a.Before.Errors), ", "))
+			}
+			return msg + ".", true
 		},
 	},
 	{
@@ -222,44 +233,32 @@ var procedure = []*StepDef{
 			if inv == nil {
 				return nil
 			}
+			// Nothing starts ticked: every object is unreviewed until the
+			// owner vouches for it.
 			var keyOpts, ipOpts []Option
-			var defKeys, defIPs []string
-			flagged := map[string]bool{}
-			for _, f := range a.Findings {
-				if f.Target.Kind == "key" && f.Source == "inventory" && !strings.HasPrefix(f.ID, "key-full:") {
-					flagged[f.Target.ID] = true
-				}
-			}
 			for _, k := range inv.Keys {
 				if k.ID == e.SessionKeyID {
 					continue
 				}
 				keyOpts = append(keyOpts, Option{k.ID, fmt.Sprintf("%s (%s…, created %s)", provider.SanitizeN(k.Name, 40), short(k.ID), Age(inv.TakenAt, k.Created))})
-				if !flagged[k.ID] {
-					defKeys = append(defKeys, k.ID)
-				}
 			}
-			var oldest time.Time
-			oldestIP := ""
 			for _, ev := range inv.Activity {
 				ipOpts = append(ipOpts, Option{ev.IP, fmt.Sprintf("%s — %s, %d accesses since %s", ev.IP, provider.SanitizeN(ev.Location, 30), ev.Count, Age(inv.TakenAt, ev.First))})
-				if ev.Allowed && (oldestIP == "" || ev.First.Before(oldest)) {
-					oldest, oldestIP = ev.First, ev.IP
-				}
-			}
-			if ip, ok := e.prov.(interface{ YourIP() string }); ok {
-				defIPs = []string{ip.YourIP()}
-			} else if oldestIP != "" {
-				defIPs = []string{oldestIP}
 			}
 			var qs []Question
 			if len(keyOpts) > 0 {
-				qs = append(qs, Question{ID: "recognised_keys", Prompt: "Which of these API keys do you recognise?", Help: "Unrecognised keys are revoked in the Rotate phase.", Kind: QMulti, Options: keyOpts, Default: strings.Join(defKeys, ",")})
+				qs = append(qs, Question{ID: "recognised_keys", Prompt: "Which of these API keys do you recognise? (none is ticked for you)", Help: "Unticked keys stay unreviewed and count as unknown.", Kind: QMulti, Options: keyOpts})
 			}
 			if len(ipOpts) > 0 {
-				qs = append(qs, Question{ID: "known_ips", Prompt: "Which of these addresses are yours (or your team's)?", Kind: QMulti, Options: ipOpts, Default: strings.Join(defIPs, ",")})
+				qs = append(qs, Question{ID: "known_ips", Prompt: "Which of these addresses are yours (or your team's)?", Kind: QMulti, Options: ipOpts})
 			}
 			return qs
+		},
+		Ready: func(e *Engine, a *AccountState, m Mode) string {
+			if a.Before == nil {
+				return "take the inventory first (Preserve evidence): there is nothing to review yet"
+			}
+			return ""
 		},
 		OnComplete: func(e *Engine, a *AccountState, ans map[string]string) {
 			a.Recognised = splitList(ans["recognised_keys"])
@@ -320,11 +319,29 @@ var procedure = []*StepDef{
 			}
 			return []Question{{ID: "paths", Prompt: "Folders to scan (comma separated)", Help: "Web roots, app folders and /var/log; node_modules and vendor are included.", Kind: QText, Default: def}}
 		},
-		Ready: func(e *Engine, a *AccountState, m Mode) string {
-			if !e.doneLocked("scan") {
-				return "run the scan first (or skip the step with a reason)"
+		Claim: "The server's files were scanned for leaked credentials",
+		Verify: func(e *Engine, a *AccountState, m Mode) (string, bool) {
+			for i := len(a.Scans) - 1; i >= 0; i-- {
+				sc := a.Scans[i]
+				var files, bytes int64
+				var roots []string
+				for _, r := range sc.Roots {
+					files += r.Files
+					bytes += r.Bytes
+					if r.Error == "" {
+						roots = append(roots, r.Path)
+					}
+				}
+				if files == 0 {
+					continue
+				}
+				msg := fmt.Sprintf("Leak scan at %s read %d files (%s) under %s: %d findings", hhmm(sc.At), files, humanBytes(bytes), strings.Join(roots, ", "), sc.Findings)
+				if sc.Partial {
+					msg += " (PARTIAL: " + firstNonEmpty(sc.Error, "stopped early") + ")"
+				}
+				return msg + ".", true
 			}
-			return ""
+			return "no scan has read a file yet", false
 		},
 	},
 	{
@@ -338,7 +355,8 @@ var procedure = []*StepDef{
 		},
 		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
 			if m != ModeAuto {
-				return []Question{{ID: "created_in_console", Prompt: "Have you created the replacement key in the console and stored it safely?", Kind: QConfirm, Options: yesNo(""), Default: "yes"}}
+				return []Question{{ID: "created_in_console", Prompt: "Have you created the replacement key in the console and stored it safely?", Kind: QConfirm, Options: choose(yesNo("")...),
+					Attest: &Attest{Yes: []string{"yes"}, Claim: "a replacement key was created in the console", FollowUp: "create the replacement key in the console"}}}
 			}
 			qs := []Question{{ID: "name", Prompt: "Name for the new key", Help: "Name it after its one consumer, e.g. \"web-prod-2026-11\".", Kind: QText, Default: "reclaim-replacement-" + e.Now().Format("2006-01-02")}}
 			scopes := e.prov.Info().KeyScopes
@@ -376,14 +394,17 @@ var procedure = []*StepDef{
 			}
 			return []Action{{Key: string(ActCreateKey) + ":" + name, Kind: ActCreateKey, Target: Target{Kind: "key", Name: name}, Label: label, Recommended: true, Params: map[string]string{"name": name, "scopes": scopes}}}
 		},
-		Ready: func(e *Engine, a *AccountState, m Mode) string {
-			if m == ModeAuto && len(a.NewKeys) == 0 {
-				return "create the replacement key first"
+		Claim: "A replacement key was created",
+		Verify: func(e *Engine, a *AccountState, m Mode) (string, bool) {
+			if m != ModeAuto {
+				return "", false
 			}
-			if m != ModeAuto && a.Step(StepCreateKey).Answers["created_in_console"] != "yes" {
-				return "create the replacement in the console first"
+			ref, at := e.journalRefLocked(StepCreateKey, ActCreateKey)
+			if len(a.NewKeys) == 0 || ref == "" {
+				return "the replacement key was not created", false
 			}
-			return ""
+			k := a.NewKeys[len(a.NewKeys)-1]
+			return fmt.Sprintf("Replacement key %s (%s…, scopes %s) created through the API at %s (%s).", quote(k.Name), short(k.ID), strings.Join(k.Scopes, ", "), hhmm(at), ref), true
 		},
 	},
 	{
@@ -401,7 +422,7 @@ var procedure = []*StepDef{
 				opts = append(opts, Option{p, provider.SanitizeN(p, 70)})
 			}
 			qs := []Question{
-				{ID: "places_updated", Prompt: "Where did the old key live? Tick each place you have updated with the new key", Help: "Places the leak scan found come first. Unticked places stay open follow-ups.", Kind: QMulti, Options: opts, Default: strings.Join(places, ",")},
+				{ID: "places_updated", Prompt: "Where did the old key live? Tick each place you have updated with the new key (none is ticked for you)", Help: "Places the leak scan found come first. Unticked places stay open follow-ups.", Kind: QMulti, Options: opts},
 				{ID: "other_places", Prompt: "Other places you updated (comma separated, optional)", Kind: QText},
 			}
 			for _, k := range a.NewKeys {
@@ -412,7 +433,8 @@ var procedure = []*StepDef{
 				}
 			}
 			if m != ModeAuto || len(a.NewKeys) == 0 {
-				qs = append(qs, Question{ID: "verified_in_console", Prompt: "Did a test message with the new key go out?", Kind: QConfirm, Options: yesNo(""), Default: "yes"})
+				qs = append(qs, Question{ID: "verified_in_console", Prompt: "Did a test message with the new key go out?", Kind: QConfirm, Options: choose(yesNo("")...),
+					Attest: &Attest{Yes: []string{"yes"}, Claim: "a test message sent with the new key went out", FollowUp: "send a test message with the new key"}})
 			}
 			return qs
 		},
@@ -426,10 +448,32 @@ var procedure = []*StepDef{
 			return out
 		},
 		Ready: func(e *Engine, a *AccountState, m Mode) string {
-			if !e.replacementVerifiedLocked() && a.Step(StepVerifyKey).Answers["verified_in_console"] != "yes" {
-				return "verify the new key works before moving on"
+			cm, _ := e.ModeOf(stepDefs[StepCreateKey])
+			if e.DryRun && len(e.dryRunLinesLocked(StepCreateKey)) > 0 {
+				return "" // a dry run only says it would create one
+			}
+			if len(a.NewKeys) == 0 && (cm == ModeAuto || a.Step(StepCreateKey).Answers["created_in_console"] != "yes") {
+				return "there is no replacement key to deploy yet: create it first (Rotate › Create the replacement key)"
 			}
 			return ""
+		},
+		Claim: "The replacement key works",
+		Verify: func(e *Engine, a *AccountState, m Mode) (string, bool) {
+			ref, at := e.journalRefLocked(StepVerifyKey, ActVerifyKey)
+			if ref == "" || !e.replacementVerifiedLocked() {
+				return "the new key was not verified with a call", false
+			}
+			msg := fmt.Sprintf("The new key answered a read call at %s (%s)", hhmm(at), ref)
+			open := 0
+			for _, kp := range a.KeyPlaces {
+				if kp.Updated.IsZero() {
+					open++
+				}
+			}
+			if open > 0 {
+				msg += fmt.Sprintf("; %d places where the old key lived are not yet updated (open follow-ups)", open)
+			}
+			return msg + ".", true
 		},
 		OnComplete: func(e *Engine, a *AccountState, ans map[string]string) {
 			updated := splitList(ans["places_updated"])
@@ -471,15 +515,19 @@ var procedure = []*StepDef{
 			if m == ModeAuto {
 				return nil
 			}
-			return []Question{{ID: "revoked_in_console", Prompt: "Have you deleted the leaked and unknown keys in the console?", Kind: QConfirm, Options: yesNo(""), Default: "yes"}}
+			return []Question{{ID: "revoked_in_console", Prompt: "Have you deleted the leaked and unknown keys in the console?", Kind: QConfirm, Options: choose(yesNo("")...),
+				Attest: &Attest{Yes: []string{"yes"}, Claim: "the leaked and unknown keys were deleted in the console", FollowUp: "delete the leaked and unknown keys in the console"}}}
 		},
 		Plan: keyPlan,
 		Ready: func(e *Engine, a *AccountState, m Mode) string {
 			if m == ModeAuto && a.Before == nil {
-				return "take the inventory first"
+				return "take the inventory first (Preserve evidence)"
 			}
 			return ""
 		},
+		Claim:       "The leaked and unknown keys were revoked",
+		Verify:      func(e *Engine, a *AccountState, m Mode) (string, bool) { return e.verifyCleanLocked(StepRevokeKeys, m, "leaked or unknown key", ActRevokeKey) },
+		Contradicts: keyContradictions,
 	},
 	{
 		ID: StepDeadCheck, Phase: PhaseRotate, Title: "Reset the master secret and prove the old credential is dead",
@@ -504,11 +552,12 @@ var procedure = []*StepDef{
 			Record: []string{"the time of the reset and of each check (never a secret)"},
 		},
 		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
-			qs := []Question{{ID: "reset_in_console", Prompt: "Have you reset the master secret in the console?", Kind: QConfirm, Options: yesNo(""), Default: "no"}}
+			qs := []Question{{ID: "reset_in_console", Prompt: "Have you reset the master secret in the console?", Kind: QConfirm, Options: choose(yesNo("")...)}}
 			if m == ModeAuto {
 				return append(qs, Question{ID: "old_credential", Prompt: "The OLD credential (apikey:secret, or the old secret alone): used for one read call that must be refused, never stored", Kind: QSecret})
 			}
-			return append(qs, Question{ID: "confirmed_refused", Prompt: "Did a call or an SMTP login with the old credential fail?", Kind: QConfirm, Options: yesNo(""), Default: "no"})
+			return append(qs, Question{ID: "confirmed_refused", Prompt: "Did a call or an SMTP login with the old credential fail?", Kind: QConfirm, Options: choose(yesNo("")...),
+				Attest: &Attest{Yes: []string{"yes"}, Claim: "a call or SMTP login with the old credential failed", FollowUp: "reset the secret in the console and check that the old credential fails"}})
 		},
 		Plan: func(e *Engine, a *AccountState) []Action {
 			if a.Step(StepDeadCheck).Answers["reset_in_console"] != "yes" {
@@ -525,17 +574,21 @@ var procedure = []*StepDef{
 			}
 			return nil
 		},
-		Ready: func(e *Engine, a *AccountState, m Mode) string {
-			if m == ModeAuto {
-				if done, _ := e.deadCheckLocked(deadCheckKey); !done {
-					return "reset the secret in the console, then prove the old credential is refused (or skip the step with a reason)"
-				}
-				return ""
+		Claim: "The old credential is refused",
+		Verify: func(e *Engine, a *AccountState, m Mode) (string, bool) {
+			if m != ModeAuto {
+				return "", false
 			}
-			if a.Step(StepDeadCheck).Answers["confirmed_refused"] != "yes" {
-				return "reset the secret in the console and confirm the old credential fails (or skip the step with a reason)"
+			done, at := e.deadCheckLocked(deadCheckKey)
+			if !done {
+				return "reset the secret in the console, then prove the old credential is refused", false
 			}
-			return ""
+			ref, _ := e.journalRefLocked(StepDeadCheck, ActVerifyDead)
+			msg := fmt.Sprintf("The old credential was refused by the provider at %s (%s)", hhmm(at), ref)
+			if again, t2 := e.deadCheckLocked(deadRecheckKey); again {
+				msg += fmt.Sprintf(", and again after the grace window at %s", hhmm(t2))
+			}
+			return msg + ".", true
 		},
 		OnComplete: func(e *Engine, a *AccountState, ans map[string]string) {
 			grace := e.prov.Info().GraceWindow
@@ -557,24 +610,28 @@ var procedure = []*StepDef{
 		},
 		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
 			if m != ModeAuto {
-				return []Question{{ID: "changed_in_console", Prompt: "Have you changed the password in the console?", Kind: QConfirm, Options: yesNo(""), Default: "yes"}}
+				return []Question{{ID: "changed_in_console", Prompt: "Have you changed the password in the console?", Kind: QConfirm, Options: choose(yesNo("")...),
+					Attest: &Attest{Yes: []string{"yes"}, Claim: "the password was changed in the console", FollowUp: "change the password in the console"}}}
 			}
 			return []Question{
-				{ID: "old", Prompt: "Current password", Kind: QSecret},
-				{ID: "new", Prompt: "New password (12+ characters, never stored)", Kind: QSecret},
+				{ID: "old", Prompt: "Current password (leave empty to change it later: the step stays open)", Kind: QSecret},
+				{ID: "new", Prompt: "New password (12+ characters, not in breach lists; never stored)", Kind: QSecret},
+				{ID: "new_confirm", Prompt: "The new password again", Kind: QSecret},
 			}
 		},
 		Plan: func(e *Engine, a *AccountState) []Action {
-			return []Action{{Key: string(ActChangePassword) + ":account", Kind: ActChangePassword, Target: Target{Kind: "account", ID: "password"}, Label: "Change the account password", Recommended: true, Destructive: true}}
+			return []Action{{Key: string(ActChangePassword) + ":account", Kind: ActChangePassword, Target: Target{Kind: "account", ID: "password"}, Label: "Change the account password", Recommended: true, Destructive: true, Params: map[string]string{"needs": "old,new"}}}
 		},
-		Ready: func(e *Engine, a *AccountState, m Mode) string {
-			if m == ModeAuto && !e.doneLocked(string(ActChangePassword)+":account") && !e.DryRun {
-				return "change the password first"
+		Claim: "The account password was changed",
+		Verify: func(e *Engine, a *AccountState, m Mode) (string, bool) {
+			if m != ModeAuto {
+				return "", false
 			}
-			if m != ModeAuto && a.Step(StepPassword).Answers["changed_in_console"] != "yes" {
-				return "change the password in the console first"
+			ref, at := e.journalRefLocked(StepPassword, ActChangePassword)
+			if ref == "" {
+				return "the password was not changed (type the current and a new password to change it)", false
 			}
-			return ""
+			return fmt.Sprintf("Password changed through the provider's API at %s, which accepted the current password (%s).", hhmm(at), ref), true
 		},
 	},
 	{
@@ -588,28 +645,37 @@ var procedure = []*StepDef{
 		PlanGuided: true,
 		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
 			return []Question{
-				{ID: "setup", Prompt: "Paste the setup key or otpauth:// link the console shows (leave empty for SMS)", Help: "reclaim draws it as a QR code for your phone and checks two codes; it is never saved.", Kind: QOTPSetup},
+				{ID: "setup", Prompt: "Paste the setup key or otpauth:// link the console shows (empty: you enrol another way)", Help: "reclaim draws it as a QR code for your phone and checks two codes; it is never saved.", Kind: QOTPSetup},
 				{ID: "code1", Prompt: "Code shown by your authenticator", Kind: QOTPCode},
 				{ID: "code2", Prompt: "The next code (wait for it to change)", Kind: QOTPCode},
-				{ID: "enrolled", Prompt: "Codes accepted: now confirm the enrolment in the console. Done?", Kind: QConfirm, Options: yesNo(""), Default: "yes"},
+				{ID: "enrolled", Prompt: "Codes accepted: now confirm the enrolment in the console. Done?", Kind: QConfirm, Options: choose(yesNo("")...), When: [2]string{"setup.given", "yes"}},
+				{ID: "method", Prompt: "Without a setup key reclaim cannot check codes. How is 2FA enrolled on the account?", Kind: QSelect, When: [2]string{"setup.given", "yes"}, WhenNot: true,
+					Options: choose(Option{"authenticator", "An authenticator app set up elsewhere"}, Option{"sms", "SMS to a phone I control"}, Option{"security-key", "A security key"}, Option{"not-yet", "Not enrolled yet"}),
+					Attest: &Attest{Yes: []string{"authenticator", "sms", "security-key"}, Claim: "2FA is enrolled", FollowUp: "enrol 2FA in the console"}},
 			}
 		},
 		Plan: func(e *Engine, a *AccountState) []Action {
-			return []Action{{Key: string(ActVerifyTOTP) + ":owner", Kind: ActVerifyTOTP, Target: Target{Kind: "account", ID: "2fa"}, Label: "Check the two authenticator codes against the setup key", Recommended: true, Params: map[string]string{"needs": "setup"}}}
+			return []Action{{Key: string(ActVerifyTOTP) + ":owner", Kind: ActVerifyTOTP, Target: Target{Kind: "account", ID: "2fa"}, Label: "Check the two authenticator codes against the setup key", Recommended: true, Params: map[string]string{"needs": "setup,code1,code2"}}}
 		},
-		Ready: func(e *Engine, a *AccountState, m Mode) string {
-			if a.Step(StepTwoFactor).Answers["enrolled"] != "yes" {
-				return "enrol 2FA in the console first (or skip the step with a reason)"
+		Claim: "Two-factor authentication was enrolled",
+		Verify: func(e *Engine, a *AccountState, m Mode) (string, bool) {
+			ref, at := e.journalRefLocked(StepTwoFactor, ActVerifyTOTP)
+			if ref == "" {
+				return "", false
 			}
-			return ""
+			if a.Step(StepTwoFactor).Answers["enrolled"] != "yes" {
+				return "the codes were checked, but the enrolment was not confirmed in the console", false
+			}
+			return fmt.Sprintf("Two consecutive authenticator codes were checked against the setup key at %s (%s), and the owner confirmed the enrolment in the console.", hhmm(at), ref), true
 		},
 		OnComplete: func(e *Engine, a *AccountState, ans map[string]string) {
 			st := a.Step(StepTwoFactor)
-			summary := "2FA enrolled at " + e.Now().UTC().Format("2006-01-02 15:04:05Z") + " (reported by the owner; no codes checked)"
-			if e.doneLocked(string(ActVerifyTOTP) + ":owner") {
-				summary = "2FA enrolled at " + e.Now().UTC().Format("2006-01-02 15:04:05Z") + " (two consecutive authenticator codes verified)"
+			switch {
+			case e.doneLocked(string(ActVerifyTOTP)+":owner") && ans["enrolled"] == "yes":
+				st.Evidence = append(st.Evidence, Evidence{At: e.Now(), Kind: "2fa", Summary: "two consecutive authenticator codes verified at " + utc(e.Now())})
+			case ans["method"] != "" && ans["method"] != "not-yet":
+				st.Evidence = append(st.Evidence, Evidence{At: e.Now(), Kind: "2fa", Summary: "the owner states 2FA is enrolled by " + ans["method"] + " (no codes checked)"})
 			}
-			st.Evidence = append(st.Evidence, Evidence{At: e.Now(), Kind: "2fa", Summary: summary})
 			for _, c := range e.prov.Info().Quirks {
 				if strings.Contains(strings.ToLower(c), "2fa") {
 					st.Evidence = append(st.Evidence, Evidence{At: e.Now(), Kind: "caveat", Summary: c})
@@ -628,7 +694,8 @@ var procedure = []*StepDef{
 			if inv := a.Current(); inv != nil && inv.Account != nil {
 				prompt = fmt.Sprintf("Is %s (user %s) your account email?", quote(inv.Account.Email), quote(inv.Account.Username))
 			}
-			return []Question{{ID: "email_ok", Prompt: prompt, Kind: QConfirm, Options: yesNo(""), Default: "yes",
+			return []Question{{ID: "email_ok", Prompt: prompt, Kind: QConfirm, Options: choose(yesNo("")...),
+				Attest: &Attest{Yes: []string{"yes"}, Claim: "the account email and profile are the owner's", FollowUp: "change the account email back to yours in the console"},
 				Finding: func(ans string) *Finding {
 					if ans == "no" {
 						return &Finding{ID: "account-email", Severity: High, Title: "The account email was changed", Evidence: "audit answer", Target: Target{Kind: "account", ID: "email"}, Source: "console"}
@@ -644,6 +711,8 @@ var procedure = []*StepDef{
 		Auto:     canRevoke,
 		Sections: []string{SecKeys},
 		Plan:     keyPlan,
+		Claim:    "Only keys the owner vouches for remain",
+		Verify:   func(e *Engine, a *AccountState, m Mode) (string, bool) { return e.verifyCleanLocked(StepAuditKeys, m, "leaked or unknown key", ActRevokeKey) },
 	},
 	{
 		ID: StepAuditPayment, Phase: PhaseAudit, Title: "Payment methods and plan",
@@ -655,14 +724,16 @@ var procedure = []*StepDef{
 		},
 		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
 			return []Question{
-				{ID: "unknown", Prompt: "Did you find a payment method or plan change you do not recognise?", Kind: QSelect, Options: []Option{{"no", "No, all mine"}, {"yes", "Yes"}}, Default: "no",
+				{ID: "unknown", Prompt: "Did you find a payment method or plan change you do not recognise?", Kind: QSelect, Options: choose(Option{"no", "No, all mine"}, Option{"yes", "Yes"}),
+					Attest: &Attest{Yes: []string{"no", "yes"}, Claim: "the billing page was checked", FollowUp: "check the billing page for cards and plan changes you do not know"},
 					Finding: func(ans string) *Finding {
 						if ans == "yes" {
 							return &Finding{ID: "payment-unknown", Severity: High, Title: "An unknown payment method or plan change was found", Evidence: "console: billing page", Target: Target{Kind: "payment", ID: "billing"}, Source: "console"}
 						}
 						return nil
 					}},
-				{ID: "removed", Prompt: "If so, have you removed it and reverted the plan?", Kind: QSelect, Options: []Option{{"yes", "Yes"}, {"no", "Not yet"}, {"n/a", "Nothing to remove"}}, Default: "n/a"},
+				{ID: "removed", Prompt: "Have you removed it and reverted the plan?", Kind: QSelect, Options: choose(Option{"yes", "Yes"}, Option{"no", "Not yet"}), When: [2]string{"unknown", "yes"},
+					Attest: &Attest{Yes: []string{"yes"}, Claim: "the unknown payment method was removed and the plan change reverted", FollowUp: "remove the unknown payment method and revert the plan in the console"}},
 			}
 		},
 		OnComplete: func(e *Engine, a *AccountState, ans map[string]string) {
@@ -691,7 +762,8 @@ var procedure = []*StepDef{
 			Record:  []string{"who lacked 2FA and what you did"},
 		},
 		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
-			return []Question{{ID: "all_enrolled", Prompt: "Does every remaining user have 2FA, with devices you know?", Kind: QConfirm, Options: yesNo(""), Default: "yes",
+			return []Question{{ID: "all_enrolled", Prompt: "Does every remaining user have 2FA, with devices you know?", Kind: QConfirm, Options: choose(yesNo("")...),
+				Attest: &Attest{Yes: []string{"yes"}, Claim: "every remaining user has 2FA with known devices", FollowUp: "have every user enrol 2FA, or remove those who will not"},
 				Finding: func(ans string) *Finding {
 					if ans == "no" {
 						return &Finding{ID: "2fa-missing", Severity: Medium, Title: "Some users lack 2FA", Evidence: "console: 2FA settings", Target: Target{Kind: "account", ID: "2fa"}, Source: "console"}
@@ -699,6 +771,8 @@ var procedure = []*StepDef{
 					return nil
 				}}}
 		},
+		Claim:       "Every remaining user has 2FA",
+		Contradicts: twoFactorContradictions,
 	},
 	{
 		ID: StepAuditTeammates, Phase: PhaseAudit, Title: "Teammates and pending invites",
@@ -711,24 +785,30 @@ var procedure = []*StepDef{
 			if m == ModeAuto {
 				return nil
 			}
-			return []Question{{ID: "removed_unknown", Prompt: "Have you removed, in the console, the users you do not know (if any)?", Kind: QSelect, Options: []Option{{"yes", "Yes"}, {"none", "There were none"}, {"no", "Not yet"}}, Default: "yes"}}
+			return []Question{{ID: "removed_unknown", Prompt: "Have you removed, in the console, the users you do not know (if any)?", Kind: QSelect, Options: choose(Option{"yes", "Yes"}, Option{"none", "There were none"}, Option{"no", "Not yet"}),
+				Attest: &Attest{Yes: []string{"yes", "none"}, Claim: "the users the owner does not know were removed in the console (or there were none)", FollowUp: "remove the users you do not know in the console"}}}
 		},
 		Plan: func(e *Engine, a *AccountState) []Action {
 			return planFromFindings(e, a, ActRemoveTeammate, ActRemoveInvite)
 		},
+		Claim:       "Only teammates the owner knows remain",
+		Verify:      func(e *Engine, a *AccountState, m Mode) (string, bool) { return e.verifyCleanLocked(StepAuditTeammates, m, "unknown teammate or invite", ActRemoveTeammate, ActRemoveInvite) },
+		Contradicts: contradictFindings("teammate", "invite"),
 		OnComplete: func(e *Engine, a *AccountState, ans map[string]string) {
 			if provider.Has[provider.TeammateRemover](e.prov) || ans["removed_unknown"] != "yes" || e.DryRun {
 				return
 			}
-			for i := range a.Findings {
-				if k := a.Findings[i].Target.Kind; k == "teammate" || k == "invite" {
-					a.Findings[i].Resolved = true
-				}
-			}
+			// Only the drill's simulated console changes here; on a real
+			// account what the console work did shows in the re-read list.
 			if c, ok := e.prov.(provider.ConsoleSimulator); ok {
 				_ = c.ConsoleDo(provider.ItemTeammates, "remove-unknown")
+				for i := range a.Findings {
+					if k := a.Findings[i].Target.Kind; k == "teammate" || k == "invite" {
+						a.Findings[i].Resolved = true
+					}
+				}
+				e.journalLocked(StepAuditTeammates, "remove users (console)", "teammates", "ok", "the user removed the unknown users in the simulated console")
 			}
-			e.journalLocked(StepAuditTeammates, "remove users (console)", "teammates", "ok", "the user removed the unknown users in the console")
 		},
 	},
 	{
@@ -743,8 +823,8 @@ var procedure = []*StepDef{
 				return nil
 			}
 			def := ""
-			if ips := splitList(a.Step(StepReview).Answers["known_ips"]); len(ips) > 0 {
-				def = ips[0]
+			if ips := splitList(a.Step(StepReview).Answers["known_ips"]); len(ips) == 1 {
+				def = ips[0] // the one address the owner vouched for
 			}
 			return []Question{
 				{ID: "your_ip", Prompt: "The address you connect from", Help: "The allow list must include it, or you lock yourself out.", Kind: QText, Default: def},
@@ -772,6 +852,24 @@ var procedure = []*StepDef{
 			}
 			return []Action{{Key: string(ActAddAllowRule) + ":" + cidrs, Kind: ActAddAllowRule, Target: Target{Kind: "ip", ID: cidrs}, Label: "Allow access only from " + describeCIDRs(cidrs, ans["your_ip"]), Reason: "restricts logins and API calls to these addresses; every other address is refused", Destructive: true, Recommended: true, Params: map[string]string{"cidrs": cidrs, "your_ip": ans["your_ip"], "override": ans["override"]}}}
 		},
+		Claim: "IP access management was audited",
+		Verify: func(e *Engine, a *AccountState, m Mode) (string, bool) {
+			inv := a.Current()
+			if m != ModeAuto || inv == nil {
+				return "", false
+			}
+			var cidrs []string
+			for _, r := range inv.AllowList {
+				cidrs = append(cidrs, r.CIDR)
+			}
+			if ref, at := e.journalRefLocked(StepAuditIPAccess, ActAddAllowRule); ref != "" {
+				return fmt.Sprintf("Allow list changed through the API at %s (%s); read back at %s: %s.", hhmm(at), ref, hhmm(inv.TakenAt), strings.Join(cidrs, ", ")), true
+			}
+			if len(cidrs) == 0 {
+				return fmt.Sprintf("Allow list read at %s: empty, so any address can log in or use a key; no change made.", hhmm(inv.TakenAt)), true
+			}
+			return fmt.Sprintf("Allow list read at %s: %s; no change made.", hhmm(inv.TakenAt), strings.Join(cidrs, ", ")), true
+		},
 	},
 	{
 		ID: StepAuditWebhooks, Phase: PhaseAudit, Title: "Event webhooks and inbound-parse routes",
@@ -781,6 +879,10 @@ var procedure = []*StepDef{
 		Sections: []string{SecWebhooks},
 		Guide:    Guide{LookFor: []string{"webhook URLs and parse hosts that are not yours"}},
 		Plan:     func(e *Engine, a *AccountState) []Action { return planFromFindings(e, a, ActDeleteWebhook) },
+		Questions: guidedCleanup(provider.ItemWebhooks, "Have you deleted, in the console, the webhooks and parse routes that are not yours (if any)?", "the webhooks and parse routes that are not the owner's were deleted in the console (or there were none)"),
+		Claim:       "Only the owner's webhooks and parse routes remain",
+		Verify:      func(e *Engine, a *AccountState, m Mode) (string, bool) { return e.verifyCleanLocked(StepAuditWebhooks, m, "foreign webhook or parse route", ActDeleteWebhook) },
+		Contradicts: contradictFindings("webhook", "parse"),
 	},
 	{
 		ID: StepAuditSubusers, Phase: PhaseAudit, Title: "Subusers",
@@ -790,6 +892,10 @@ var procedure = []*StepDef{
 		Sections: []string{SecSubusers, SecKeys},
 		Guide:    Guide{LookFor: []string{"subusers you did not create, and their API keys"}},
 		Plan:     func(e *Engine, a *AccountState) []Action { return planFromFindings(e, a, ActDisableSubuser) },
+		Questions: guidedCleanup(provider.ItemSubusers, "Have you disabled, in the console, the subusers you did not create (if any)?", "the subusers the owner did not create were disabled in the console (or there were none)"),
+		Claim:       "Only the owner's subusers remain active",
+		Verify:      func(e *Engine, a *AccountState, m Mode) (string, bool) { return e.verifyCleanLocked(StepAuditSubusers, m, "unknown subuser", ActDisableSubuser) },
+		Contradicts: contradictFindings("subuser"),
 	},
 	{
 		ID: StepAuditMailSetting, Phase: PhaseAudit, Title: "Mail settings that forward or copy mail",
@@ -799,6 +905,10 @@ var procedure = []*StepDef{
 		Sections: []string{SecMail},
 		Guide:    Guide{LookFor: []string{"forward bounce / forward spam to outside addresses", "footers with links you did not write"}},
 		Plan:     func(e *Engine, a *AccountState) []Action { return planFromFindings(e, a, ActDisableMailSetting) },
+		Questions: guidedCleanup(provider.ItemMailSettings, "Have you switched off, in the console, forwarding and footers that are not yours (if any)?", "forwarding and footers that are not the owner's were switched off in the console (or there were none)"),
+		Claim:       "No mail setting forwards or alters mail for someone else",
+		Verify:      func(e *Engine, a *AccountState, m Mode) (string, bool) { return e.verifyCleanLocked(StepAuditMailSetting, m, "foreign forwarding or footer setting", ActDisableMailSetting) },
+		Contradicts: contradictFindings("mail_setting"),
 	},
 	{
 		ID: StepAuditSenders, Phase: PhaseAudit, Title: "Sender identities and domains",
@@ -808,10 +918,13 @@ var procedure = []*StepDef{
 		Sections: []string{SecSenders},
 		Guide:    Guide{LookFor: []string{"senders and domains outside your own"}, Record: []string{"each unknown sender, then delete it in the console"}},
 		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
-			return []Question{{ID: "removed_unknown", Prompt: "Have you deleted the unknown sender identities in the console (if any)?", Kind: QSelect, Options: []Option{{"yes", "Yes"}, {"none", "There were none"}, {"no", "Not yet"}}, Default: "yes"}}
+			return []Question{{ID: "removed_unknown", Prompt: "Have you deleted the unknown sender identities in the console (if any)?", Kind: QSelect, Options: choose(Option{"yes", "Yes"}, Option{"none", "There were none"}, Option{"no", "Not yet"}),
+				Attest: &Attest{Yes: []string{"yes", "none"}, Claim: "the unknown sender identities were deleted in the console (or there were none)", FollowUp: "delete the sender identities you do not know in the console"}}}
 		},
+		Claim:       "Only the owner's sender identities remain",
+		Contradicts: contradictFindings("sender"),
 		OnComplete: func(e *Engine, a *AccountState, ans map[string]string) {
-			if ans["removed_unknown"] == "yes" {
+			if ans["removed_unknown"] == "yes" && !provider.Has[provider.SenderLister](e.prov) {
 				for i := range a.Findings {
 					if a.Findings[i].Target.Kind == "sender" {
 						a.Findings[i].Resolved = true
@@ -830,8 +943,9 @@ var procedure = []*StepDef{
 			Record:  []string{"the spike days, counts and subjects"},
 		},
 		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
-			return []Question{{ID: "reviewed", Prompt: "Have you reviewed the subjects and volume above and noted what you did not send?", Kind: QConfirm, Options: yesNo(""), Default: "yes"},
-				{ID: "warn_recipients", Prompt: "Will you warn recipients of the phishing sent in your name?", Kind: QSelect, Options: []Option{{"yes", "Yes"}, {"no", "No"}, {"n/a", "Nothing to warn about"}}, Default: "yes"}}
+			return []Question{{ID: "reviewed", Prompt: "Have you reviewed the subjects and volume above and noted what you did not send?", Kind: QConfirm, Options: choose(yesNo("")...),
+				Attest: &Attest{Yes: []string{"yes"}, Claim: "the mail of the last 30 days was reviewed", FollowUp: "review the subjects and volume of the last 30 days"}},
+				{ID: "warn_recipients", Prompt: "Will you warn recipients of the phishing sent in your name?", Kind: QSelect, Options: choose(Option{"yes", "Yes"}, Option{"no", "No"}, Option{"n/a", "Nothing to warn about"})}}
 		},
 	},
 	{
@@ -840,13 +954,16 @@ var procedure = []*StepDef{
 		Item: provider.ItemSupport,
 		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
 			return []Question{
-				{ID: AnswerRootCause, Prompt: "Root cause in one sentence", Help: "From your investigation; edit it freely.", Kind: QText, Default: rootCauseGuess(a)},
+				{ID: AnswerRootCause, Prompt: "Root cause in one sentence", Help: rootCauseHelp(a), Kind: QText},
+				{ID: AnswerRootCauseWhy, Prompt: "If the root cause cannot be established, say why (else leave empty)", Kind: QText},
 				{ID: AnswerNotes, Prompt: "Notes for support (optional)", Kind: QText},
 				{ID: AnswerPreventive, Prompt: "Preventive measures beyond what reclaim did (optional)", Help: "e.g. secrets moved to a vault, .env out of the web root, one key per consumer.", Kind: QText},
 				{ID: AnswerSignoffName, Prompt: "Your name, for the report's sign-off", Kind: QText},
 				{ID: AnswerSignoffRole, Prompt: "Your role (e.g. account owner, CTO)", Kind: QText},
 			}
 		},
+		Claim:   "The completion report was filed with support",
+		Outcome: reportOutcome,
 	},
 }
 
@@ -865,6 +982,15 @@ func (e *Engine) deadCheckLocked(key string) (bool, time.Time) {
 		}
 	}
 	return false, time.Time{}
+}
+
+// rootCauseHelp offers the investigation's likeliest cause as a hint: the
+// owner types the root cause; nothing is filled in for them.
+func rootCauseHelp(a *AccountState) string {
+	if g := rootCauseGuess(a); g != "" {
+		return "From your investigation: " + provider.SanitizeN(g, 120) + ". Type it, or your own words."
+	}
+	return "From your investigation; \"not established\" keeps this step open."
 }
 
 func rootCauseGuess(a *AccountState) string {

@@ -31,6 +31,17 @@ type Report struct {
 	RootCause     string         `json:"root_cause,omitempty"`
 	Notes         string         `json:"notes,omitempty"`
 	Summary       []string       `json:"summary"`
+	// Claims are what the journal says of each step (level, statement,
+	// time): the only source of what the report states as done.
+	Claims []Claim `json:"claims"`
+	// LevelCounts counts the claims per evidence level.
+	LevelCounts map[Level]int `json:"level_counts"`
+	// OpenItems are what is left, in the order support should read them.
+	OpenItems []string `json:"open_items"`
+	// KnownGaps are differences found between the state and its journal.
+	KnownGaps []string `json:"known_gaps,omitempty"`
+	// Scans are the leak scans with what each root yielded.
+	Scans []ScanRecord `json:"scans,omitempty"`
 	Investigation []Answered     `json:"investigation,omitempty"`
 	Steps         []ReportStep   `json:"steps"`
 	Actions       []JournalEntry `json:"actions"`
@@ -69,7 +80,9 @@ type Answered struct {
 // ChecklistLine is one item of the provider's support checklist.
 type ChecklistLine struct {
 	Item   string   `json:"item"`
-	Status string   `json:"status"` // "done", "not done", "skipped: …", "not applicable", "not tracked"
+	Status string   `json:"status"` // the weakest evidence level of its steps, or "not tracked"
+	Level  Level    `json:"level,omitempty"`
+	At     time.Time `json:"at,omitzero"`
 	Steps  []StepID `json:"steps,omitempty"`
 }
 
@@ -147,7 +160,7 @@ func (e *Engine) buildReport(info provider.Info) *Report {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	inc, a := e.inc, e.acct()
-	r := &Report{Incident: inc.ID, Title: inc.Title, Drill: inc.Drill, Provider: info.Name, ProviderID: firstNonEmpty(info.ID, a.Provider), Generated: e.Now().UTC(), Opened: inc.Created, Closed: inc.Closed,
+	r := &Report{Incident: inc.ID, Title: inc.Title, Drill: inc.Drill, DryRun: inc.DryRun || e.DryRun, Provider: info.Name, ProviderID: firstNonEmpty(info.ID, a.Provider), Generated: e.Now().UTC(), Opened: inc.Created, Closed: inc.Closed,
 		Before: a.Before, After: a.After, NewKeys: a.NewKeys, Support: info.Support, Timeline: inc.Journal, JournalHash: inc.JournalHead(), JournalEntries: len(inc.Journal)}
 	if a.Before != nil && a.Before.Account != nil {
 		r.Account = provider.Sanitize(a.Before.Account.Username + " <" + a.Before.Account.Email + ">")
@@ -156,14 +169,18 @@ func (e *Engine) buildReport(info provider.Info) *Report {
 	r.Detected, r.Suspended, r.StillSending = tri["detected"], tri["suspended"], tri["still_sending"]
 	rep := a.Step(StepReport)
 	r.RootCause = strings.TrimSpace(rep.Answers[AnswerRootCause])
-	if r.RootCause == "" {
-		r.RootCause = rootCauseGuess(a)
+	if why := strings.TrimSpace(rep.Answers[AnswerRootCauseWhy]); why != "" && (r.RootCause == "" || notEstablished(r.RootCause)) {
+		r.RootCause = "Not established: " + why
 	}
 	r.Notes = strings.TrimSpace(rep.Answers[AnswerNotes])
 	r.SignOff = SignOff{Name: strings.TrimSpace(rep.Answers[AnswerSignoffName]), Role: strings.TrimSpace(rep.Answers[AnswerSignoffRole]), At: rep.Finished}
-	if r.SignOff.At.IsZero() {
+	if r.SignOff.At.IsZero() && r.SignOff.Name != "" {
 		r.SignOff.At = r.Generated
 	}
+	r.Claims = ClaimsFromJournal(inc.Journal)
+	r.LevelCounts = CountLevels(r.Claims)
+	r.KnownGaps = KnownGaps(inc.Journal)
+	r.Scans = a.Scans
 	r.Investigation = e.investigationLocked(a)
 	for _, v := range views {
 		r.Steps = append(r.Steps, ReportStep{Phase: v.Def.Phase, ID: v.Def.ID, Title: v.Def.Title, Mode: v.Mode, Status: v.State.Status, Reason: firstNonEmpty(v.State.Reason, naWhy(v)), Finished: v.State.Finished, Evidence: v.State.Evidence})
@@ -183,7 +200,7 @@ func (e *Engine) buildReport(info provider.Info) *Report {
 	}
 	r.Findings = a.Findings
 	for _, f := range a.Findings {
-		if f.Source == "scan" || f.Source == "investigation" || f.Target.Kind == "leak" {
+		if isLeakFinding(f) {
 			r.LeakFindings = append(r.LeakFindings, f)
 		}
 	}
@@ -195,13 +212,16 @@ func (e *Engine) buildReport(info provider.Info) *Report {
 	if e.SessionKeyID != "" {
 		r.FollowUps = append(r.FollowUps, fmt.Sprintf("Revoke the key reclaim used for this recovery (%s…) in the console once you no longer need it.", short(e.SessionKeyID)))
 	}
-	for _, v := range views {
-		if v.State.Status == StatusSkipped {
-			r.FollowUps = append(r.FollowUps, fmt.Sprintf("Step skipped: %s (%s)", v.Def.Title, v.State.Reason))
+	for _, c := range r.Claims {
+		switch c.Level {
+		case LevelOpen:
+			r.OpenItems = append(r.OpenItems, c.Title+": "+strings.TrimPrefix(c.Statement, "Open: "))
+		case LevelSkipped:
+			r.OpenItems = append(r.OpenItems, c.Title+": "+c.Statement)
 		}
-		if v.State.Status == StatusTodo {
-			r.FollowUps = append(r.FollowUps, "Step not done: "+v.Def.Title)
-		}
+	}
+	for _, g := range r.KnownGaps {
+		r.OpenItems = append(r.OpenItems, "Known gap between the state and its journal: "+g)
 	}
 	for _, k := range a.NewKeys {
 		if k.Verified.IsZero() {
@@ -215,14 +235,8 @@ func (e *Engine) buildReport(info provider.Info) *Report {
 		r.FollowUps = append(r.FollowUps, "Confirm that the revoked keys now fail (a call with an old key must be refused).")
 	}
 	r.Preventive = preventive(r, a)
-	r.SupportChecklist = supportChecklist(info.Support, r.Steps)
-	done, total := 0, 0
-	for _, s := range r.Steps {
-		total++
-		if s.Status == StatusDone {
-			done++
-		}
-	}
+	r.SupportChecklist = supportChecklist(info.Support, r.Claims)
+	r.OpenItems = append(r.OpenItems, r.FollowUps...)
 	open := 0
 	for _, f := range r.Findings {
 		if !f.Resolved {
@@ -230,8 +244,11 @@ func (e *Engine) buildReport(info provider.Info) *Report {
 		}
 	}
 	r.Summary = []string{
-		fmt.Sprintf("%d of %d steps done; %d actions taken against the account.", done, total, countOK(r.Actions)),
+		"Evidence: " + LevelCounts(r.Claims) + fmt.Sprintf(" (of %d steps); %d actions taken against the account.", len(r.Claims), countOK(r.Actions)),
 		fmt.Sprintf("%d findings, %d resolved, %d open.", len(r.Findings), len(r.Findings)-open, open),
+	}
+	if r.DryRun {
+		r.Summary[0] = "DRY RUN: nothing was changed on the account. " + r.Summary[0]
 	}
 	return r
 }
@@ -305,21 +322,32 @@ func preventive(r *Report, a *AccountState) []string {
 		}
 		return StatusTodo
 	}
+	if r.DryRun {
+		// Nothing was changed: a dry run earns no measure.
+		return []string{"None: this was a DRY RUN and nothing was changed on the account."}
+	}
 	for _, k := range a.NewKeys {
 		out = append(out, fmt.Sprintf("Replacement key %s (%s…) created with only the scopes it needs: %s.", provider.SanitizeN(k.Name, 60), short(k.ID), strings.Join(k.Scopes, ", ")))
 	}
 	if n := len(ok(string(ActRevokeKey))); n > 0 {
 		out = append(out, fmt.Sprintf("%d leaked or unknown keys revoked.", n))
 	}
-	if len(ok(string(ActChangePassword))) > 0 || status(StepPassword) == StatusDone {
-		out = append(out, "Account password changed.")
+	claim := map[StepID]Claim{}
+	for _, c := range r.Claims {
+		claim[c.Step] = c
 	}
-	if status(StepTwoFactor) == StatusDone {
-		out = append(out, "Two-factor authentication enrolled.")
+	earned := func(id StepID, verified, attested string) {
+		switch c := claim[id]; c.Level {
+		case LevelVerified:
+			out = append(out, verified+" (verified, "+utcOr(c.At, "")+").")
+		case LevelAttested:
+			out = append(out, attested+" (attested by the owner, "+utcOr(c.At, "")+").")
+		}
 	}
-	if status(StepAuditTwoFactor) == StatusDone {
-		out = append(out, "2FA checked for every user of the account.")
-	}
+	earned(StepPassword, "Account password changed", "The owner states the account password was changed")
+	earned(StepTwoFactor, "Two-factor authentication enrolled, two codes checked", "The owner states two-factor authentication is enrolled")
+	earned(StepAuditTwoFactor, "2FA confirmed for every user of the account", "The owner states every user of the account has 2FA")
+	_ = status
 	for _, j := range ok(string(ActAddAllowRule)) {
 		out = append(out, "IP access restricted: "+provider.SanitizeN(j.Detail, 200)+".")
 	}
@@ -364,7 +392,7 @@ func (r *Report) Markdown() string {
 
 func (r *Report) markdownBody() string {
 	var b strings.Builder
-	s := func(x string) string { return mdCell(provider.Sanitize(x)) }
+	s := func(x string) string { return mdText(x) }
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
 	list := func(items []string) {
 		if len(items) == 0 {
@@ -375,6 +403,9 @@ func (r *Report) markdownBody() string {
 		}
 	}
 	w("# %s\n\n", r.heading())
+	if r.DryRun {
+		w("**DRY RUN — nothing was changed on the account. This report cannot be sent to support.**\n\n")
+	}
 	w("- Incident: %s — %s\n", s(r.Incident), s(r.Title))
 	w("- Provider: %s\n", s(r.Provider))
 	if r.Account != "" {
@@ -386,13 +417,26 @@ func (r *Report) markdownBody() string {
 	}
 	w("- Report generated: %s\n", utc(r.Generated))
 
+	w("\n## Summary for support\n\n")
+	w("Each line says how it is known: **verified** (reclaim read it back from the provider), **attested** (the owner said so), **open**, **skipped** or **n/a**.\n\n")
+	w("| What %s asks for | Evidence | When (UTC) |\n|---|---|---|\n", s(r.Provider))
+	for _, c := range r.SupportChecklist {
+		w("| %s | %s | %s |\n", s(c.Item), s(c.Status), utcOr(c.At, ""))
+	}
+	w("\n%s\n", s(r.Summary[0]))
+	w("\n### Open items\n\n")
+	if len(r.OpenItems) == 0 {
+		w("None.\n")
+	}
+	for _, f := range r.OpenItems {
+		w("- [ ] %s\n", s(f))
+	}
+
 	w("\n## What happened and how it was detected\n\n")
 	for _, l := range r.WhatHappened() {
 		w("- %s\n", s(l))
 	}
-	for _, l := range r.Summary {
-		w("- %s\n", s(l))
-	}
+	w("- %s\n", s(r.Summary[1]))
 
 	w("\n## Root cause\n\n")
 	if r.RootCause != "" {
@@ -401,7 +445,7 @@ func (r *Report) markdownBody() string {
 		w("Not established yet.\n")
 	}
 	if len(r.Investigation) > 0 {
-		w("\nInvestigation findings:\n\n")
+		w("\nThe owner's answers to the investigation:\n\n")
 		for _, q := range r.Investigation {
 			w("- %s — %s\n", s(q.Question), s(q.Answer))
 		}
@@ -410,54 +454,63 @@ func (r *Report) markdownBody() string {
 		w("\nNotes: %s\n", s(r.Notes))
 	}
 
-	if len(r.SupportChecklist) > 0 {
-		w("\n## %s's checklist\n\n| What %s asks for | Status |\n|---|---|\n", s(r.Provider), s(r.Provider))
-		for _, c := range r.SupportChecklist {
-			w("| %s | %s |\n", s(c.Item), s(c.Status))
-		}
-	}
-
-	w("\n## Steps\n\n| Phase | Step | How | Status | Finished (UTC) |\n|---|---|---|---|---|\n")
-	for _, st := range r.Steps {
-		w("| %s | %s | %s | %s | %s |\n", s(string(st.Phase)), s(st.Title), st.Mode, s(stepStatus(st)), utcOr(st.Finished, ""))
-	}
-
-	w("\n## Actions taken (UTC)\n\n")
-	if len(r.Actions) == 0 {
-		w("None.\n")
-	}
-	for _, a := range r.Actions {
-		w("- %s — %s: %s (%s)\n", utc(a.At), s(a.Action), s(a.Detail), s(a.Outcome))
-	}
+	b.WriteString(ClaimsMarkdown(r.Claims))
 
 	w("\n## Old credentials: revoked and confirmed dead\n\n")
 	if len(r.Revoked) == 0 && len(r.ConfirmedDead) == 0 {
 		w("None recorded.\n")
 	}
 	for _, j := range r.Revoked {
-		w("- Revoked %s: %s\n", utc(j.At), s(j.Detail))
+		w("- Revoked %s (journal #%d): %s\n", utc(j.At), j.Seq, s(j.Detail))
 	}
 	for _, j := range r.ConfirmedDead {
-		w("- %s %s: %s (%s)\n", utc(j.At), s(j.Action), s(j.Detail), s(j.Outcome))
+		w("- Confirmed %s (journal #%d): %s (%s)\n", utc(j.At), j.Seq, s(j.Detail), s(j.Outcome))
 	}
 	if len(r.Revoked) > 0 && len(r.ConfirmedDead) == 0 {
 		w("- Not yet confirmed that the old keys fail.\n")
 	}
 
-	w("\n## Leak findings (redacted)\n\n")
-	if len(r.LeakFindings) == 0 {
-		w("None.\n")
+	w("\n## Leak investigation (redacted)\n\n")
+	if len(r.Scans) == 0 {
+		w("No file scan was recorded.\n")
 	}
+	for _, sc := range r.Scans {
+		state := "complete"
+		if sc.Partial {
+			state = "PARTIAL"
+		}
+		w("- Scan at %s (%s), %d findings:\n", utc(sc.At), state, sc.Findings)
+		for _, root := range sc.Roots {
+			line := fmt.Sprintf("%s: %d files, %s read", root.Path, root.Files, humanBytes(root.Bytes))
+			if root.Target != "" {
+				line = fmt.Sprintf("%s (a link to %s): %d files, %s read", root.Path, root.Target, root.Files, humanBytes(root.Bytes))
+			}
+			if root.Error != "" {
+				line += "; " + root.Error
+			}
+			w("  - %s\n", s(line))
+		}
+	}
+	leak := 0
 	for _, f := range r.LeakFindings {
+		if leak == 0 {
+			w("\n")
+		}
+		leak++
 		w("- [%s] %s — %s (evidence: %s)\n", f.Severity, s(f.Title), findingState(f), s(f.Evidence))
 	}
 
-	w("\n## All findings\n\n")
-	if len(r.Findings) == 0 {
-		w("None.\n")
-	}
+	w("\n## Account findings\n\n")
+	other := 0
 	for _, f := range r.Findings {
+		if isLeakFinding(f) {
+			continue
+		}
+		other++
 		w("- [%s] %s — %s (evidence: %s)\n", f.Severity, s(f.Title), findingState(f), s(f.Evidence))
+	}
+	if other == 0 {
+		w("None.\n")
 	}
 
 	if len(r.NewKeys) > 0 {
@@ -471,7 +524,7 @@ func (r *Report) markdownBody() string {
 	if rows := inventoryRows(r.Before, r.After); len(rows) > 0 {
 		w("| | Before | After |\n|---|---|---|\n")
 		for _, row := range rows {
-			w("| %s | %s | %s |\n", row[0], mdCell(row[1]), mdCell(row[2]))
+			w("| %s | %s | %s |\n", row[0], mdText(row[1]), mdText(row[2]))
 		}
 	} else {
 		w("No inventory was taken.\n")
@@ -489,28 +542,76 @@ func (r *Report) markdownBody() string {
 	w("\n## Preventive measures\n\n")
 	list(r.Preventive)
 
-	w("\n## Open follow-ups\n\n")
-	if len(r.FollowUps) == 0 {
-		w("None.\n")
-	}
-	for _, f := range r.FollowUps {
-		w("- [ ] %s\n", s(f))
-	}
-
 	w("\n## Support\n\n%s\n", s(r.SupportLine()))
 
 	w("\n## Sign-off\n\n")
 	w("- Name: %s\n- Role: %s\n- Signed: %s\n", s(orBlank(r.SignOff.Name)), s(orBlank(r.SignOff.Role)), utcOr(r.SignOff.At, "—"))
 
-	w("\n## Timeline (UTC)\n\n")
-	for _, j := range r.Timeline {
-		w("- %s %s%s — %s %s\n", utc(j.At), stepTag(j.Step), s(j.Action), s(j.Outcome), s(j.Detail))
+	b.WriteString(JournalMarkdown(r.Timeline))
+	w("\n---\nJournal chain hash: `%s` (%d entries). `reclaim report verify FILE` checks this report against the incident's journal. The seal detects changes made by anyone but the owner; it cannot detect an owner who rewrites both the journal and the report.\n", r.JournalHash, r.JournalEntries)
+	return b.String()
+}
+
+// ClaimsMarkdown renders the step claims: the part of the report that
+// report verify re-derives from the journal alone.
+func ClaimsMarkdown(cs []Claim) string {
+	var b strings.Builder
+	b.WriteString("\n## Steps and their evidence\n\n")
+	b.WriteString("| Phase | Step | Evidence | Statement | Recorded (UTC) |\n|---|---|---|---|---|\n")
+	for _, c := range cs {
+		ref := ""
+		if c.Seq > 0 {
+			ref = fmt.Sprintf("%s (#%d)", utc(c.At), c.Seq)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", mdText(string(c.Phase)), mdText(c.Title), c.Level, mdText(c.Statement), ref)
 	}
-	w("\n---\nJournal chain hash: `%s` (%d entries)\n", r.JournalHash, r.JournalEntries)
+	b.WriteString("\n" + LevelCounts(cs) + ".\n")
+	return b.String()
+}
+
+// JournalMarkdown renders the journal as the report's appendix (re-derived
+// by report verify).
+func JournalMarkdown(js []JournalEntry) string {
+	var b strings.Builder
+	b.WriteString("\n## Journal (UTC)\n\nThe record this report is checked against; every action and answer, in order.\n\n")
+	for _, j := range js {
+		fmt.Fprintf(&b, "%d. %s %s%s — %s %s\n", j.Seq, utc(j.At), stepTag(j.Step), mdText(j.Action), mdText(j.Outcome), mdText(j.Detail))
+	}
+	return b.String()
+}
+
+// isLeakFinding: a finding about where the credentials leaked.
+func isLeakFinding(f Finding) bool {
+	return f.Source == "scan" || f.Source == "investigation" || f.Target.Kind == "leak"
+}
+
+// mdText makes provider or owner text safe in Markdown: sanitized, and
+// with the characters that would start HTML, an entity, a link, code or a
+// table cell escaped, so it cannot render as markup (emphasis stays: it
+// cannot hide or forge text).
+func mdText(x string) string {
+	x = provider.Sanitize(x)
+	var b strings.Builder
+	for _, r := range x {
+		switch r {
+		case '<', '>', '&', '|', '[', ']', '`', '\\':
+			b.WriteByte('\\')
+		case '\n', '\r':
+			b.WriteByte(' ')
+			continue
+		}
+		b.WriteRune(r)
+	}
 	return b.String()
 }
 
 func (r *Report) heading() string {
+	if r.Drill && r.DryRun {
+		return "DRY RUN DRILL — account recovery report (simulated account, nothing changed)"
+	}
+	if r.DryRun {
+		return "DRY RUN — account recovery report (nothing was changed)"
+	}
 	if r.Drill {
 		return "DRILL — account recovery report (simulated account)"
 	}
@@ -686,7 +787,27 @@ func (e *Engine) WriteReport() (*Report, error) {
 	if e.h == nil {
 		return r, nil
 	}
-	return r, r.WriteFiles(e.h.Dir)
+	if err := r.WriteFiles(e.h.Dir); err != nil {
+		return r, err
+	}
+	return r, e.RecordReport(r, "written to "+e.h.Dir)
+}
+
+// RecordReport journals the digests of a report that was written or shown,
+// so report verify can tell it from an edited copy, and saves.
+func (e *Engine) RecordReport(r *Report, where string) error {
+	d, err := r.Digests()
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	detail := fmt.Sprintf("report covering %d journal entries %s: %s", r.JournalEntries, where, d)
+	if r.DryRun {
+		detail = "DRY RUN " + detail
+	}
+	e.journalLocked(StepReport, ActionReportWritten, "report", "info", detail)
+	return e.saveLocked()
 }
 
 // WriteFiles writes report.md, report.json and report.html into dir.

@@ -2,6 +2,7 @@ package checklist
 
 import (
 	"strings"
+	"time"
 
 	"reclaim/provider"
 )
@@ -9,23 +10,76 @@ import (
 // supportChecklist states each item of the provider's own support checklist
 // (provider.Support.Checklist) with the status of the steps that carry it
 // out, matched by the words the item uses.
-func supportChecklist(support provider.Support, steps []ReportStep) []ChecklistLine {
-	if len(support.Checklist) == 0 {
-		return nil
+func supportChecklist(support provider.Support, claims []Claim) []ChecklistLine {
+	items := support.Checklist
+	if len(items) == 0 {
+		items = defaultChecklist
 	}
-	byID := map[StepID]ReportStep{}
-	for _, st := range steps {
-		byID[st.ID] = st
+	byID := map[StepID]Claim{}
+	for _, c := range claims {
+		byID[c.Step] = c
 	}
 	var out []ChecklistLine
-	for _, text := range support.Checklist {
+	for _, text := range items {
 		if strings.TrimSpace(text) == "" {
 			continue
 		}
 		ids := stepsForText(text)
-		out = append(out, ChecklistLine{Item: provider.SanitizeN(text, 300), Status: checklistStatus(ids, byID), Steps: ids})
+		l := ChecklistLine{Item: provider.SanitizeN(text, 300), Steps: ids}
+		l.Level, l.At, l.Status = checklistLevel(ids, byID)
+		out = append(out, l)
 	}
 	return out
+}
+
+// defaultChecklist is what a suspension notice asks for when the provider
+// declares no checklist of its own (SendGrid's forced-reset FAQ: the areas
+// to audit, plus the password and 2FA).
+var defaultChecklist = []string{
+	"Investigate where the credentials leaked",
+	"Rotate secret API keys",
+	"Reset the password",
+	"Enrol two-factor authentication",
+	"Audit account settings",
+	"Audit payment methods",
+	"Audit 2FA settings of every user",
+	"Audit teammates",
+	"Audit IP access management",
+	"Audit webhooks",
+	"Audit subusers",
+	"Review mail sent in the last 30 days",
+}
+
+// checklistLevel is the weakest level among a checklist item's steps, the
+// latest time, and a short status.
+func checklistLevel(ids []StepID, byID map[StepID]Claim) (Level, time.Time, string) {
+	if len(ids) == 0 {
+		return "", time.Time{}, "not tracked by reclaim: confirm it yourself"
+	}
+	rank := map[Level]int{LevelOpen: 0, LevelSkipped: 1, LevelAttested: 2, LevelVerified: 3, LevelNA: 4}
+	worst := LevelNA
+	var at time.Time
+	var open []string
+	for _, id := range ids {
+		c, ok := byID[id]
+		if !ok {
+			continue
+		}
+		if rank[c.Level] < rank[worst] {
+			worst = c.Level
+		}
+		if c.Level == LevelOpen || c.Level == LevelSkipped {
+			open = append(open, c.Title)
+		}
+		if c.At.After(at) {
+			at = c.At
+		}
+	}
+	status := string(worst)
+	if len(open) > 0 {
+		status += ": " + strings.Join(open, "; ")
+	}
+	return worst, at, status
 }
 
 // checklistWords maps words of a provider's checklist to the steps that do
@@ -62,39 +116,4 @@ func stepsForText(text string) []StepID {
 		}
 	}
 	return nil
-}
-
-func checklistStatus(ids []StepID, byID map[StepID]ReportStep) string {
-	if len(ids) == 0 {
-		return "not tracked by reclaim: confirm it yourself"
-	}
-	done, na := 0, 0
-	var skipped, todo []string
-	for _, id := range ids {
-		st, ok := byID[id]
-		if !ok {
-			continue
-		}
-		switch st.Status {
-		case StatusDone:
-			done++
-		case StatusNA:
-			na++
-		case StatusSkipped:
-			skipped = append(skipped, st.Title+" ("+st.Reason+")")
-		default:
-			todo = append(todo, st.Title)
-		}
-	}
-	switch {
-	case len(todo) > 0:
-		return "not done: " + strings.Join(todo, "; ")
-	case len(skipped) > 0:
-		return "skipped: " + strings.Join(skipped, "; ")
-	case done > 0:
-		return "done"
-	case na > 0:
-		return "not applicable"
-	}
-	return "not tracked by reclaim: confirm it yourself"
 }

@@ -7,17 +7,17 @@ import (
 	"reclaim/provider"
 )
 
-func TestSupportChecklistStatuses(t *testing.T) {
-	steps := []ReportStep{
-		{ID: StepPassword, Title: "Reset the account password", Status: StatusDone},
-		{ID: StepTwoFactor, Title: "Enrol 2FA", Status: StatusDone},
-		{ID: StepAuditTwoFactor, Title: "2FA of every user", Status: StatusTodo},
-		{ID: StepCreateKey, Status: StatusDone}, {ID: StepVerifyKey, Status: StatusDone}, {ID: StepRevokeKeys, Status: StatusDone},
-		{ID: StepAuditIPAccess, Title: "IP access", Status: StatusSkipped, Reason: "dynamic IPs"},
-		{ID: StepAuditSubusers, Status: StatusNA},
+func TestSupportChecklistLevels(t *testing.T) {
+	claims := []Claim{
+		{Step: StepPassword, Title: "Reset the account password", Level: LevelVerified},
+		{Step: StepTwoFactor, Title: "Enrol 2FA", Level: LevelAttested},
+		{Step: StepAuditTwoFactor, Title: "2FA of every user", Level: LevelOpen},
+		{Step: StepCreateKey, Level: LevelVerified}, {Step: StepVerifyKey, Level: LevelVerified}, {Step: StepRevokeKeys, Level: LevelAttested},
+		{Step: StepAuditIPAccess, Title: "IP access", Level: LevelSkipped},
+		{Step: StepAuditSubusers, Level: LevelNA},
 	}
-	got := supportChecklist(provider.Support{Checklist: []string{"Change your password", "Delete all API keys and create new ones", "Enable 2FA", "Enable IP Access Management", "Check subusers", "Send a cake"}}, steps)
-	want := []string{"done", "done", "not done: 2FA of every user", "skipped: IP access (dynamic IPs)", "not applicable", "not tracked by reclaim: confirm it yourself"}
+	got := supportChecklist(provider.Support{Checklist: []string{"Change your password", "Delete all API keys and create new ones", "Enable 2FA", "Enable IP Access Management", "Check subusers", "Send a cake"}}, claims)
+	want := []string{"verified", "attested", "open: 2FA of every user", "skipped: IP access", "n/a", "not tracked by reclaim: confirm it yourself"}
 	if len(got) != len(want) {
 		t.Fatalf("%+v", got)
 	}
@@ -26,15 +26,17 @@ func TestSupportChecklistStatuses(t *testing.T) {
 			t.Errorf("%q: %q, want %q", got[i].Item, got[i].Status, w)
 		}
 	}
-	got = supportChecklist(provider.Support{Checklist: []string{"Reset it: change the password"}}, steps)
-	if len(got) != 1 || got[0].Status != "done" || got[0].Steps[0] != StepPassword {
+	got = supportChecklist(provider.Support{Checklist: []string{"Reset it: change the password"}}, claims)
+	if len(got) != 1 || got[0].Status != "verified" || got[0].Steps[0] != StepPassword {
 		t.Fatalf("%+v", got)
 	}
-	if supportChecklist(provider.Support{}, steps) != nil {
-		t.Error("a support with no checklist gives lines")
+	// A provider without a checklist of its own (SendGrid) gets the areas
+	// of its forced-reset FAQ plus password and 2FA.
+	if d := supportChecklist(provider.Support{}, claims); len(d) != len(defaultChecklist) {
+		t.Errorf("default checklist: %d lines", len(d))
 	}
-	r := &Report{Provider: "X", SupportChecklist: got, Incident: "i"}
-	if md := r.Markdown(); !strings.Contains(md, "## X's checklist") || !strings.Contains(md, "| Reset it: change the password | done |") {
+	r := &Report{Provider: "X", SupportChecklist: got, Incident: "i", Summary: []string{"a", "b"}}
+	if md := r.Markdown(); !strings.Contains(md, "## Summary for support") || !strings.Contains(md, "| Reset it: change the password | verified |") {
 		t.Errorf("markdown:\n%s", md)
 	}
 }

@@ -1,6 +1,7 @@
 package checklist
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -11,6 +12,8 @@ import (
 const (
 	FiledByEmail   = "email"
 	FiledInConsole = "console"
+	// FiledByCopy: the report was copied for pasting into a ticket.
+	FiledByCopy = "copy"
 )
 
 // Filing is one attempt to hand the report to support.
@@ -22,6 +25,8 @@ type Filing struct {
 	To string
 	// MessageID is the sent message's Message-ID (email only).
 	MessageID string
+	// Ticket is the support ticket's id or URL (console filing; required).
+	Ticket string
 	// Report is the report that was filed (its journal head is recorded).
 	Report *Report
 	// Err is set for a failed attempt; it is journaled as failed.
@@ -32,6 +37,7 @@ type Filing struct {
 const (
 	ActionSendReport = "send report"
 	ActionFileReport = "file report"
+	ActionCopyReport = "copy report"
 )
 
 // RecordFiling journals a filing of the report and saves: a send by email
@@ -42,13 +48,22 @@ func (e *Engine) RecordFiling(f Filing) error {
 	defer e.mu.Unlock()
 	action, outcome := ActionSendReport, "ok"
 	var detail string
+	if e.inc.DryRun || e.DryRun {
+		return errors.New("this incident is a DRY RUN: nothing was changed on the account, so its report cannot be filed with support")
+	}
 	switch f.Channel {
 	case FiledInConsole:
 		action = ActionFileReport
-		detail = "the user filed the completion report with " + e.prov.Info().Name + " support"
+		if strings.TrimSpace(f.Ticket) == "" {
+			return errors.New("give the ticket id or URL support gave you: a filing is recorded with it")
+		}
+		detail = "filed with " + e.prov.Info().Name + " support as ticket " + provider.SanitizeN(strings.TrimSpace(f.Ticket), 200)
 		if f.To != "" {
 			detail += " at " + f.To
 		}
+	case FiledByCopy:
+		action = ActionCopyReport
+		detail = "report copied to the clipboard (OSC 52) for the support ticket"
 	default:
 		detail = "report emailed to " + f.To
 		if f.MessageID != "" {
@@ -57,11 +72,14 @@ func (e *Engine) RecordFiling(f Filing) error {
 	}
 	if f.Report != nil {
 		detail += fmt.Sprintf("; report covers %d journal entries, head %s", f.Report.JournalEntries, shortHex(f.Report.JournalHash))
+		if d, err := f.Report.Digests(); err == nil {
+			detail += "; " + d
+		}
 	}
 	if f.Err != nil {
 		outcome = "failed"
 		detail += ": " + strings.TrimSpace(f.Err.Error())
 	}
-	e.journalLocked(StepReport, action, "support", outcome, provider.SanitizeN(detail, 600))
+	e.journalLocked(StepReport, action, "support", outcome, provider.SanitizeN(detail, 1200))
 	return e.saveLocked()
 }

@@ -2,7 +2,10 @@ package checklist
 
 import (
 	"bytes"
+	"fmt"
+	"html"
 	"html/template"
+	"strings"
 	"time"
 
 	"reclaim/provider"
@@ -31,6 +34,10 @@ var reportTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"rows":     inventoryRows,
 	"stepTag":  stepTag,
 	"zeroTime": func(t time.Time) bool { return t.IsZero() },
+	"claims":   claimsHTML,
+	"journal":  journalHTML,
+	"isLeak":   isLeakFinding,
+	"bytes":    humanBytes,
 	"first10": func(sc []SubjectCount) []SubjectCount {
 		if len(sc) > 10 {
 			return sc[:10]
@@ -72,6 +79,7 @@ footer { margin-top: 2rem; border-top: 1px solid #ccc; padding-top: .5rem; font-
 </head>
 <body>
 <header>
+{{if .DryRun}}<p class="drill">DRY RUN — nothing was changed on the account; this report cannot be sent to support</p>{{end}}
 {{if .Drill}}<p class="drill">DRILL — simulated account, not a real incident</p>{{end}}
 <h1>{{if .Drill}}Drill account recovery report{{else}}Account recovery report{{end}}</h1>
 <ul class="meta">
@@ -84,8 +92,17 @@ footer { margin-top: 2rem; border-top: 1px solid #ccc; padding-top: .5rem; font-
 </ul>
 </header>
 
+<h2>Summary for support</h2>
+<p>Each line says how it is known: <b>verified</b> (reclaim read it back from the provider), <b>attested</b> (the owner said so), <b>open</b>, <b>skipped</b> or <b>n/a</b>.</p>
+<table><tr><th>What {{s .Provider}} asks for</th><th>Evidence</th><th>When (UTC)</th></tr>
+{{range .SupportChecklist}}<tr><td>{{s .Item}}</td><td>{{s .Status}}</td><td class="mono">{{utcOr .At ""}}</td></tr>
+{{end}}</table>
+<p>{{s (index .Summary 0)}}</p>
+<h3>Open items</h3>
+{{if .OpenItems}}<ul class="plain">{{range .OpenItems}}<li>☐ {{s .}}</li>{{end}}</ul>{{else}}<p>None.</p>{{end}}
+
 <h2>What happened and how it was detected</h2>
-<ul>{{range .WhatHappened}}<li>{{s .}}</li>{{end}}{{range .Summary}}<li>{{s .}}</li>{{end}}</ul>
+<ul>{{range .WhatHappened}}<li>{{s .}}</li>{{end}}<li>{{s (index .Summary 1)}}</li></ul>
 
 <h2>Root cause</h2>
 <p>{{if .RootCause}}{{s .RootCause}}{{else}}Not established yet.{{end}}</p>
@@ -95,20 +112,7 @@ footer { margin-top: 2rem; border-top: 1px solid #ccc; padding-top: .5rem; font-
 {{end}}</table>{{end}}
 {{if .Notes}}<p>Notes: {{s .Notes}}</p>{{end}}
 
-{{if .SupportChecklist}}<h2>{{s .Provider}}'s checklist</h2>
-<table><tr><th>What {{s .Provider}} asks for</th><th>Status</th></tr>
-{{range .SupportChecklist}}<tr><td>{{s .Item}}</td><td>{{s .Status}}</td></tr>
-{{end}}</table>{{end}}
-
-<h2>Steps</h2>
-<table><tr><th>Phase</th><th>Step</th><th>How</th><th>Status</th><th>Finished (UTC)</th></tr>
-{{range .Steps}}<tr><td>{{.Phase}}</td><td>{{s .Title}}</td><td>{{.Mode}}</td><td>{{s (status .)}}</td><td>{{utcOr .Finished ""}}</td></tr>
-{{end}}</table>
-
-<h2>Actions taken (UTC)</h2>
-{{if .Actions}}<table><tr><th>Time (UTC)</th><th>Action</th><th>Detail</th><th>Outcome</th></tr>
-{{range .Actions}}<tr><td class="mono">{{utc .At}}</td><td>{{s .Action}}</td><td>{{s .Detail}}</td><td>{{s .Outcome}}</td></tr>
-{{end}}</table>{{else}}<p>None.</p>{{end}}
+{{claims .Claims}}
 
 <h2>Old credentials: revoked and confirmed dead</h2>
 {{if or .Revoked .ConfirmedDead}}<ul>
@@ -117,13 +121,14 @@ footer { margin-top: 2rem; border-top: 1px solid #ccc; padding-top: .5rem; font-
 {{end}}{{if and .Revoked (not .ConfirmedDead)}}<li>Not yet confirmed that the old keys fail.</li>{{end}}
 </ul>{{else}}<p>None recorded.</p>{{end}}
 
-<h2>Leak findings (redacted)</h2>
+<h2>Leak investigation (redacted)</h2>
+{{if .Scans}}<ul>{{range .Scans}}<li>Scan at {{utc .At}}{{if .Partial}} (PARTIAL){{end}}, {{.Findings}} findings:<ul>{{range .Roots}}<li>{{s .Path}}{{if .Target}} (a link to {{s .Target}}){{end}}: {{.Files}} files, {{bytes .Bytes}} read{{if .Error}}; {{s .Error}}{{end}}</li>{{end}}</ul></li>{{end}}</ul>{{else}}<p>No file scan was recorded.</p>{{end}}
 {{if .LeakFindings}}<ul>{{range .LeakFindings}}<li class="sev-{{.Severity}}">[{{.Severity}}] {{s .Title}} — <span class="{{state .}}">{{state .}}</span> (evidence: {{s .Evidence}})</li>
-{{end}}</ul>{{else}}<p>None.</p>{{end}}
+{{end}}</ul>{{end}}
 
-<h2>All findings</h2>
-{{if .Findings}}<ul>{{range .Findings}}<li class="sev-{{.Severity}}">[{{.Severity}}] {{s .Title}} — <span class="{{state .}}">{{state .}}</span> (evidence: {{s .Evidence}})</li>
-{{end}}</ul>{{else}}<p>None.</p>{{end}}
+<h2>Account findings</h2>
+<ul>{{range .Findings}}{{if not (isLeak .)}}<li class="sev-{{.Severity}}">[{{.Severity}}] {{s .Title}} — <span class="{{state .}}">{{state .}}</span> (evidence: {{s .Evidence}})</li>
+{{end}}{{end}}</ul>
 
 {{if .NewKeys}}<h2>Replacement keys</h2>
 <ul>{{range .NewKeys}}<li>{{s (newKey .)}}</li>{{end}}</ul>{{end}}
@@ -138,9 +143,6 @@ footer { margin-top: 2rem; border-top: 1px solid #ccc; padding-top: .5rem; font-
 <h2>Preventive measures</h2>
 {{if .Preventive}}<ul>{{range .Preventive}}<li>{{s .}}</li>{{end}}</ul>{{else}}<p>None.</p>{{end}}
 
-<h2>Open follow-ups</h2>
-{{if .FollowUps}}<ul class="plain">{{range .FollowUps}}<li>☐ {{s .}}</li>{{end}}</ul>{{else}}<p>None.</p>{{end}}
-
 <h2>Support</h2>
 <p>{{s .SupportLine}}</p>
 
@@ -149,14 +151,39 @@ footer { margin-top: 2rem; border-top: 1px solid #ccc; padding-top: .5rem; font-
 <tr><th>Role</th><td>{{s (orBlank .SignOff.Role)}}</td></tr>
 <tr><th>Signed (UTC)</th><td>{{utcOr .SignOff.At "—"}}</td></tr></table>
 
-<h2>Timeline (UTC)</h2>
-<table><tr><th>#</th><th>Time (UTC)</th><th>Step</th><th>Action</th><th>Outcome</th><th>Detail</th></tr>
-{{range .Timeline}}<tr><td>{{.Seq}}</td><td class="mono">{{utc .At}}</td><td>{{.Step}}</td><td>{{s .Action}}</td><td>{{s .Outcome}}</td><td>{{s .Detail}}</td></tr>
-{{end}}</table>
+{{journal .Timeline}}
 
 <footer>
-<p>Journal chain hash: <code>{{.JournalHash}}</code> ({{.JournalEntries}} entries). Check this report against the incident's journal with <code>reclaim report verify FILE</code>.</p>
+<p>Journal chain hash: <code>{{.JournalHash}}</code> ({{.JournalEntries}} entries). Check this report against the incident's journal with <code>reclaim report verify FILE</code>. The seal detects changes made by anyone but the owner; it cannot detect an owner who rewrites both the journal and the report.</p>
 </footer>
 </body>
 </html>
 `
+
+// claimsHTML renders the step claims (re-derived by report verify).
+func claimsHTML(cs []Claim) template.HTML {
+	var b strings.Builder
+	b.WriteString("<h2>Steps and their evidence</h2>\n<table><tr><th>Phase</th><th>Step</th><th>Evidence</th><th>Statement</th><th>Recorded (UTC)</th></tr>\n")
+	for _, c := range cs {
+		ref := ""
+		if c.Seq > 0 {
+			ref = fmt.Sprintf("%s (#%d)", utc(c.At), c.Seq)
+		}
+		fmt.Fprintf(&b, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class=\"mono\">%s</td></tr>\n", esc(string(c.Phase)), esc(c.Title), esc(string(c.Level)), esc(c.Statement), ref)
+	}
+	fmt.Fprintf(&b, "</table>\n<p>%s.</p>\n", esc(LevelCounts(cs)))
+	return template.HTML(b.String())
+}
+
+// journalHTML renders the journal appendix (re-derived by report verify).
+func journalHTML(js []JournalEntry) template.HTML {
+	var b strings.Builder
+	b.WriteString("<h2>Journal (UTC)</h2>\n<table><tr><th>#</th><th>Time (UTC)</th><th>Step</th><th>Action</th><th>Outcome</th><th>Detail</th></tr>\n")
+	for _, j := range js {
+		fmt.Fprintf(&b, "<tr><td>%d</td><td class=\"mono\">%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n", j.Seq, utc(j.At), esc(string(j.Step)), esc(j.Action), esc(j.Outcome), esc(j.Detail))
+	}
+	b.WriteString("</table>\n")
+	return template.HTML(b.String())
+}
+
+func esc(s string) string { return html.EscapeString(provider.Sanitize(s)) }

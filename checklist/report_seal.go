@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 )
 
 // ReportHTML is the HTML report's file name in the incident folder.
@@ -128,6 +129,21 @@ func CheckReport(data []byte) (Seal, string, error) {
 	}
 	loc := locs[len(locs)-1]
 	start := bytes.LastIndexByte(data[:loc[0]], '\n') + 1
+	// Nothing may stand outside the sealed part: after the seal only the
+	// line end (and, in HTML, the comment's end).
+	tail := string(data[loc[1]:])
+	if format == "html" {
+		tail = strings.TrimPrefix(tail, " -->")
+		if bytes.Contains(bytes.ToLower(data), []byte("<script")) {
+			return Seal{}, format, fmt.Errorf("%w: the HTML report holds a script, which reclaim never writes", ErrReportAltered)
+		}
+		if !bytes.HasSuffix(bytes.TrimRight(data[:start], "\n"), []byte("</html>")) {
+			return Seal{}, format, fmt.Errorf("%w: text between the end of the document and the seal", ErrReportAltered)
+		}
+	}
+	if tail != "\n" && tail != "\r\n" && tail != "" {
+		return Seal{}, format, fmt.Errorf("%w: text after the seal line", ErrReportAltered)
+	}
 	m := func(i int) string { return string(data[loc[2*i]:loc[2*i+1]]) }
 	v, _ := strconv.Atoi(m(1))
 	n, _ := strconv.Atoi(m(3))
@@ -190,7 +206,98 @@ func VerifyReport(data []byte, inc *Incident) (Verification, error) {
 		return v, fmt.Errorf("%w: after %d entries the journal's hash is %s, the report names %s", ErrJournalAltered, s.Entries, shortHex(head), shortHex(s.Head))
 	}
 	v.Later = len(inc.Journal) - s.Entries
+	// The state must be backed by the journal (no step done without an
+	// entry, no entries lost).
+	if gaps := JournalGaps(inc); len(gaps) > 0 {
+		return v, fmt.Errorf("%w: the journal is incomplete: %s", ErrJournalAltered, strings.Join(gaps, "; "))
+	}
+	// Every fact the report states about the steps and the journal is
+	// re-derived from the journal's first Entries entries.
+	covered := inc.Journal[:s.Entries]
+	if err := checkFacts(data, format, covered); err != nil {
+		return v, err
+	}
+	// The journal recorded this report's digest when it was written or
+	// sent: a body edited with its digest recomputed matches no entry.
+	if !digestRecorded(inc.Journal[s.Entries:], s.Digest) {
+		return v, fmt.Errorf("%w: the journal has no record of a report with digest %s (it was edited, or written while the incident was open in another reclaim: write it again)", ErrReportAltered, shortHex(s.Digest))
+	}
 	return v, nil
+}
+
+// checkFacts re-renders the claims and the journal appendix from journal
+// entries and checks the report states exactly those.
+func checkFacts(data []byte, format string, covered []JournalEntry) error {
+	claims := ClaimsFromJournal(covered)
+	switch format {
+	case "json":
+		var r struct {
+			Claims   []Claim        `json:"claims"`
+			Timeline []JournalEntry `json:"timeline"`
+		}
+		if err := json.Unmarshal(data, &r); err != nil {
+			return err
+		}
+		got, _ := json.Marshal(r.Claims)
+		want, _ := json.Marshal(claims)
+		if !bytes.Equal(got, want) {
+			return fmt.Errorf("%w: the report's step claims differ from what the journal records", ErrReportAltered)
+		}
+		got, _ = json.Marshal(r.Timeline)
+		want, _ = json.Marshal(covered)
+		if !bytes.Equal(got, want) {
+			return fmt.Errorf("%w: the report's timeline differs from the journal", ErrReportAltered)
+		}
+		return nil
+	case "html":
+		for _, part := range []string{string(claimsHTML(claims)), string(journalHTML(covered))} {
+			if !bytes.Contains(data, []byte(ScrubSecrets(part))) {
+				return fmt.Errorf("%w: the report's steps or journal differ from what the journal records", ErrReportAltered)
+			}
+		}
+		return nil
+	}
+	for _, part := range []string{ClaimsMarkdown(claims), JournalMarkdown(covered)} {
+		if !bytes.Contains(bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n")), []byte(ScrubSecrets(part))) {
+			return fmt.Errorf("%w: the report's steps or journal differ from what the journal records", ErrReportAltered)
+		}
+	}
+	return nil
+}
+
+func digestRecorded(later []JournalEntry, digest string) bool {
+	for _, j := range later {
+		if strings.Contains(j.Detail, "sha256:"+digest) {
+			return true
+		}
+	}
+	return false
+}
+
+// Digests returns the sealed digest of each rendering of the report, as the
+// journal records them ("md sha256:…").
+func (r *Report) Digests() (string, error) {
+	md := r.Markdown()
+	js, err := r.JSON()
+	if err != nil {
+		return "", err
+	}
+	html, err := r.HTML()
+	if err != nil {
+		return "", err
+	}
+	var parts []string
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{"md", []byte(md)}, {"json", js}, {"html", html}} {
+		s, _, err := CheckReport(f.data)
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, f.name+" sha256:"+s.Digest)
+	}
+	return strings.Join(parts, ", "), nil
 }
 
 func shortHex(h string) string {

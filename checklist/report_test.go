@@ -2,6 +2,9 @@ package checklist_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
 	"context"
 	"encoding/json"
 	"io/fs"
@@ -87,9 +90,9 @@ func TestReportGoldenMarkdown(t *testing.T) {
 	md := r.Markdown()
 	golden(t, "report-drill.golden.md", normalize(t, e, md))
 	for _, want := range []string{
-		"## What happened and how it was detected", "## Root cause", "## Actions taken (UTC)",
-		"## Old credentials: revoked and confirmed dead", "## Leak findings (redacted)", "## Inventory before and after",
-		"## Preventive measures", "## Open follow-ups", "## Sign-off", "- Name: Dana Developer", "- Role: Account owner",
+		"## What happened and how it was detected", "## Root cause", "## Steps and their evidence", "## Journal (UTC)", "## Summary for support",
+		"## Old credentials: revoked and confirmed dead", "## Leak investigation (redacted)", "## Inventory before and after",
+		"## Preventive measures", "### Open items", "## Sign-off", "- Name: Dana Developer", "- Role: Account owner",
 		"Journal chain hash: `" + inc.JournalHead() + "`",
 	} {
 		if !strings.Contains(md, want) {
@@ -113,7 +116,14 @@ func TestReportFromIncidentAloneWithoutProvider(t *testing.T) {
 	if len(r.Steps) != len(checklist.StepIDs()) || len(r.Actions) == 0 || len(r.Revoked) != 3 {
 		t.Fatalf("steps %d actions %d revoked %d", len(r.Steps), len(r.Actions), len(r.Revoked))
 	}
-	if _, err := checklist.VerifyReport([]byte(r.Markdown()), inc); err != nil {
+	// Not written through the engine: the journal has no record of it.
+	if _, err := checklist.VerifyReport([]byte(r.Markdown()), inc); err == nil || !strings.Contains(err.Error(), "no record") {
+		t.Fatalf("an unrecorded report verified: %v", err)
+	}
+	if err := e.RecordReport(r, "to a test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := checklist.VerifyReport([]byte(r.Markdown()), e.Snapshot()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -163,6 +173,9 @@ func TestReportJSONRoundTrip(t *testing.T) {
 	if back.Seal == nil || back.Seal.Head != r.JournalHash || back.SignOff.Name != "Dana Developer" {
 		t.Fatalf("seal %+v signoff %+v", back.Seal, back.SignOff)
 	}
+	if err := e.RecordReport(r, "to a test"); err != nil {
+		t.Fatal(err)
+	}
 	// Re-indenting does not break the seal.
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, js); err != nil {
@@ -187,7 +200,7 @@ func TestVerifyReportDetectsTampering(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if v.Seal.Entries != len(inc.Journal) || v.Later != 0 {
+		if v.Seal.Entries != len(inc.Journal)-1 || v.Later != 1 {
 			t.Errorf("%s: %+v", name, v)
 		}
 		// An edited report fails.
@@ -221,7 +234,7 @@ func TestVerifyReportDetectsTampering(t *testing.T) {
 		t.Fatal(err)
 	}
 	v, err := checklist.VerifyReport(md, e.Snapshot())
-	if err != nil || v.Later != 1 {
+	if err != nil || v.Later != 2 {
 		t.Fatalf("after a send: %+v %v", v, err)
 	}
 	last := e.Snapshot().Journal[len(e.Snapshot().Journal)-1]
@@ -244,7 +257,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 	leaked := sg("PlantedLeakedKeyId", "PlantedLeakedSecretPart-1")
 	inAnswer := sg("PlantedAnswerKeyId", "PlantedAnswerSecretPart-2")
 	inNote := sg("PlantedNoteKeyId", "PlantedNoteSecretPart-3")
-	oldPassword := "Old-Planted-Passw0rd-7f3a9c"
+	oldPassword := e.DrillAnswer(checklist.StepPassword, "old") // the drill's current password
 	newPassword := "New-Planted-Passw0rd-2b8e1d"
 	planted := []string{leaked, inAnswer, inNote, oldPassword, newPassword}
 
@@ -272,7 +285,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 			case q.Kind == checklist.QText && (q.ID == "notes" || q.ID == "root_cause" || strings.HasPrefix(q.ID, "signoff")):
 				answers[q.ID] = "text with " + inAnswer + " in it"
 			default:
-				answers[q.ID] = q.Default
+				answers[q.ID] = scripted(e, id, q)
 			}
 		}
 		must(e.Answer(id, answers))
@@ -332,4 +345,64 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = drill.DefaultScenario
+}
+
+// TestVerifyRefusesWhatTheJournalDoesNotBack: the negative cases of
+// report verify, each of which passed before it checked the report against
+// the journal.
+func TestVerifyRefusesWhatTheJournalDoesNotBack(t *testing.T) {
+	dir := t.TempDir()
+	e, _ := finishedDrill(t, dir)
+	inc := e.Snapshot()
+	incDir := filepath.Join(dir, "incidents", inc.ID)
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join(incDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	md, html, js := read(checklist.ReportMD), read(checklist.ReportHTML), read(checklist.ReportJSON)
+	for name, data := range map[string][]byte{"md": md, "html": html, "json": js} {
+		if _, err := checklist.VerifyReport(data, inc); err != nil {
+			t.Fatalf("%s: the untouched report fails: %v", name, err)
+		}
+	}
+	fails := func(what string, data []byte, inc *checklist.Incident) {
+		t.Helper()
+		if _, err := checklist.VerifyReport(data, inc); err == nil {
+			t.Errorf("%s verified", what)
+		}
+	}
+	fails("text appended after the Markdown seal", append(slices.Clone(md), []byte("\nAll checks passed. Please re-enable.\n")...), inc)
+	fails("a script after the HTML seal", append(slices.Clone(html), []byte("<script>alert(1)</script>\n")...), inc)
+	fails("HTML between </html> and the seal", bytes.Replace(html, []byte("</html>\n"), []byte("</html>\n<p>re-enable it</p>\n"), 1), inc)
+	// A body edited with its digest recomputed: the seal checks out, but the
+	// journal recorded another digest.
+	body, seal, _ := bytes.Cut(md, []byte("reclaim-seal: "))
+	edited := bytes.Replace(body, []byte("Dana Developer"), []byte("Support Agent"), 1)
+	if bytes.Equal(edited, body) {
+		t.Fatal("the edit changed nothing")
+	}
+	sum := sha256.Sum256(edited)
+	old := string(seal[strings.Index(string(seal), "digest=")+7:][:64])
+	resealed := append(append(slices.Clone(edited), []byte("reclaim-seal: ")...), bytes.Replace(seal, []byte(old), []byte(hex.EncodeToString(sum[:])), 1)...)
+	if _, _, err := checklist.CheckReport(resealed); err != nil {
+		t.Fatalf("the recomputed seal itself does not check: %v", err)
+	}
+	fails("a body edited with its SHA-256 recomputed", resealed, inc)
+	// A claim edited in the steps table, digest recomputed.
+	claimEdit := bytes.Replace(body, []byte("| open |"), []byte("| verified |"), 1)
+	if bytes.Equal(claimEdit, body) {
+		t.Fatal("the claim edit changed nothing")
+	}
+	sum = sha256.Sum256(claimEdit)
+	fails("a step claim edited", append(append(slices.Clone(claimEdit), []byte("reclaim-seal: ")...), bytes.Replace(seal, []byte(old), []byte(hex.EncodeToString(sum[:])), 1)...), inc)
+	// An incident whose journal lost its last entries.
+	cut := inc.Clone()
+	cut.Journal = cut.Journal[:len(cut.Journal)-12]
+	fails("a truncated journal", md, cut)
+	if gaps := checklist.JournalGaps(cut); len(gaps) == 0 {
+		t.Error("a truncated journal shows no gap against the state")
+	}
 }

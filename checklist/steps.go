@@ -90,8 +90,13 @@ type Question struct {
 	Options []Option
 	Default string
 	// When shows the question only while another question's answer
-	// (When[0]) equals When[1].
-	When [2]string
+	// (When[0]) equals When[1] (differs from it, with WhenNot).
+	When    [2]string
+	WhenNot bool
+	// Attest makes the answer the owner's word for the step's claim.
+	Attest *Attest
+	// Hint is a drill's scripted answer, shown, never preselected.
+	Hint string
 	// Finding turns an answer into a finding (investigation questions).
 	Finding func(answer string) *Finding
 }
@@ -119,8 +124,21 @@ type StepDef struct {
 	Questions func(e *Engine, a *AccountState, mode Mode) []Question
 	// Plan proposes the changes this step would make (automated mode).
 	Plan func(e *Engine, a *AccountState) []Action
-	// Ready returns a reason the step cannot be finished yet, or "".
+	// Ready returns what the step still lacks before it can be finished at
+	// all (its inputs: an inventory, a replacement key, a section read), or
+	// "". An action not taken does not block: it leaves the step open.
 	Ready func(e *Engine, a *AccountState, mode Mode) string
+	// Claim is what the step establishes when done, as a sentence subject
+	// ("The account password was changed").
+	Claim string
+	// Verify returns the statement of what reclaim read back from the
+	// provider that proves the claim, and ok; or why it could not (ok false).
+	Verify func(e *Engine, a *AccountState, mode Mode) (statement string, ok bool)
+	// Outcome, when set, decides the step's level on its own (the report
+	// step: a filing is its evidence).
+	Outcome func(e *Engine, a *AccountState) (Status, Level, string)
+	// Contradicts lists what the provider's data shows against the claim.
+	Contradicts func(e *Engine, a *AccountState) []string
 	// OnComplete records what the answers mean (findings, evidence).
 	OnComplete func(e *Engine, a *AccountState, answers map[string]string)
 	// PlanGuided lets a guided step propose actions (checks reclaim can do

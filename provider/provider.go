@@ -337,6 +337,13 @@ type ConsoleSimulator interface {
 	ConsoleDo(item Item, action string) error
 }
 
+// TwoFactorReporter is implemented by providers whose data shows which
+// users lack 2FA (the drill's simulated console); the 2FA audit holds it
+// against the owner's answer.
+type TwoFactorReporter interface {
+	UsersWithout2FA() []string
+}
+
 // Snapshotter is implemented by providers that hold state reclaim must save
 // with the incident (the drill account), so a killed process resumes with the
 // account as it was.
