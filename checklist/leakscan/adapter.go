@@ -16,7 +16,10 @@ type Adapter struct {
 	Last *Report
 }
 
-var _ checklist.LeakScanner = (*Adapter)(nil)
+var (
+	_ checklist.LeakScanner      = (*Adapter)(nil)
+	_ checklist.ScanRootReporter = (*Adapter)(nil)
+)
 
 // NewLeakScanner returns a checklist.LeakScanner that scans roots (nil or
 // empty: the web roots of the local nginx/Apache configs, else the current
@@ -40,9 +43,7 @@ func (a *Adapter) Scan(ctx context.Context, progress func(files, bytes int64, fi
 		opt.Progress = func(p Progress) { progress(p.Files, p.Bytes, p.Findings) }
 	}
 	rep, err := Scan(ctx, roots, opt)
-	if rep != nil {
-		a.Last = rep
-	}
+	a.Last = rep
 	if rep == nil {
 		return nil, nil, err
 	}
@@ -120,6 +121,19 @@ func firstIP(ips []string) string {
 		return ips[0]
 	}
 	return ""
+}
+
+// ScanRoots implements checklist.ScanRootReporter: what the last Scan read
+// from each root (nil before the first, or when it could not start).
+func (a *Adapter) ScanRoots() []checklist.ScanRoot {
+	if a.Last == nil {
+		return nil
+	}
+	out := make([]checklist.ScanRoot, 0, len(a.Last.RootStats))
+	for _, s := range a.Last.RootStats {
+		out = append(out, checklist.ScanRoot{Path: s.Path, Target: s.Target, Files: s.Files, Bytes: s.Bytes, Skipped: s.Skipped, Unreadable: s.Unreadable, Error: s.Error})
+	}
+	return out
 }
 
 // SetRoots sets the folders the next Scan looks at.

@@ -34,6 +34,10 @@ func newWebRoots(scanRoots, extra []string) *webRoots {
 	}
 	for _, r := range ConfiguredWebRoots("/") {
 		add(r)
+		// a root read through a symbolic link is walked at its target
+		if t, err := filepath.EvalSymlinks(r); err == nil {
+			add(t)
+		}
 	}
 	for _, sr := range scanRoots {
 		if sr == "/" {

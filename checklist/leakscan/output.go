@@ -33,9 +33,18 @@ func WriteJSON(w io.Writer, r *Report) error {
 // WriteText writes a human report.
 func WriteText(w io.Writer, r *Report) error {
 	fmt.Fprintf(w, "Scanned %d files (%s) in %s under %s\n", r.Files, humanBytes(r.Bytes), r.Elapsed.Round(1e6), strings.Join(r.Roots, ", "))
-	if len(r.Findings) == 0 {
+	for _, s := range r.RootStats {
+		fmt.Fprintf(w, "  %s\n", s.Summary())
+	}
+	failed := len(r.Failed())
+	switch {
+	case r.Files == 0 && len(r.Findings) == 0:
+		fmt.Fprintln(w, "\nNothing was read: no result.")
+	case len(r.Findings) == 0 && failed > 0:
+		fmt.Fprintf(w, "\nNo provider credentials found in what was read (%d of %d roots not read).\n", failed, len(r.RootStats))
+	case len(r.Findings) == 0:
 		fmt.Fprintln(w, "\nNo provider credentials found.")
-	} else {
+	default:
 		fmt.Fprintf(w, "\nProvider credentials found (%d):\n", len(r.Findings))
 		for _, f := range r.Findings {
 			extra := ""
@@ -84,6 +93,34 @@ func WriteText(w io.Writer, r *Report) error {
 	return nil
 }
 
+// Summary is one line for the root: "/srv/www: 412 files, 3.1 MiB",
+// "/srv/site -> /data/site: …" for a link, "/srv/old: NOT READ: no such
+// file or folder" when nothing was read.
+func (s RootStat) Summary() string {
+	p := s.Path
+	if s.Target != "" {
+		p += " -> " + s.Target
+	}
+	if s.Error != "" {
+		return p + ": NOT READ: " + s.Error
+	}
+	out := fmt.Sprintf("%s: %d %s, %s", p, s.Files, plural(s.Files, "file", "files"), humanBytes(s.Bytes))
+	if s.Skipped > 0 {
+		out += fmt.Sprintf(", %d skipped (binary or too big)", s.Skipped)
+	}
+	if s.Unreadable > 0 {
+		out += fmt.Sprintf(", %d unreadable", s.Unreadable)
+	}
+	return out
+}
+
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
 func short(fp string) string {
 	if len(fp) > 19 {
 		return fp[:19]
@@ -114,6 +151,25 @@ type sarifLog struct {
 type sarifRun struct {
 	Tool    sarifTool     `json:"tool"`
 	Results []sarifResult `json:"results"`
+	// Invocations carries what was read from each root (properties.roots)
+	// and a notification for each root that was not.
+	Invocations []sarifInvocation `json:"invocations,omitempty"`
+}
+
+type sarifInvocation struct {
+	ExecutionSuccessful        bool                `json:"executionSuccessful"`
+	ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+	Properties                 sarifInvProps       `json:"properties"`
+}
+
+type sarifNotification struct {
+	Level     string          `json:"level"`
+	Message   sarifMessage    `json:"message"`
+	Locations []sarifLocation `json:"locations,omitempty"`
+}
+
+type sarifInvProps struct {
+	Roots []RootStat `json:"roots"`
 }
 
 type sarifTool struct {
@@ -222,7 +278,14 @@ func WriteSARIF(w io.Writer, r *Report, version string) error {
 	if results == nil {
 		results = []sarifResult{}
 	}
+	inv := sarifInvocation{ExecutionSuccessful: r.RootsError() == nil, Properties: sarifInvProps{Roots: r.RootStats}}
+	if inv.Properties.Roots == nil {
+		inv.Properties.Roots = []RootStat{}
+	}
+	for _, s := range r.Failed() {
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{Level: "error", Message: sarifMessage{s.describe()}, Locations: loc(s.Path, 0)})
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{{Tool: sarifTool{Driver: drv}, Results: results}}})
+	return enc.Encode(sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{{Tool: sarifTool{Driver: drv}, Results: results, Invocations: []sarifInvocation{inv}}}})
 }

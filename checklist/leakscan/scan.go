@@ -23,7 +23,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -95,6 +98,104 @@ type Report struct {
 	Traces      []Trace       `json:"attack_traces"`
 	Errors      []string      `json:"errors,omitempty"`
 	Elapsed     time.Duration `json:"elapsed_ns"`
+	// RootStats says, for each root in the order given, what was read from
+	// it, or why nothing was.
+	RootStats []RootStat `json:"root_stats"`
+}
+
+// RootStat is what a scan read from one of its roots.
+type RootStat struct {
+	// Path is the root as given.
+	Path string `json:"path"`
+	// Target is where a root that is a symbolic link points (resolved);
+	// the scan reads the target, and findings name files under it.
+	Target string `json:"target,omitempty"`
+	// Files and Bytes are what was read (a binary file counts once, with
+	// the bytes read before it was recognised).
+	Files int64 `json:"files"`
+	Bytes int64 `json:"bytes"`
+	// Skipped counts files not read by choice: binary by extension, or
+	// over Options.MaxFileSize.
+	Skipped int64 `json:"skipped,omitempty"`
+	// Unreadable counts files and folders under the root that could not be
+	// read (the first reason is in Report.Errors).
+	Unreadable int64 `json:"unreadable,omitempty"`
+	// Error is set when nothing was read from the root: it does not exist,
+	// cannot be read, is not a file or folder, or holds no readable file.
+	Error string `json:"error,omitempty"`
+}
+
+// Failed reports whether nothing could be read from the root.
+func (r RootStat) Failed() bool { return r.Error != "" }
+
+// Failed returns the roots nothing could be read from.
+func (r *Report) Failed() []RootStat {
+	var out []RootStat
+	for _, s := range r.RootStats {
+		if s.Failed() {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// RootsError is nil when every root was read; otherwise it names each
+// root that was not, and why ("nothing was read: …" when no root was).
+func (r *Report) RootsError() error {
+	bad := r.Failed()
+	if len(bad) == 0 && (r.Files > 0 || len(r.RootStats) == 0) {
+		return nil
+	}
+	var parts []string
+	for _, s := range bad {
+		parts = append(parts, s.describe())
+	}
+	if len(bad) == len(r.RootStats) || r.Files == 0 {
+		if len(parts) == 0 {
+			return errors.New("nothing was read")
+		}
+		return errors.New("nothing was read: " + strings.Join(parts, "; "))
+	}
+	return fmt.Errorf("%d of %d roots not read: %s", len(bad), len(r.RootStats), strings.Join(parts, "; "))
+}
+
+// describe is "path: reason", or "path -> target: reason" for a link.
+func (r RootStat) describe() string {
+	p := r.Path
+	if r.Target != "" {
+		p += " -> " + r.Target
+	}
+	return p + ": " + r.Error
+}
+
+// reason is why a path could not be read, in a few words.
+func reason(err error) string {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "no such file or folder"
+	case errors.Is(err, fs.ErrPermission):
+		return "permission denied"
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// modeName names a file type that is neither a file nor a folder.
+func modeName(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "an irregular file"
 }
 
 // Progress is a snapshot of a running scan.
@@ -229,6 +330,10 @@ var skipExt = map[string]bool{
 
 // Scan walks roots (files or directories) and reports what it finds. It
 // stops early, returning ctx.Err() with the partial report, when ctx ends.
+// A root that is a symbolic link is read at its target. Report.RootStats
+// says what was read from each root; one that does not exist, cannot be
+// read or holds no readable file has its Error set, and Report.RootsError
+// turns that into an error (Scan itself does not fail for it).
 func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 	start := time.Now()
 	e := getEngine()
@@ -246,7 +351,27 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 		absRoots = append(absRoots, a)
 	}
 	rep.Roots = absRoots
-	wr := newWebRoots(absRoots, opt.WebRoots)
+	// A root that is a symbolic link is read through its target.
+	rep.RootStats = make([]RootStat, len(roots))
+	targets := make([]string, len(roots))
+	rootInfo := make([]fs.FileInfo, len(roots))
+	rootErr := make([]error, len(roots))
+	for i, r := range absRoots {
+		rep.RootStats[i].Path = roots[i]
+		targets[i] = r
+		fi, err := os.Lstat(r)
+		if err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			if t, terr := filepath.EvalSymlinks(r); terr != nil {
+				rep.RootStats[i].Target, _ = os.Readlink(r)
+				err = terr
+			} else {
+				rep.RootStats[i].Target, targets[i] = t, t
+				fi, err = os.Lstat(t)
+			}
+		}
+		rootInfo[i], rootErr[i] = fi, err
+	}
+	wr := newWebRoots(targets, opt.WebRoots)
 	rep.WebRoots = wr.configured()
 
 	var (
@@ -260,6 +385,25 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 		mu.Lock()
 		if len(walkErrs) < 100 {
 			walkErrs = append(walkErrs, s)
+		}
+		mu.Unlock()
+	}
+	// per root: what each worker read, added up when it ends; the first
+	// reason something under it could not be read
+	rootFiles := make([]int64, len(roots))
+	rootBytes := make([]int64, len(roots))
+	rootSkipped := make([]int64, len(roots))
+	rootUnread := make([]int64, len(roots))
+	rootFirstErr := make([]error, len(roots))
+	rootTopErr := make([]error, len(roots))
+	unreadable := func(root int32, err error, top bool) {
+		addErr(err.Error())
+		mu.Lock()
+		if top {
+			rootTopErr[root] = err
+		}
+		if rootFirstErr[root] == nil {
+			rootFirstErr[root] = err
 		}
 		mu.Unlock()
 	}
@@ -332,22 +476,27 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 		return true
 	}
 
-	for _, root := range absRoots {
-		fi, err := os.Lstat(root)
+	for i, root := range targets {
+		fi, err := rootInfo[i], rootErr[i]
 		if err != nil {
 			addErr(err.Error())
+			rep.RootStats[i].Error = reason(err)
 			continue
 		}
 		switch {
 		case fi.IsDir():
 			if visitDir(root, filepath.Base(root), filepath.Dir(root)) {
-				w.stack = append(w.stack, walkItem{dir: root})
+				w.stack = append(w.stack, walkItem{dir: root, root: int32(i)})
 			}
 		case fi.Mode().IsRegular():
 			if fileOK(root, filepath.Base(root)) {
 				dir := filepath.Dir(root)
-				w.stack = append(w.stack, walkItem{dir: dir, files: []string{filepath.Base(root)}, info: newDirInfo(dir, wr, noDir, 1)})
+				w.stack = append(w.stack, walkItem{dir: dir, files: []string{filepath.Base(root)}, info: newDirInfo(dir, wr, noDir, 1), root: int32(i)})
+			} else {
+				rootSkipped[i]++
 			}
+		default:
+			rep.RootStats[i].Error = "not a file or folder: " + modeName(fi.Mode())
 		}
 	}
 
@@ -358,6 +507,18 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 			defer wg.Done()
 			sc := &fileScanner{e: e, buf: make([]byte, chunkSize+overlap)}
 			var dirBuf []byte
+			// what this worker read from each root
+			files, nbytes, skipped, unread := make([]int64, len(roots)), make([]int64, len(roots)), make([]int64, len(roots)), make([]int64, len(roots))
+			defer func() {
+				mu.Lock()
+				for i := range roots {
+					rootFiles[i] += files[i]
+					rootBytes[i] += nbytes[i]
+					rootSkipped[i] += skipped[i]
+					rootUnread[i] += unread[i]
+				}
+				mu.Unlock()
+			}()
 			scanFiles := func(it walkItem) {
 				defer it.info.batchDone()
 				for _, name := range it.files {
@@ -367,9 +528,12 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 					p := joinPath(it.dir, name)
 					res, err := sc.scanFile(it.info.fd, p, name, it.info.inWeb || wr.isRoot(p), it.info.logDir)
 					if err != nil {
-						addErr(err.Error())
+						unread[it.root]++
+						unreadable(it.root, err, false)
 						continue
 					}
+					files[it.root]++
+					nbytes[it.root] += res.bytes
 					nFiles.Add(1)
 					nBytes.Add(res.bytes)
 					if res.binary {
@@ -409,15 +573,16 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 				if dirBuf == nil {
 					dirBuf = make([]byte, 32<<10)
 				}
-				dir := it.dir
+				dir, root := it.dir, it.root
 				var subdirs []walkItem
-				var files []string
+				var names []string
 				fd, err := listDir(dir, dirBuf, func(name string, typ entryType) {
 					p := joinPath(dir, name)
 					if typ == typeUnknown {
 						fi, err := os.Lstat(p)
 						if err != nil {
-							addErr(err.Error())
+							unread[root]++
+							unreadable(root, err, false)
 							return
 						}
 						switch {
@@ -432,26 +597,29 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 					switch typ {
 					case typeDir:
 						if visitDir(p, name, dir) {
-							subdirs = append(subdirs, walkItem{dir: p})
+							subdirs = append(subdirs, walkItem{dir: p, root: root})
 						}
 					case typeReg:
 						if fileOK(p, name) {
-							files = append(files, name)
+							names = append(names, name)
+						} else {
+							skipped[root]++
 						}
 					}
 				})
 				if err != nil {
-					addErr(err.Error())
+					unread[root]++
+					unreadable(root, err, dir == targets[root])
 					continue
 				}
 				var local walkItem
-				if len(files) == 0 {
+				if len(names) == 0 {
 					fd.close()
 				} else {
-					info := newDirInfo(dir, wr, fd, (len(files)+fileBatch-1)/fileBatch)
-					local = walkItem{dir: dir, files: files[:min(len(files), fileBatch)], info: info}
-					for i := fileBatch; i < len(files); i += fileBatch {
-						subdirs = append(subdirs, walkItem{dir: dir, files: files[i:min(len(files), i+fileBatch)], info: info})
+					info := newDirInfo(dir, wr, fd, (len(names)+fileBatch-1)/fileBatch)
+					local = walkItem{dir: dir, files: names[:min(len(names), fileBatch)], info: info, root: root}
+					for i := fileBatch; i < len(names); i += fileBatch {
+						subdirs = append(subdirs, walkItem{dir: dir, files: names[i:min(len(names), i+fileBatch)], info: info, root: root})
 					}
 				}
 				w.push(subdirs)
@@ -470,6 +638,33 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 		rep.Traces = append(rep.Traces, *t)
 	}
 	rep.Errors = walkErrs
+	for i := range rep.RootStats {
+		st := &rep.RootStats[i]
+		st.Files, st.Bytes, st.Skipped, st.Unreadable = rootFiles[i], rootBytes[i], rootSkipped[i], rootUnread[i]
+		switch {
+		case st.Error != "" || st.Files > 0:
+		case rootTopErr[i] != nil:
+			st.Error = reason(rootTopErr[i])
+		case ctx.Err() != nil:
+			// stopped early: not read is not unreadable
+		case rootInfo[i] != nil && !rootInfo[i].IsDir() && rootFirstErr[i] != nil:
+			st.Error = reason(rootFirstErr[i])
+		case rootInfo[i] != nil && !rootInfo[i].IsDir() && st.Skipped > 0:
+			st.Error = "not read: a binary file or over the size limit"
+		default:
+			st.Error = "holds no readable file"
+			var why []string
+			if st.Unreadable > 0 {
+				why = append(why, fmt.Sprintf("%d unreadable: %s", st.Unreadable, reason(rootFirstErr[i])))
+			}
+			if st.Skipped > 0 {
+				why = append(why, fmt.Sprintf("%d binary or too big, skipped", st.Skipped))
+			}
+			if len(why) > 0 {
+				st.Error += " (" + strings.Join(why, "; ") + ")"
+			}
+		}
+	}
 	sortReport(rep)
 	rep.Elapsed = time.Since(start)
 	if opt.Progress != nil {
@@ -496,6 +691,7 @@ type walkItem struct {
 	dir   string
 	files []string
 	info  *dirInfo
+	root  int32 // index of the root it is under
 }
 
 // dirInfo is what the files of one folder share.

@@ -39,9 +39,14 @@ Secrets are never printed: each finding shows the value redacted and a
 fingerprint, "sha256:" + the hex SHA-256 of the exact secret. SendGrid
 findings show the key id, as listed in the account.
 
+The summary names each PATH with the files and bytes read from it (and,
+for a symbolic link, the target it was read through). A PATH that does not
+exist, cannot be read, or holds no readable file is an error: the report is
+still written (its per-root stats say why), and reclaim exits 2 naming it.
+
 Progress goes to standard error, and only when it is a terminal.
 
-Exit: 0 no findings, 1 findings, 2 error.`,
+Exit: 0 no findings, 1 findings, 2 error (including a PATH not read).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runScan(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args, format, webRoots)
 		},
@@ -62,11 +67,6 @@ func runScan(ctx context.Context, stdout, stderr io.Writer, paths []string, form
 	defer stop()
 	if len(paths) == 0 {
 		paths = leakscan.DefaultRoots()
-	}
-	for _, p := range paths {
-		if _, err := os.Stat(p); err != nil {
-			return withCode(exitError, err)
-		}
 	}
 	opt := leakscan.Options{WebRoots: webRoots}
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(f.Fd()) {
@@ -94,6 +94,10 @@ func runScan(ctx context.Context, stdout, stderr io.Writer, paths []string, form
 		err = leakscan.WriteText(stdout, rep)
 	}
 	if err != nil {
+		return withCode(exitError, err)
+	}
+	// A root not read is an error, never "no findings".
+	if err := rep.RootsError(); err != nil {
 		return withCode(exitError, err)
 	}
 	if len(rep.Findings)+len(rep.AlsoExposed)+len(rep.Exposures)+len(rep.Traces) > 0 {
