@@ -111,6 +111,13 @@ func NewEngine(inc *Incident, h *Handle, p provider.Provider, secrets *Secrets) 
 // Provider returns the provider the engine works on.
 func (e *Engine) Provider() provider.Provider { return e.prov }
 
+// IsDryRun reports whether this run (or the incident) is a dry run.
+func (e *Engine) IsDryRun() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.DryRun || e.inc.DryRun
+}
+
 // Secrets returns the session's secret store.
 func (e *Engine) Secrets() *Secrets { return e.secrets }
 
@@ -215,10 +222,23 @@ func (e *Engine) Questions(id StepID) []Question {
 		if v, ok := prev[qs[i].ID]; ok && !qs[i].Kind.Secret() {
 			qs[i].Default = v
 		} else if v, ok := hints[string(id)+"."+qs[i].ID]; ok {
-			qs[i].Default = v
+			if qs[i].Kind == QOTPSetup {
+				// What the simulated console shows: not an answer.
+				qs[i].Default = v
+			} else {
+				// A drill's scripted answer is shown, never preselected:
+				// the player picks.
+				qs[i].Hint = qs[i].LabelOf(v)
+			}
 		}
 	}
 	return qs
+}
+
+// DrillAnswer is a drill's scripted answer to a question ("" when none):
+// what the autopilot answers, as the drill's owner.
+func (e *Engine) DrillAnswer(id StepID, q string) string {
+	return e.drillAnswers()[string(id)+"."+q]
 }
 
 func (e *Engine) drillAnswers() map[string]string {
@@ -265,12 +285,17 @@ func (e *Engine) Refresh(ctx context.Context, id StepID) error {
 	e.mu.Lock()
 	m, _ := e.ModeOf(d)
 	e.mu.Unlock()
-	if m != ModeAuto || len(d.Sections) == 0 {
+	if m == ModeNA || len(d.Sections) == 0 {
 		return nil
 	}
 	if id == StepInventory {
+		if m != ModeAuto {
+			return nil
+		}
 		return e.TakeInventory(ctx)
 	}
+	// A guided step re-reads what the provider can read too: what the
+	// owner did in the console shows there (or contradicts them).
 	ctx, cancel := e.ctx(ctx)
 	defer cancel()
 	inv, err := TakeInventory(ctx, e.prov, e.Now(), d.Sections...)
@@ -796,11 +821,15 @@ func (e *Engine) Complete(id StepID, answers map[string]string) error {
 	m, _ := e.ModeOf(d)
 	a := e.acct()
 	e.storeAnswersLocked(id, answers)
-	if d.Ready != nil && !e.DryRun {
+	if d.Ready != nil {
 		if why := d.Ready(e, a, m); why != "" {
 			_ = e.saveLocked()
 			return fmt.Errorf("%w: %s", ErrNotReady, why)
 		}
+	}
+	if why := e.unreadLocked(d, m); why != "" {
+		_ = e.saveLocked()
+		return fmt.Errorf("%w: %s", ErrNotReady, why)
 	}
 	st := a.Step(id)
 	if d.Questions != nil {
@@ -819,15 +848,44 @@ func (e *Engine) Complete(id StepID, answers map[string]string) error {
 	if d.OnComplete != nil {
 		d.OnComplete(e, a, st.Answers)
 	}
-	st.Status = StatusDone
+	status, level, statement, atts := e.outcomeLocked(d, m, st)
+	st.Status, st.Level, st.Statement, st.Attestations = status, level, ScrubSecrets(statement), atts
 	st.Reason = ""
 	st.Finished = e.Now()
 	if st.Started.IsZero() {
 		st.Started = st.Finished
 	}
-	e.journalLocked(id, "complete step", "", "ok", d.Title)
+	for _, at := range atts {
+		detail := fmt.Sprintf("%q — answered %q", at.Question, at.Answer)
+		if at.Override != "" {
+			detail += " (OVERRIDE of the account's data: " + at.Override + ")"
+		}
+		e.journalLocked(id, ActionAttest, "", "info", detail)
+	}
+	e.journalLocked(id, ActionCompleteStep, "", string(level), st.Statement)
 	e.advanceLocked(id)
 	return e.saveLocked()
+}
+
+// unreadLocked says which section an automated audit step has never read
+// (an audit of a section that was never read cannot be done).
+func (e *Engine) unreadLocked(d *StepDef, m Mode) string {
+	if m != ModeAuto || d.Phase != PhaseAudit || len(d.Sections) == 0 {
+		return ""
+	}
+	inv := e.acct().Current()
+	if inv == nil {
+		return "the account has not been read yet: take the inventory first (Preserve evidence)"
+	}
+	for _, sec := range d.Sections {
+		if msg, bad := inv.Errors[sec]; bad {
+			return fmt.Sprintf("the %s could not be read (%s): open the step again to retry, or skip it with a reason", sectionName(sec), msg)
+		}
+		if !slices.Contains(inv.Read, sec) {
+			return fmt.Sprintf("the %s has not been read from the provider: open the step again to read it, or skip it with a reason", sectionName(sec))
+		}
+	}
+	return ""
 }
 
 // Skip marks a step skipped with a reason (required).
@@ -839,7 +897,8 @@ func (e *Engine) Skip(id StepID, reason string) error {
 	}
 	st := e.acct().Step(id)
 	st.Status, st.Reason, st.Finished = StatusSkipped, reason, e.Now()
-	e.journalLocked(id, "skip step", "", "info", reason)
+	st.Level, st.Statement, st.Attestations = LevelSkipped, "Skipped: "+ScrubSecrets(reason), nil
+	e.journalLocked(id, ActionSkipStep, "", string(LevelSkipped), st.Statement)
 	e.advanceLocked(id)
 	return e.saveLocked()
 }
@@ -850,7 +909,8 @@ func (e *Engine) Reopen(id StepID) error {
 	defer e.mu.Unlock()
 	st := e.acct().Step(id)
 	st.Status, st.Reason = StatusTodo, ""
-	e.journalLocked(id, "reopen step", "", "info", "")
+	st.Level, st.Statement, st.Attestations = "", "", nil
+	e.journalLocked(id, ActionReopenStep, "", "info", "")
 	return e.saveLocked()
 }
 
@@ -901,8 +961,12 @@ func (e *Engine) saveLocked() error {
 			switch {
 			case m == ModeNA && st.Status == StatusTodo:
 				st.Status, st.Reason = StatusNA, why
+				st.Level, st.Statement = LevelNA, "Not applicable: "+why
+				e.journalLocked(d.ID, ActionNotApplicable, "", string(LevelNA), st.Statement)
 			case m != ModeNA && st.Status == StatusNA:
 				st.Status, st.Reason = StatusTodo, ""
+				st.Level, st.Statement = "", ""
+				e.journalLocked(d.ID, ActionReopenStep, "", "info", "applies again")
 			}
 		}
 	}
@@ -936,6 +1000,9 @@ func (e *Engine) ctx(ctx context.Context) (context.Context, context.CancelFunc) 
 
 func mergeSections(dst, src *Inventory, sections []string) {
 	for _, s := range sections {
+		if _, bad := src.Errors[s]; !bad && !slices.Contains(src.Read, s) {
+			continue // the provider cannot read it: keep what is known
+		}
 		if msg, bad := src.Errors[s]; bad {
 			if dst.Errors == nil {
 				dst.Errors = map[string]string{}
@@ -966,6 +1033,10 @@ func mergeSections(dst, src *Inventory, sections []string) {
 			dst.Mail = src.Mail
 		}
 		delete(dst.Errors, s)
+		if !slices.Contains(dst.Read, s) {
+			dst.Read = append(slices.Clone(dst.Read), s)
+			slices.Sort(dst.Read)
+		}
 	}
 	dst.TakenAt = src.TakenAt
 }
