@@ -947,6 +947,9 @@ func (e *Engine) Note(step StepID, action, detail string) error {
 }
 
 func (e *Engine) journalLocked(step StepID, action, target, outcome, detail string) {
+	if (e.DryRun || e.inc.DryRun) && !strings.HasPrefix(detail, "DRY RUN") {
+		detail = "DRY RUN: " + detail
+	}
 	e.inc.appendJournal(JournalEntry{At: e.Now(), Account: e.acct().Label, Step: step, Action: ScrubSecrets(action), Target: target, Outcome: outcome, Detail: ScrubSecrets(detail)})
 }
 

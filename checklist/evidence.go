@@ -73,6 +73,13 @@ func (q Question) Visible(answers map[string]string) bool {
 
 // LabelOf returns the label of an answer (the value itself for free text).
 func (q Question) LabelOf(v string) string {
+	if q.Kind == QMulti {
+		var out []string
+		for _, x := range splitList(v) {
+			out = append(out, Question{Options: q.Options}.LabelOf(x))
+		}
+		return strings.Join(out, "; ")
+	}
 	for _, o := range q.Options {
 		if o.Value == v {
 			return o.Label

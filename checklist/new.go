@@ -24,3 +24,12 @@ func NewIncident(now time.Time, title string, p provider.Provider, drill bool, s
 	inc.appendJournal(JournalEntry{At: now, Account: info.Name, Action: "open incident", Outcome: "info", Detail: title})
 	return inc
 }
+
+// MarkDryRun makes a new incident a dry run, and says so in its journal.
+func (inc *Incident) MarkDryRun(now time.Time) {
+	if inc.DryRun {
+		return
+	}
+	inc.DryRun = true
+	inc.appendJournal(JournalEntry{At: now, Account: inc.Accounts[0].Label, Action: "dry run", Outcome: "info", Detail: "DRY RUN: nothing will be changed on the account; each change is journaled as what it would do"})
+}

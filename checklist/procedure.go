@@ -323,6 +323,9 @@ var procedure = []*StepDef{
 		Verify: func(e *Engine, a *AccountState, m Mode) (string, bool) {
 			for i := len(a.Scans) - 1; i >= 0; i-- {
 				sc := a.Scans[i]
+				if sc.Failed {
+					continue // it proved nothing (or was cancelled with no result)
+				}
 				var files, bytes int64
 				var roots []string
 				for _, r := range sc.Roots {
@@ -525,8 +528,10 @@ var procedure = []*StepDef{
 			}
 			return ""
 		},
-		Claim:       "The leaked and unknown keys were revoked",
-		Verify:      func(e *Engine, a *AccountState, m Mode) (string, bool) { return e.verifyCleanLocked(StepRevokeKeys, m, "leaked or unknown key", ActRevokeKey) },
+		Claim: "The leaked and unknown keys were revoked",
+		Verify: func(e *Engine, a *AccountState, m Mode) (string, bool) {
+			return e.verifyCleanLocked(StepRevokeKeys, m, "leaked or unknown key", ActRevokeKey)
+		},
 		Contradicts: keyContradictions,
 	},
 	{
@@ -651,7 +656,7 @@ var procedure = []*StepDef{
 				{ID: "enrolled", Prompt: "Codes accepted: now confirm the enrolment in the console. Done?", Kind: QConfirm, Options: choose(yesNo("")...), When: [2]string{"setup.given", "yes"}},
 				{ID: "method", Prompt: "Without a setup key reclaim cannot check codes. How is 2FA enrolled on the account?", Kind: QSelect, When: [2]string{"setup.given", "yes"}, WhenNot: true,
 					Options: choose(Option{"authenticator", "An authenticator app set up elsewhere"}, Option{"sms", "SMS to a phone I control"}, Option{"security-key", "A security key"}, Option{"not-yet", "Not enrolled yet"}),
-					Attest: &Attest{Yes: []string{"authenticator", "sms", "security-key"}, Claim: "2FA is enrolled", FollowUp: "enrol 2FA in the console"}},
+					Attest:  &Attest{Yes: []string{"authenticator", "sms", "security-key"}, Claim: "2FA is enrolled", FollowUp: "enrol 2FA in the console"}},
 			}
 		},
 		Plan: func(e *Engine, a *AccountState) []Action {
@@ -712,7 +717,9 @@ var procedure = []*StepDef{
 		Sections: []string{SecKeys},
 		Plan:     keyPlan,
 		Claim:    "Only keys the owner vouches for remain",
-		Verify:   func(e *Engine, a *AccountState, m Mode) (string, bool) { return e.verifyCleanLocked(StepAuditKeys, m, "leaked or unknown key", ActRevokeKey) },
+		Verify: func(e *Engine, a *AccountState, m Mode) (string, bool) {
+			return e.verifyCleanLocked(StepAuditKeys, m, "leaked or unknown key", ActRevokeKey)
+		},
 	},
 	{
 		ID: StepAuditPayment, Phase: PhaseAudit, Title: "Payment methods and plan",
@@ -791,8 +798,10 @@ var procedure = []*StepDef{
 		Plan: func(e *Engine, a *AccountState) []Action {
 			return planFromFindings(e, a, ActRemoveTeammate, ActRemoveInvite)
 		},
-		Claim:       "Only teammates the owner knows remain",
-		Verify:      func(e *Engine, a *AccountState, m Mode) (string, bool) { return e.verifyCleanLocked(StepAuditTeammates, m, "unknown teammate or invite", ActRemoveTeammate, ActRemoveInvite) },
+		Claim: "Only teammates the owner knows remain",
+		Verify: func(e *Engine, a *AccountState, m Mode) (string, bool) {
+			return e.verifyCleanLocked(StepAuditTeammates, m, "unknown teammate or invite", ActRemoveTeammate, ActRemoveInvite)
+		},
 		Contradicts: contradictFindings("teammate", "invite"),
 		OnComplete: func(e *Engine, a *AccountState, ans map[string]string) {
 			if provider.Has[provider.TeammateRemover](e.prov) || ans["removed_unknown"] != "yes" || e.DryRun {
@@ -873,41 +882,47 @@ var procedure = []*StepDef{
 	},
 	{
 		ID: StepAuditWebhooks, Phase: PhaseAudit, Title: "Event webhooks and inbound-parse routes",
-		Why:      "A webhook to an attacker's host leaks your recipients; a parse route hands them your inbound mail.",
-		Item:     provider.ItemWebhooks,
-		Auto:     hasAll(has[provider.WebhookLister](), has[provider.WebhookDeleter]()),
-		Sections: []string{SecWebhooks},
-		Guide:    Guide{LookFor: []string{"webhook URLs and parse hosts that are not yours"}},
-		Plan:     func(e *Engine, a *AccountState) []Action { return planFromFindings(e, a, ActDeleteWebhook) },
+		Why:       "A webhook to an attacker's host leaks your recipients; a parse route hands them your inbound mail.",
+		Item:      provider.ItemWebhooks,
+		Auto:      hasAll(has[provider.WebhookLister](), has[provider.WebhookDeleter]()),
+		Sections:  []string{SecWebhooks},
+		Guide:     Guide{LookFor: []string{"webhook URLs and parse hosts that are not yours"}},
+		Plan:      func(e *Engine, a *AccountState) []Action { return planFromFindings(e, a, ActDeleteWebhook) },
 		Questions: guidedCleanup(provider.ItemWebhooks, "Have you deleted, in the console, the webhooks and parse routes that are not yours (if any)?", "the webhooks and parse routes that are not the owner's were deleted in the console (or there were none)"),
-		Claim:       "Only the owner's webhooks and parse routes remain",
-		Verify:      func(e *Engine, a *AccountState, m Mode) (string, bool) { return e.verifyCleanLocked(StepAuditWebhooks, m, "foreign webhook or parse route", ActDeleteWebhook) },
+		Claim:     "Only the owner's webhooks and parse routes remain",
+		Verify: func(e *Engine, a *AccountState, m Mode) (string, bool) {
+			return e.verifyCleanLocked(StepAuditWebhooks, m, "foreign webhook or parse route", ActDeleteWebhook)
+		},
 		Contradicts: contradictFindings("webhook", "parse"),
 	},
 	{
 		ID: StepAuditSubusers, Phase: PhaseAudit, Title: "Subusers",
-		Why:      "A new subuser is a second account inside yours, with its own keys.",
-		Item:     provider.ItemSubusers,
-		Auto:     hasAll(has[provider.SubuserLister](), has[provider.SubuserDisabler]()),
-		Sections: []string{SecSubusers, SecKeys},
-		Guide:    Guide{LookFor: []string{"subusers you did not create, and their API keys"}},
-		Plan:     func(e *Engine, a *AccountState) []Action { return planFromFindings(e, a, ActDisableSubuser) },
+		Why:       "A new subuser is a second account inside yours, with its own keys.",
+		Item:      provider.ItemSubusers,
+		Auto:      hasAll(has[provider.SubuserLister](), has[provider.SubuserDisabler]()),
+		Sections:  []string{SecSubusers, SecKeys},
+		Guide:     Guide{LookFor: []string{"subusers you did not create, and their API keys"}},
+		Plan:      func(e *Engine, a *AccountState) []Action { return planFromFindings(e, a, ActDisableSubuser) },
 		Questions: guidedCleanup(provider.ItemSubusers, "Have you disabled, in the console, the subusers you did not create (if any)?", "the subusers the owner did not create were disabled in the console (or there were none)"),
-		Claim:       "Only the owner's subusers remain active",
-		Verify:      func(e *Engine, a *AccountState, m Mode) (string, bool) { return e.verifyCleanLocked(StepAuditSubusers, m, "unknown subuser", ActDisableSubuser) },
+		Claim:     "Only the owner's subusers remain active",
+		Verify: func(e *Engine, a *AccountState, m Mode) (string, bool) {
+			return e.verifyCleanLocked(StepAuditSubusers, m, "unknown subuser", ActDisableSubuser)
+		},
 		Contradicts: contradictFindings("subuser"),
 	},
 	{
 		ID: StepAuditMailSetting, Phase: PhaseAudit, Title: "Mail settings that forward or copy mail",
-		Why:      "Forwarding settings quietly send copies of your mail to someone else.",
-		Item:     provider.ItemMailSettings,
-		Auto:     hasAll(has[provider.MailSettingsLister](), has[provider.MailSettingDisabler]()),
-		Sections: []string{SecMail},
-		Guide:    Guide{LookFor: []string{"forward bounce / forward spam to outside addresses", "footers with links you did not write"}},
-		Plan:     func(e *Engine, a *AccountState) []Action { return planFromFindings(e, a, ActDisableMailSetting) },
+		Why:       "Forwarding settings quietly send copies of your mail to someone else.",
+		Item:      provider.ItemMailSettings,
+		Auto:      hasAll(has[provider.MailSettingsLister](), has[provider.MailSettingDisabler]()),
+		Sections:  []string{SecMail},
+		Guide:     Guide{LookFor: []string{"forward bounce / forward spam to outside addresses", "footers with links you did not write"}},
+		Plan:      func(e *Engine, a *AccountState) []Action { return planFromFindings(e, a, ActDisableMailSetting) },
 		Questions: guidedCleanup(provider.ItemMailSettings, "Have you switched off, in the console, forwarding and footers that are not yours (if any)?", "forwarding and footers that are not the owner's were switched off in the console (or there were none)"),
-		Claim:       "No mail setting forwards or alters mail for someone else",
-		Verify:      func(e *Engine, a *AccountState, m Mode) (string, bool) { return e.verifyCleanLocked(StepAuditMailSetting, m, "foreign forwarding or footer setting", ActDisableMailSetting) },
+		Claim:     "No mail setting forwards or alters mail for someone else",
+		Verify: func(e *Engine, a *AccountState, m Mode) (string, bool) {
+			return e.verifyCleanLocked(StepAuditMailSetting, m, "foreign forwarding or footer setting", ActDisableMailSetting)
+		},
 		Contradicts: contradictFindings("mail_setting"),
 	},
 	{

@@ -15,22 +15,22 @@ import (
 // can never contain a secret the incident does not hold (and it holds none).
 // Every renderer also passes its output through ScrubSecrets as a safety net.
 type Report struct {
-	Incident      string         `json:"incident"`
-	Title         string         `json:"title"`
-	Drill         bool           `json:"drill"`
-	DryRun        bool           `json:"dry_run,omitempty"`
-	Provider      string         `json:"provider"`
-	ProviderID    string         `json:"provider_id,omitempty"`
-	Account       string         `json:"account,omitempty"`
-	Generated     time.Time      `json:"generated"`
-	Opened        time.Time      `json:"opened"`
-	Closed        time.Time      `json:"closed,omitzero"`
-	Detected      string         `json:"detected,omitempty"`
-	Suspended     string         `json:"suspended,omitempty"`
-	StillSending  string         `json:"still_sending,omitempty"`
-	RootCause     string         `json:"root_cause,omitempty"`
-	Notes         string         `json:"notes,omitempty"`
-	Summary       []string       `json:"summary"`
+	Incident     string    `json:"incident"`
+	Title        string    `json:"title"`
+	Drill        bool      `json:"drill"`
+	DryRun       bool      `json:"dry_run,omitempty"`
+	Provider     string    `json:"provider"`
+	ProviderID   string    `json:"provider_id,omitempty"`
+	Account      string    `json:"account,omitempty"`
+	Generated    time.Time `json:"generated"`
+	Opened       time.Time `json:"opened"`
+	Closed       time.Time `json:"closed,omitzero"`
+	Detected     string    `json:"detected,omitempty"`
+	Suspended    string    `json:"suspended,omitempty"`
+	StillSending string    `json:"still_sending,omitempty"`
+	RootCause    string    `json:"root_cause,omitempty"`
+	Notes        string    `json:"notes,omitempty"`
+	Summary      []string  `json:"summary"`
 	// Claims are what the journal says of each step (level, statement,
 	// time): the only source of what the report states as done.
 	Claims []Claim `json:"claims"`
@@ -41,7 +41,7 @@ type Report struct {
 	// KnownGaps are differences found between the state and its journal.
 	KnownGaps []string `json:"known_gaps,omitempty"`
 	// Scans are the leak scans with what each root yielded.
-	Scans []ScanRecord `json:"scans,omitempty"`
+	Scans         []ScanRecord   `json:"scans,omitempty"`
 	Investigation []Answered     `json:"investigation,omitempty"`
 	Steps         []ReportStep   `json:"steps"`
 	Actions       []JournalEntry `json:"actions"`
@@ -79,11 +79,11 @@ type Answered struct {
 
 // ChecklistLine is one item of the provider's support checklist.
 type ChecklistLine struct {
-	Item   string   `json:"item"`
-	Status string   `json:"status"` // the weakest evidence level of its steps, or "not tracked"
-	Level  Level    `json:"level,omitempty"`
+	Item   string    `json:"item"`
+	Status string    `json:"status"` // the weakest evidence level of its steps, or "not tracked"
+	Level  Level     `json:"level,omitempty"`
 	At     time.Time `json:"at,omitzero"`
-	Steps  []StepID `json:"steps,omitempty"`
+	Steps  []StepID  `json:"steps,omitempty"`
 }
 
 // SignOff is who stands behind the report.
@@ -391,6 +391,9 @@ func (r *Report) Markdown() string {
 }
 
 func (r *Report) markdownBody() string {
+	for len(r.Summary) < 2 {
+		r.Summary = append(r.Summary, "")
+	}
 	var b strings.Builder
 	s := func(x string) string { return mdText(x) }
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }

@@ -14,6 +14,9 @@ import (
 // HTML renders the report as one self-contained page (no external assets,
 // no script) that prints cleanly. Every value is escaped by html/template.
 func (r *Report) HTML() ([]byte, error) {
+	for len(r.Summary) < 2 {
+		r.Summary = append(r.Summary, "")
+	}
 	var b bytes.Buffer
 	if err := reportTmpl.Execute(&b, r); err != nil {
 		return nil, err

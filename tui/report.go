@@ -2,12 +2,14 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
 
 	"reclaim/checklist"
 	"reclaim/checklist/filing"
@@ -40,7 +42,11 @@ func (m *Model) previewCmd() tea.Cmd {
 func (m *Model) sendCmd(r *checklist.Report) tea.Cmd {
 	e := m.eng
 	to := e.Provider().Info().Support.Email
+	dry := e.IsDryRun()
 	return func() tea.Msg {
+		if dry {
+			return filedMsg{err: fmt.Errorf("this is a DRY RUN: nothing was changed on the account, so its report cannot be sent to support")}
+		}
 		cfg, err := filing.FromEnv(os.Getenv)
 		if v := os.Getenv("RECLAIM_SMTP_TO"); v != "" {
 			to = v
@@ -67,19 +73,40 @@ func (m *Model) sendCmd(r *checklist.Report) tea.Cmd {
 	}
 }
 
-func (m *Model) markFiledCmd(r *checklist.Report) tea.Cmd {
+func (m *Model) markFiledCmd(r *checklist.Report, ticket string) tea.Cmd {
 	e := m.eng
 	url := e.Provider().Info().Support.URL
 	return func() tea.Msg {
-		err := e.RecordFiling(checklist.Filing{Channel: checklist.FiledInConsole, To: url, Report: r})
-		return filedMsg{note: "Recorded that you filed the report in the console.", err: err, inc: e.Snapshot()}
+		err := e.RecordFiling(checklist.Filing{Channel: checklist.FiledInConsole, To: url, Ticket: ticket, Report: r})
+		return filedMsg{note: "Recorded that you filed the report in the console as ticket " + ticket + ".", err: err, inc: e.Snapshot()}
 	}
+}
+
+func (m *Model) copiedCmd(r *checklist.Report) tea.Cmd {
+	e := m.eng
+	return func() tea.Msg {
+		err := e.RecordFiling(checklist.Filing{Channel: checklist.FiledByCopy, Report: r})
+		return filedMsg{note: "Markdown copied with OSC 52 (your terminal must allow it; in tmux: set set-clipboard on); recorded in the journal.", err: err, inc: e.Snapshot()}
+	}
+}
+
+// filed reports whether the journal records a filing of the report.
+func filed(inc *checklist.Incident) bool {
+	if inc == nil {
+		return false
+	}
+	for _, j := range inc.Journal {
+		if j.Step == checklist.StepReport && j.Outcome == "ok" && (j.Action == checklist.ActionSendReport || j.Action == checklist.ActionFileReport || j.Action == checklist.ActionCopyReport) {
+			return true
+		}
+	}
+	return false
 }
 
 var (
 	keyCopy  = key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy Markdown"))
 	keyMail  = key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "send by email"))
-	keyFiled = key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "I filed it"))
+	keyFiled = key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "I filed it (ticket id)"))
 	keyEdit  = key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit"))
 	keyDone  = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "finish"))
 )
@@ -98,19 +125,32 @@ func (m *Model) previewKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case k.String() == "pgup":
 		s.pvScroll = max(0, s.pvScroll-10)
 	case key.Matches(k, keyCopy):
-		m.status = "Markdown copied with OSC 52 (your terminal must allow it; in tmux: set set-clipboard on)."
-		return m, tea.SetClipboard(s.pvText)
+		m.busy = "Recording"
+		return m, tea.Batch(tea.SetClipboard(s.pvText), m.copiedCmd(s.pvReport))
 	case key.Matches(k, keyMail):
 		m.busy = "Sending the report"
 		return m, m.sendCmd(s.pvReport)
 	case key.Matches(k, keyFiled):
-		m.busy = "Recording"
-		return m, m.markFiledCmd(s.pvReport)
+		s.ticket = ""
+		s.ticketForm = huh.NewForm(huh.NewGroup(huh.NewInput().Title("The ticket id or URL support gave you (the filing is recorded with it)").Value(&s.ticket).Validate(func(x string) error {
+			if strings.TrimSpace(x) == "" {
+				return errors.New("give the ticket id or URL: a filing is recorded with it")
+			}
+			return nil
+		}))).WithShowHelp(false).WithTheme(m.theme()).WithWidth(m.contentWidth())
+		s.phase = spTicket
+		return m, s.ticketForm.Init()
 	case key.Matches(k, keyEdit):
 		m.buildForm(s)
 		s.phase = spForm
 		return m, s.form.Init()
 	case key.Matches(k, keyDone):
+		rep := m.inc.Account().Step(checklist.StepReport).Answers
+		if (!filed(m.inc) || strings.TrimSpace(rep[checklist.AnswerSignoffName]) == "") && !s.warned {
+			s.warned = true
+			m.status = "Not filed with support yet, or no sign-off name: the step stays OPEN in the report. m sends, c copies, y records a console filing, e edits; enter again finishes anyway."
+			return m, nil
+		}
 		return m, m.completeStep()
 	case key.Matches(k, m.keys.Back):
 		m.screen = screenOverview

@@ -30,6 +30,7 @@ const (
 	spFinishing
 	spScanning
 	spPreview
+	spTicket
 )
 
 // stepModel is the screen of one step.
@@ -57,6 +58,9 @@ type stepModel struct {
 	warned   bool
 	skipForm *huh.Form
 	skipWhy  string
+	// the console filing's ticket id
+	ticketForm *huh.Form
+	ticket     string
 
 	// the report preview
 	pvText   string
@@ -174,11 +178,11 @@ func (m *Model) openStep(id checklist.StepID) tea.Cmd {
 }
 
 func (s *stepModel) typing() bool {
-	return s.phase == spForm || s.phase == spSkip
+	return s.phase == spForm || s.phase == spSkip || s.phase == spTicket
 }
 
 func (s *stepModel) resize(m *Model) tea.Cmd {
-	for _, f := range []*huh.Form{s.form, s.skipForm} {
+	for _, f := range []*huh.Form{s.form, s.skipForm, s.ticketForm} {
 		if f != nil {
 			f.WithWidth(m.contentWidth())
 		}
@@ -200,6 +204,10 @@ func (m *Model) buildForm(s *stepModel) {
 	var groups []*huh.Group
 	for _, q := range s.questions {
 		q := q
+		if q.Hint != "" {
+			// A drill's scripted answer is shown, never preselected.
+			q.Help = strings.TrimSpace(q.Help + " Drill script: " + provider.SanitizeN(q.Hint, 60) + ".")
+		}
 		var f huh.Field
 		switch q.Kind {
 		case checklist.QSelect, checklist.QConfirm:
@@ -209,7 +217,8 @@ func (m *Model) buildForm(s *stepModel) {
 			for _, o := range q.Options {
 				opts = append(opts, huh.NewOption(provider.Sanitize(o.Label), o.Value))
 			}
-			f = huh.NewSelect[string]().Key(q.ID).Title(q.Prompt).Description(q.Help).Options(opts...).Value(&v)
+			h := m.textRows(q.Prompt) + m.textRows(q.Help) + min(len(opts), 10)
+			f = huh.NewSelect[string]().Key(q.ID).Title(q.Prompt).Description(q.Help).Options(opts...).Value(&v).Height(h)
 		case checklist.QMulti:
 			def := strings.Split(q.Default, ",")
 			vals := []string{}
@@ -218,7 +227,11 @@ func (m *Model) buildForm(s *stepModel) {
 			for _, o := range q.Options {
 				opts = append(opts, huh.NewOption(provider.Sanitize(o.Label), o.Value).Selected(slices.Contains(def, o.Value)))
 			}
-			f = huh.NewMultiSelect[string]().Key(q.ID).Title(q.Prompt).Description(q.Help + " (space toggles, enter confirms)").Options(opts...).Value(&vals).Height(min(len(opts)+2, 9))
+			desc := strings.TrimSpace(q.Help + " (space toggles, enter confirms)")
+			// Tell huh the rows the wrapped title and help take, so every
+			// option is drawn (a long list scrolls).
+			h := m.textRows(q.Prompt) + m.textRows(desc) + min(len(opts), 10)
+			f = huh.NewMultiSelect[string]().Key(q.ID).Title(q.Prompt).Description(desc).Options(opts...).Value(&vals).Height(h)
 		case checklist.QText:
 			v := q.Default
 			s.strVals[q.ID] = &v
@@ -292,14 +305,28 @@ func (m *Model) buildForm(s *stepModel) {
 			v := ""
 			s.strVals[q.ID] = &v
 			in := huh.NewInput().Key(q.ID).Title(q.Prompt).Description("Input is hidden and never saved.").EchoMode(huh.EchoModePassword).Value(&v)
-			if q.ID == "new" {
+			switch q.ID {
+			case "new":
 				in = in.Validate(func(x string) error {
+					if x == "" {
+						return nil // no change now: the step stays open
+					}
 					if msg := checklist.PasswordProblem(x, ""); msg != "" {
 						return errors.New(msg)
 					}
 					return nil
 				})
-			} else {
+			case "new_confirm":
+				newPW := s.strVals["new"]
+				in = in.Validate(func(x string) error {
+					if newPW != nil && *newPW != x {
+						return errors.New("the two entries differ: type the new password twice")
+					}
+					return nil
+				})
+			case "old":
+				// Empty leaves the password unchanged (and the step open).
+			default:
 				in = in.Validate(func(x string) error {
 					if x == "" {
 						return errors.New("required")
@@ -313,10 +340,9 @@ func (m *Model) buildForm(s *stepModel) {
 		}
 		g := huh.NewGroup(f)
 		if q.When[0] != "" {
-			dep, want := q.When[0], q.When[1]
+			dep, want, not := q.When[0], q.When[1], q.WhenNot
 			g = g.WithHideFunc(func() bool {
-				v := s.strVals[dep]
-				return v == nil || *v != want
+				return (s.current(dep) == want) == not
 			})
 		}
 		groups = append(groups, g)
@@ -328,12 +354,39 @@ func (m *Model) buildForm(s *stepModel) {
 	s.form = huh.NewForm(groups...).WithShowHelp(false).WithTheme(m.theme()).WithWidth(m.contentWidth())
 }
 
+// textRows is how many rows a form's title or help text takes once wrapped
+// to the form's width (inside its border).
+func (m *Model) textRows(text string) int {
+	if strings.TrimSpace(text) == "" {
+		return 0
+	}
+	return len(wrapLines(text, max(10, m.contentWidth()-10))) + 1 // huh wraps narrower than the frame
+}
+
+// current is a question's live answer; "ID.given" says whether a secret
+// question (a 2FA setup key) was answered, without its value.
+func (s *stepModel) current(id string) string {
+	if base, ok := strings.CutSuffix(id, ".given"); ok {
+		if v := s.strVals[base]; v != nil && strings.TrimSpace(*v) != "" {
+			return "yes"
+		}
+		return ""
+	}
+	if v := s.strVals[id]; v != nil {
+		return *v
+	}
+	return ""
+}
+
 func (s *stepModel) collect() {
 	s.answers, s.inputs = map[string]string{}, map[string]string{}
 	for _, q := range s.questions {
 		switch {
 		case q.Kind.Secret():
 			if v := s.strVals[q.ID]; v != nil {
+				if q.Kind == checklist.QOTPSetup && strings.TrimSpace(*v) != "" {
+					s.answers[q.ID+".given"] = "yes"
+				}
 				s.inputs[q.ID] = *v
 				*v = ""
 			}
@@ -386,7 +439,9 @@ func (m *Model) updateStep(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.err != nil {
 			m.errText = describe(msg.err)
 		}
-		s.plan = msg.plan
+		// A change that needs typed secrets the owner left empty (a
+		// password) is not proposed: the step stays open instead.
+		s.plan = slices.DeleteFunc(msg.plan, func(a checklist.Action) bool { return !checklist.HasInputs(a, s.inputs) })
 		s.selected = make([]bool, len(s.plan))
 		for i, a := range s.plan {
 			s.selected[i] = a.Recommended
@@ -467,6 +522,15 @@ func (m *Model) updateStep(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 		}
 		m.status = "✓ " + s.view.Def.Title + " — saved."
+		for _, v := range msg.views {
+			if v.Def.ID == s.id && v.State.Level != "" {
+				mark := "✓ "
+				if v.State.Level == checklist.LevelOpen || v.State.Level == checklist.LevelSkipped {
+					mark = "! "
+				}
+				m.status = mark + string(v.State.Level) + ": " + provider.SanitizeN(v.State.Statement, 200)
+			}
+		}
 		status := m.status
 		cmd := m.openStep(msg.next)
 		m.status = status
@@ -505,7 +569,13 @@ func (m *Model) updateStep(msg tea.Msg) (tea.Model, tea.Cmd) {
 			s.phase = spReady
 			return m, nil
 		}
-		s.log = append(s.log, fmt.Sprintf("✓ scan finished: %d findings recorded as evidence (press f to read them)", msg.n))
+		line := fmt.Sprintf("✓ scan finished: %d findings recorded as evidence (press f to read them)", msg.n)
+		if a := msg.inc.Account(); a != nil && len(a.Scans) > 0 {
+			if last := a.Scans[len(a.Scans)-1]; last.Partial {
+				line = fmt.Sprintf("! PARTIAL scan: %d findings recorded; %s", msg.n, provider.SanitizeN(last.Error, 120))
+			}
+		}
+		s.log = append(s.log, line)
 		s.phase = spReady
 		return m, nil
 	case tea.KeyPressMsg:
@@ -533,6 +603,8 @@ func (m *Model) forwardToForm(msg tea.Msg) (tea.Model, tea.Cmd) {
 		f = &s.form
 	case spSkip:
 		f = &s.skipForm
+	case spTicket:
+		f = &s.ticketForm
 	default:
 		return m, nil
 	}
@@ -542,6 +614,18 @@ func (m *Model) forwardToForm(msg tea.Msg) (tea.Model, tea.Cmd) {
 	fm, cmd := (*f).Update(msg)
 	if ff, ok := fm.(*huh.Form); ok {
 		*f = ff
+	}
+	if s.phase == spTicket {
+		switch (*f).State {
+		case huh.StateCompleted:
+			s.phase = spPreview
+			m.busy = "Recording"
+			return m, tea.Batch(cmd, m.markFiledCmd(s.pvReport, strings.TrimSpace(s.ticket)))
+		case huh.StateAborted:
+			s.phase = spPreview
+			return m, nil
+		}
+		return m, cmd
 	}
 	switch (*f).State {
 	case huh.StateCompleted:
@@ -604,6 +688,9 @@ func (m *Model) completeStep() tea.Cmd {
 	e, id, answers := m.eng, s.id, s.answers
 	s.inputs = nil
 	return func() tea.Msg {
+		// Read back what the step changed before it is judged (verified
+		// claims rest on this read); a failed read leaves it unverified.
+		_ = e.Refresh(context.Background(), id)
 		err := e.Complete(id, answers)
 		next := e.Cursor()
 		if e.Finished() {
@@ -616,6 +703,10 @@ func (m *Model) completeStep() tea.Cmd {
 func (m *Model) stepKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	s := m.step
 	if m.busy != "" {
+		return m, nil
+	}
+	if s.phase == spTicket && key.Matches(k, m.keys.Back) {
+		s.phase = spPreview
 		return m, nil
 	}
 	if s.typing() {
@@ -724,7 +815,7 @@ func (m *Model) stepKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 
 func (s *stepModel) helpKeys(m *Model) []key.Binding {
 	switch s.phase {
-	case spForm, spSkip:
+	case spForm, spSkip, spTicket:
 		return []key.Binding{
 			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next")),
 			key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous")),
@@ -787,6 +878,10 @@ func (s *stepModel) render(m *Model) string {
 	case spSkip:
 		if s.skipForm != nil {
 			main = strings.Split(s.skipForm.View(), "\n")
+		}
+	case spTicket:
+		if s.ticketForm != nil {
+			main = strings.Split(s.ticketForm.View(), "\n")
 		}
 	case spActions, spConfirm, spApplying:
 		main = s.actionLines(m)

@@ -155,6 +155,8 @@ type sessionMsg struct {
 	close func()
 	err   error
 	fresh bool
+	// gaps are differences found between the state and its journal.
+	gaps []string
 }
 
 // stateMsg carries a fresh copy of the incident after an engine change.
@@ -192,7 +194,12 @@ func (m *Model) openCmd(id string) tea.Cmd {
 	b := m.backend
 	return func() tea.Msg {
 		e, c, err := b.Open(id)
-		return sessionMsg{eng: e, close: c, err: err}
+		var gaps []string
+		if err == nil {
+			// Never resume silently over a state the journal does not back.
+			gaps = e.ReconcileWithJournal()
+		}
+		return sessionMsg{eng: e, close: c, err: err, gaps: gaps}
 	}
 }
 
@@ -366,6 +373,9 @@ func (m *Model) onSession(msg sessionMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	m.status = "Resumed incident " + m.inc.ID + ": you were at \u201c" + m.titleOf(m.cursorStep()) + "\u201d. Press enter to continue."
+	if len(msg.gaps) > 0 {
+		m.errText = fmt.Sprintf("The journal does not back the saved progress (%d gaps: %s). Steps it does not back were set back to open; the report lists this as a known gap.", len(msg.gaps), provider.SanitizeN(strings.Join(msg.gaps, "; "), 160))
+	}
 	return m, nil
 }
 
@@ -519,7 +529,25 @@ func (m *Model) contentWidth() int {
 	return max(20, min(m.width, maxWidth)-2)
 }
 
-func (m *Model) bodyHeight() int { return max(3, m.height-5) }
+func (m *Model) bodyHeight() int { return max(3, m.height-4-len(m.statusLines())) }
+
+// statusLines is the footer's message line, wrapped (at most three rows).
+func (m *Model) statusLines() []string {
+	var l string
+	switch {
+	case m.busy != "":
+		l = m.spin.View() + " " + m.busy + "…"
+	case m.errText != "":
+		l = m.styles.Bad.Render("! ") + m.errText
+	default:
+		l = m.status
+	}
+	rows := wrapLines(l, m.contentWidth())
+	if len(rows) > 3 {
+		rows = append(rows[:2], ansi.Truncate(rows[2], m.contentWidth()-1, "…"))
+	}
+	return rows
+}
 
 // View implements tea.Model.
 func (m *Model) View() tea.View {
@@ -570,18 +598,7 @@ func (m *Model) render() string {
 		lines = append(lines, wrapLines(m.reportText, m.contentWidth())...)
 		body, helpKeys = m.scrolled(lines), []key.Binding{m.keys.Up, m.keys.Down, m.keys.Back, m.keys.Quit}
 	}
-	var footer []string
-	switch {
-	case m.busy != "":
-		footer = append(footer, m.spin.View()+" "+m.busy+"…")
-	case m.errText != "":
-		footer = append(footer, m.styles.Bad.Render("! ")+m.errText)
-	case m.status != "":
-		footer = append(footer, m.status)
-	default:
-		footer = append(footer, "")
-	}
-	footer = append(footer, m.help.ShortHelpView(helpKeys))
+	footer := append(m.statusLines(), m.help.ShortHelpView(helpKeys))
 	return layout(m, m.header(), body, footer)
 }
 
@@ -630,7 +647,7 @@ func (m *Model) header() string {
 			title += " " + m.styles.DrillBadge.Render("DRILL")
 			t = strings.TrimPrefix(t, "Drill: ")
 		}
-		if m.eng != nil && m.eng.DryRun {
+		if m.inc.DryRun || (m.eng != nil && m.eng.DryRun) {
 			title += " " + m.styles.Badge.Render("DRY RUN")
 		}
 		done, total := countSteps(m.views, "")
@@ -696,6 +713,8 @@ func statusMark(s checklist.Status) string {
 		return "[s]"
 	case checklist.StatusNA:
 		return "[-]"
+	case checklist.StatusOpen:
+		return "[!]"
 	}
 	return "[ ]"
 }
@@ -729,8 +748,11 @@ func (m *Model) viewOverview() string {
 			sel := "   "
 			title := v.Def.Title
 			mode := string(v.Mode)
-			if v.State.Status == checklist.StatusNA {
+			switch {
+			case v.State.Status == checklist.StatusNA:
 				mode = "n/a"
+			case v.State.Level != "":
+				mode = string(v.State.Level) // how it is known: verified, attested, open
 			}
 			line := fmt.Sprintf("%s %s", statusMark(v.State.Status), title)
 			maxTitle := w - 8 - len(mode) - 2
@@ -863,7 +885,7 @@ func countSteps(views []checklist.StepView, ph checklist.Phase) (done, total int
 			continue
 		}
 		total++
-		if v.State.Status != checklist.StatusTodo {
+		if v.State.Status == checklist.StatusDone || v.State.Status == checklist.StatusSkipped {
 			done++
 		}
 	}

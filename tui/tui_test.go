@@ -215,7 +215,7 @@ func (h *harness) finishStep() {
 			if code := drillCode(h.screen()); code != "" {
 				h.typeText(code)
 			} else if sc := h.screen(); strings.Contains(sc, "Current password") {
-				h.typeText("old-leaked-pass")
+				h.typeText(h.m.eng.DrillAnswer(checklist.StepPassword, "old"))
 			} else if strings.Contains(sc, "Input is hidden") {
 				h.typeText("Correct-Horse-Battery-9")
 			}
@@ -353,8 +353,11 @@ func TestReportPreviewEditAndFiled(t *testing.T) {
 	if !strings.Contains(h.m.step.pvText, "Dana Ops") {
 		t.Error("the sign-off name is not in the report")
 	}
-	h.send(keyMsg("y"))
-	h.expect("Recorded that you filed the report")
+	h.press(keyFiled)
+	h.expect("ticket id or URL")
+	h.typeText("TICKET-4711")
+	h.send(keyMsg("enter"))
+	h.expect("Recorded that you filed the report in the console as ticket TICKET-4711")
 	h.send(keyMsg("e"))
 	if h.m.step.phase != spForm {
 		t.Fatal("e does not reopen the free-text form")

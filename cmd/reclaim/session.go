@@ -75,6 +75,9 @@ func (b *backend) NewDrill(scenario string) (*Session, error) {
 	acct := drill.New(sc, now)
 	acct.Latency = b.drillLatency
 	inc := checklist.NewIncident(now, "Drill: "+sc.Title, acct, true, sc.ID)
+	if b.dryRun {
+		inc.MarkDryRun(now)
+	}
 	snap, err := acct.Snapshot()
 	if err != nil {
 		return nil, err
@@ -98,6 +101,9 @@ func (b *backend) NewRecovery(providerID, credential string) (*Session, error) {
 	}
 	now := time.Now().UTC()
 	inc := checklist.NewIncident(now, f.Info.Name+" account recovery", p, false, "")
+	if b.dryRun {
+		inc.MarkDryRun(now)
+	}
 	s := &Session{Engine: checklist.NewEngine(inc, nil, p, b.secrets)}
 	// Ask first what the key may do: a refused key stops here, before any
 	// incident folder is made.
@@ -170,7 +176,7 @@ func (b *backend) Open(id, credential string) (*Session, error) {
 
 func (b *backend) session(inc *checklist.Incident, h *checklist.Handle, p provider.Provider) *Session {
 	e := checklist.NewEngine(inc, h, p, b.secrets)
-	e.DryRun = b.dryRun
+	e.DryRun = b.dryRun || inc.DryRun // a dry-run incident stays one
 	if e.SessionKeyID == "" {
 		e.SessionKeyID = sessionKeyID(p, inc)
 	}
