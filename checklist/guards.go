@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
-	"unicode"
 )
 
 // ParseCIDRs validates IPv4/IPv6 addresses and CIDRs (a bare address becomes
@@ -76,37 +75,4 @@ func checkAllowGuard(a *AccountState, act Action) error {
 		return fmt.Errorf("refused: the allow list would not include %s, the address you connect from, and you would be locked out until support answers (type I WILL LOSE ACCESS to override)", your)
 	}
 	return nil
-}
-
-// PasswordProblem returns why a new password is too weak, or "".
-func PasswordProblem(newPW, oldPW string) string {
-	if len([]rune(newPW)) < 12 {
-		return "use at least 12 characters (a passphrase of four or more words is easiest)"
-	}
-	if newPW == oldPW {
-		return "the new password must differ from the old (leaked) one"
-	}
-	classes := 0
-	var lower, upper, digit, other bool
-	for _, r := range newPW {
-		switch {
-		case unicode.IsLower(r):
-			lower = true
-		case unicode.IsUpper(r):
-			upper = true
-		case unicode.IsDigit(r):
-			digit = true
-		default:
-			other = true
-		}
-	}
-	for _, b := range []bool{lower, upper, digit, other} {
-		if b {
-			classes++
-		}
-	}
-	if classes < 2 && len([]rune(newPW)) < 20 {
-		return "mix letters with digits or symbols, or use a longer passphrase (20+ characters)"
-	}
-	return ""
 }
