@@ -6,12 +6,16 @@ package drill
 
 import (
 	"context"
+	"crypto/pbkdf2"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"embed"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/big"
 	"path"
 	"slices"
@@ -228,6 +232,9 @@ type state struct {
 	// MasterReset is when the (Mailjet-style) master secret was reset in
 	// the simulated console.
 	MasterReset time.Time `json:"master_reset,omitzero"`
+	// PasswordHash is the password the player set (salted PBKDF2-SHA256,
+	// never the password); empty while the starting one is current.
+	PasswordHash string `json:"password_hash,omitempty"`
 }
 
 // Account is a simulated compromised account.
@@ -680,8 +687,12 @@ func (a *Account) ListMessages(ctx context.Context, since time.Time, fn func([]p
 	return nil
 }
 
-// ChangePassword implements provider.PasswordChanger. The drill accepts any
-// old password (it never learned the real one) and remembers only the time.
+// ChangePassword implements provider.PasswordChanger as SendGrid's
+// PUT /v3/user/password does: a wrong current password is refused (400,
+// "old_password: old password is incorrect", which the SendGrid adapter maps
+// to provider.ErrInvalid) and changes nothing. The current password is the
+// starting one (DrillAnswers' "password.reset.old") until the player
+// changes it; then it is the new one, kept only as a salted hash.
 func (a *Account) ChangePassword(ctx context.Context, oldPassword, newPassword string) error {
 	if err := a.call(ctx, "change_password"); err != nil {
 		return err
@@ -696,9 +707,80 @@ func (a *Account) ChangePassword(ctx context.Context, oldPassword, newPassword s
 		return &provider.Error{Kind: provider.ErrInvalid, Op: "change password", Status: 400, Message: "new_password must be at least 8 characters"}
 	}
 	a.mu.Lock()
+	cur := a.st.PasswordHash
+	a.mu.Unlock()
+	wrong := &provider.Error{Kind: provider.ErrInvalid, Op: "change password", Status: 400, Message: "old_password: old password is incorrect"}
+	if !a.passwordIs(cur, oldPassword) {
+		return wrong
+	}
+	h, err := hashDrillPassword(newPassword)
+	if err != nil {
+		return &provider.Error{Kind: provider.ErrUnavailable, Op: "change password", Err: err}
+	}
+	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.st.PasswordHash != cur { // changed meanwhile by another call
+		return wrong
+	}
+	a.st.PasswordHash = h
 	a.st.PasswordSet = time.Now().UTC()
 	return nil
+}
+
+// startPassword is the drill account's password before the player changes
+// it: the kind of reused, breached password credential stuffing opens
+// ("Acme2019!" for Acme Widgets Ltd).
+func (a *Account) startPassword() string {
+	word := ""
+	for _, src := range []string{a.sc.Account.Company, a.sc.Account.Username} {
+		if f := strings.FieldsFunc(src, func(r rune) bool { return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') }); len(f) > 0 {
+			word = f[0]
+			break
+		}
+	}
+	if word == "" {
+		word = "drill"
+	}
+	return strings.ToUpper(word[:1]) + word[1:] + "2019!"
+}
+
+// passwordIs reports whether pw is the current password (hash: the
+// PasswordHash read, "" for the starting password).
+func (a *Account) passwordIs(hash, pw string) bool {
+	if hash == "" {
+		return subtle.ConstantTimeCompare([]byte(pw), []byte(a.startPassword())) == 1
+	}
+	parts := strings.Split(hash, "$")
+	if len(parts) != 4 || parts[0] != "pbkdf2-sha256" {
+		return false
+	}
+	iter, err := strconv.Atoi(parts[1])
+	if err != nil || iter < 1 || iter > 10*drillPasswordIter {
+		return false
+	}
+	salt, err1 := base64.RawStdEncoding.DecodeString(parts[2])
+	want, err2 := base64.RawStdEncoding.DecodeString(parts[3])
+	if err1 != nil || err2 != nil || len(want) == 0 {
+		return false
+	}
+	got, err := pbkdf2.Key(sha256.New, pw, salt, iter, len(want))
+	return err == nil && subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// drillPasswordIter is PBKDF2-SHA256's work factor for the drill's stored
+// password hash (the player may type a real password out of habit).
+const drillPasswordIter = 600_000
+
+func hashDrillPassword(pw string) (string, error) {
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	key, err := pbkdf2.Key(sha256.New, pw, salt, drillPasswordIter, 32)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("pbkdf2-sha256$%d$%s$%s", drillPasswordIter, base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 
 // ConsoleView implements provider.ConsoleSimulator.
@@ -739,8 +821,26 @@ func (a *Account) YourIP() string { return a.sc.YourIP }
 func (a *Account) SessionKeyID() string { return a.sc.SessionKey }
 
 // DrillAnswers are the scenario's answers to the procedure's questions,
-// offered as defaults (what a well-prepared owner would answer).
-func (a *Account) DrillAnswers() map[string]string { return a.sc.Answers }
+// offered as defaults (what a well-prepared owner would answer). While the
+// player has not changed the password, "password.reset.old" is the drill
+// account's current password (a made-up one), so the password step can be
+// prefilled.
+func (a *Account) DrillAnswers() map[string]string {
+	a.mu.Lock()
+	changed := a.st.PasswordHash != ""
+	a.mu.Unlock()
+	if changed || a.mailjet() {
+		return a.sc.Answers
+	}
+	out := make(map[string]string, len(a.sc.Answers)+1)
+	maps.Copy(out, a.sc.Answers)
+	out[HintOldPassword] = a.startPassword()
+	return out
+}
+
+// HintOldPassword is the DrillAnswers key holding the drill account's
+// current password while it is the starting one.
+const HintOldPassword = "password.reset.old"
 
 // Briefing is the scenario's story, shown before the drill starts.
 func (a *Account) Briefing() string { return a.sc.Briefing }
