@@ -219,8 +219,7 @@ func (e *Engine) infoOutcomeLocked(d *StepDef, st *StepState, qs []Question, now
 		atts = append(atts, Attestation{Question: q.Prompt, Answer: provider.SanitizeN(label, 200), At: now})
 	}
 	if d.ID == StepReview {
-		// Ticking nothing is an answer too: nothing is vouched for.
-		return StatusDone, LevelAttested, e.reviewStatementLocked(now), atts
+		return e.reviewOutcomeLocked(now, atts)
 	}
 	if answered == 0 {
 		return StatusOpen, LevelOpen, "Open: none of the questions was answered.", nil
@@ -228,7 +227,10 @@ func (e *Engine) infoOutcomeLocked(d *StepDef, st *StepState, qs []Question, now
 	return StatusDone, LevelAttested, fmt.Sprintf("The owner answered %d of %d questions at %s (listed in the report).", answered, len(qs), hhmm(now)), atts
 }
 
-func (e *Engine) reviewStatementLocked(now time.Time) string {
+// reviewOutcomeLocked: the review is the owner's word on which objects are
+// theirs. Marking none leaves it open (nothing was reviewed, as far as
+// anyone can tell); every unmarked object stays unreviewed.
+func (e *Engine) reviewOutcomeLocked(now time.Time, atts []Attestation) (Status, Level, string, []Attestation) {
 	a := e.acct()
 	total := 0
 	if inv := a.Before; inv != nil {
@@ -239,7 +241,10 @@ func (e *Engine) reviewStatementLocked(now time.Time) string {
 		}
 	}
 	n := len(a.Recognised)
-	return fmt.Sprintf("The owner marked %d of %d API keys as theirs at %s; the other %d stay unreviewed and are treated as unknown.", n, total, hhmm(now), max(0, total-n))
+	if n == 0 && total > 0 {
+		return StatusOpen, LevelOpen, fmt.Sprintf("Open: no API key was marked as the owner's; all %d stay unreviewed and count as unknown.", total), atts
+	}
+	return StatusDone, LevelAttested, fmt.Sprintf("The owner marked %d of %d API keys as theirs at %s; the other %d stay unreviewed and count as unknown.", n, total, hhmm(now), total-n), atts
 }
 
 // dryRunLinesLocked lists what a dry run would have done in a step.

@@ -282,9 +282,12 @@ func (m *Model) buildForm(s *stepModel) {
 			if q.ID == "code2" {
 				code1 = s.strVals["code1"]
 			}
-			in := huh.NewInput().Key(q.ID).Title(q.Prompt).Value(&v).CharLimit(8).Validate(func(x string) error {
-				if setupVal == nil || strings.TrimSpace(*setupVal) == "" {
+			in := huh.NewInput().Key(q.ID).Title(q.Prompt).Description("Empty: check later (the step stays open).").Value(&v).CharLimit(8).Validate(func(x string) error {
+				if setupVal == nil || strings.TrimSpace(*setupVal) == "" || strings.TrimSpace(x) == "" {
 					return nil
+				}
+				if code1 != nil && strings.TrimSpace(*code1) == "" {
+					return errors.New("the first code was left empty: go back (shift+tab) to type it, or leave this empty too")
 				}
 				set, err := checklist.ParseTOTPSetup(*setupVal)
 				if err != nil {

@@ -258,10 +258,36 @@ func runReport(cmd *cobra.Command, f reportFlags) error {
 	} else if _, err := cmd.OutOrStdout().Write(out); err != nil {
 		return withCode(exitError, err)
 	}
+	recordRendered(cmd, store, dir, r, f.output)
 	if r.Support.TicketOnly && r.Support.Email == "" && isTerminal(os.Stderr) {
 		fmt.Fprintf(cmd.ErrOrStderr(), "%s takes this report only as a ticket in its console: %s\n(reclaim report --copy copies it; reclaim report --filed records that you filed it)\n", r.Provider, link(os.Stderr, r.Support.URL))
 	}
 	return nil
+}
+
+// recordRendered journals the digests of a report this command wrote or
+// printed, so report verify accepts it. While another reclaim holds the
+// incident the journal cannot be written: it says so, and the report will
+// not verify until it is written again.
+func recordRendered(cmd *cobra.Command, store *checklist.Store, dir string, r *checklist.Report, output string) {
+	h, inc, _, err := store.Open(filepath.Base(dir))
+	if err != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "note: the incident is open in another reclaim, so this report is not recorded in its journal and \"reclaim report verify\" will not accept it; write it again once that reclaim has quit (%v)\n", err)
+		return
+	}
+	defer h.Close()
+	info, p := reportProvider(dir, inc)
+	if p == nil {
+		p = checklist.InfoProvider(info)
+	}
+	where := "printed by reclaim report"
+	if output != "" {
+		where = "written to " + output
+	}
+	e := checklist.NewEngine(inc, h, p, nil)
+	if err := e.RecordReport(r, where); err != nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "note: could not record the report in the journal: %v\n", err)
+	}
 }
 
 // fileReport sends the report or records a console filing. Both write the
@@ -456,7 +482,9 @@ func runReportVerify(cmd *cobra.Command, file string, vf verifyFlags) error {
 		return withCode(exitError, fmt.Errorf("%s FAILED verification against %s: %w", file, filepath.Join(dir, checklist.StateFile), err))
 	}
 	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "OK: %s (%s) matches incident %s: %d journal entries, chain hash %s.\n", file, v.Format, inc.ID, v.Seal.Entries, v.Seal.Head)
+	fmt.Fprintf(out, "OK: %s (%s) matches incident %s: %d journal entries, chain hash %s.\n", file, v.Format, provider.Sanitize(inc.ID), v.Seal.Entries, v.Seal.Head)
+	fmt.Fprintln(out, "Every step claim and journal line in it was re-derived from the journal, and the journal recorded this report's digest when it was written.")
+	fmt.Fprintln(out, "What this proves: nobody but the owner changed the report or the journal after the fact. It cannot catch an owner who rewrites both; a signature (--signer) ties the report to the owner's key.")
 	if v.Later > 0 {
 		fmt.Fprintf(out, "The journal has %d later entries (recorded after this report):\n", v.Later)
 		for _, j := range inc.Journal[v.Seal.Entries:] {
