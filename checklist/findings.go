@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"reclaim/provider"
 )
@@ -48,12 +49,41 @@ const RecentWindow = 30 * 24 * time.Hour
 type AnalysisInput struct {
 	// SessionKeyID is the key reclaim itself is using (never flagged as unknown).
 	SessionKeyID string
-	// Recognised keys the owner vouched for.
+	// Recognised keys the owner vouched for (key ids). Kept for
+	// compatibility: a recognised id counts as a vouched "key:<id>".
 	Recognised []string
+	// Vouched are ReviewObject keys ("kind:id") the owner marked as theirs.
+	// A vouched object gets no "unknown" or "outside address" finding;
+	// structural risks (full access, a disguised name, a recent creation)
+	// stay visible at a lower severity and without a Fix.
+	Vouched []string
 	// LeakedKeyIDs are key ids found in leaked material.
 	LeakedKeyIDs []string
 	// KnownIPs the owner connects from.
 	KnownIPs []string
+}
+
+// vouched returns the set of vouched ReviewObject keys, Recognised
+// included.
+func (in AnalysisInput) vouched() map[string]bool {
+	v := map[string]bool{}
+	for _, k := range in.Vouched {
+		v[k] = true
+	}
+	for _, id := range in.Recognised {
+		v[ReviewKey("key", id)] = true
+	}
+	return v
+}
+
+// vouchedNote is the detail of a finding kept, lowered, on a vouched object.
+const vouchedNote = "You marked it as yours, so reclaim does not propose removing it."
+
+// lowered is f for an object the owner vouched for: severity sev, no Fix.
+func lowered(f Finding, sev, detail string) Finding {
+	f.Severity, f.Fix = sev, ""
+	f.Detail = strings.TrimSpace(vouchedNote + " " + detail)
+	return f
 }
 
 // Analyze derives findings from an inventory. It is deterministic: the same
@@ -62,10 +92,12 @@ func Analyze(inv *Inventory, in AnalysisInput) []Finding {
 	if inv == nil {
 		return nil
 	}
-	now := inv.TakenAt
-	recent := func(t time.Time) bool { return !t.IsZero() && now.Sub(t) <= RecentWindow }
-	age := func(t time.Time) string { return Age(now, t) }
-	own := ownDomains(inv)
+	c := newChecker(inv)
+	recent, age, own := c.recent, c.age, c.own
+	vouched := in.vouched()
+	// The owner went through the review: keys they did not vouch for are
+	// unknown.
+	reviewed := len(in.Recognised) > 0 || len(in.Vouched) > 0
 	var out []Finding
 	add := func(f Finding) {
 		if f.Source == "" {
@@ -73,10 +105,25 @@ func Analyze(inv *Inventory, in AnalysisInput) []Finding {
 		}
 		out = append(out, f)
 	}
+	// name adds the finding for a disguised name.
+	name := func(prefix, what, shown string, issues []string, tgt Target, ev string, fix ActionKind, sev string, v bool) {
+		if len(issues) == 0 {
+			return
+		}
+		f := Finding{ID: prefix + "-name:" + tgt.ID, Severity: sev, Title: fmt.Sprintf("%s %s has %s in its name", what, quote(shown), nameIssueSummary(issues)), Detail: "Its name has " + andList(issues) + ". Attackers hide escape codes and look-alike letters in names so that what they create passes for yours; reclaim shows hidden characters as \uFFFD.", Evidence: ev, Target: tgt, Fix: fix}
+		if v {
+			f = lowered(f, Low, "Its name has "+andList(issues)+": rename it so that nobody mistakes it for something else.")
+		}
+		add(f)
+	}
 
+	if len(own) == 0 && hasComparable(inv) {
+		add(Finding{ID: "domains-unknown", Severity: Low, Title: "No account domain is known to compare addresses with", Detail: "reclaim could not read the account's email address or an established authenticated domain, so it did not judge teammates, invites, subusers, webhooks, senders or forwarding by their domain: check each one in the review.", Evidence: "inventory: account email and authenticated domains", Target: Target{Kind: "account"}})
+	}
 	for _, k := range inv.Keys {
 		tgt := Target{Kind: "key", ID: k.ID, Name: k.Name}
 		ev := fmt.Sprintf("inventory: API key %s (id %s)", quote(k.Name), k.ID)
+		v := vouched[ReviewKey("key", k.ID)]
 		if slices.Contains(in.LeakedKeyIDs, k.ID) {
 			add(Finding{ID: "key-leaked:" + k.ID, Severity: High, Title: fmt.Sprintf("Key %s was found in leaked material", quote(k.Name)), Detail: "Its id matches a leaked SG.<id>.<secret> string: revoke it once a replacement works.", Evidence: ev, Target: tgt, Fix: ActRevokeKey})
 		}
@@ -84,12 +131,23 @@ func Analyze(inv *Inventory, in AnalysisInput) []Finding {
 			continue
 		}
 		if recent(k.Created) {
-			add(Finding{ID: "key-recent:" + k.ID, Severity: High, Title: fmt.Sprintf("Key %s was created %s", quote(k.Name), age(k.Created)), Detail: "Attackers create keys to keep access after a password reset.", Evidence: ev, Target: tgt, Fix: ActRevokeKey})
+			f := Finding{ID: "key-recent:" + k.ID, Severity: High, Title: fmt.Sprintf("Key %s was created %s", quote(k.Name), age(k.Created)), Detail: "Attackers create keys to keep access after a password reset.", Evidence: ev, Target: tgt, Fix: ActRevokeKey}
+			if v {
+				f = lowered(f, Low, "")
+			}
+			add(f)
 		}
 		if k.FullAccess {
-			add(Finding{ID: "key-full:" + k.ID, Severity: Medium, Title: fmt.Sprintf("Key %s has full access", quote(k.Name)), Detail: "A full-access key can create more keys and teammates.", Evidence: ev, Target: tgt, Fix: ActRevokeKey})
+			f := Finding{ID: "key-full:" + k.ID, Severity: Medium, Title: fmt.Sprintf("Key %s has full access", quote(k.Name)), Detail: "A full-access key can create more keys and teammates.", Evidence: ev, Target: tgt, Fix: ActRevokeKey}
+			if v {
+				f = lowered(f, Medium, "A full-access key can create more keys and teammates: give its replacement only the scopes it needs.")
+			}
+			add(f)
 		}
-		if len(in.Recognised) > 0 && !slices.Contains(in.Recognised, k.ID) {
+		if !k.Inactive {
+			name("key", "Key", k.Name, nameIssues(k.Name), tgt, ev, ActRevokeKey, High, v)
+		}
+		if reviewed && !v {
 			add(Finding{ID: "key-unknown:" + k.ID, Severity: High, Title: fmt.Sprintf("Nobody recognises key %s", quote(k.Name)), Evidence: ev, Target: tgt, Fix: ActRevokeKey})
 		}
 	}
@@ -98,50 +156,96 @@ func Analyze(inv *Inventory, in AnalysisInput) []Finding {
 			continue
 		}
 		who := t.Username
-		kind, fix := "teammate", ActRemoveTeammate
+		kind, fix, what := "teammate", ActRemoveTeammate, "Teammate"
 		if t.Pending {
-			who, kind, fix = t.Email, "invite", ActRemoveInvite
+			who, kind, fix, what = t.Email, "invite", ActRemoveInvite, "Pending invite for"
 		}
-		tgt := Target{Kind: kind, ID: firstNonEmpty(t.Token, t.Username), Name: who}
-		ev := fmt.Sprintf("inventory: %s %s <%s>", kind, quote(who), t.Email)
+		tgt := Target{Kind: kind, ID: teammateID(t), Name: who}
+		ev := fmt.Sprintf("inventory: %s %s <%s>", kind, quote(who), provider.SanitizeN(t.Email, 80))
+		v := vouched[ReviewKey(kind, tgt.ID)]
+		foreign := c.foreign(t.Email)
+		var f Finding
 		switch {
 		case t.Pending && recent(t.Created):
-			add(Finding{ID: "invite-recent:" + tgt.ID, Severity: High, Title: fmt.Sprintf("Pending invite for %s sent %s", quote(t.Email), age(t.Created)), Evidence: ev, Target: tgt, Fix: fix})
+			f = Finding{ID: "invite-recent:" + tgt.ID, Severity: High, Title: fmt.Sprintf("Pending invite for %s sent %s", quote(t.Email), age(t.Created)), Detail: c.outsideNote(t.Email), Evidence: ev, Target: tgt, Fix: fix}
 		case recent(t.Created) && t.Admin:
-			add(Finding{ID: "teammate-recent-admin:" + tgt.ID, Severity: High, Title: fmt.Sprintf("Admin teammate %s added %s", quote(who), age(t.Created)), Detail: outsideNote(t.Email, own), Evidence: ev, Target: tgt, Fix: fix})
+			f = Finding{ID: "teammate-recent-admin:" + tgt.ID, Severity: High, Title: fmt.Sprintf("Admin teammate %s added %s", quote(who), age(t.Created)), Detail: c.outsideNote(t.Email), Evidence: ev, Target: tgt, Fix: fix}
 		case recent(t.Created):
-			add(Finding{ID: "teammate-recent:" + tgt.ID, Severity: Medium, Title: fmt.Sprintf("Teammate %s added %s", quote(who), age(t.Created)), Evidence: ev, Target: tgt, Fix: fix})
-		case !t.Pending && !inDomains(t.Email, own) && t.Admin:
-			add(Finding{ID: "teammate-outside-admin:" + tgt.ID, Severity: Medium, Title: fmt.Sprintf("Admin teammate %s has an outside address", quote(who)), Evidence: ev, Target: tgt, Fix: fix})
+			f = Finding{ID: "teammate-recent:" + tgt.ID, Severity: Medium, Title: fmt.Sprintf("Teammate %s added %s", quote(who), age(t.Created)), Detail: c.outsideNote(t.Email), Evidence: ev, Target: tgt, Fix: fix}
+		case v || !foreign:
+		case !t.Pending && t.Admin:
+			f = Finding{ID: "teammate-outside-admin:" + tgt.ID, Severity: Medium, Title: fmt.Sprintf("Admin teammate %s has an outside address", quote(who)), Detail: c.outsideNote(t.Email), Evidence: ev, Target: tgt, Fix: fix}
+		case t.Pending:
+			f = Finding{ID: "invite-outside:" + tgt.ID, Severity: Medium, Title: fmt.Sprintf("Pending invite for %s goes to an outside address", quote(who)), Detail: c.outsideNote(t.Email) + " Cancel it unless you invited them.", Evidence: ev, Target: tgt, Fix: fix}
+		default:
+			f = Finding{ID: "teammate-outside:" + tgt.ID, Severity: Medium, Title: fmt.Sprintf("Teammate %s has an outside address", quote(who)), Detail: c.outsideNote(t.Email) + " Remove them unless they work with you.", Evidence: ev, Target: tgt, Fix: fix}
 		}
+		if f.ID != "" {
+			if v {
+				f = lowered(f, Low, "")
+			}
+			add(f)
+		}
+		issues := teammateNameIssues(t)
+		shown := who
+		if !t.Pending && len(nameIssues(t.Username)) == 0 {
+			shown = t.Name
+		}
+		name(kind, what, shown, issues, tgt, ev, fix, High, v)
 	}
 	for _, s := range inv.Subusers {
 		if s.Disabled {
 			continue
 		}
-		if recent(s.Created) {
-			add(Finding{ID: "subuser-recent:" + s.Username, Severity: High, Title: fmt.Sprintf("Subuser %s created %s", quote(s.Username), age(s.Created)), Detail: outsideNote(s.Email, own), Evidence: fmt.Sprintf("inventory: subuser %s <%s>", quote(s.Username), s.Email), Target: Target{Kind: "subuser", ID: s.Username, Name: s.Username}, Fix: ActDisableSubuser})
+		tgt := Target{Kind: "subuser", ID: s.Username, Name: s.Username}
+		ev := fmt.Sprintf("inventory: subuser %s <%s>", quote(s.Username), provider.SanitizeN(s.Email, 80))
+		v := vouched[ReviewKey("subuser", s.Username)]
+		switch {
+		case recent(s.Created):
+			f := Finding{ID: "subuser-recent:" + s.Username, Severity: High, Title: fmt.Sprintf("Subuser %s created %s", quote(s.Username), age(s.Created)), Detail: c.outsideNote(s.Email), Evidence: ev, Target: tgt, Fix: ActDisableSubuser}
+			if v {
+				f = lowered(f, Low, "")
+			}
+			add(f)
+		case !v && c.foreign(s.Email):
+			add(Finding{ID: "subuser-outside:" + s.Username, Severity: Medium, Title: fmt.Sprintf("Subuser %s has an outside address %s", quote(s.Username), quote(s.Email)), Detail: c.outsideNote(s.Email) + " Attackers add subusers to send from an account they took over: disable it unless it is yours.", Evidence: ev, Target: tgt, Fix: ActDisableSubuser})
 		}
+		name("subuser", "Subuser", s.Username, nameIssues(s.Username), tgt, ev, ActDisableSubuser, High, v)
 	}
 	for _, w := range inv.Webhooks {
 		host := hostOf(w.URL)
 		kind, what := "webhook", "Event webhook"
 		if w.Kind == provider.WebhookParse {
-			kind, what = "parse", "Inbound-parse route for "+w.Hostname
+			kind, what = "parse", "Inbound-parse route for "+provider.SanitizeN(w.Hostname, 80)
 		}
-		if !inDomains(host, own) {
-			add(Finding{ID: kind + "-outside:" + w.ID, Severity: High, Title: fmt.Sprintf("%s posts to an unfamiliar host %s", what, quote(host)), Detail: "Whoever runs that host receives your recipients' data or your inbound mail.", Evidence: fmt.Sprintf("inventory: %s %s -> %s", kind, w.ID, w.URL), Target: Target{Kind: kind, ID: w.ID, Name: w.URL}, Fix: ActDeleteWebhook})
+		if c.foreign(host) && !vouched[ReviewKey(kind, w.ID)] {
+			add(Finding{ID: kind + "-outside:" + w.ID, Severity: High, Title: fmt.Sprintf("%s posts to an unfamiliar host %s", what, quote(host)), Detail: "Whoever runs that host receives your recipients' data or your inbound mail.", Evidence: fmt.Sprintf("inventory: %s %s -> %s", kind, w.ID, provider.SanitizeN(w.URL, 200)), Target: Target{Kind: kind, ID: w.ID, Name: w.URL}, Fix: ActDeleteWebhook})
 		}
 	}
 	for _, m := range inv.MailSettings {
-		if m.Forwards && m.Enabled && m.Value != "" && !inDomains(m.Value, own) {
-			add(Finding{ID: "mail-forward:" + m.Name, Severity: High, Title: fmt.Sprintf("Mail setting %s forwards mail to %s", m.Name, quote(m.Value)), Detail: "An outside address gets a copy of your mail.", Evidence: "inventory: mail setting " + m.Name, Target: Target{Kind: "mail_setting", ID: m.Name, Name: m.Name}, Fix: ActDisableMailSetting})
+		if !m.Enabled || vouched[ReviewKey("mail_setting", m.Name)] {
+			continue
+		}
+		tgt := Target{Kind: "mail_setting", ID: m.Name, Name: m.Name}
+		shown := provider.SanitizeN(m.Name, 40)
+		if bad := c.foreignForwards(m); len(bad) > 0 {
+			to := quote(m.Value)
+			if len(bad) < len(splitAddresses(m.Value)) {
+				to = quote(strings.Join(bad, ", "))
+			}
+			add(Finding{ID: "mail-forward:" + m.Name, Severity: High, Title: fmt.Sprintf("Mail setting %s forwards mail to %s", shown, to), Detail: "An outside address gets a copy of your mail.", Evidence: "inventory: mail setting " + shown, Target: tgt, Fix: ActDisableMailSetting})
+		}
+		if hosts := c.foreignLinks(m); len(hosts) > 0 {
+			add(Finding{ID: "mail-links:" + m.Name, Severity: High, Title: fmt.Sprintf("Mail setting %s adds links to %s to your mail", shown, andList(hosts)), Detail: fmt.Sprintf("Every message you send carries them; none of them is one of your domains (%s). Attackers plant phishing links this way.", c.ownText()), Evidence: fmt.Sprintf("inventory: mail setting %s: %s", shown, quote(m.Value)), Target: tgt, Fix: ActDisableMailSetting})
 		}
 	}
 	for _, s := range inv.Senders {
-		if !inDomains(s.Address, own) || (recent(s.Created) && s.Kind == "domain") {
-			add(Finding{ID: "sender-unknown:" + s.ID, Severity: Medium, Title: fmt.Sprintf("Sender identity %s is outside your domains (added %s)", quote(s.Address), age(s.Created)), Detail: "Remove it in the console if you did not add it.", Evidence: "inventory: sender " + s.ID, Target: Target{Kind: "sender", ID: s.ID, Name: s.Address}})
+		tgt := Target{Kind: "sender", ID: s.ID, Name: s.Address}
+		v := vouched[ReviewKey("sender", s.ID)]
+		if c.senderSuspect(s) && !v {
+			add(Finding{ID: "sender-unknown:" + s.ID, Severity: Medium, Title: fmt.Sprintf("Sender identity %s is outside your domains (added %s)", quote(s.Address), age(s.Created)), Detail: "Remove it in the console if you did not add it.", Evidence: "inventory: sender " + provider.SanitizeN(s.ID, 80), Target: tgt})
 		}
+		name("sender", "Sender identity", s.Address, nameIssues(s.Address), tgt, "inventory: sender "+provider.SanitizeN(s.ID, 80), "", Medium, v)
 	}
 	for _, e := range inv.Activity {
 		if slices.Contains(in.KnownIPs, e.IP) {
@@ -159,6 +263,30 @@ func Analyze(inv *Inventory, in AnalysisInput) []Finding {
 		out = append(out, mailFindings(m, own)...)
 	}
 	return out
+}
+
+// hasComparable reports whether the inventory holds an address or URL that
+// would be judged by its domain.
+func hasComparable(inv *Inventory) bool {
+	for _, t := range inv.Teammates {
+		if !t.Owner && t.Email != "" {
+			return true
+		}
+	}
+	for _, s := range inv.Subusers {
+		if !s.Disabled && s.Email != "" {
+			return true
+		}
+	}
+	if len(inv.Webhooks) > 0 || len(inv.Senders) > 0 {
+		return true
+	}
+	for _, m := range inv.MailSettings {
+		if m.Enabled && len(mailSettingTargets(m)) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func mailFindings(m *MailSummary, own []string) []Finding {
@@ -229,12 +357,31 @@ func domainOf(addr string) string {
 	return strings.ToLower(addr)
 }
 
+// hostOf is the lower-cased host of a URL. A URL that does not parse (an
+// attacker's may carry escape codes) is cut at the first character that
+// cannot be in a host; text that is no URL is returned as it is.
 func hostOf(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
+	if err == nil && u.Host != "" {
+		return strings.ToLower(u.Hostname())
+	}
+	i := strings.Index(raw, "://")
+	if i < 0 {
 		return raw
 	}
-	return strings.ToLower(u.Hostname())
+	rest := raw[i+3:]
+	if j := strings.IndexFunc(rest, func(r rune) bool {
+		return r <= ' ' || r == 0x7f || strings.ContainsRune("/?#\\", r) || unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zs)
+	}); j >= 0 {
+		rest = rest[:j]
+	}
+	if k := strings.LastIndexByte(rest, '@'); k >= 0 {
+		rest = rest[k+1:]
+	}
+	if u, err := url.Parse("http://" + rest); err == nil && u.Hostname() != "" {
+		return strings.ToLower(u.Hostname())
+	}
+	return raw
 }
 
 // inDomains: host or address domain equals or is under one of the domains.
@@ -251,8 +398,10 @@ func inDomains(s string, domains []string) bool {
 	return false
 }
 
-func outsideNote(email string, own []string) string {
-	if email != "" && !inDomains(email, own) {
+// outsideNote says an address is outside the account's domains ("" when it
+// is not, or when no account domain is known).
+func (c checker) outsideNote(email string) string {
+	if c.foreign(email) {
 		return fmt.Sprintf("Its address %s is outside your domains.", quote(email))
 	}
 	return ""
