@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -216,6 +217,11 @@ func (e *Engine) Questions(id StepID) []Question {
 	}
 	m, _ := e.ModeOf(d)
 	qs := d.Questions(e, e.acct(), m)
+	if d.Contradicts != nil {
+		if c := d.Contradicts(e, e.acct()); len(c) > 0 && slices.ContainsFunc(qs, func(q Question) bool { return q.Attest != nil }) {
+			qs = append(qs, overrideQuestion(c))
+		}
+	}
 	hints := e.drillAnswers()
 	prev := e.acct().Step(id).Answers
 	for i := range qs {
@@ -656,17 +662,35 @@ func (e *Engine) do(ctx context.Context, act Action, inputs map[string]string) (
 		if !ok {
 			return Result{}, unsupported
 		}
-		if msg := PasswordProblem(inputs["new"], inputs["old"]); msg != "" {
+		var words []string
+		e.mu.Lock()
+		if inv := e.acct().Current(); inv != nil {
+			words = AccountPasswordWords(inv.Account)
+		}
+		e.mu.Unlock()
+		if msg := CheckPassword(inputs["new"], PasswordContext{Old: inputs["old"], Confirm: inputs["new_confirm"], Words: words}); msg != "" {
 			return Result{}, errors.New(msg)
 		}
 		if e.passwordUsed(inputs["new"]) {
-			return Result{}, errors.New("you already used this password for another account in this incident: give each account its own")
+			return Result{}, errors.New("you already used this password in this incident: give each account a new one of its own")
+		}
+		// Credential stuffing replays breached passwords: refuse one that is
+		// in breach lists (only a 5-character hash prefix leaves the machine;
+		// offline, it says so and goes on). A drill makes no network call
+		// unless a test points it at a fake range server.
+		breach := "breach check: skipped (drill: no network call)"
+		if !p.Info().Drill || os.Getenv(PwnedBaseURLEnv) != "" {
+			pr := CheckPwned(ctx, nil, inputs["new"])
+			if msg := pr.Problem(); msg != "" {
+				return Result{}, errors.New(msg)
+			}
+			breach = pr.Detail()
 		}
 		if err := r.ChangePassword(ctx, inputs["old"], inputs["new"]); err != nil {
 			return Result{}, err
 		}
 		e.rememberPassword(inputs["new"])
-		return Result{Detail: "password changed (not recorded)"}, nil
+		return Result{Detail: "password changed (not recorded); " + breach}, nil
 	}
 	return Result{}, fmt.Errorf("unknown action %q", act.Kind)
 }

@@ -339,6 +339,9 @@ var procedure = []*StepDef{
 					continue
 				}
 				msg := fmt.Sprintf("Leak scan at %s read %d files (%s) under %s: %d findings", hhmm(sc.At), files, humanBytes(bytes), strings.Join(roots, ", "), sc.Findings)
+				if ref, _ := e.journalRefLocked(StepScan, "scan"); ref != "" {
+					msg += " (" + ref + ")"
+				}
 				if sc.Partial {
 					msg += " (PARTIAL: " + firstNonEmpty(sc.Error, "stopped early") + ")"
 				}
