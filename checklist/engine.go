@@ -360,7 +360,7 @@ func (e *Engine) TakeInventory(ctx context.Context) error {
 
 func (e *Engine) reanalyzeLocked() {
 	a := e.acct()
-	in := AnalysisInput{SessionKeyID: e.SessionKeyID, Recognised: a.Recognised, LeakedKeyIDs: e.leakedKeyIDsLocked(), KnownIPs: e.knownIPsLocked()}
+	in := AnalysisInput{SessionKeyID: e.SessionKeyID, Recognised: a.Recognised, Vouched: a.Vouched, LeakedKeyIDs: e.leakedKeyIDsLocked(), KnownIPs: e.knownIPsLocked()}
 	inv := a.Before
 	if a.After != nil {
 		inv = a.After

@@ -232,19 +232,12 @@ func (e *Engine) infoOutcomeLocked(d *StepDef, st *StepState, qs []Question, now
 // anyone can tell); every unmarked object stays unreviewed.
 func (e *Engine) reviewOutcomeLocked(now time.Time, atts []Attestation) (Status, Level, string, []Attestation) {
 	a := e.acct()
-	total := 0
-	if inv := a.Before; inv != nil {
-		for _, k := range inv.Keys {
-			if k.ID != e.SessionKeyID {
-				total++
-			}
-		}
-	}
-	n := len(a.Recognised)
+	total := len(ReviewObjects(a.Before, e.SessionKeyID))
+	n := len(a.Vouched)
 	if n == 0 && total > 0 {
-		return StatusOpen, LevelOpen, fmt.Sprintf("Open: no API key was marked as the owner's; all %d stay unreviewed and count as unknown.", total), atts
+		return StatusOpen, LevelOpen, fmt.Sprintf("Open: nothing was marked as the owner's; all %d account objects (keys, teammates, subusers, webhooks, senders, mail settings) stay unreviewed and count as unknown.", total), atts
 	}
-	return StatusDone, LevelAttested, fmt.Sprintf("The owner marked %d of %d API keys as theirs at %s; the other %d stay unreviewed and count as unknown.", n, total, hhmm(now), total-n), atts
+	return StatusDone, LevelAttested, fmt.Sprintf("The owner marked %d of %d account objects as theirs at %s; the other %d stay unreviewed and count as unknown.", n, total, hhmm(now), total-n), atts
 }
 
 // dryRunLinesLocked lists what a dry run would have done in a step.

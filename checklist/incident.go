@@ -53,6 +53,9 @@ type AccountState struct {
 	Findings []Finding             `json:"findings,omitempty"`
 	// Recognised key ids the owner vouched for in the evidence review.
 	Recognised []string `json:"recognised_keys,omitempty"`
+	// Vouched are the account objects ("kind:id", see ReviewObject) the
+	// owner marked as theirs; everything else stays unreviewed.
+	Vouched []string `json:"vouched,omitempty"`
 	// NewKeys are replacement keys reclaim created (metadata only).
 	NewKeys []NewKeyRecord `json:"new_keys,omitempty"`
 	// Places where the old key lived, ticked off as they are updated.

@@ -107,7 +107,7 @@ func keyPlan(e *Engine, a *AccountState) []Action {
 			reasons = append(reasons, "found in leaked material")
 		}
 		for _, f := range a.Findings {
-			if !f.Resolved && f.Target.Kind == "key" && f.Target.ID == k.ID && f.Source == "inventory" && !strings.HasPrefix(f.ID, "key-leaked:") {
+			if !f.Resolved && f.Fix != "" && f.Target.Kind == "key" && f.Target.ID == k.ID && f.Source == "inventory" && !strings.HasPrefix(f.ID, "key-leaked:") {
 				reasons = append(reasons, f.Title)
 			}
 		}
@@ -234,20 +234,21 @@ var procedure = []*StepDef{
 				return nil
 			}
 			// Nothing starts ticked: every object is unreviewed until the
-			// owner vouches for it.
-			var keyOpts, ipOpts []Option
-			for _, k := range inv.Keys {
-				if k.ID == e.SessionKeyID {
-					continue
+			// owner vouches for it. Each flagged one says why.
+			var objOpts, ipOpts []Option
+			for _, o := range ReviewObjects(inv, e.SessionKeyID) {
+				label := o.Label
+				if len(o.Flags) > 0 {
+					label = "! " + label + " — " + strings.Join(o.Flags, "; ")
 				}
-				keyOpts = append(keyOpts, Option{k.ID, fmt.Sprintf("%s (%s…, created %s)", provider.SanitizeN(k.Name, 40), short(k.ID), Age(inv.TakenAt, k.Created))})
+				objOpts = append(objOpts, Option{o.Key, provider.SanitizeN(label, 150)})
 			}
 			for _, ev := range inv.Activity {
 				ipOpts = append(ipOpts, Option{ev.IP, fmt.Sprintf("%s — %s, %d accesses since %s", ev.IP, provider.SanitizeN(ev.Location, 30), ev.Count, Age(inv.TakenAt, ev.First))})
 			}
 			var qs []Question
-			if len(keyOpts) > 0 {
-				qs = append(qs, Question{ID: "recognised_keys", Prompt: "Which of these API keys do you recognise? (none is ticked for you)", Help: "Unticked keys stay unreviewed and count as unknown.", Kind: QMulti, Options: keyOpts})
+			if len(objOpts) > 0 {
+				qs = append(qs, Question{ID: "vouched", Prompt: "Which of these are yours? (none is ticked for you; ! marks what looks like an attacker's)", Help: "Unticked objects stay unreviewed and count as unknown.", Kind: QMulti, Options: objOpts})
 			}
 			if len(ipOpts) > 0 {
 				qs = append(qs, Question{ID: "known_ips", Prompt: "Which of these addresses are yours (or your team's)?", Kind: QMulti, Options: ipOpts})
@@ -261,7 +262,12 @@ var procedure = []*StepDef{
 			return ""
 		},
 		OnComplete: func(e *Engine, a *AccountState, ans map[string]string) {
-			a.Recognised = splitList(ans["recognised_keys"])
+			a.Vouched, a.Recognised = splitList(ans["vouched"]), nil
+			for _, k := range a.Vouched {
+				if id, ok := strings.CutPrefix(k, "key:"); ok {
+					a.Recognised = append(a.Recognised, id)
+				}
+			}
 			e.reanalyzeLocked()
 		},
 	},

@@ -143,7 +143,7 @@ func TestE2EEnterOnlyRealAccountClaimsNothingUnearned(t *testing.T) {
 	md := checkEnterOnlyReport(t, bin, state)
 	// On the real API nothing is pre-ticked as recognised: the review is
 	// open, and the escape-named full-access key is flagged.
-	if !strings.Contains(md, "no API key was marked as the owner's") {
+	if !strings.Contains(md, "nothing was marked as the owner's") {
 		t.Error("the review of a real account's keys is not open after an Enter-only run")
 	}
 	if os.Getenv("RECLAIM_SHOW_REPORT") != "" {

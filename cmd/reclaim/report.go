@@ -33,6 +33,7 @@ type reportFlags struct {
 	to       string
 	copy     bool
 	filed    bool
+	ticket   string
 	sign     string
 }
 
@@ -68,7 +69,9 @@ Filing:
   --copy            copy the Markdown to the clipboard through the terminal
                     (OSC 52), for providers that take tickets only in their
                     web console.
-  --filed           record that you filed the report in the console.
+  --filed --ticket ID
+                    record that you filed the report in the console, with the
+                    ticket id or URL support gave you (required).
 
 Signing:
   --sign KEYFILE    sign each report file written (--output, and with --send
@@ -98,7 +101,8 @@ Signing:
 	c.Flags().BoolVar(&f.send, "send", false, "email the report to support (see SMTP settings above)")
 	c.Flags().StringVar(&f.to, "to", "", "recipient address for --send (default: the provider's support address)")
 	c.Flags().BoolVar(&f.copy, "copy", false, "copy the Markdown report to the clipboard (OSC 52)")
-	c.Flags().BoolVar(&f.filed, "filed", false, "record that you filed the report in the provider's console")
+	c.Flags().BoolVar(&f.filed, "filed", false, "record that you filed the report in the provider's console (with --ticket)")
+	c.Flags().StringVar(&f.ticket, "ticket", "", "the support ticket's id or URL, for --filed")
 	c.Flags().StringVar(&f.sign, "sign", "", "sign each report file written with this SSH private key (writes FILE.sig)")
 	c.AddCommand(newReportVerifyCmd())
 	return c
@@ -213,6 +217,9 @@ func runReport(cmd *cobra.Command, f reportFlags) error {
 	if f.to != "" && !f.send {
 		return withCode(exitError, errors.New("--to goes with --send"))
 	}
+	if f.filed && strings.TrimSpace(f.ticket) == "" {
+		return withCode(exitError, errors.New("--filed needs --ticket ID: the ticket id or URL support gave you, which the journal records with the filing"))
+	}
 	if f.sign != "" && !f.send && !f.filed && (f.output == "" || f.copy) {
 		return withCode(exitError, errors.New("--sign signs the files a report is written to: use it with --output FILE, --send or --filed"))
 	}
@@ -260,7 +267,7 @@ func runReport(cmd *cobra.Command, f reportFlags) error {
 	}
 	recordRendered(cmd, store, dir, r, f.output)
 	if r.Support.TicketOnly && r.Support.Email == "" && isTerminal(os.Stderr) {
-		fmt.Fprintf(cmd.ErrOrStderr(), "%s takes this report only as a ticket in its console: %s\n(reclaim report --copy copies it; reclaim report --filed records that you filed it)\n", r.Provider, link(os.Stderr, r.Support.URL))
+		fmt.Fprintf(cmd.ErrOrStderr(), "%s takes this report only as a ticket in its console: %s\n(reclaim report --copy copies it; reclaim report --filed --ticket ID records that you filed it)\n", r.Provider, link(os.Stderr, r.Support.URL))
 	}
 	return nil
 }
@@ -344,7 +351,7 @@ func fileReport(cmd *cobra.Command, store *checklist.Store, dir string, f report
 		}
 	}
 	if f.filed {
-		if err := e.RecordFiling(checklist.Filing{Channel: checklist.FiledInConsole, To: r.Support.URL, Report: r}); err != nil {
+		if err := e.RecordFiling(checklist.Filing{Channel: checklist.FiledInConsole, To: r.Support.URL, Ticket: f.ticket, Report: r}); err != nil {
 			return withCode(exitError, err)
 		}
 		fmt.Fprintf(out, "Recorded in the journal of %s: you filed the report with %s support.\n", inc.ID, r.Provider)
@@ -358,7 +365,7 @@ func fileReport(cmd *cobra.Command, store *checklist.Store, dir string, f report
 	}
 	if to == "" {
 		fmt.Fprintf(out, "%s takes reports only as a ticket in its web console: %s\n", r.Provider, link(os.Stdout, r.Support.URL))
-		fmt.Fprintf(out, "The report is at %s. Paste it into the ticket (reclaim report --copy copies it), then run: reclaim report --filed\n", kept)
+		fmt.Fprintf(out, "The report is at %s. Paste it into the ticket (reclaim report --copy copies it), then run: reclaim report --filed --ticket ID\n", kept)
 		fmt.Fprintln(out, "If support has already answered you by email, send it to that address with --send --to ADDRESS.")
 		return withCode(exitError, errors.New("nothing sent: no support address to send to"))
 	}
@@ -427,7 +434,7 @@ func copyReport(cmd *cobra.Command, r *checklist.Report) error {
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "Copied the report (%d bytes of Markdown) to the clipboard, if your terminal allows OSC 52 (tmux needs set-clipboard on).\n", len(md))
 	if r.Support.URL != "" {
-		fmt.Fprintf(cmd.OutOrStdout(), "File it at %s, then run: reclaim report --filed\n", link(os.Stdout, r.Support.URL))
+		fmt.Fprintf(cmd.OutOrStdout(), "File it at %s, then run: reclaim report --filed --ticket ID\n", link(os.Stdout, r.Support.URL))
 	}
 	return nil
 }

@@ -100,7 +100,7 @@ func TestReportCommandPrintsSendsAndVerifies(t *testing.T) {
 	if r.code != exitError || !strings.Contains(r.stdout, "https://support.sendgrid.com/hc/en-us") || !strings.Contains(r.stderr, "nothing sent") || strings.Contains(r.stdout, "\x1b]8;") {
 		t.Fatalf("console-only --send: %+v", r)
 	}
-	if r := c.run("report", "--filed"); r.code != 0 {
+	if r := c.run("report", "--filed", "--ticket", "T-100"); r.code != 0 {
 		t.Fatalf("--filed: %+v", r)
 	}
 	if j := c.journal(); j[len(j)-1].Action != checklist.ActionFileReport {

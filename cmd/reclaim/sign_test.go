@@ -134,7 +134,7 @@ func TestReportSignVerifyAndDryRunSend(t *testing.T) {
 	// --filed --sign signs report.md, report.json and report.html in the
 	// incident folder; ssh-keygen verifies each with the printed command.
 	c.env = nil
-	r = c.run("report", "--filed", "--sign", other)
+	r = c.run("report", "--filed", "--ticket", "T-101", "--sign", other)
 	if r.code != 0 {
 		t.Fatalf("--filed --sign: %+v", r)
 	}
@@ -178,7 +178,7 @@ func TestReportSignVerifyAndDryRunSend(t *testing.T) {
 		if n := len(c.journal()); n != before {
 			t.Errorf("the refused send was journaled (%d -> %d entries)", before, n)
 		}
-		if r := c.run("report", "--send", "--filed", "--to", "support@provider.example"); r.code != exitError || !strings.Contains(r.stderr, "dry run") {
+		if r := c.run("report", "--send", "--filed", "--ticket", "T-102", "--to", "support@provider.example"); r.code != exitError || !strings.Contains(r.stderr, "dry run") {
 			t.Errorf("dry-run --send --filed: %+v", r)
 		}
 		if n := len(c.journal()); n != before {
