@@ -180,6 +180,11 @@ func (e *Engine) buildReport(info provider.Info) *Report {
 	r.Claims = ClaimsFromJournal(inc.Journal)
 	r.LevelCounts = CountLevels(r.Claims)
 	r.KnownGaps = KnownGaps(inc.Journal)
+	for _, g := range JournalGaps(inc) {
+		// Found now and not yet shown to the owner (a report made while
+		// the incident was not open in the UI).
+		r.KnownGaps = append(r.KnownGaps, "not yet reconciled: "+g)
+	}
 	r.Scans = a.Scans
 	r.Investigation = e.investigationLocked(a)
 	for _, v := range views {

@@ -11,6 +11,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"reclaim/checklist"
 	"reclaim/provider"
@@ -215,7 +216,7 @@ func (m *Model) buildForm(s *stepModel) {
 			s.strVals[q.ID] = &v
 			var opts []huh.Option[string]
 			for _, o := range q.Options {
-				opts = append(opts, huh.NewOption(provider.Sanitize(o.Label), o.Value))
+				opts = append(opts, huh.NewOption(m.optionLabel(o.Label), o.Value))
 			}
 			h := m.textRows(q.Prompt) + m.textRows(q.Help) + min(len(opts), 10)
 			f = huh.NewSelect[string]().Key(q.ID).Title(q.Prompt).Description(q.Help).Options(opts...).Value(&v).Height(h)
@@ -225,7 +226,7 @@ func (m *Model) buildForm(s *stepModel) {
 			s.multVals[q.ID] = &vals
 			var opts []huh.Option[string]
 			for _, o := range q.Options {
-				opts = append(opts, huh.NewOption(provider.Sanitize(o.Label), o.Value).Selected(slices.Contains(def, o.Value)))
+				opts = append(opts, huh.NewOption(m.optionLabel(o.Label), o.Value).Selected(slices.Contains(def, o.Value)))
 			}
 			desc := strings.TrimSpace(q.Help + " (space toggles, enter confirms)")
 			// Tell huh the rows the wrapped title and help take, so every
@@ -355,6 +356,13 @@ func (m *Model) buildForm(s *stepModel) {
 		return
 	}
 	s.form = huh.NewForm(groups...).WithShowHelp(false).WithTheme(m.theme()).WithWidth(m.contentWidth())
+}
+
+// optionLabel sanitizes an option and cuts it to one row: a wrapped option
+// would push others out of the list. The full text stays in the findings
+// view (f).
+func (m *Model) optionLabel(label string) string {
+	return ansi.Truncate(provider.Sanitize(label), max(20, m.contentWidth()-12), "…")
 }
 
 // textRows is how many rows a form's title or help text takes once wrapped
