@@ -344,7 +344,7 @@ var procedure = []*StepDef{
 				if files == 0 {
 					continue
 				}
-				msg := fmt.Sprintf("Leak scan at %s read %d files (%s) under %s: %d findings", hhmm(sc.At), files, humanBytes(bytes), strings.Join(roots, ", "), sc.Findings)
+				msg := fmt.Sprintf("Leak scan at %s read %d files (%s) under %s: %d findings", hhmm(sc.At), files, HumanBytes(bytes), strings.Join(roots, ", "), sc.Findings)
 				if ref, _ := e.journalRefLocked(StepScan, "scan"); ref != "" {
 					msg += " (" + ref + ")"
 				}

@@ -489,9 +489,9 @@ func (r *Report) markdownBody() string {
 		}
 		w("- Scan at %s (%s), %d findings:\n", utc(sc.At), state, sc.Findings)
 		for _, root := range sc.Roots {
-			line := fmt.Sprintf("%s: %d files, %s read", root.Path, root.Files, humanBytes(root.Bytes))
+			line := fmt.Sprintf("%s: %d files, %s read", root.Path, root.Files, HumanBytes(root.Bytes))
 			if root.Target != "" {
-				line = fmt.Sprintf("%s (a link to %s): %d files, %s read", root.Path, root.Target, root.Files, humanBytes(root.Bytes))
+				line = fmt.Sprintf("%s (a link to %s): %d files, %s read", root.Path, root.Target, root.Files, HumanBytes(root.Bytes))
 			}
 			if root.Error != "" {
 				line += "; " + root.Error

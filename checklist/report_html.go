@@ -40,7 +40,7 @@ var reportTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"claims":   claimsHTML,
 	"journal":  journalHTML,
 	"isLeak":   isLeakFinding,
-	"bytes":    humanBytes,
+	"bytes":    HumanBytes,
 	"first10": func(sc []SubjectCount) []SubjectCount {
 		if len(sc) > 10 {
 			return sc[:10]

@@ -160,7 +160,8 @@ func sortedKeys(m map[string]string) []string {
 	return out
 }
 
-func humanBytes(n int64) string {
+// HumanBytes renders a byte count for people: "3.1 MiB".
+func HumanBytes(n int64) string {
 	switch {
 	case n >= 1<<30:
 		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
@@ -169,7 +170,7 @@ func humanBytes(n int64) string {
 	case n >= 1<<10:
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
-	return fmt.Sprintf("%d bytes", n)
+	return fmt.Sprintf("%d B", n)
 }
 
 // stepDefs indexes the procedure for hooks that look up another step

@@ -128,16 +128,7 @@ func TestE2EEnterOnlyRealAccountClaimsNothingUnearned(t *testing.T) {
 	env := fmt.Sprintf("env RECLAIM_NO_KEYRING=1 SENDGRID_API_KEY=%s RECLAIM_SENDGRID_BASE_URL=%s RECLAIM_PWNED_BASE_URL=http://127.0.0.1:1 TERM=xterm-256color ", session.Token, f.URL)
 	x.run("new-session", "-d", "-s", "sg", "-x", "80", "-y", "24", env+bin+" --state-dir "+state+"; sleep 600")
 	x.run("set-option", "-t", "sg", "status", "off")
-	x.waitFor("sg", "Start a recovery on a real account", 15*time.Second)
-	x.run("send-keys", "-t", "sg", "Down")
-	x.run("send-keys", "-t", "sg", "Enter")
-	s := x.waitFor("sg", "Which provider", 10*time.Second)
-	for i := 0; i < 10 && !strings.Contains(lineWith(s, "> "), "SendGrid"); i++ {
-		x.run("send-keys", "-t", "sg", "Down")
-		time.Sleep(150 * time.Millisecond)
-		s = x.capture("sg")
-	}
-	x.run("send-keys", "-t", "sg", "Enter")
+	chooseRealSendGrid(x, "sg")
 	x.waitFor("sg", "What this key allows", 20*time.Second)
 	enterOnly(x, "sg")
 	md := checkEnterOnlyReport(t, bin, state)

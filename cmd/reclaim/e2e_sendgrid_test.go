@@ -28,17 +28,8 @@ func TestE2ERealRecoveryAgainstFakeSendGrid(t *testing.T) {
 	env := fmt.Sprintf("env RECLAIM_NO_KEYRING=1 SENDGRID_API_KEY=%s RECLAIM_SENDGRID_BASE_URL=%s TERM=xterm-256color ", session.Token, f.URL)
 	x.run("new-session", "-d", "-s", "sg", "-x", "80", "-y", "24", env+bin+" --state-dir "+state+"; sleep 600")
 	x.run("set-option", "-t", "sg", "status", "off")
-	x.waitFor("sg", "Start a recovery on a real account", 15*time.Second)
-	x.run("send-keys", "-t", "sg", "Down")
-	x.run("send-keys", "-t", "sg", "Enter")
-	s := x.waitFor("sg", "Which provider", 10*time.Second)
-	for i := 0; i < 10 && !strings.Contains(lineWith(s, "> "), "SendGrid"); i++ {
-		x.run("send-keys", "-t", "sg", "Down")
-		time.Sleep(150 * time.Millisecond)
-		s = x.capture("sg")
-	}
-	x.run("send-keys", "-t", "sg", "Enter")
-	s = x.waitFor("sg", "What this key allows", 20*time.Second)
+	chooseRealSendGrid(x, "sg")
+	s := x.waitFor("sg", "What this key allows", 20*time.Second)
 	if !strings.Contains(s, "Connected to Twilio SendGrid") && !strings.Contains(s, "Connected to") {
 		t.Fatalf("no permission summary:\n%s", s)
 	}
@@ -85,4 +76,20 @@ func lineWith(screen, sub string) string {
 		}
 	}
 	return ""
+}
+
+// chooseRealSendGrid picks "Start a recovery on a real account" and then
+// SendGrid on the start screen.
+func chooseRealSendGrid(x *tmux, target string) {
+	x.t.Helper()
+	x.waitFor(target, "Start a recovery on a real account", 15*time.Second)
+	x.run("send-keys", "-t", target, "Down")
+	x.run("send-keys", "-t", target, "Enter")
+	s := x.waitFor(target, "Which provider", 10*time.Second)
+	for i := 0; i < 10 && !strings.Contains(lineWith(s, "> "), "SendGrid"); i++ {
+		x.run("send-keys", "-t", target, "Down")
+		time.Sleep(150 * time.Millisecond)
+		s = x.capture(target)
+	}
+	x.run("send-keys", "-t", target, "Enter")
 }
