@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"reclaim/provider"
 )
 
 // ReportHTML is the HTML report's file name in the incident folder.
@@ -43,7 +45,7 @@ func (r *Report) seal(digest string) Seal {
 	return Seal{Version: SealVersion, Incident: r.Incident, Entries: r.JournalEntries, Head: r.JournalHash, Digest: digest}
 }
 
-var sealRE = regexp.MustCompile(`reclaim-seal: v(\d+) incident=(\S+) entries=(\d+) head=([0-9a-f]*) digest=([0-9a-f]{64})`)
+var sealRE = regexp.MustCompile(`reclaim-seal: v(\d+) incident=([A-Za-z0-9._-]+) entries=(\d+) head=([0-9a-f]*) digest=([0-9a-f]{64})`)
 
 func digestOf(body []byte) string {
 	body = bytes.ReplaceAll(body, []byte("\r\n"), []byte("\n"))
@@ -190,7 +192,7 @@ func VerifyReport(data []byte, inc *Incident) (Verification, error) {
 		return v, err
 	}
 	if s.Incident != inc.ID {
-		return v, fmt.Errorf("%w: the report is for incident %s, not %s", ErrJournalAltered, s.Incident, inc.ID)
+		return v, fmt.Errorf("%w: the report is for incident %s, not %s", ErrJournalAltered, provider.SanitizeN(s.Incident, 80), provider.SanitizeN(inc.ID, 80))
 	}
 	if _, err := VerifyJournal(inc.Journal); err != nil {
 		return v, fmt.Errorf("%w: %v", ErrJournalAltered, err)

@@ -372,7 +372,7 @@ func (m *Model) onSession(msg sessionMsg) (tea.Model, tea.Cmd) {
 	if msg.fresh {
 		return m, nil
 	}
-	m.status = "Resumed incident " + m.inc.ID + ": you were at \u201c" + m.titleOf(m.cursorStep()) + "\u201d. Press enter to continue."
+	m.status = "Resumed incident " + provider.SanitizeN(m.inc.ID, 60) + ": you were at \u201c" + m.titleOf(m.cursorStep()) + "\u201d. Press enter to continue."
 	if len(msg.gaps) > 0 {
 		m.errText = fmt.Sprintf("The journal does not back the saved progress (%d gaps: %s). Steps it does not back were set back to open; the report lists this as a known gap.", len(msg.gaps), provider.SanitizeN(strings.Join(msg.gaps, "; "), 160))
 	}
@@ -869,7 +869,7 @@ func (m *Model) ExitMessage() string {
 		if m.inc.Drill {
 			cmd = "reclaim drill"
 		}
-		return fmt.Sprintf("Progress saved (incident %s). Run %q to resume.", m.inc.ID, cmd)
+		return fmt.Sprintf("Progress saved (incident %s). Run %q to resume.", provider.SanitizeN(m.inc.ID, 60), cmd)
 	}
 	return ""
 }

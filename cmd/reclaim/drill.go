@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"reclaim/checklist"
+	"reclaim/provider"
 	"reclaim/provider/drill"
 )
 
@@ -62,7 +63,7 @@ func runAutopilot(cmd *cobra.Command, scenario string, dryRun bool) error {
 	defer stop()
 	out := cmd.OutOrStdout()
 	inc := s.Engine.Snapshot()
-	fmt.Fprintf(out, "reclaim drill (autopilot) — incident %s\n", inc.ID)
+	fmt.Fprintf(out, "reclaim drill (autopilot) — incident %s\n", provider.SanitizeN(inc.ID, 60))
 	if dryRun {
 		fmt.Fprintln(out, "dry run: nothing will be changed; each change is printed as \"would …\"")
 	}

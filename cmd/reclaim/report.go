@@ -354,7 +354,7 @@ func fileReport(cmd *cobra.Command, store *checklist.Store, dir string, f report
 		if err := e.RecordFiling(checklist.Filing{Channel: checklist.FiledInConsole, To: r.Support.URL, Ticket: f.ticket, Report: r}); err != nil {
 			return withCode(exitError, err)
 		}
-		fmt.Fprintf(out, "Recorded in the journal of %s: you filed the report with %s support.\n", inc.ID, r.Provider)
+		fmt.Fprintf(out, "Recorded in the journal of %s: you filed the report with %s support.\n", provider.SanitizeN(inc.ID, 60), provider.Sanitize(r.Provider))
 		if !f.send {
 			return nil
 		}
@@ -396,7 +396,7 @@ func fileReport(cmd *cobra.Command, store *checklist.Store, dir string, f report
 	if err := e.RecordFiling(checklist.Filing{Channel: checklist.FiledByEmail, To: to, MessageID: "<" + id + ">", Report: r}); err != nil {
 		return withCode(exitError, fmt.Errorf("sent (Message-ID <%s>) but the journal could not be saved: %w", id, err))
 	}
-	fmt.Fprintf(out, "Sent. Message-ID <%s>, recorded in the journal of %s.\nThe report is at %s.\n", id, inc.ID, kept)
+	fmt.Fprintf(out, "Sent. Message-ID <%s>, recorded in the journal of %s.\nThe report is at %s.\n", provider.Sanitize(id), provider.SanitizeN(inc.ID, 60), kept)
 	return nil
 }
 
@@ -482,7 +482,7 @@ func runReportVerify(cmd *cobra.Command, file string, vf verifyFlags) error {
 		inc, lerr = checklist.LoadIncident(dir)
 	}
 	if lerr != nil {
-		return withCode(exitError, fmt.Errorf("%s is a report of incident %s, which is neither next to it nor in %s (use --state-dir): %v", file, seal.Incident, stateDir(), lerr))
+		return withCode(exitError, fmt.Errorf("%s is a report of incident %s, which is neither next to it nor in %s (use --state-dir): %v", provider.Sanitize(file), provider.SanitizeN(seal.Incident, 80), stateDir(), lerr))
 	}
 	v, err := checklist.VerifyReport(data, inc)
 	if err != nil {
