@@ -61,7 +61,7 @@ func levelOf(j JournalEntry) Level {
 		return LevelNA
 	}
 	switch l := Level(j.Outcome); l {
-	case LevelVerified, LevelAttested, LevelOpen:
+	case LevelVerified, LevelAttested, LevelOpen, LevelSkipped, LevelNA:
 		return l
 	}
 	return LevelAttested

@@ -88,6 +88,9 @@ type Engine struct {
 	Perms *provider.PermissionReport
 	// Timeout bounds every provider call.
 	Timeout time.Duration
+	// Attester names who answers the questions ("" is the owner); the
+	// autopilot answers with the drill's script, and the report says so.
+	Attester string
 	pwSeen  map[[32]byte]bool
 }
 
@@ -974,7 +977,9 @@ func (e *Engine) journalLocked(step StepID, action, target, outcome, detail stri
 	if (e.DryRun || e.inc.DryRun) && !strings.HasPrefix(detail, "DRY RUN") {
 		detail = "DRY RUN: " + detail
 	}
-	e.inc.appendJournal(JournalEntry{At: e.Now(), Account: e.acct().Label, Step: step, Action: ScrubSecrets(action), Target: target, Outcome: outcome, Detail: ScrubSecrets(detail)})
+	// Provider text in a detail (names, URLs) is sanitized at the source:
+	// the journal is what every report is rendered and checked from.
+	e.inc.appendJournal(JournalEntry{At: e.Now(), Account: provider.Sanitize(e.acct().Label), Step: step, Action: provider.Sanitize(ScrubSecrets(action)), Target: target, Outcome: outcome, Detail: provider.Sanitize(ScrubSecrets(detail))})
 }
 
 func (e *Engine) saveLocked() error {

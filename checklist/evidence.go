@@ -174,7 +174,7 @@ func (e *Engine) outcomeLocked(d *StepDef, m Mode, st *StepState) (Status, Level
 		}
 		return StatusOpen, LevelOpen, "Open: " + strings.Join(open, "; "), atts
 	}
-	statement := "The owner states that " + strings.Join(claims, "; and that ")
+	statement := e.attesterLocked() + " states that " + strings.Join(claims, "; and that ")
 	if d.Contradicts != nil {
 		if c := d.Contradicts(e, a); len(c) > 0 {
 			shown := strings.Join(c, "; ")
@@ -224,7 +224,7 @@ func (e *Engine) infoOutcomeLocked(d *StepDef, st *StepState, qs []Question, now
 	if answered == 0 {
 		return StatusOpen, LevelOpen, "Open: none of the questions was answered.", nil
 	}
-	return StatusDone, LevelAttested, fmt.Sprintf("The owner answered %d of %d questions at %s (listed in the report).", answered, len(qs), hhmm(now)), atts
+	return StatusDone, LevelAttested, fmt.Sprintf("%s answered %d of %d questions at %s (listed in the report).", e.attesterLocked(), answered, len(qs), hhmm(now)), atts
 }
 
 // reviewOutcomeLocked: the review is the owner's word on which objects are
@@ -237,7 +237,7 @@ func (e *Engine) reviewOutcomeLocked(now time.Time, atts []Attestation) (Status,
 	if n == 0 && total > 0 {
 		return StatusOpen, LevelOpen, fmt.Sprintf("Open: nothing was marked as the owner's; all %d account objects (keys, teammates, subusers, webhooks, senders, mail settings) stay unreviewed and count as unknown.", total), atts
 	}
-	return StatusDone, LevelAttested, fmt.Sprintf("The owner marked %d of %d account objects as theirs at %s; the other %d stay unreviewed and count as unknown.", n, total, hhmm(now), total-n), atts
+	return StatusDone, LevelAttested, fmt.Sprintf("%s marked %d of %d account objects as the owner's at %s; the other %d stay unreviewed and count as unknown.", e.attesterLocked(), n, total, hhmm(now), total-n), atts
 }
 
 // dryRunLinesLocked lists what a dry run would have done in a step.
@@ -245,7 +245,7 @@ func (e *Engine) dryRunLinesLocked(id StepID) []string {
 	var out []string
 	for _, j := range e.inc.Journal {
 		if j.Step == id && j.Outcome == "dry-run" {
-			out = append(out, j.Detail)
+			out = append(out, strings.TrimPrefix(j.Detail, "DRY RUN: "))
 		}
 	}
 	return out
@@ -266,6 +266,14 @@ func (e *Engine) journalRefLocked(step StepID, kinds ...ActionKind) (string, tim
 		return "", last
 	}
 	return "journal " + strings.Join(refs, ", "), last
+}
+
+// attesterLocked names who answered: the owner, or the autopilot.
+func (e *Engine) attesterLocked() string {
+	if e.Attester != "" {
+		return e.Attester
+	}
+	return "The owner"
 }
 
 func hhmm(t time.Time) string { return t.UTC().Format("2006-01-02 15:04Z") }

@@ -29,6 +29,12 @@ type Inventory struct {
 	// (with the reason); a section in neither the provider cannot read.
 	Read   []string          `json:"read"`
 	Errors map[string]string `json:"errors,omitempty"`
+	// Truncated names the sections whose reading stopped at a cap before
+	// the provider's list ended (see provider.Limits), with the reason, e.g.
+	// "subusers" -> "truncated at 20000 items (item cap)". Such a section is
+	// also in Read (what was read is kept) and must never be shown as
+	// complete.
+	Truncated map[string]string `json:"truncated,omitempty"`
 }
 
 // MailSummary condenses the last 30 days of mail: per-day volume and subject
@@ -69,7 +75,7 @@ const (
 // It fails only when nothing at all could be read.
 // With sections given, it reads only those.
 func TakeInventory(ctx context.Context, p provider.Provider, now time.Time, sections ...string) (*Inventory, error) {
-	inv := &Inventory{TakenAt: now.UTC(), Errors: map[string]string{}}
+	inv := &Inventory{TakenAt: now.UTC(), Errors: map[string]string{}, Truncated: map[string]string{}}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	run := func(sec string, f func() error) {
@@ -82,6 +88,12 @@ func TakeInventory(ctx context.Context, p provider.Provider, now time.Time, sect
 			err := f()
 			mu.Lock()
 			defer mu.Unlock()
+			// A list stopped at a cap comes back with what was read and a
+			// *provider.Truncation: the section counts as read, marked.
+			truncs, err := provider.SplitTruncated(err)
+			if len(truncs) > 0 {
+				inv.Truncated[sec] = provider.TruncationReason(truncs)
+			}
 			if err != nil {
 				inv.Errors[sec] = provider.Sanitize(err.Error())
 				return
@@ -125,7 +137,7 @@ func TakeInventory(ctx context.Context, p provider.Provider, now time.Time, sect
 	if r, ok := p.(provider.MessageLister); ok {
 		run(SecMessages, func() error {
 			s, err := SummarizeMail(ctx, r, now.Add(-30*24*time.Hour))
-			if err == nil {
+			if s != nil {
 				inv.Mail = s
 			}
 			return err
@@ -145,6 +157,8 @@ func TakeInventory(ctx context.Context, p provider.Provider, now time.Time, sect
 }
 
 // SummarizeMail pages through the messages since a time and condenses them.
+// A listing stopped at a cap gives the summary of what was read along with
+// the *provider.Truncation.
 func SummarizeMail(ctx context.Context, r provider.MessageLister, since time.Time) (*MailSummary, error) {
 	s := &MailSummary{Since: since.UTC(), PerDay: map[string]int{}}
 	type agg struct {
@@ -172,7 +186,7 @@ func SummarizeMail(ctx context.Context, r provider.MessageLister, since time.Tim
 		}
 		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, provider.ErrTruncated) {
 		return nil, err
 	}
 	for subj, a := range subjects {
@@ -187,5 +201,5 @@ func SummarizeMail(ctx context.Context, r provider.MessageLister, since time.Tim
 	if len(s.Subjects) > maxSubjects {
 		s.Subjects = s.Subjects[:maxSubjects]
 	}
-	return s, nil
+	return s, err
 }

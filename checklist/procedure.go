@@ -349,7 +349,7 @@ var procedure = []*StepDef{
 					msg += " (" + ref + ")"
 				}
 				if sc.Partial {
-					msg += " (PARTIAL: " + firstNonEmpty(sc.Error, "stopped early") + ")"
+					return msg + "; PARTIAL: " + firstNonEmpty(sc.Error, "stopped early") + ": scan the rest, or remove the unreadable roots and scan again", false
 				}
 				return msg + ".", true
 			}
@@ -662,8 +662,8 @@ var procedure = []*StepDef{
 				{ID: "setup", Prompt: "Paste the setup key or otpauth:// link the console shows (empty: you enrol another way)", Help: "reclaim draws it as a QR code for your phone and checks two codes; it is never saved.", Kind: QOTPSetup},
 				{ID: "code1", Prompt: "Code shown by your authenticator", Kind: QOTPCode},
 				{ID: "code2", Prompt: "The next code (wait for it to change)", Kind: QOTPCode},
-				{ID: "enrolled", Prompt: "Codes accepted: now confirm the enrolment in the console. Done?", Kind: QConfirm, Options: choose(yesNo("")...), When: [2]string{"setup.given", "yes"}},
-				{ID: "method", Prompt: "Without a setup key reclaim cannot check codes. How is 2FA enrolled on the account?", Kind: QSelect, When: [2]string{"setup.given", "yes"}, WhenNot: true,
+				{ID: "enrolled", Prompt: "Codes accepted: now confirm the enrolment in the console. Done?", Kind: QConfirm, Options: choose(yesNo("")...), When: [2]string{"code2.given", "yes"}},
+				{ID: "method", Prompt: "No codes were checked, so reclaim cannot verify 2FA. How is 2FA enrolled on the account?", Kind: QSelect, When: [2]string{"code2.given", "yes"}, WhenNot: true,
 					Options: choose(Option{"authenticator", "An authenticator app set up elsewhere"}, Option{"sms", "SMS to a phone I control"}, Option{"security-key", "A security key"}, Option{"not-yet", "Not enrolled yet"}),
 					Attest:  &Attest{Yes: []string{"authenticator", "sms", "security-key"}, Claim: "2FA is enrolled", FollowUp: "enrol 2FA in the console"}},
 			}
@@ -680,7 +680,11 @@ var procedure = []*StepDef{
 			if a.Step(StepTwoFactor).Answers["enrolled"] != "yes" {
 				return "the codes were checked, but the enrolment was not confirmed in the console", false
 			}
-			return fmt.Sprintf("Two consecutive authenticator codes were checked against the setup key at %s (%s), and the owner confirmed the enrolment in the console.", hhmm(at), ref), true
+			who := "the owner"
+			if e.Attester != "" {
+				who = "the autopilot (the drill's scripted answer)"
+			}
+			return fmt.Sprintf("Two consecutive authenticator codes were checked against the setup key at %s (%s), and %s confirmed the enrolment in the console.", hhmm(at), ref, who), true
 		},
 		OnComplete: func(e *Engine, a *AccountState, ans map[string]string) {
 			st := a.Step(StepTwoFactor)

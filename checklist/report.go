@@ -174,7 +174,9 @@ func (e *Engine) buildReport(info provider.Info) *Report {
 	}
 	r.Notes = strings.TrimSpace(rep.Answers[AnswerNotes])
 	r.SignOff = SignOff{Name: strings.TrimSpace(rep.Answers[AnswerSignoffName]), Role: strings.TrimSpace(rep.Answers[AnswerSignoffRole]), At: rep.Finished}
-	if r.SignOff.At.IsZero() && r.SignOff.Name != "" {
+	if r.SignOff.Name == "" {
+		r.SignOff.At = time.Time{} // nobody signed
+	} else if r.SignOff.At.IsZero() {
 		r.SignOff.At = r.Generated
 	}
 	r.Claims = ClaimsFromJournal(inc.Journal)
@@ -209,11 +211,19 @@ func (e *Engine) buildReport(info provider.Info) *Report {
 			r.LeakFindings = append(r.LeakFindings, f)
 		}
 	}
+	// Every open finding is an open item; what only records what happened
+	// (mail sent, access by address) says so.
+	var evidence []string
 	for _, f := range a.Findings {
-		if !f.Resolved && f.Target.Kind != "mail" && f.Target.Kind != "ip" && f.Severity != Low {
+		switch {
+		case f.Resolved:
+		case f.Target.Kind == "mail" || f.Target.Kind == "ip" || f.Target.Kind == "leak-log":
+			evidence = append(evidence, "Open finding (evidence of what happened; tell support, nothing to undo): "+f.Title)
+		default:
 			r.FollowUps = append(r.FollowUps, "Open finding: "+f.Title)
 		}
 	}
+	r.FollowUps = append(r.FollowUps, evidence...)
 	if e.SessionKeyID != "" {
 		r.FollowUps = append(r.FollowUps, fmt.Sprintf("Revoke the key reclaim used for this recovery (%s…) in the console once you no longer need it.", short(e.SessionKeyID)))
 	}
@@ -249,7 +259,7 @@ func (e *Engine) buildReport(info provider.Info) *Report {
 		}
 	}
 	r.Summary = []string{
-		"Evidence: " + LevelCounts(r.Claims) + fmt.Sprintf(" (of %d steps); %d actions taken against the account.", len(r.Claims), countOK(r.Actions)),
+		"Evidence: " + LevelCounts(r.Claims) + fmt.Sprintf(" (of %d steps); %d changes made to the account.", len(r.Claims), countChanges(r.Actions)),
 		fmt.Sprintf("%d findings, %d resolved, %d open.", len(r.Findings), len(r.Findings)-open, open),
 	}
 	if r.DryRun {
@@ -346,7 +356,11 @@ func preventive(r *Report, a *AccountState) []string {
 		case LevelVerified:
 			out = append(out, verified+" (verified, "+utcOr(c.At, "")+").")
 		case LevelAttested:
-			out = append(out, attested+" (attested by the owner, "+utcOr(c.At, "")+").")
+			how := "attested, "
+			if strings.Contains(c.Statement, "OVERRIDE") {
+				how = "attested with an OVERRIDE of the account's data, "
+			}
+			out = append(out, attested+" ("+how+utcOr(c.At, "")+").")
 		}
 	}
 	earned(StepPassword, "Account password changed", "The owner states the account password was changed")
@@ -376,6 +390,21 @@ func preventive(r *Report, a *AccountState) []string {
 		}
 	}
 	return out
+}
+
+// countChanges counts the changes made to the account (not the reads and
+// checks, not what a dry run would have done).
+func countChanges(js []JournalEntry) int {
+	n := 0
+	for _, j := range js {
+		switch ActionKind(j.Action) {
+		case ActCreateKey, ActRevokeKey, ActRemoveTeammate, ActRemoveInvite, ActDisableSubuser, ActDeleteWebhook, ActDisableMailSetting, ActAddAllowRule, ActChangePassword:
+			if j.Outcome == "ok" {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 func countOK(js []JournalEntry) int {
@@ -421,7 +450,11 @@ func (r *Report) markdownBody() string {
 	}
 	w("- Opened: %s\n", utc(r.Opened))
 	if !r.Closed.IsZero() {
-		w("- Closed: %s\n", utc(r.Closed))
+		if n := len(r.OpenItems); n > 0 {
+			w("- Gone through: %s, with %d open items (below)\n", utc(r.Closed), n)
+		} else {
+			w("- Closed: %s\n", utc(r.Closed))
+		}
 	}
 	w("- Report generated: %s\n", utc(r.Generated))
 
@@ -556,7 +589,7 @@ func (r *Report) markdownBody() string {
 	w("- Name: %s\n- Role: %s\n- Signed: %s\n", s(orBlank(r.SignOff.Name)), s(orBlank(r.SignOff.Role)), utcOr(r.SignOff.At, "—"))
 
 	b.WriteString(JournalMarkdown(r.Timeline))
-	w("\n---\nJournal chain hash: `%s` (%d entries). `reclaim report verify FILE` checks this report against the incident's journal. The seal detects changes made by anyone but the owner; it cannot detect an owner who rewrites both the journal and the report.\n", r.JournalHash, r.JournalEntries)
+	w("\n---\nJournal chain hash: `%s` (%d entries). `reclaim report verify FILE` checks this report against the incident's journal. It proves the report matches the journal in the incident folder; the chain uses no secret, so whoever can write that folder can rewrite both. Only a signature (reclaim report --sign) ties the report to the owner's key.\n", r.JournalHash, r.JournalEntries)
 	return b.String()
 }
 
@@ -850,7 +883,13 @@ func (e *Engine) Close(ctx context.Context) (*Report, error) {
 	e.mu.Lock()
 	if e.inc.Closed.IsZero() {
 		e.inc.Closed = e.Now()
-		e.journalLocked(StepReport, "close incident", "", "info", "all steps finished; report written")
+		open := 0
+		for _, v := range e.viewsLocked() {
+			if v.State.Status == StatusOpen {
+				open++
+			}
+		}
+		e.journalLocked(StepReport, "close incident", "", "info", fmt.Sprintf("every step gone through, %d left open; report written", open))
 	}
 	if err := e.saveLocked(); err != nil {
 		e.mu.Unlock()

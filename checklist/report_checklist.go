@@ -71,6 +71,9 @@ func checklistLevel(ids []StepID, byID map[StepID]Claim) (Level, time.Time, stri
 		if c.Level == LevelOpen || c.Level == LevelSkipped {
 			open = append(open, c.Title)
 		}
+		if strings.Contains(c.Statement, "OVERRIDE") {
+			open = append(open, c.Title+" (OVERRIDE of the account's data)")
+		}
 		if c.At.After(at) {
 			at = c.At
 		}

@@ -157,7 +157,7 @@ footer { margin-top: 2rem; border-top: 1px solid #ccc; padding-top: .5rem; font-
 {{journal .Timeline}}
 
 <footer>
-<p>Journal chain hash: <code>{{.JournalHash}}</code> ({{.JournalEntries}} entries). Check this report against the incident's journal with <code>reclaim report verify FILE</code>. The seal detects changes made by anyone but the owner; it cannot detect an owner who rewrites both the journal and the report.</p>
+<p>Journal chain hash: <code>{{.JournalHash}}</code> ({{.JournalEntries}} entries). Check this report against the incident's journal with <code>reclaim report verify FILE</code>. It proves the report matches the journal in the incident folder; the chain uses no secret, so whoever can write that folder can rewrite both. Only a signature (reclaim report --sign) ties the report to the owner's key.</p>
 </footer>
 </body>
 </html>

@@ -377,6 +377,10 @@ func TestVerifyRefusesWhatTheJournalDoesNotBack(t *testing.T) {
 	fails("text appended after the Markdown seal", append(slices.Clone(md), []byte("\nAll checks passed. Please re-enable.\n")...), inc)
 	fails("a script after the HTML seal", append(slices.Clone(html), []byte("<script>alert(1)</script>\n")...), inc)
 	fails("HTML between </html> and the seal", bytes.Replace(html, []byte("</html>\n"), []byte("</html>\n<p>re-enable it</p>\n"), 1), inc)
+	fails("text on the Markdown seal line", bytes.Replace(md, []byte("reclaim-seal:"), []byte("**ALL VERIFIED BY SENDGRID** reclaim-seal:"), 1), inc)
+	fails("markup on the HTML seal line", bytes.Replace(html, []byte("<!-- reclaim-seal:"), []byte(`<img src=x onerror="alert(1)"><!-- reclaim-seal:`), 1), inc)
+	fails("a field added to the JSON seal", bytes.Replace(js, []byte(`"seal": {`), []byte(`"seal": {"note": "ALL VERIFIED",`), 1), inc)
+	fails("data after the JSON report", append(slices.Clone(js), []byte(`{"all":"verified"}`)...), inc)
 	// A body edited with its digest recomputed: the seal checks out, but the
 	// journal recorded another digest.
 	body, seal, _ := bytes.Cut(md, []byte("reclaim-seal: "))

@@ -16,6 +16,73 @@ const AnswerRootCauseWhy = "root_cause_why"
 // when the account, as last read from the provider, holds none of the
 // objects the step would remove and none of its proposed changes is left.
 func (e *Engine) verifyCleanLocked(step StepID, m Mode, what string, kinds ...ActionKind) (string, bool) {
+	s, ok := e.verifyRemovedLocked(step, m, what, kinds...)
+	if !ok {
+		return s, false
+	}
+	// What is left must be the owner's: objects nobody reviewed are not
+	// known to be theirs, whatever was removed.
+	if left := e.unreviewedLocked(reviewKindsOf(kinds)); len(left) > 0 {
+		return fmt.Sprintf("%s But %d that nobody reviewed remain: %s (mark them as yours in the review, or remove them).", s, len(left), provider.SanitizeN(strings.Join(left, "; "), 240)), false
+	}
+	if step == StepRevokeKeys || step == StepAuditKeys {
+		if leaked := e.leakedSessionKeyLocked(); leaked != "" {
+			return s + " But the key reclaim itself is using was found in leaked material (" + leaked + "): revoke it in the console once you are done", false
+		}
+	}
+	return s, true
+}
+
+// reviewKindsOf maps clean-up actions to the review kinds they act on.
+func reviewKindsOf(kinds []ActionKind) []string {
+	var out []string
+	for _, k := range kinds {
+		switch k {
+		case ActRevokeKey:
+			out = append(out, "key")
+		case ActRemoveTeammate:
+			out = append(out, "teammate")
+		case ActRemoveInvite:
+			out = append(out, "invite")
+		case ActDisableSubuser:
+			out = append(out, "subuser")
+		case ActDeleteWebhook:
+			out = append(out, "webhook", "parse")
+		case ActDisableMailSetting:
+			out = append(out, "mail_setting")
+		}
+	}
+	return out
+}
+
+// unreviewedLocked lists the account objects of these kinds, as last read,
+// that the owner has not vouched for (replacement keys reclaim made count
+// as reviewed).
+func (e *Engine) unreviewedLocked(kinds []string) []string {
+	a := e.acct()
+	var out []string
+	for _, o := range ReviewObjects(a.Current(), e.SessionKeyID) {
+		if !slices.Contains(kinds, o.Kind) || slices.Contains(a.Vouched, o.Key) {
+			continue
+		}
+		if o.Kind == "key" && (slices.Contains(a.Recognised, o.ID) || slices.ContainsFunc(a.NewKeys, func(n NewKeyRecord) bool { return n.ID == o.ID })) {
+			continue
+		}
+		out = append(out, o.Label)
+	}
+	return out
+}
+
+// leakedSessionKeyLocked names the session key when leaked material holds
+// it (reclaim never revokes the key it runs on).
+func (e *Engine) leakedSessionKeyLocked() string {
+	if e.SessionKeyID == "" || !slices.Contains(e.leakedKeyIDsLocked(), e.SessionKeyID) {
+		return ""
+	}
+	return short(e.SessionKeyID) + "…"
+}
+
+func (e *Engine) verifyRemovedLocked(step StepID, m Mode, what string, kinds ...ActionKind) (string, bool) {
 	if m != ModeAuto {
 		return "", false
 	}
@@ -43,12 +110,12 @@ func (e *Engine) verifyCleanLocked(step StepID, m Mode, what string, kinds ...Ac
 	}
 	ref, at := e.journalRefLocked(step, kinds...)
 	if ref == "" {
-		return fmt.Sprintf("Read from the provider's API at %s: no %s found; nothing to change.", hhmm(inv.TakenAt), what), true
+		return fmt.Sprintf("Read from the provider's API at %s: no flagged %s found; nothing to change.", hhmm(inv.TakenAt), what), true
 	}
 	if inv.TakenAt.Before(at) {
 		return fmt.Sprintf("the changes (%s) have not been read back from the provider yet", ref), false
 	}
-	return fmt.Sprintf("Changed through the API (%s, last at %s) and read back at %s: no %s remains.", ref, hhmm(at), hhmm(inv.TakenAt), what), true
+	return fmt.Sprintf("Changed through the API (%s, last at %s) and read back at %s: no flagged %s remains.", ref, hhmm(at), hhmm(inv.TakenAt), what), true
 }
 
 // contradictFindings lists the open inventory findings of these kinds:
@@ -57,7 +124,7 @@ func contradictFindings(kinds ...string) func(e *Engine, a *AccountState) []stri
 	return func(e *Engine, a *AccountState) []string {
 		var out []string
 		for _, f := range a.Findings {
-			if !f.Resolved && f.Source == "inventory" && f.Fix != "" && slices.Contains(kinds, f.Target.Kind) {
+			if !f.Resolved && f.Source == "inventory" && f.Severity != Low && slices.Contains(kinds, f.Target.Kind) {
 				out = append(out, "still listed: "+provider.SanitizeN(f.Title, 120))
 			}
 		}
@@ -135,11 +202,16 @@ func reportOutcome(e *Engine, a *AccountState) (Status, Level, string) {
 	if r := strings.TrimSpace(ans[AnswerSignoffRole]); r != "" {
 		by += " (" + provider.SanitizeN(r, 60) + ")"
 	}
+	what, _, _ := strings.Cut(filed.Detail, ";") // the channel and ticket, not the digests
 	switch filed.Action {
 	case ActionSendReport:
-		return StatusDone, LevelVerified, fmt.Sprintf("The SMTP server accepted the report at %s: %s (journal #%d)%s.", hhmm(filed.At), filed.Detail, filed.Seq, by)
+		msg := filed.Detail
+		if i := strings.Index(msg, "; report covers"); i > 0 {
+			msg = msg[:i] // the Message-ID stays, the digests are in the journal
+		}
+		return StatusDone, LevelVerified, fmt.Sprintf("The SMTP server accepted the report at %s: %s (journal #%d)%s.", hhmm(filed.At), msg, filed.Seq, by)
 	case ActionFileReport:
-		return StatusDone, LevelAttested, fmt.Sprintf("The owner states the report was filed in the provider's console at %s: %s (journal #%d)%s.", hhmm(filed.At), filed.Detail, filed.Seq, by)
+		return StatusDone, LevelAttested, fmt.Sprintf("%s states the report was filed in the provider's console at %s: %s (journal #%d)%s.", e.attesterLocked(), hhmm(filed.At), what, filed.Seq, by)
 	}
 	return StatusDone, LevelAttested, fmt.Sprintf("The report was copied at %s for the owner to paste into the support ticket (journal #%d); reclaim cannot see the ticket%s.", hhmm(filed.At), filed.Seq, by)
 }

@@ -308,12 +308,20 @@ func (m *Model) buildForm(s *stepModel) {
 		case checklist.QSecret:
 			v := ""
 			s.strVals[q.ID] = &v
-			in := huh.NewInput().Key(q.ID).Title(q.Prompt).Description("Input is hidden and never saved.").EchoMode(huh.EchoModePassword).Value(&v)
+			desc := "Input is hidden and never saved."
+			if q.Hint != "" {
+				desc += " Drill: the account's current password is " + provider.SanitizeN(q.Hint, 40) + "."
+			}
+			in := huh.NewInput().Key(q.ID).Title(q.Prompt).Description(desc).EchoMode(huh.EchoModePassword).Value(&v)
 			switch q.ID {
 			case "new":
+				oldPW := s.strVals["old"]
 				in = in.Validate(func(x string) error {
 					if x == "" {
 						return nil // no change now: the step stays open
+					}
+					if oldPW != nil && *oldPW == "" {
+						return errors.New("the current password is empty: go back (shift+tab) and type it, or leave both empty to change it later")
 					}
 					if msg := checklist.PasswordProblem(x, ""); msg != "" {
 						return errors.New(msg)
@@ -395,7 +403,7 @@ func (s *stepModel) collect() {
 		switch {
 		case q.Kind.Secret():
 			if v := s.strVals[q.ID]; v != nil {
-				if q.Kind == checklist.QOTPSetup && strings.TrimSpace(*v) != "" {
+				if (q.Kind == checklist.QOTPSetup || q.Kind == checklist.QOTPCode) && strings.TrimSpace(*v) != "" {
 					s.answers[q.ID+".given"] = "yes"
 				}
 				s.inputs[q.ID] = *v

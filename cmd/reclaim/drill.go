@@ -63,9 +63,14 @@ func runAutopilot(cmd *cobra.Command, scenario string, dryRun bool) error {
 	defer stop()
 	out := cmd.OutOrStdout()
 	inc := s.Engine.Snapshot()
-	fmt.Fprintf(out, "reclaim drill (autopilot) — incident %s\n", provider.SanitizeN(inc.ID, 60))
+	// Every line of a dry run says so (the step lines carry it already).
+	mark := ""
 	if dryRun {
-		fmt.Fprintln(out, "dry run: nothing will be changed; each change is printed as \"would …\"")
+		mark = "DRY RUN "
+	}
+	fmt.Fprintf(out, "%sreclaim drill (autopilot) — incident %s\n", mark, provider.SanitizeN(inc.ID, 60))
+	if dryRun {
+		fmt.Fprintln(out, "DRY RUN: nothing will be changed; each change is printed as \"would …\"")
 	}
 	r, err := checklist.Autopilot(ctx, s.Engine, func(line string) { fmt.Fprintln(out, line) })
 	if err != nil {
@@ -74,8 +79,11 @@ func runAutopilot(cmd *cobra.Command, scenario string, dryRun bool) error {
 		}
 		return withCode(exitError, err)
 	}
+	if dryRun && !strings.HasPrefix(r.Summary[0], "DRY RUN") {
+		r.Summary[0] = "DRY RUN " + r.Summary[0]
+	}
 	fmt.Fprintln(out, r.Summary[0])
-	fmt.Fprintln(out, r.Summary[1])
-	fmt.Fprintf(out, "report: %s\n", s.Engine.ReportPath())
+	fmt.Fprintln(out, mark+r.Summary[1])
+	fmt.Fprintf(out, "%sreport: %s\n", mark, s.Engine.ReportPath())
 	return nil
 }

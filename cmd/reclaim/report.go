@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -355,6 +356,7 @@ func fileReport(cmd *cobra.Command, store *checklist.Store, dir string, f report
 			return withCode(exitError, err)
 		}
 		fmt.Fprintf(out, "Recorded in the journal of %s: you filed the report with %s support.\n", provider.SanitizeN(inc.ID, 60), provider.Sanitize(r.Provider))
+		judgeReportStep(out, e)
 		if !f.send {
 			return nil
 		}
@@ -397,7 +399,20 @@ func fileReport(cmd *cobra.Command, store *checklist.Store, dir string, f report
 		return withCode(exitError, fmt.Errorf("sent (Message-ID <%s>) but the journal could not be saved: %w", id, err))
 	}
 	fmt.Fprintf(out, "Sent. Message-ID <%s>, recorded in the journal of %s.\nThe report is at %s.\n", provider.Sanitize(id), provider.SanitizeN(inc.ID, 60), kept)
+	judgeReportStep(out, e)
 	return nil
+}
+
+// judgeReportStep re-judges the "Report to support" step after a filing:
+// it is done only with a sign-off name and a root cause too, and says what
+// is still missing when it is not.
+func judgeReportStep(out io.Writer, e *checklist.Engine) {
+	if err := e.Complete(checklist.StepReport, nil); err != nil {
+		fmt.Fprintf(out, "Note: the report step could not be updated: %v\n", err)
+		return
+	}
+	st := e.View(checklist.StepReport).State
+	fmt.Fprintf(out, "Report to support: %s — %s\n", st.Level, provider.SanitizeN(st.Statement, 300))
 }
 
 // smtpPassword finds the SMTP password in the keyring, else asks for it
@@ -433,6 +448,10 @@ func copyReport(cmd *cobra.Command, r *checklist.Report) error {
 		return withCode(exitError, err)
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "Copied the report (%d bytes of Markdown) to the clipboard, if your terminal allows OSC 52 (tmux needs set-clipboard on).\n", len(md))
+	if r.DryRun {
+		fmt.Fprintln(cmd.OutOrStdout(), "DRY RUN: nothing was changed on the account, so this report cannot be filed with support.")
+		return nil
+	}
 	if r.Support.URL != "" {
 		fmt.Fprintf(cmd.OutOrStdout(), "File it at %s, then run: reclaim report --filed --ticket ID\n", link(os.Stdout, r.Support.URL))
 	}
@@ -489,19 +508,24 @@ func runReportVerify(cmd *cobra.Command, file string, vf verifyFlags) error {
 		return withCode(exitError, fmt.Errorf("%s FAILED verification against %s: %w", file, filepath.Join(dir, checklist.StateFile), err))
 	}
 	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "OK: %s (%s) matches incident %s: %d journal entries, chain hash %s.\n", file, v.Format, provider.Sanitize(inc.ID), v.Seal.Entries, v.Seal.Head)
+	// The signature first: nothing says OK before every check has passed.
+	var signed bytes.Buffer
+	if vf.signer != "" {
+		if err := verifySignature(&signed, file, data, vf); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(out, "OK: %s (%s) matches incident %s: %d journal entries, chain hash %s.\n", provider.Sanitize(file), v.Format, provider.Sanitize(inc.ID), v.Seal.Entries, v.Seal.Head)
 	fmt.Fprintln(out, "Every step claim and journal line in it was re-derived from the journal, and the journal recorded this report's digest when it was written.")
-	fmt.Fprintln(out, "What this proves: nobody but the owner changed the report or the journal after the fact. It cannot catch an owner who rewrites both; a signature (--signer) ties the report to the owner's key.")
+	fmt.Fprintln(out, "What this proves: the report matches the journal in the incident folder. The chain uses no secret, so anyone who can write that folder can rewrite both; only a signature (reclaim report --sign, checked with --signer) ties a report to the owner's key.")
 	if v.Later > 0 {
 		fmt.Fprintf(out, "The journal has %d later entries (recorded after this report):\n", v.Later)
 		for _, j := range inc.Journal[v.Seal.Entries:] {
 			fmt.Fprintf(out, "  %s %s — %s\n", j.At.UTC().Format("2006-01-02 15:04:05Z"), provider.Sanitize(j.Action), provider.SanitizeN(j.Detail, 120))
 		}
 	}
-	if vf.signer != "" {
-		return verifySignature(out, file, data, vf)
-	}
-	return nil
+	_, err = out.Write(signed.Bytes())
+	return err
 }
 
 // ---- signatures ----

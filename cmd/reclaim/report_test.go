@@ -103,8 +103,8 @@ func TestReportCommandPrintsSendsAndVerifies(t *testing.T) {
 	if r := c.run("report", "--filed", "--ticket", "T-100"); r.code != 0 {
 		t.Fatalf("--filed: %+v", r)
 	}
-	if j := c.journal(); j[len(j)-1].Action != checklist.ActionFileReport {
-		t.Fatalf("--filed not journaled: %+v", j[len(j)-1])
+	if j := c.journal(); j[len(j)-2].Action != checklist.ActionFileReport || j[len(j)-1].Action != checklist.ActionCompleteStep || j[len(j)-1].Outcome != "attested" || !strings.Contains(j[len(j)-1].Detail, "ticket T-100") {
+		t.Fatalf("--filed not journaled, or the report step not re-judged: %+v", j[len(j)-2:])
 	}
 	if r := c.run("report", "--copy"); r.code != exitError || !strings.Contains(r.stderr, "needs a terminal") {
 		t.Errorf("--copy without a terminal: %+v", r)
