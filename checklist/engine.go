@@ -91,7 +91,7 @@ type Engine struct {
 	// Attester names who answers the questions ("" is the owner); the
 	// autopilot answers with the drill's script, and the report says so.
 	Attester string
-	pwSeen  map[[32]byte]bool
+	pwSeen   map[[32]byte]bool
 }
 
 // NewEngine binds an incident, its storage handle (nil: not saved) and a
