@@ -11,6 +11,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"reclaim/checklist"
@@ -36,6 +37,8 @@ const (
 
 // stepModel is the screen of one step.
 type stepModel struct {
+	groups  []*huh.Group // the form's groups, sized to their content
+	qrGroup *huh.Group   // the 2FA QR page, sized for the code
 	id        checklist.StepID
 	view      checklist.StepView
 	questions []checklist.Question
@@ -188,7 +191,20 @@ func (s *stepModel) resize(m *Model) tea.Cmd {
 			f.WithWidth(m.contentWidth())
 		}
 	}
+	fitGroups(s.groups, s.qrGroup)
 	return nil
+}
+
+// fitGroups sizes each group to its content at the current width: huh
+// measures a group once, at 80 columns, so a title or help text that wraps
+// narrower would push the input line or the last options out of view. One
+// spare row keeps a validation error visible.
+func fitGroups(groups []*huh.Group, keep *huh.Group) {
+	for _, g := range groups {
+		if g != keep {
+			g.WithHeight(lipgloss.Height(g.Content()) + 1)
+		}
+	}
 }
 
 func (m *Model) theme() huh.Theme {
@@ -270,6 +286,7 @@ func (m *Model) buildForm(s *stepModel) {
 				}
 				return q
 			}, setup).Next(true).NextLabel("Scanned with the authenticator app")).WithHideFunc(func() bool { return strings.TrimSpace(*setup) == "" }).WithHeight(qrHeight(v)))
+			s.qrGroup = groups[len(groups)-1] // sized for the code, not its placeholder
 			continue
 		case checklist.QOTPCode:
 			v := ""
@@ -364,6 +381,8 @@ func (m *Model) buildForm(s *stepModel) {
 		return
 	}
 	s.form = huh.NewForm(groups...).WithShowHelp(false).WithTheme(m.theme()).WithWidth(m.contentWidth())
+	s.groups = groups
+	fitGroups(groups, s.qrGroup)
 }
 
 // optionLabel sanitizes an option and cuts it to one row: a wrapped option
@@ -547,7 +566,7 @@ func (m *Model) updateStep(msg tea.Msg) (tea.Model, tea.Cmd) {
 				if v.State.Level == checklist.LevelOpen || v.State.Level == checklist.LevelSkipped {
 					mark = "! "
 				}
-				m.status = mark + string(v.State.Level) + ": " + provider.SanitizeN(v.State.Statement, 200)
+				m.status = mark + string(v.State.Level) + ": " + provider.SanitizeN(strings.TrimPrefix(v.State.Statement, "Open: "), 200)
 			}
 		}
 		status := m.status

@@ -313,21 +313,8 @@ func (m *Model) onIncidents(msg incidentsMsg) (tea.Model, tea.Cmd) {
 		m.errText = "Could not read the state directory: " + msg.err.Error()
 	}
 	m.incidents = msg.list
-	m.startItems = nil
 	var resumeDrill string
-	for _, s := range msg.list {
-		if s.Closed {
-			continue
-		}
-		label := "Resume: " + provider.SanitizeN(s.Title, 50)
-		m.startItems = append(m.startItems, startItem{label: label, detail: fmt.Sprintf("%d/%d steps · updated %s", s.Done, s.Total, checklist.Age(m.opts.Now(), s.Updated)), action: "resume", id: s.ID})
-		if s.Drill && resumeDrill == "" {
-			resumeDrill = s.ID
-		}
-		if len(m.startItems) == 3 {
-			break
-		}
-	}
+	m.startItems, resumeDrill = m.incidentItems(msg.list)
 	m.startItems = append(m.startItems,
 		startItem{label: "Start a new drill", detail: "a simulated compromised SendGrid account; nothing real is touched", action: "drill"},
 		m.realItem(),
@@ -340,6 +327,60 @@ func (m *Model) onIncidents(msg incidentsMsg) (tea.Model, tea.Cmd) {
 		}
 	}
 	return m, nil
+}
+
+// incidentItems are the start screen's incidents: up to three to resume
+// (and the newest unfinished drill among them), then those that cannot be
+// opened (damaged, newer schema, refused), never hidden: each says why, and
+// Enter shows it; a drill never resumes one of them.
+func (m *Model) incidentItems(list []checklist.Summary) (items []startItem, resumeDrill string) {
+	var broken []checklist.Summary
+	for _, s := range list {
+		if !s.OK() {
+			broken = append(broken, s)
+			continue
+		}
+		if s.Closed || len(items) == 3 {
+			continue
+		}
+		label := "Resume: " + provider.SanitizeN(s.Title, 50)
+		items = append(items, startItem{label: label, detail: fmt.Sprintf("%d/%d steps · updated %s", s.Done, s.Total, checklist.Age(m.opts.Now(), s.Updated)), action: "resume", id: s.ID})
+		if s.Drill && resumeDrill == "" {
+			resumeDrill = s.ID
+		}
+	}
+	// At most four incident rows fit at 80x24 beside the other choices.
+	slots := max(1, 4-len(items))
+	for i, s := range broken {
+		if i == slots-1 && len(broken) > slots {
+			more := "more "
+			if i == 0 {
+				more = ""
+			}
+			items = append(items, startItem{label: fmt.Sprintf("%d %sincidents cannot be opened", len(broken)-i, more), detail: "\"reclaim incidents\" lists each with the reason", disabled: true})
+			break
+		}
+		name := s.Title
+		if name == "" {
+			name = s.ID
+		}
+		verb := map[string]string{checklist.StateNewer: "Newer reclaim needed", checklist.StateRefused: "Refused"}[s.State]
+		if verb == "" {
+			verb = "Damaged"
+		}
+		// One row: the reason (a refusal's fix), and that a copy is kept.
+		w := max(30, m.contentWidth()-6)
+		detail := provider.SanitizeN(s.Problem, w)
+		if s.State == checklist.StateNewer {
+			detail = "saved by a newer reclaim: upgrade reclaim to open it"
+		} else if _, fix, ok := strings.Cut(s.Problem, "Fix: "); ok && s.State == checklist.StateRefused {
+			detail = provider.SanitizeN("another user could change it. Fix: "+fix, w)
+		} else if s.Quarantine != "" {
+			detail = provider.SanitizeN(s.Problem, w-len(" · copy kept")) + " · copy kept"
+		}
+		items = append(items, startItem{label: verb + ": " + provider.SanitizeN(name, 44), detail: detail, id: s.ID, disabled: true})
+	}
+	return items, resumeDrill
 }
 
 func (m *Model) onSession(msg sessionMsg) (tea.Model, tea.Cmd) {
