@@ -974,7 +974,9 @@ func (s *stepModel) actionLines(m *Model) []string {
 			box = "[x]"
 		}
 		cur := "  "
-		label := provider.Sanitize(a.Label)
+		// One row per change, so the confirmation below is always drawn;
+		// the reason line of the highlighted one says more.
+		label := ansi.Truncate(provider.Sanitize(a.Label), max(20, m.contentWidth()-8), "…")
 		if i == s.actCursor && s.phase == spActions {
 			cur = st.Selected.Render("> ")
 			label = st.Selected.Render(label)
@@ -984,7 +986,7 @@ func (s *stepModel) actionLines(m *Model) []string {
 		}
 		out = append(out, cur+box+" "+label)
 		if a.Reason != "" && i == s.actCursor {
-			out = append(out, "      "+st.Subtle.Render("because: "+provider.Sanitize(a.Reason)))
+			out = append(out, "      "+st.Subtle.Render("because: "+provider.SanitizeN(a.Reason, 2*m.contentWidth())))
 		}
 	}
 	for _, l := range s.log {
