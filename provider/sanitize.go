@@ -1,8 +1,10 @@
 package provider
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -71,4 +73,38 @@ func unsafeRune(r rune) bool {
 		return true
 	}
 	return unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Co, r) || r == utf8.RuneError
+}
+
+// TerminalSafeJSON escapes, as \uXXXX, every character in the JSON
+// document b that Sanitize would remove and encoding/json leaves raw: DEL,
+// C1 controls, bidirectional overrides, zero-width and other invisible
+// characters (encoding/json already escapes C0 controls). The JSON decodes
+// to exactly the same strings, yet is harmless when printed to a terminal.
+// It is the escaping of `reclaim audit --json`, plus DEL.
+func TerminalSafeJSON(b []byte) []byte {
+	i := 0
+	for i < len(b) && b[i] < 0x7f {
+		i++
+	}
+	if i == len(b) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+len(b)/16)
+	out = append(out, b[:i]...)
+	b = b[i:]
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if (r == 0x7f || r >= 0x80) && Sanitize(string(r)) != string(r) {
+			if r > 0xffff {
+				r1, r2 := utf16.EncodeRune(r)
+				out = fmt.Appendf(out, "\\u%04x\\u%04x", r1, r2)
+			} else {
+				out = fmt.Appendf(out, "\\u%04x", r)
+			}
+		} else {
+			out = append(out, b[:size]...)
+		}
+		b = b[size:]
+	}
+	return out
 }

@@ -51,3 +51,18 @@ func BenchmarkMatcher(b *testing.B) {
 		m.scan(text, func(pat, end int) bool { hits++; return true })
 	}
 }
+
+// BenchmarkScanHugeInputs is the time TestScanHugeInputs used to assert
+// (2 s per buffer): huge lines, dense anchors, binary data and dense
+// assignments must stay linear (MB/s about that of plain text).
+func BenchmarkScanHugeInputs(b *testing.B) {
+	for name, data := range hugeInputs() {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				scanOnce(data, true)
+				scanOnce(data, false)
+			}
+		})
+	}
+}

@@ -221,7 +221,7 @@ func mergeTrace(m map[traceKey]*Trace, t Trace) {
 	if cur == nil {
 		c := t
 		c.IPs = slices.Clone(t.IPs)
-		c.IPCount = len(c.IPs)
+		c.IPCount = max(t.IPCount, len(c.IPs))
 		m[k] = &c
 		return
 	}

@@ -9,7 +9,28 @@ import (
 	"strings"
 
 	"reclaim/checklist"
+	"reclaim/provider"
 )
+
+// Everything a report holds about the server (paths, link targets, log
+// fields, errors naming paths) may be the attacker's: the text output
+// passes each through provider.Sanitize, as the UI does, and the JSON and
+// SARIF outputs escape what Sanitize would remove (provider.TerminalSafeJSON,
+// as `reclaim audit --json` does).
+
+// san is provider.Sanitize; sanN caps too (log fields).
+func san(s string) string         { return provider.Sanitize(s) }
+func sanN(s string, n int) string { return provider.SanitizeN(s, n) }
+
+// writeSafeJSON writes v as indented JSON that is safe to print.
+func writeSafeJSON(w io.Writer, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(provider.TerminalSafeJSON(b), '\n'))
+	return err
+}
 
 // providerNames are display names for the text report.
 var providerNames = map[string]string{
@@ -26,22 +47,33 @@ func displayName(p string) string {
 
 // WriteJSON writes the report as one JSON document. Its "findings" array is
 // what `evalrecall -format reclaim` scores.
-func WriteJSON(w io.Writer, r *Report) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
-}
+func WriteJSON(w io.Writer, r *Report) error { return writeSafeJSON(w, r) }
+
+// partialNote opens the text report of a scan that was stopped.
+const partialNote = "PARTIAL RESULT: the scan was interrupted before it read everything; this report covers only what was read."
 
 // WriteText writes a human report.
 func WriteText(w io.Writer, r *Report) error {
-	fmt.Fprintf(w, "Scanned %d files (%s) in %s under %s\n", r.Files, humanBytes(r.Bytes), r.Elapsed.Round(1e6), strings.Join(r.Roots, ", "))
+	if r.Partial {
+		fmt.Fprintln(w, partialNote)
+	}
+	roots := make([]string, len(r.Roots))
+	for i, p := range r.Roots {
+		roots[i] = san(p)
+	}
+	fmt.Fprintf(w, "Scanned %d files (%s) in %s under %s\n", r.Files, humanBytes(r.Bytes), r.Elapsed.Round(1e6), strings.Join(roots, ", "))
 	for _, s := range r.RootStats {
 		fmt.Fprintf(w, "  %s\n", s.Summary())
+	}
+	for _, n := range r.Notes() {
+		fmt.Fprintf(w, "  %s\n", n)
 	}
 	failed := len(r.Failed())
 	switch {
 	case r.Files == 0 && len(r.Findings) == 0:
 		fmt.Fprintln(w, "\nNothing was read: no result.")
+	case len(r.Findings) == 0 && r.Partial:
+		fmt.Fprintln(w, "\nNo provider credentials found in what was read before the scan was interrupted (a partial result, not an all-clear).")
 	case len(r.Findings) == 0 && failed > 0:
 		fmt.Fprintf(w, "\nNo provider credentials found in what was read (%d of %d roots not read).\n", failed, len(r.RootStats))
 	case len(r.Findings) == 0:
@@ -51,27 +83,27 @@ func WriteText(w io.Writer, r *Report) error {
 		for _, f := range r.Findings {
 			extra := ""
 			if f.KeyID != "" {
-				extra += " key id " + f.KeyID
+				extra += " key id " + san(f.KeyID)
 			}
 			if f.Pair != "" && f.PairRedacted != "" {
-				extra += fmt.Sprintf(" (pairs with %s %s)", f.Pair, f.PairRedacted)
+				extra += fmt.Sprintf(" (pairs with %s %s)", san(f.Pair), san(f.PairRedacted))
 			}
 			if f.InWebRoot {
 				extra += " [in a web root]"
 			}
-			fmt.Fprintf(w, "  %s:%d  %s %s  %s  %s%s\n", f.File, f.Line, displayName(f.Provider), f.Kind, f.Redacted, short(f.Fingerprint), extra)
+			fmt.Fprintf(w, "  %s:%d  %s %s  %s  %s%s\n", san(f.File), f.Line, san(displayName(f.Provider)), san(f.Kind), san(f.Redacted), short(f.Fingerprint), extra)
 		}
 	}
 	if len(r.AlsoExposed) > 0 {
 		fmt.Fprintf(w, "\nAlso exposed — rotate too (%d):\n", len(r.AlsoExposed))
 		for _, f := range r.AlsoExposed {
-			fmt.Fprintf(w, "  %s:%d  %s %s  %s  %s\n", f.File, f.Line, f.Provider, f.Kind, f.Redacted, short(f.Fingerprint))
+			fmt.Fprintf(w, "  %s:%d  %s %s  %s  %s\n", san(f.File), f.Line, san(f.Provider), san(f.Kind), san(f.Redacted), short(f.Fingerprint))
 		}
 	}
 	if len(r.Exposures) > 0 {
 		fmt.Fprintf(w, "\nExposed configuration (%d):\n", len(r.Exposures))
 		for _, x := range r.Exposures {
-			fmt.Fprintf(w, "  [%s] %s  %s: %s\n", x.Severity, x.Path, x.Kind, x.Detail)
+			fmt.Fprintf(w, "  [%s] %s  %s: %s\n", x.Severity, san(x.Path), x.Kind, x.Detail)
 		}
 	}
 	if len(r.Traces) > 0 {
@@ -81,30 +113,99 @@ func WriteText(w io.Writer, r *Report) error {
 			if t.Served > 0 {
 				served = fmt.Sprintf("SERVED (200) %d times", t.Served)
 			}
-			ips := strings.Join(t.IPs[:min(5, len(t.IPs))], ", ")
-			if t.IPCount > 5 {
-				ips += fmt.Sprintf(" and %d more", t.IPCount-5)
+			ips := make([]string, 0, 5)
+			for _, ip := range t.IPs[:min(5, len(t.IPs))] {
+				ips = append(ips, sanN(ip, 46))
 			}
-			fmt.Fprintf(w, "  %s  %s: %d requests from %s, %s to %s, %s\n", t.File, t.Probe, t.Requests, ips,
+			from := strings.Join(ips, ", ")
+			if t.IPCount > 5 {
+				from += fmt.Sprintf(" and %d more", t.IPCount-5)
+			}
+			fmt.Fprintf(w, "  %s  %s: %d requests from %s, %s to %s, %s\n", san(t.File), sanN(t.Probe, 40), t.Requests, from,
 				t.First.Format("2006-01-02 15:04"), t.Last.Format("2006-01-02 15:04"), served)
 		}
 	}
 	if len(r.Errors) > 0 {
-		fmt.Fprintf(w, "\nUnreadable (%d), first: %s\n", len(r.Errors), r.Errors[0])
+		fmt.Fprintf(w, "\nUnreadable (%d), first: %s\n", len(r.Errors), san(r.Errors[0]))
 	}
 	return nil
+}
+
+// Notes are the summary lines about what was not read, or not all read:
+// binaries skipped by type, binary-looking files read anyway, symbolic
+// links not followed, special files, files cut at the cap, kernel file
+// systems not walked into, findings not listed. Sanitized.
+func (r *Report) Notes() []string {
+	var out []string
+	if r.Binary > 0 {
+		n := fmt.Sprintf("Skipped %d binary %s by type (media, fonts, executables, archives)", r.Binary, plural(r.Binary, "file", "files"))
+		if r.BinaryFirst != "" {
+			n += ", first: " + san(r.BinaryFirst)
+		}
+		out = append(out, n)
+	}
+	if r.BinaryScanned > 0 {
+		out = append(out, fmt.Sprintf("Read %d binary-looking %s for the text in %s (UTF-16 decoded, or printable runs)", r.BinaryScanned, plural(r.BinaryScanned, "file", "files"), plural(r.BinaryScanned, "it", "them")))
+	}
+	if r.Symlinks > 0 {
+		links := make([]string, 0, len(r.SymlinksFirst))
+		for _, l := range r.SymlinksFirst {
+			s := san(l.Path)
+			if l.Target != "" {
+				s += " -> " + san(l.Target)
+			}
+			links = append(links, s)
+		}
+		n := fmt.Sprintf("Did not follow %d symbolic %s (name one as a PATH to scan its target)", r.Symlinks, plural(r.Symlinks, "link", "links"))
+		if len(links) > 0 {
+			n += ": " + strings.Join(links, ", ")
+			if more := r.Symlinks - int64(len(links)); more > 0 {
+				n += fmt.Sprintf(" and %d more", more)
+			}
+		}
+		out = append(out, n)
+	}
+	if r.Special > 0 {
+		out = append(out, fmt.Sprintf("Skipped %d named %s, sockets or devices (not regular files)", r.Special, plural(r.Special, "pipe", "pipes")))
+	}
+	if r.Capped > 0 {
+		cp := humanBytes(r.FileCap)
+		switch {
+		case r.PseudoFileCap > 0 && r.PseudoFileCap == r.FileCap:
+		case r.PseudoFileCap > 0 && r.FileCap == 0:
+			cp = humanBytes(r.PseudoFileCap) + " (kernel file systems; no cap elsewhere)"
+		case r.PseudoFileCap > 0:
+			cp += " (" + humanBytes(r.PseudoFileCap) + " in kernel file systems)"
+		}
+		n := fmt.Sprintf("Read only the first %s of %d %s over the per-file cap", cp, r.Capped, plural(r.Capped, "file", "files"))
+		if r.CappedFirst != "" {
+			n += ", first: " + san(r.CappedFirst)
+		}
+		out = append(out, n)
+	}
+	if len(r.PseudoSkipped) > 0 {
+		ps := make([]string, len(r.PseudoSkipped))
+		for i, p := range r.PseudoSkipped {
+			ps[i] = san(p)
+		}
+		out = append(out, "Did not walk into "+strings.Join(ps, ", ")+" (kernel file systems; name one as a PATH to scan it)")
+	}
+	if r.NotListed > 0 {
+		out = append(out, fmt.Sprintf("%d more findings not listed (over %d in one file or %d in all)", r.NotListed, MaxFindingsPerFile, MaxFindings))
+	}
+	return out
 }
 
 // Summary is one line for the root: "/srv/www: 412 files, 3.1 MiB",
 // "/srv/site -> /data/site: …" for a link, "/srv/old: NOT READ: no such
 // file or folder" when nothing was read.
 func (s RootStat) Summary() string {
-	p := s.Path
+	p := san(s.Path)
 	if s.Target != "" {
-		p += " -> " + s.Target
+		p += " -> " + san(s.Target)
 	}
 	if s.Error != "" {
-		return p + ": NOT READ: " + s.Error
+		return p + ": NOT READ: " + san(s.Error)
 	}
 	out := fmt.Sprintf("%s: %d %s, %s", p, s.Files, plural(s.Files, "file", "files"), humanBytes(s.Bytes))
 	if s.Skipped > 0 {
@@ -161,7 +262,22 @@ type sarifNotification struct {
 }
 
 type sarifInvProps struct {
-	Roots []RootStat `json:"roots"`
+	Roots                []RootStat `json:"roots"`
+	Partial              bool       `json:"partial"`
+	BinarySkipped        int64      `json:"binarySkipped"`
+	BinarySkippedFirst   string     `json:"binarySkippedFirst,omitempty"`
+	BinaryScanned        int64      `json:"binaryScanned"`
+	SymlinksSkipped      int64      `json:"symlinksSkipped"`
+	SymlinksSkippedFirst []Link     `json:"symlinksSkippedFirst,omitempty"`
+	SpecialSkipped       int64      `json:"specialSkipped,omitempty"`
+	FileCap              int64      `json:"fileCap,omitempty"`
+	PseudoFileCap        int64      `json:"pseudoFileCap,omitempty"`
+	Capped               int64      `json:"capped,omitempty"`
+	CappedFirst          string     `json:"cappedFirst,omitempty"`
+	PseudoSkipped        []string   `json:"pseudoSkipped,omitempty"`
+	FindingsNotListed    int64      `json:"findingsNotListed,omitempty"`
+	// Notes are the text summary's lines about what was not read.
+	Notes []string `json:"notes,omitempty"`
 }
 
 type sarifTool struct {
@@ -270,14 +386,21 @@ func WriteSARIF(w io.Writer, r *Report, version string) error {
 	if results == nil {
 		results = []sarifResult{}
 	}
-	inv := sarifInvocation{ExecutionSuccessful: r.RootsError() == nil, Properties: sarifInvProps{Roots: r.RootStats}}
+	inv := sarifInvocation{ExecutionSuccessful: r.RootsError() == nil && !r.Partial, Properties: sarifInvProps{
+		Roots: r.RootStats, Partial: r.Partial,
+		BinarySkipped: r.Binary, BinarySkippedFirst: r.BinaryFirst, BinaryScanned: r.BinaryScanned,
+		SymlinksSkipped: r.Symlinks, SymlinksSkippedFirst: r.SymlinksFirst, SpecialSkipped: r.Special,
+		FileCap: r.FileCap, PseudoFileCap: r.PseudoFileCap, Capped: r.Capped, CappedFirst: r.CappedFirst, PseudoSkipped: r.PseudoSkipped, FindingsNotListed: r.NotListed,
+		Notes: r.Notes(),
+	}}
 	if inv.Properties.Roots == nil {
 		inv.Properties.Roots = []RootStat{}
+	}
+	if r.Partial {
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{Level: "error", Message: sarifMessage{partialNote}})
 	}
 	for _, s := range r.Failed() {
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{Level: "error", Message: sarifMessage{s.describe()}, Locations: loc(s.Path, 0)})
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{{Tool: sarifTool{Driver: drv}, Results: results, Invocations: []sarifInvocation{inv}}}})
+	return writeSafeJSON(w, sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{{Tool: sarifTool{Driver: drv}, Results: results, Invocations: []sarifInvocation{inv}}}})
 }

@@ -38,8 +38,10 @@ func TestRootReadStats(t *testing.T) {
 	if s.Error != "" || s.Files != rep.Files || s.Bytes != rep.Bytes || s.Files == 0 || s.Target != "" {
 		t.Fatalf("root stat %+v, report %d files %d bytes", s, rep.Files, rep.Bytes)
 	}
-	if s.Skipped != 0 {
-		t.Errorf("skipped %d (the binary .dat is read and recognised, not skipped)", s.Skipped)
+	// the executable bin/blob.dat is opened, recognised by its first bytes
+	// and skipped
+	if s.Skipped != 1 || rep.Binary != 1 || !strings.HasSuffix(rep.BinaryFirst, "/bin/blob.dat") {
+		t.Errorf("skipped %d, binary %d, first %q: want the executable skipped by type", s.Skipped, rep.Binary, rep.BinaryFirst)
 	}
 	if err := rep.RootsError(); err != nil {
 		t.Fatal(err)

@@ -9,13 +9,27 @@
 // fingerprint, "sha256:" + the hex SHA-256 of the exact secret.
 //
 // How it is fast: one parallel walk in which each worker lists folders and
-// reads files itself (no hand-off per file), with open/read/close as raw
-// system calls relative to the open folder; binaries skipped by extension or
-// by a NUL byte in the first 8 KB; every buffer goes once through a
-// case-insensitive prefilter of all detectors' anchors (a table of one rare
-// byte pair per anchor, eight positions per step), and the detectors'
-// validators run only in a small window around each hit; large files are
-// streamed in 1 MiB chunks with an overlap; nothing is allocated per line.
+// reads files itself (no hand-off per file), with open/fstat/read/close as
+// raw system calls relative to the open folder; media, fonts, executables
+// and archives skipped by extension, or by their first bytes when a NUL in
+// the first 8 KB makes a file look binary (other binary-looking files are
+// decoded from UTF-16 or read for their printable text: binary.go); every
+// buffer goes once through a case-insensitive prefilter of all detectors'
+// anchors (a table of one rare byte pair per anchor, eight positions per
+// step), and the detectors' validators run only in a small window around
+// each hit; large files are streamed in 1 MiB chunks with an overlap;
+// nothing is allocated per line.
+//
+// How it cannot be stalled or fooled by the tree it reads (the server may be
+// the attacker's): symbolic links inside a tree are never followed (they
+// are counted and the first are named); files are opened with
+// O_NOFOLLOW|O_NONBLOCK and read only when fstat says they are regular, so
+// a named pipe swapped in after the listing cannot block a read; /proc,
+// /sys, /dev and other kernel file systems are not walked into unless named
+// as a root; no more than Options.FileCap bytes are read from one file, and
+// holes in sparse files are skipped, not read; a cancelled context stops
+// the walk between folders, files and reads, and Scan returns (the report
+// marked Partial) within a second even if a read is stuck in the kernel.
 package leakscan
 
 import (
@@ -25,8 +39,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
+
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -87,11 +102,43 @@ type Trace struct {
 
 // Report is the outcome of a scan.
 type Report struct {
-	Roots       []string      `json:"roots"`
-	WebRoots    []string      `json:"web_roots,omitempty"`
-	Files       int64         `json:"files"`
-	Bytes       int64         `json:"bytes"`
-	Binary      int64         `json:"binary_skipped"`
+	Roots    []string `json:"roots"`
+	WebRoots []string `json:"web_roots,omitempty"`
+	// Partial is set when the scan was stopped (ctrl+c, a cancelled
+	// context) before it had read everything: the report covers only what
+	// was read.
+	Partial bool  `json:"partial"`
+	Files   int64 `json:"files"`
+	Bytes   int64 `json:"bytes"`
+	// Binary counts the files skipped as media, fonts, executables or
+	// archives (by extension, or by their first bytes); BinaryFirst names
+	// the first of them in path order.
+	Binary      int64  `json:"binary_skipped"`
+	BinaryFirst string `json:"binary_skipped_first,omitempty"`
+	// BinaryScanned counts the binary-looking files (a NUL in the first
+	// 8 KB) that were read anyway: decoded from UTF-16, or for their
+	// printable text (NUL-headed logs, SQLite files).
+	BinaryScanned int64 `json:"binary_scanned"`
+	// Symlinks counts the symbolic links inside the tree, which are not
+	// followed; SymlinksFirst names the first few in path order.
+	Symlinks      int64  `json:"symlinks_skipped"`
+	SymlinksFirst []Link `json:"symlinks_skipped_first,omitempty"`
+	// Special counts named pipes, sockets and devices, which are not read.
+	Special int64 `json:"special_skipped,omitempty"`
+	// FileCap is the most read from one file; Capped counts the files read
+	// only up to it, CappedFirst names the first in path order.
+	FileCap int64 `json:"file_cap"`
+	// PseudoFileCap is the cap for files of a kernel file system named as
+	// a root (0 when there was none).
+	PseudoFileCap int64  `json:"pseudo_file_cap,omitempty"`
+	Capped        int64  `json:"capped,omitempty"`
+	CappedFirst   string `json:"capped_first,omitempty"`
+	// PseudoSkipped lists the kernel file systems (/proc, /sys, /dev …)
+	// met inside a root and not walked into.
+	PseudoSkipped []string `json:"pseudo_skipped,omitempty"`
+	// NotListed counts findings left out of the lists above their caps
+	// (MaxFindingsPerFile, MaxFindings).
+	NotListed   int64         `json:"findings_not_listed,omitempty"`
 	Findings    []Finding     `json:"findings"`
 	AlsoExposed []Finding     `json:"also_exposed"`
 	Exposures   []Exposure    `json:"exposures"`
@@ -101,6 +148,13 @@ type Report struct {
 	// RootStats says, for each root in the order given, what was read from
 	// it, or why nothing was.
 	RootStats []RootStat `json:"root_stats"`
+}
+
+// Link is a symbolic link that was not followed, and where it points (as
+// written in the link).
+type Link struct {
+	Path   string `json:"path"`
+	Target string `json:"target,omitempty"`
 }
 
 // RootStat is what a scan read from one of its roots.
@@ -140,7 +194,8 @@ func (r *Report) Failed() []RootStat {
 }
 
 // RootsError is nil when every root was read; otherwise it names each
-// root that was not, and why ("nothing was read: …" when no root was).
+// root that was not, and why ("nothing was read: …" when no root was),
+// sanitized for a terminal (paths may hold escape codes).
 func (r *Report) RootsError() error {
 	bad := r.Failed()
 	if len(bad) == 0 && (r.Files > 0 || len(r.RootStats) == 0) {
@@ -148,7 +203,7 @@ func (r *Report) RootsError() error {
 	}
 	var parts []string
 	for _, s := range bad {
-		parts = append(parts, s.describe())
+		parts = append(parts, provider.Sanitize(s.describe()))
 	}
 	if len(bad) == len(r.RootStats) || r.Files == 0 {
 		if len(parts) == 0 {
@@ -219,13 +274,58 @@ type Options struct {
 	// MaxFileSize skips files bigger than this (0: no limit; big files are
 	// streamed).
 	MaxFileSize int64
+	// FileCap is the most read from one file (0: DefaultFileCap; < 0: no
+	// cap); files under a kernel file system named as a root are read up
+	// to PseudoFileCap. Holes in sparse files are skipped and do not count.
+	FileCap int64
+
+	// for tests: more folders to treat as kernel file systems, and a call
+	// before each file is opened
+	testPseudo     []string
+	testBeforeOpen func(path string)
 }
 
 const (
 	chunkSize  = 1 << 20 // read unit; larger files are streamed
 	overlap    = 2048    // carried between chunks: longer than any window
-	sniffBytes = 8 << 10 // NUL in the first 8 KB: binary
+	sniffBytes = 8 << 10 // NUL in the first 8 KB: binary-looking
+
+	// DefaultFileCap is the most read from one file by default.
+	DefaultFileCap = 256 << 20
+	// PseudoFileCap is the most read from one file of /proc, /sys or
+	// another kernel file system named as a root (/proc/*/pagemap and the
+	// like claim terabytes).
+	PseudoFileCap = 1 << 20
+	// MaxFindingsPerFile and MaxFindings cap the findings (and, apart,
+	// the "also exposed" secrets) listed, so that a file or a tree stuffed
+	// with key-shaped strings cannot exhaust memory; Report.NotListed
+	// counts the rest.
+	MaxFindingsPerFile = 1000
+	MaxFindings        = 20000
+	// maxProbesPerFile caps the distinct probe paths kept for one log;
+	// further ones count under the probe's family ("/.env").
+	maxProbesPerFile = 64
+	// cancelGrace is how long Scan waits, once its context ends, for the
+	// workers to finish the read they are in; one stuck in the kernel (a
+	// hung network mount) is left behind, and the report is returned.
+	cancelGrace = 500 * time.Millisecond
+	// firstLinks is how many links the summary names.
+	firstLinks = 5
 )
+
+var (
+	errLink       = errors.New("a symbolic link")
+	errSpecial    = errors.New("not a regular file")
+	errWouldBlock = errors.New("the read would block")
+	errStopped    = errors.New("stopped")
+	errNoData     = errors.New("no data after this offset")
+	errNoSeekData = errors.New("SEEK_DATA not supported")
+)
+
+// noReadNames are pseudo-files never read, even under a root named
+// explicitly: reading /proc/kmsg or a trace pipe consumes what syslog or a
+// tracer would have read, and /proc/kcore is the machine's memory.
+var noReadNames = map[string]bool{"kmsg": true, "kcore": true, "trace_pipe": true, "trace_pipe_raw": true}
 
 // engine holds what every worker shares: the detectors and the matcher.
 type engine struct {
@@ -329,7 +429,8 @@ var skipExt = map[string]bool{
 }
 
 // Scan walks roots (files or directories) and reports what it finds. It
-// stops early, returning ctx.Err() with the partial report, when ctx ends.
+// stops early, returning ctx.Err() with the partial report (Report.Partial
+// set), when ctx ends; within cancelGrace even if a read is stuck.
 // A root that is a symbolic link is read at its target. Report.RootStats
 // says what was read from each root; one that does not exist, cannot be
 // read or holds no readable file has its Error set, and Report.RootsError
@@ -341,7 +442,17 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	fileCap := opt.FileCap
+	switch {
+	case fileCap == 0:
+		fileCap = DefaultFileCap
+	case fileCap < 0:
+		fileCap = math.MaxInt64
+	}
 	rep := &Report{Findings: []Finding{}, AlsoExposed: []Finding{}, Exposures: []Exposure{}, Traces: []Trace{}}
+	if fileCap != math.MaxInt64 {
+		rep.FileCap = fileCap
+	}
 	var absRoots []string
 	for _, r := range roots {
 		a, err := filepath.Abs(r)
@@ -373,43 +484,64 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 	}
 	wr := newWebRoots(targets, opt.WebRoots)
 	rep.WebRoots = wr.configured()
+	// kernel file systems: skipped inside a root, read with care as one
+	ps := newPseudoSet()
+	for _, p := range opt.testPseudo {
+		ps.mounts[p] = true
+	}
+	rootPseudo := make([]bool, len(roots))
+	for i, t := range targets {
+		if rootPseudo[i] = ps.contains(t); rootPseudo[i] && rootErr[i] == nil {
+			rep.PseudoFileCap = min(fileCap, PseudoFileCap)
+		}
+	}
 
 	var (
-		nFiles, nBytes, nBin atomic.Int64
-		nFind                atomic.Int64
-		mu                   sync.Mutex
-		traces               = map[traceKey]*Trace{}
+		nFiles, nBytes atomic.Int64
+		nFind          atomic.Int64
+		mu             sync.Mutex
+		closed         bool // under mu: the report is taken; late workers add nothing
+		traces         = map[traceKey]*Trace{}
+		total          workerStats
 	)
+	total.init(len(roots))
 	var walkErrs []string
 	addErr := func(s string) {
 		mu.Lock()
-		if len(walkErrs) < 100 {
+		if !closed && len(walkErrs) < 100 {
 			walkErrs = append(walkErrs, s)
 		}
 		mu.Unlock()
 	}
-	// per root: what each worker read, added up when it ends; the first
-	// reason something under it could not be read
-	rootFiles := make([]int64, len(roots))
-	rootBytes := make([]int64, len(roots))
-	rootSkipped := make([]int64, len(roots))
-	rootUnread := make([]int64, len(roots))
+	// per root: the first reason something under it could not be read
 	rootFirstErr := make([]error, len(roots))
 	rootTopErr := make([]error, len(roots))
+	rootSkipWhy := make([]string, len(roots))
 	unreadable := func(root int32, err error, top bool) {
 		addErr(err.Error())
 		mu.Lock()
-		if top {
-			rootTopErr[root] = err
-		}
-		if rootFirstErr[root] == nil {
-			rootFirstErr[root] = err
+		if !closed {
+			if top {
+				rootTopErr[root] = err
+			}
+			if rootFirstErr[root] == nil {
+				rootFirstErr[root] = err
+			}
 		}
 		mu.Unlock()
 	}
 	addExposure := func(x Exposure) {
 		mu.Lock()
-		rep.Exposures = append(rep.Exposures, x)
+		if !closed {
+			rep.Exposures = append(rep.Exposures, x)
+		}
+		mu.Unlock()
+	}
+	addPseudo := func(p string) {
+		mu.Lock()
+		if !closed && !slices.Contains(rep.PseudoSkipped, p) {
+			rep.PseudoSkipped = append(rep.PseudoSkipped, p)
+		}
 		mu.Unlock()
 	}
 
@@ -433,12 +565,7 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 		}
 	}()
 
-	var stopped atomic.Bool
-	stopWatch := context.AfterFunc(ctx, func() { stopped.Store(true) })
-	defer stopWatch()
-	if ctx.Err() != nil {
-		stopped.Store(true)
-	}
+	stopped := &stopFlag{done: ctx.Done()}
 
 	w := &walker{workers: workers}
 	w.cond = sync.NewCond(&w.mu)
@@ -446,6 +573,10 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 	// visitDir is what the walk does on reaching a directory: it reports a
 	// .git folder in a web root, and says whether to go in.
 	visitDir := func(p, name, parent string) bool {
+		if ps.mounts[p] {
+			addPseudo(p)
+			return false
+		}
 		if name == ".git" {
 			if wr.contains(p) {
 				addExposure(Exposure{Path: p, Kind: "git-in-webroot", Severity: "high", Detail: "a .git folder in a web root: anyone can download the repository, its history and .git/config"})
@@ -458,22 +589,22 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 		return true
 	}
 	// fileOK is what the walk does on reaching a regular file: it reports a
-	// dangerous path and says whether to read the file.
-	fileOK := func(p, name string) bool {
+	// dangerous path and says whether to read the file ("" to read it, or
+	// why not: "binary" for a type skipped by its extension).
+	fileOK := func(p, name string, root int32) string {
+		if rootPseudo[root] {
+			if noReadNames[name] {
+				return "a kernel pseudo-file that reading would consume"
+			}
+			return ""
+		}
 		if x := pathExposure(p, name, wr); x != nil {
 			addExposure(*x)
 		}
-		ext := strings.ToLower(filepath.Ext(name))
-		if skipExt[ext] {
-			nBin.Add(1)
-			return false
+		if skipExt[strings.ToLower(filepath.Ext(name))] {
+			return skipBinary
 		}
-		if opt.MaxFileSize > 0 {
-			if fi, err := os.Lstat(p); err == nil && fi.Size() > opt.MaxFileSize {
-				return false
-			}
-		}
-		return true
+		return ""
 	}
 
 	for i, root := range targets {
@@ -485,70 +616,105 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 		}
 		switch {
 		case fi.IsDir():
-			if visitDir(root, filepath.Base(root), filepath.Dir(root)) {
+			// a root named as /proc is read (visitDir would skip it)
+			if ps.mounts[root] || visitDir(root, filepath.Base(root), filepath.Dir(root)) {
 				w.stack = append(w.stack, walkItem{dir: root, root: int32(i)})
 			}
 		case fi.Mode().IsRegular():
-			if fileOK(root, filepath.Base(root)) {
+			if why := fileOK(root, filepath.Base(root), int32(i)); why == "" {
 				dir := filepath.Dir(root)
 				w.stack = append(w.stack, walkItem{dir: dir, files: []string{filepath.Base(root)}, info: newDirInfo(dir, wr, noDir, 1), root: int32(i)})
 			} else {
-				rootSkipped[i]++
+				total.skipped[i]++
+				rootSkipWhy[i] = why
+				if why == skipBinary {
+					total.binaryFile(root)
+				}
 			}
 		default:
 			rep.RootStats[i].Error = "not a file or folder: " + modeName(fi.Mode())
 		}
 	}
-
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sc := &fileScanner{e: e, buf: make([]byte, chunkSize+overlap)}
+			sc := &fileScanner{e: e, buf: make([]byte, chunkSize+overlap), stop: stopped, maxSize: opt.MaxFileSize}
 			var dirBuf []byte
-			// what this worker read from each root
-			files, nbytes, skipped, unread := make([]int64, len(roots)), make([]int64, len(roots)), make([]int64, len(roots)), make([]int64, len(roots))
+			// what this worker read from each root, added up when it ends
+			var ws workerStats
+			ws.init(len(roots))
 			defer func() {
 				mu.Lock()
-				for i := range roots {
-					rootFiles[i] += files[i]
-					rootBytes[i] += nbytes[i]
-					rootSkipped[i] += skipped[i]
-					rootUnread[i] += unread[i]
+				if !closed {
+					total.add(&ws)
 				}
 				mu.Unlock()
 			}()
 			scanFiles := func(it walkItem) {
 				defer it.info.batchDone()
+				sc.fileCap = fileCap
+				if rootPseudo[it.root] {
+					sc.fileCap = min(fileCap, PseudoFileCap)
+				}
 				for _, name := range it.files {
 					if stopped.Load() {
 						return
 					}
 					p := joinPath(it.dir, name)
+					if opt.testBeforeOpen != nil {
+						opt.testBeforeOpen(p)
+					}
 					res, err := sc.scanFile(it.info.fd, p, name, it.info.inWeb || wr.isRoot(p), it.info.logDir)
-					if err != nil {
-						unread[it.root]++
+					switch {
+					case err == errStopped:
+						return
+					case err == errLink:
+						ws.link(p)
+						continue
+					case err == errSpecial:
+						ws.special++
+						continue
+					case err != nil:
+						ws.unread[it.root]++
 						unreadable(it.root, err, false)
 						continue
+					case res.skip != "":
+						ws.skipped[it.root]++
+						if res.skip == skipBinary {
+							ws.binaryFile(p)
+						}
+						mu.Lock()
+						if !closed && rootSkipWhy[it.root] == "" {
+							rootSkipWhy[it.root] = res.skip
+						}
+						mu.Unlock()
+						continue
 					}
-					files[it.root]++
-					nbytes[it.root] += res.bytes
+					ws.files[it.root]++
+					ws.bytes[it.root] += res.bytes
 					nFiles.Add(1)
 					nBytes.Add(res.bytes)
 					if res.binary {
-						nBin.Add(1)
+						ws.binScanned++
 					}
+					if res.capped {
+						ws.cappedFile(p)
+					}
+					ws.notListed += res.notListed
 					if len(res.findings)+len(res.also)+len(res.exposures)+len(res.traces) == 0 {
 						continue
 					}
 					nFind.Add(int64(len(res.findings)))
 					mu.Lock()
-					rep.Findings = append(rep.Findings, res.findings...)
-					rep.AlsoExposed = append(rep.AlsoExposed, res.also...)
-					rep.Exposures = append(rep.Exposures, res.exposures...)
-					for _, t := range res.traces {
-						mergeTrace(traces, t)
+					if !closed {
+						rep.Findings, ws.notListed = appendCapped(rep.Findings, res.findings, ws.notListed)
+						rep.AlsoExposed, ws.notListed = appendCapped(rep.AlsoExposed, res.also, ws.notListed)
+						rep.Exposures = append(rep.Exposures, res.exposures...)
+						for _, t := range res.traces {
+							mergeTrace(traces, t)
+						}
 					}
 					mu.Unlock()
 				}
@@ -576,12 +742,12 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 				dir, root := it.dir, it.root
 				var subdirs []walkItem
 				var names []string
-				fd, err := listDir(dir, dirBuf, func(name string, typ entryType) {
+				fd, err := listDir(dir, dirBuf, stopped, func(name string, typ entryType) {
 					p := joinPath(dir, name)
 					if typ == typeUnknown {
 						fi, err := os.Lstat(p)
 						if err != nil {
-							unread[root]++
+							ws.unread[root]++
 							unreadable(root, err, false)
 							return
 						}
@@ -590,6 +756,8 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 							typ = typeDir
 						case fi.Mode().IsRegular():
 							typ = typeReg
+						case fi.Mode()&fs.ModeSymlink != 0:
+							typ = typeLink
 						default:
 							typ = typeOther
 						}
@@ -600,15 +768,23 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 							subdirs = append(subdirs, walkItem{dir: p, root: root})
 						}
 					case typeReg:
-						if fileOK(p, name) {
+						switch why := fileOK(p, name, root); why {
+						case "":
 							names = append(names, name)
-						} else {
-							skipped[root]++
+						case skipBinary:
+							ws.skipped[root]++
+							ws.binaryFile(p)
+						default:
+							ws.skipped[root]++
 						}
+					case typeLink:
+						ws.link(p)
+					default:
+						ws.special++
 					}
 				})
 				if err != nil {
-					unread[root]++
+					ws.unread[root]++
 					unreadable(root, err, dir == targets[root])
 					continue
 				}
@@ -629,28 +805,55 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 			}
 		}()
 	}
-	wg.Wait()
+	// Wait for the workers; once ctx ends, for cancelGrace at most: a
+	// worker stuck in a read the kernel does not interrupt is left behind.
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		t := time.NewTimer(cancelGrace)
+		select {
+		case <-done:
+		case <-t.C:
+			w.abandon()
+		}
+		t.Stop()
+	}
 	close(stopTick)
 	<-tickDone
 
-	rep.Files, rep.Bytes, rep.Binary = nFiles.Load(), nBytes.Load(), nBin.Load()
+	mu.Lock()
+	closed = true
+	rep.Partial = ctx.Err() != nil
+	rep.Files, rep.Bytes = nFiles.Load(), nBytes.Load()
+	rep.Binary, rep.BinaryFirst, rep.BinaryScanned = total.binary, total.binFirst, total.binScanned
+	rep.Special, rep.Capped, rep.CappedFirst, rep.NotListed = total.special, total.capped, total.cappedFirst, total.notListed
+	rep.Symlinks = total.links
+	for _, p := range total.firstLinks {
+		t, _ := os.Readlink(p)
+		rep.SymlinksFirst = append(rep.SymlinksFirst, Link{Path: p, Target: t})
+	}
 	for _, t := range traces {
 		rep.Traces = append(rep.Traces, *t)
 	}
 	rep.Errors = walkErrs
+	sort.Strings(rep.PseudoSkipped)
 	for i := range rep.RootStats {
 		st := &rep.RootStats[i]
-		st.Files, st.Bytes, st.Skipped, st.Unreadable = rootFiles[i], rootBytes[i], rootSkipped[i], rootUnread[i]
+		st.Files, st.Bytes, st.Skipped, st.Unreadable = total.files[i], total.bytes[i], total.skipped[i], total.unread[i]
 		switch {
 		case st.Error != "" || st.Files > 0:
 		case rootTopErr[i] != nil:
 			st.Error = reason(rootTopErr[i])
-		case ctx.Err() != nil:
+		case rep.Partial:
 			// stopped early: not read is not unreadable
 		case rootInfo[i] != nil && !rootInfo[i].IsDir() && rootFirstErr[i] != nil:
 			st.Error = reason(rootFirstErr[i])
 		case rootInfo[i] != nil && !rootInfo[i].IsDir() && st.Skipped > 0:
-			st.Error = "not read: a binary file or over the size limit"
+			st.Error = "not read: " + skipWords(rootSkipWhy[i])
+		case rootInfo[i] != nil && !rootInfo[i].IsDir() && total.special > 0:
+			st.Error = "not read: not a regular file"
 		default:
 			st.Error = "holds no readable file"
 			var why []string
@@ -665,12 +868,152 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 			}
 		}
 	}
+	mu.Unlock()
 	sortReport(rep)
 	rep.Elapsed = time.Since(start)
 	if opt.Progress != nil {
 		opt.Progress(Progress{Files: rep.Files, Bytes: rep.Bytes, Findings: len(rep.Findings)})
 	}
 	return rep, ctx.Err()
+}
+
+// Reasons a file is not read (fileResult.skip, rootSkipWhy).
+const (
+	skipBinary = "binary"
+	skipTooBig = "too big"
+)
+
+// skipWords says why a root that is one file was not read.
+func skipWords(why string) string {
+	switch why {
+	case skipBinary, skipTooBig, "":
+		return "a binary file or over the size limit"
+	}
+	return why
+}
+
+// appendCapped appends add to list up to MaxFindings, counting the rest.
+func appendCapped(list, add []Finding, notListed int64) ([]Finding, int64) {
+	room := max(0, MaxFindings-len(list))
+	if len(add) > room {
+		notListed += int64(len(add) - room)
+		add = add[:room]
+	}
+	return append(list, add...), notListed
+}
+
+// workerStats is what one worker counted; the walk adds them up at the end.
+type workerStats struct {
+	// per root
+	files, bytes, skipped, unread []int64
+
+	binary, binScanned, links, special, capped, notListed int64
+	binFirst, cappedFirst                                 string
+	firstLinks                                            []string // the first few in path order
+}
+
+func (s *workerStats) init(roots int) {
+	s.files, s.bytes, s.skipped, s.unread = make([]int64, roots), make([]int64, roots), make([]int64, roots), make([]int64, roots)
+}
+
+func firstPath(cur *string, p string) {
+	if *cur == "" || p < *cur {
+		*cur = p
+	}
+}
+
+func (s *workerStats) binaryFile(p string) { s.binary++; firstPath(&s.binFirst, p) }
+func (s *workerStats) cappedFile(p string) { s.capped++; firstPath(&s.cappedFirst, p) }
+
+func (s *workerStats) link(p string) {
+	s.links++
+	s.addFirstLink(p)
+}
+
+func (s *workerStats) addFirstLink(p string) {
+	if len(s.firstLinks) == firstLinks && p >= s.firstLinks[firstLinks-1] {
+		return
+	}
+	i, found := slices.BinarySearch(s.firstLinks, p)
+	if found {
+		return
+	}
+	s.firstLinks = slices.Insert(s.firstLinks, i, p)
+	if len(s.firstLinks) > firstLinks {
+		s.firstLinks = s.firstLinks[:firstLinks]
+	}
+}
+
+// add adds o's counts to s.
+func (s *workerStats) add(o *workerStats) {
+	for i := range s.files {
+		s.files[i] += o.files[i]
+		s.bytes[i] += o.bytes[i]
+		s.skipped[i] += o.skipped[i]
+		s.unread[i] += o.unread[i]
+	}
+	s.binary += o.binary
+	s.binScanned += o.binScanned
+	s.links += o.links
+	s.special += o.special
+	s.capped += o.capped
+	s.notListed += o.notListed
+	if o.binFirst != "" {
+		firstPath(&s.binFirst, o.binFirst)
+	}
+	if o.cappedFirst != "" {
+		firstPath(&s.cappedFirst, o.cappedFirst)
+	}
+	for _, p := range o.firstLinks {
+		s.addFirstLink(p)
+	}
+}
+
+// pseudoSet is the kernel file systems of this machine: /proc, /sys and
+// /dev always, and every mount of proc, sysfs, devpts, debugfs … listed in
+// /proc/self/mountinfo.
+type pseudoSet struct {
+	mounts map[string]bool
+}
+
+func newPseudoSet() *pseudoSet {
+	ps := &pseudoSet{mounts: map[string]bool{"/proc": true, "/sys": true, "/dev": true}}
+	for _, m := range pseudoMounts() {
+		if m != "/" {
+			ps.mounts[m] = true
+		}
+	}
+	return ps
+}
+
+// contains reports whether path is on a kernel file system.
+func (ps *pseudoSet) contains(path string) bool {
+	for m := range ps.mounts {
+		if path == m || strings.HasPrefix(path, m+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// stopFlag says whether the scan's context has ended: checked between
+// folders, files and reads, so it is a channel poll, set once seen.
+type stopFlag struct {
+	done <-chan struct{} // nil: never
+	seen atomic.Bool
+}
+
+func (f *stopFlag) Load() bool {
+	if f.seen.Load() {
+		return true
+	}
+	select {
+	case <-f.done:
+		f.seen.Store(true)
+		return true
+	default:
+		return false
+	}
 }
 
 // fileBatch is how many files of one folder make one unit of work.
@@ -682,6 +1025,7 @@ const (
 	typeOther entryType = iota
 	typeDir
 	typeReg
+	typeLink
 	typeUnknown
 )
 
@@ -747,6 +1091,15 @@ func (w *walker) push(items []walkItem) {
 	w.mu.Unlock()
 }
 
+// abandon ends the walk for the workers still waiting for work, when one
+// of them is stuck and the scan returns without it.
+func (w *walker) abandon() {
+	w.mu.Lock()
+	w.done = true
+	w.cond.Broadcast()
+	w.mu.Unlock()
+}
+
 func (w *walker) pop() (walkItem, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -796,10 +1149,13 @@ func sortReport(r *Report) {
 	})
 }
 
-// fileScanner is one worker's state: its buffer is reused for every file.
+// fileScanner is one worker's state: its buffers are reused for every file.
 type fileScanner struct {
-	e   *engine
-	buf []byte
+	e    *engine
+	buf  []byte
+	stop *stopFlag
+	// set per batch or scan
+	fileCap, maxSize int64
 
 	// per file
 	path     string
@@ -815,12 +1171,21 @@ type fileScanner struct {
 	res      fileResult
 	// line numbers in the current chunk: lnLines newlines before lnPos
 	lnPos, lnLines int
-	probeSeen      map[int64]bool
+	lastProbe      int64 // offset of the last log line read as a probe
+	probes         map[traceKey]*Trace
+	expKinds       uint8 // exposure kinds already reported for this file
+	// UTF-16 files: the decoder and the decoded text (allocated on the
+	// first such file)
+	dec  utf16Decoder
+	text []byte
 }
 
 type fileResult struct {
 	bytes     int64
-	binary    bool
+	skip      string // not read: skipBinary (by its first bytes), skipTooBig
+	binary    bool   // binary-looking, read anyway (UTF-16 or printable runs)
+	capped    bool   // read only up to the cap
+	notListed int64  // findings over MaxFindingsPerFile
 	findings  []Finding
 	also      []Finding
 	exposures []Exposure
@@ -828,56 +1193,176 @@ type fileResult struct {
 	spans     [][2]int // findings' spans in a single-chunk file
 }
 
+// reader reads one file: a read system call at a time, stopping at the cap
+// or when the scan stops, skipping the holes of a sparse file.
+type reader struct {
+	f      rfile
+	path   string
+	pos    int64 // file offset of the next read
+	size   int64 // as fstat said (0 for most pseudo-files)
+	sparse bool
+	left   int64 // what the cap still allows
+	read   int64 // bytes read
+	capped bool
+	stop   *stopFlag
+}
+
+// fill reads into b until it is full (final false) or the file ends, the
+// cap is reached (final true). A hole skipped between data is one NUL in
+// b, so that text on either side is not joined.
+func (r *reader) fill(b []byte) (n int, final bool, err error) {
+	for n < len(b) {
+		if r.stop.Load() {
+			return n, true, errStopped
+		}
+		if r.left <= 0 {
+			r.capped = r.more()
+			return n, true, nil
+		}
+		if r.sparse && useSeekData {
+			d, err := r.f.seekData(r.pos)
+			switch {
+			case err == errNoData:
+				return n, true, nil
+			case err != nil:
+				r.sparse = false
+			case d > r.pos:
+				r.pos = d
+				if r.read > 0 {
+					b[n] = 0
+					n++
+					continue
+				}
+			}
+		}
+		m, err := r.f.readOnce(r.path, b[n:n+int(min(int64(len(b)-n), r.left))])
+		if err != nil {
+			return n, true, err
+		}
+		if m == 0 {
+			return n, true, nil
+		}
+		n += m
+		r.pos += int64(m)
+		r.read += int64(m)
+		r.left -= int64(m)
+		// fstat gave the size: once that much is read, the file is read as
+		// it was when opened, and the read that would say "end of file" is
+		// not needed (most files are small: one syscall in four). A file
+		// that grew since is read on; a size of 0 (pseudo-files) says
+		// nothing.
+		if r.pos == r.size && n < len(b) {
+			return n, true, nil
+		}
+	}
+	return n, false, nil
+}
+
+// useSeekData is false in tests that read sparse files whole.
+var useSeekData = true
+
+// more reports whether the file goes on after the cap.
+func (r *reader) more() bool {
+	if r.size > 0 {
+		if r.pos >= r.size {
+			return false
+		}
+		if r.sparse && useSeekData {
+			_, err := r.f.seekData(r.pos)
+			return err != errNoData
+		}
+		return true
+	}
+	var one [1]byte
+	m, err := r.f.readOnce(r.path, one[:])
+	return err == nil && m > 0
+}
+
 func (s *fileScanner) scanFile(dir dirFD, path, name string, inWeb, logDir bool) (fileResult, error) {
-	f, err := openRead(dir, name, path)
+	f, st, err := openRead(dir, name, path)
 	if err != nil {
 		return fileResult{}, err
 	}
 	defer f.close()
+	s.res = fileResult{}
+	if s.maxSize > 0 && st.size > s.maxSize {
+		s.res.skip = skipTooBig
+		return s.res, nil
+	}
 	s.path, s.inWeb = path, inWeb
 	lname := strings.ToLower(name)
 	s.isLog = isWebLogName(lname, logDir)
 	ext := filepath.Ext(lname)
 	s.isPHP = ext == ".php" || ext == ".phtml"
 	s.isHTML = ext == ".html" || ext == ".htm"
-	s.base, s.baseLine, s.seen, s.probeSeen = 0, 0, nil, nil
-	s.res = fileResult{}
+	s.base, s.baseLine, s.seen, s.lastProbe, s.probes, s.expKinds = 0, 0, nil, -1, nil, 0
+	r := reader{f: f, path: path, size: st.size, sparse: st.sparse, left: s.fileCap, stop: s.stop}
+	mode := modeText
 	carry := 0
-	first := true
-	for {
-		n, rerr := f.readFull(path, s.buf[carry:])
-		total := carry + n
-		s.res.bytes += int64(n)
-		if first {
-			sniff := s.buf[:min(total, sniffBytes)]
-			if bytes.IndexByte(sniff, 0) >= 0 {
-				s.res.binary = true
-				return s.res, nil
-			}
+	for first := true; ; first = false {
+		raw := s.buf[carry:]
+		if mode >= modeUTF16LE {
+			raw = s.buf[:chunkSize]
 		}
-		s.n = total
-		s.final = rerr != nil // EOF or ErrUnexpectedEOF: the last chunk
-		if rerr != nil && rerr != io.EOF && rerr != io.ErrUnexpectedEOF {
+		n, final, rerr := r.fill(raw)
+		s.res.bytes = r.read
+		if rerr != nil {
 			return s.res, rerr
 		}
-		s.scanChunk(s.buf[:total])
-		if first && s.final && len(s.res.findings) > 0 {
-			s.res.also = alsoExposed(s.buf[:total], path, s.res.spans, inWeb)
+		raw = raw[:n]
+		if first {
+			// a UTF-16 byte-order mark, or a NUL in the first 8 KB: media,
+			// fonts, executables and archives are skipped, UTF-16 decoded,
+			// the rest read as they are (binary.go)
+			if m, ok := hasBOM16(raw); ok {
+				mode = m
+			} else if hasNUL(raw[:min(n, sniffBytes)]) {
+				var kind string
+				if mode, kind = sniffBinary(raw[:min(n, sniffBytes)]); kind != "" {
+					s.res.skip = skipBinary
+					return s.res, nil
+				}
+			}
+			s.res.binary = mode != modeText
+			if mode >= modeUTF16LE {
+				s.dec.reset(mode)
+				if s.text == nil {
+					s.text = make([]byte, 0, chunkSize*3/2+overlap+8)
+				}
+			}
 		}
-		if first && s.final && len(s.res.findings) == 0 && exposedConfig(path, lname, inWeb) {
-			s.res.also = alsoExposed(s.buf[:total], path, nil, inWeb)
+		b := s.buf[:carry+n]
+		if mode >= modeUTF16LE {
+			s.text = s.dec.decode(s.text[:carry], raw, final)
+			b = s.text
 		}
-		if s.final {
-			return s.res, nil
+		s.n, s.final = len(b), final
+		s.scanChunk(b)
+		if first && final && len(s.res.findings) > 0 {
+			s.res.also = alsoExposed(b, path, s.res.spans, inWeb)
 		}
-		first = false
+		if first && final && len(s.res.findings) == 0 && exposedConfig(path, lname, inWeb) {
+			s.res.also = alsoExposed(b, path, nil, inWeb)
+		}
+		if final {
+			break
+		}
 		// carry the tail so that nothing across the boundary is lost
-		keep := min(overlap, total)
-		s.baseLine += bytes.Count(s.buf[:total-keep], []byte{'\n'})
-		s.base += int64(total - keep)
-		copy(s.buf, s.buf[total-keep:total])
+		keep := min(overlap, len(b))
+		s.baseLine += bytes.Count(b[:len(b)-keep], []byte{'\n'})
+		s.base += int64(len(b) - keep)
+		copy(b, b[len(b)-keep:])
 		carry = keep
 	}
+	s.res.capped = r.capped
+	if len(s.res.also) > MaxFindingsPerFile {
+		s.res.notListed += int64(len(s.res.also) - MaxFindingsPerFile)
+		s.res.also = s.res.also[:MaxFindingsPerFile]
+	}
+	for _, t := range s.probes {
+		s.res.traces = append(s.res.traces, *t)
+	}
+	return s.res, nil
 }
 
 // lineAt is the line number of b[pos] (b the current chunk): it counts
@@ -939,6 +1424,10 @@ func (s *fileScanner) addMatch(b []byte, d *provider.Detector, m provider.Match)
 	if s.seen[key] {
 		return
 	}
+	if len(s.res.findings) >= MaxFindingsPerFile {
+		s.res.notListed++
+		return
+	}
 	s.seen[key] = true
 	prov := m.Provider
 	if prov == "" {
@@ -994,20 +1483,26 @@ func (s *fileScanner) internal(b []byte, rule, start, end, limit int) {
 		}
 		ls, le := lineBounds(b, start, end)
 		abs := s.base + int64(ls)
-		if s.probeSeen == nil {
-			s.probeSeen = map[int64]bool{}
-		}
-		if s.probeSeen[abs] {
+		// hits come in order: a line at or before the last one read as a
+		// probe was read (by another anchor, or in the overlap)
+		if abs <= s.lastProbe {
 			return
 		}
 		t, ok := parseProbe(b[ls:le], rule, start-ls)
 		if !ok {
 			return
 		}
-		s.probeSeen[abs] = true
+		s.lastProbe = abs
 		t.File = s.path
 		t.FirstLn = s.lineAt(b, ls)
-		s.res.traces = append(s.res.traces, t)
+		// one trace per probe path in this file, merged as the log is read
+		if s.probes == nil {
+			s.probes = map[traceKey]*Trace{}
+		}
+		if _, ok := s.probes[traceKey{t.File, t.Probe}]; !ok && len(s.probes) >= maxProbesPerFile {
+			t.Probe = probeFamily(rule)
+		}
+		mergeTrace(s.probes, t)
 	case rulePhpinfo:
 		if !s.isPHP && !s.isHTML {
 			return
@@ -1026,7 +1521,8 @@ func (s *fileScanner) internal(b []byte, rule, start, end, limit int) {
 		} else {
 			ok = provider.ContainsFold(b[max(0, start-200):min(len(b), end+40)], "<title>") || provider.ContainsFold(b[max(0, start-200):start], "php version")
 		}
-		if ok {
+		if ok && s.expKinds&1 == 0 {
+			s.expKinds |= 1
 			s.res.exposures = append(s.res.exposures, Exposure{Path: s.path, Kind: "phpinfo", Severity: sevIf(s.inWeb), Line: s.lineAt(b, start),
 				Detail: "a phpinfo() page shows every environment variable, including keys, to anyone who requests it"})
 		}
@@ -1042,11 +1538,26 @@ func (s *fileScanner) internal(b []byte, rule, start, end, limit int) {
 		}
 		v := bytes.TrimSpace(line[bytes.IndexByte(line, '=')+1:])
 		v = bytes.Trim(v, `"'`)
-		if bytes.EqualFold(v, []byte("true")) || bytes.Equal(v, []byte("1")) {
+		if (bytes.EqualFold(v, []byte("true")) || bytes.Equal(v, []byte("1"))) && s.expKinds&2 == 0 {
+			s.expKinds |= 2
 			s.res.exposures = append(s.res.exposures, Exposure{Path: s.path, Kind: "laravel-debug", Severity: "high", Line: s.lineAt(b, start),
 				Detail: "APP_DEBUG=true: Laravel error pages show the environment, including keys, to visitors"})
 		}
 	}
+}
+
+// probeFamily is the probe a rule's traces count under once a log has
+// maxProbesPerFile distinct ones.
+func probeFamily(rule int) string {
+	switch rule {
+	case ruleProbeGit:
+		return "/.git/"
+	case ruleAndrox:
+		return "androxgh0st"
+	case ruleProbeAWS:
+		return "/.aws/credentials"
+	}
+	return "/.env"
 }
 
 func sevIf(web bool) string {

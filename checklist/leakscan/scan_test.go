@@ -66,7 +66,7 @@ func plant(t *testing.T) (string, []string) {
 		`203.0.113.5 - - [14/Mar/2024:12:00:00 +0000] "GET /.git/config HTTP/1.1" 403 0 "-" "curl"`,
 		`203.0.113.6 - - [15/Mar/2024:13:00:00 +0000] "POST /?0x[]=androxgh0st HTTP/1.1" 200 10 "-" "python"`,
 	}, "\n")+"\n")
-	write("bin/blob.dat", "\x00\x01"+sg) // binary: skipped
+	write("bin/blob.dat", "\x7fELF\x02\x01\x01\x00"+sg) // an executable: skipped by type
 	return dir, []string{sg, br, mg, pm, mjk, mjs, sid, tok, dbpw, aws}
 }
 

@@ -33,7 +33,7 @@ func serverTree(t *testing.T) string {
 func scanCLI(t *testing.T, format string, paths ...string) (int, string, error) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	err := runScan(context.Background(), &out, &errb, paths, format, nil)
+	err := runScan(context.Background(), &out, &errb, paths, format, nil, 0)
 	code := exitOK
 	var ee *exitErr
 	if errors.As(err, &ee) {

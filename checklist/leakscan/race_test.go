@@ -1,0 +1,5 @@
+//go:build race
+
+package leakscan
+
+const raceEnabled = true
