@@ -4,9 +4,16 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -19,10 +26,12 @@ var version = "dev"
 // Exit codes, documented in --help.
 const (
 	exitOK       = 0
-	exitFindings = 1 // audit/scan: findings to act on
-	exitError    = 2 // error (bad flags, provider failure, I/O)
-	exitLocked   = 3 // the incident is open in another reclaim
-	exitAborted  = 130
+	exitFindings = 1   // audit/scan: findings to act on
+	exitError    = 2   // error (bad flags, provider failure, I/O)
+	exitLocked   = 3   // the incident is open in another reclaim
+	exitHangup   = 129 // SIGHUP (the terminal or SSH session went away)
+	exitAborted  = 130 // SIGINT (ctrl+c)
+	exitTerm     = 143 // SIGTERM
 )
 
 const exitCodesHelp = `Exit codes:
@@ -30,7 +39,11 @@ const exitCodesHelp = `Exit codes:
   1    audit/scan: findings to act on
   2    error: bad usage, provider failure, unreadable state
   3    the incident is open in another reclaim process
-  130  interrupted`
+  129  stopped by SIGHUP (terminal or SSH session closed)
+  130  interrupted (SIGINT, ctrl+c)
+  143  stopped by SIGTERM
+On 129, 130 and 143 the incident's state is saved first, and the drill's
+temporary files are removed; run reclaim again to resume.`
 
 // globals are the flags every command shares.
 type globals struct {
@@ -73,10 +86,11 @@ Start with the built-in drill:  reclaim drill`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runTUI(cmd, tuiStart{dryRun: rootDryRun})
 		},
+		PersistentPreRunE: beforeCommand,
 	}
 	root.Flags().BoolVar(&rootDryRun, "dry-run", false, "show what each change would do; change nothing")
 	root.SetHelpTemplate(root.HelpTemplate() + "\n" + exitCodesHelp + "\n")
-	root.PersistentFlags().StringVar(&g.stateDir, "state-dir", "", "where incidents are kept (default "+checklist.DefaultStateDir()+")")
+	root.PersistentFlags().StringVar(&g.stateDir, "state-dir", "", "where incidents are kept (default "+defaultStateDirHelp()+")")
 	root.PersistentFlags().BoolVar(&g.noColor, "no-color", false, "no colours (also: NO_COLOR=1)")
 	for _, c := range subcommands {
 		root.AddCommand(c())
@@ -87,28 +101,185 @@ Start with the built-in drill:  reclaim drill`,
 // subcommands are registered by the files that define them.
 var subcommands []func() *cobra.Command
 
+// stateDir is --state-dir, else the default. It is "" when there is no
+// private default (HOME unset): beforeCommand refuses the commands that
+// keep state then, and a Store with no Dir refuses to work.
 func stateDir() string {
 	if g.stateDir != "" {
 		return g.stateDir
 	}
-	return checklist.DefaultStateDir()
+	d, err := checklist.DefaultStateDir()
+	if err != nil {
+		return ""
+	}
+	return d
 }
 
-func main() {
-	err := newRoot().Execute()
-	if err == nil {
-		os.Exit(exitOK)
+func defaultStateDirHelp() string {
+	if d, err := checklist.DefaultStateDir(); err == nil {
+		return d
 	}
+	return "$XDG_STATE_HOME/reclaim or ~/.local/state/reclaim; none now, as HOME is unset"
+}
+
+// needsState are the commands that read or write incidents.
+var needsState = map[string]bool{"reclaim": true, "drill": true, "report": true, "incidents": true}
+
+// beforeCommand refuses a command that keeps state when there is no
+// private state directory, and sweeps what a killed reclaim left behind.
+func beforeCommand(cmd *cobra.Command, args []string) error {
+	dir := stateDir()
+	if dir == "" && needsState[cmd.Name()] {
+		return withCode(exitError, checklist.ErrNoStateDir)
+	}
+	checklist.SweepLeftovers(dir)
+	return nil
+}
+
+// ---- exit paths ----
+
+// exitHooks run once on every way out: a normal return, an error, or a
+// signal (SIGINT, SIGHUP, SIGTERM). Sessions register one that saves the
+// incident, releases its lock and removes the drill's temporary tree.
+var exitHooks = struct {
+	sync.Mutex
+	next int
+	fns  map[int]func()
+}{fns: map[int]func(){}}
+
+// atExit registers fn; the returned func unregisters it.
+func atExit(fn func()) (remove func()) {
+	exitHooks.Lock()
+	defer exitHooks.Unlock()
+	exitHooks.next++
+	id := exitHooks.next
+	exitHooks.fns[id] = fn
+	return func() {
+		exitHooks.Lock()
+		delete(exitHooks.fns, id)
+		exitHooks.Unlock()
+	}
+}
+
+// runExitHooks runs the registered hooks, newest first, each once.
+func runExitHooks() {
+	exitHooks.Lock()
+	ids := make([]int, 0, len(exitHooks.fns))
+	for id := range exitHooks.fns {
+		ids = append(ids, id)
+	}
+	sort.Sort(sort.Reverse(sort.IntSlice(ids)))
+	fns := make([]func(), 0, len(ids))
+	for _, id := range ids {
+		fns = append(fns, exitHooks.fns[id])
+		delete(exitHooks.fns, id)
+	}
+	exitHooks.Unlock()
+	for _, fn := range fns {
+		fn()
+	}
+	checklist.RemoveTempFiles()
+}
+
+// signalGrace is how long a command has to wind down after a signal
+// before the handler cleans up and exits on its own.
+const signalGrace = 3 * time.Second
+
+// caughtSignal is the first SIGINT, SIGHUP or SIGTERM received.
+var caughtSignal atomic.Value // os.Signal
+
+func signalCode(s os.Signal) int {
+	switch s {
+	case syscall.SIGHUP:
+		return exitHangup
+	case syscall.SIGTERM:
+		return exitTerm
+	}
+	return exitAborted
+}
+
+func signalName(s os.Signal) string {
+	switch s {
+	case syscall.SIGHUP:
+		return "SIGHUP"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return "SIGINT"
+}
+
+// watchSignals returns a context cancelled on SIGINT, SIGHUP or SIGTERM.
+// The command sees it and returns; if it has not within signalGrace (or a
+// second signal comes), the handler runs the exit hooks and exits itself.
+func watchSignals() (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGHUP, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		var s os.Signal
+		select {
+		case s = <-ch:
+		case <-done:
+			return
+		}
+		caughtSignal.Store(s)
+		cancel()
+		select {
+		case <-ch:
+		case <-time.After(signalGrace):
+		case <-done:
+			return
+		}
+		runExitHooks()
+		fmt.Fprintln(os.Stderr, stoppedMessage(s))
+		os.Exit(signalCode(s))
+	}()
+	return ctx, func() { close(done); signal.Stop(ch); cancel() }
+}
+
+// sessionsOpened counts the incidents this process opened.
+var sessionsOpened atomic.Int32
+
+// stoppedMessage is what reclaim says when a signal stopped it.
+func stoppedMessage(s os.Signal) string {
+	msg := fmt.Sprintf("reclaim: stopped by %s (exit %d); temporary files removed", signalName(s), signalCode(s))
+	if sessionsOpened.Load() > 0 {
+		msg += "; the incident is saved: run reclaim again to resume"
+	}
+	return msg
+}
+
+func main() { os.Exit(run()) }
+
+// run executes the command and returns the exit code, after the exit hooks
+// have run on every path.
+func run() int {
+	ctx, stop := watchSignals()
+	err := newRoot().ExecuteContext(ctx)
+	runExitHooks()
+	stop()
+	code := exitOK
 	var ee *exitErr
-	if errors.As(err, &ee) {
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
 		if ee.err != nil {
 			fmt.Fprintln(os.Stderr, "reclaim:", ee.err)
 		}
-		os.Exit(ee.code)
+		code = ee.code
+	default:
+		fmt.Fprintln(os.Stderr, "reclaim:", err)
+		code = exitError
+		if errors.Is(err, checklist.ErrLocked) {
+			code = exitLocked
+		}
 	}
-	fmt.Fprintln(os.Stderr, "reclaim:", err)
-	if errors.Is(err, checklist.ErrLocked) {
-		os.Exit(exitLocked)
+	// A signal decides the code (whatever the command made of it): 129,
+	// 130 or 143, as --help says.
+	if s, ok := caughtSignal.Load().(os.Signal); ok && s != nil {
+		fmt.Fprintln(os.Stderr, stoppedMessage(s))
+		return signalCode(s)
 	}
-	os.Exit(exitError)
+	return code
 }

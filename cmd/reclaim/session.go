@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/zalando/go-keyring"
@@ -52,14 +53,53 @@ func (b *backend) List() ([]checklist.Summary, error) { return b.store.List() }
 type Session struct {
 	Engine *checklist.Engine
 	close  func()
+
+	mu     sync.Mutex
+	unhook func()
 }
 
-// Close releases the incident's lock.
+// Close releases the incident's lock and removes the drill's temporary
+// tree. It is safe to call more than once and from any goroutine.
 func (s *Session) Close() {
-	if s != nil && s.close != nil {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closeLocked()
+}
+
+func (s *Session) closeLocked() {
+	if s.unhook != nil {
+		s.unhook()
+		s.unhook = nil
+	}
+	if s.close != nil {
 		s.close()
 		s.close = nil
 	}
+}
+
+// saveTimeout bounds the save on a signal: an engine busy with a provider
+// call holds its state, and the process must still exit.
+const saveTimeout = 2 * time.Second
+
+// saveAndClose is the exit hook: save the incident (bounded), then Close.
+func (s *Session) saveAndClose() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.close == nil {
+		return
+	}
+	if s.Engine != nil {
+		done := make(chan struct{})
+		go func() { _ = s.Engine.Save(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(saveTimeout):
+		}
+	}
+	s.closeLocked()
 }
 
 // NewDrill starts a drill incident on an embedded scenario.
@@ -183,8 +223,10 @@ func (b *backend) session(inc *checklist.Incident, h *checklist.Handle, p provid
 	closeFn := h.Close
 	if acct, ok := p.(*drill.Account); ok {
 		// The drill scans a small fake server written to a temporary folder
-		// (never the state directory), removed when the session ends.
-		if dir, err := os.MkdirTemp("", "reclaim-drill-server-"); err == nil {
+		// (never the state directory) named after this process, removed
+		// when the session ends, on a signal, or by the next reclaim's
+		// start-up sweep when this one was killed.
+		if dir, err := checklist.NewDrillTree(); err == nil {
 			if err := acct.WriteServerTree(dir); err == nil {
 				e.Scanner = leakscan.NewLeakScanner([]string{dir}, leakscan.Options{})
 			}
@@ -193,7 +235,10 @@ func (b *backend) session(inc *checklist.Incident, h *checklist.Handle, p provid
 	} else {
 		e.Scanner = leakscan.NewLeakScanner(nil, leakscan.Options{})
 	}
-	return &Session{Engine: e, close: closeFn}
+	s := &Session{Engine: e, close: closeFn}
+	s.unhook = atExit(s.saveAndClose)
+	sessionsOpened.Add(1)
+	return s
 }
 
 func sessionKeyID(p provider.Provider, inc *checklist.Incident) string {

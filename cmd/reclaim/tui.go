@@ -72,13 +72,24 @@ func runTUI(cmd *cobra.Command, start tuiStart) error {
 	}
 	b := newBackend()
 	b.dryRun = start.dryRun
+	// An unsafe state directory is refused before the UI starts, so the
+	// whole message (with its fix) is printed.
+	if err := b.store.Check(); err != nil {
+		return withCode(exitError, err)
+	}
 	noColor := g.noColor || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb"
 	m := tui.New(tuiBackend{b}, tui.Options{Drill: start.drill, Scenario: start.scenario, Fresh: start.fresh, NoColor: noColor})
-	var opts []tea.ProgramOption
+	// SIGINT, SIGHUP and SIGTERM cancel the command's context (see
+	// watchSignals): the program stops and restores the terminal, and the
+	// exit hooks save the incident and remove the drill's temporary tree.
+	opts := []tea.ProgramOption{tea.WithContext(cmd.Context()), tea.WithoutSignalHandler()}
 	if noColor {
 		opts = append(opts, tea.WithColorProfile(colorprofile.Ascii))
 	}
 	final, err := tea.NewProgram(m, opts...).Run()
+	if err != nil && cmd.Context().Err() != nil {
+		return withCode(exitAborted, nil) // a signal: main says which
+	}
 	if err != nil {
 		return withCode(exitError, err)
 	}
