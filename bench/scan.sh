@@ -39,8 +39,10 @@ find "$CORPUS" -type f -print0 | xargs -0 cat >/dev/null # warm the cache
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 wall() { awk -F': ' '/Elapsed \(wall clock\)/{n=split($2,p,":"); s=0; for(j=1;j<=n;j++) s=s*60+p[j]; print s}' "$1"; }
 rss() { awk -F': ' '/Maximum resident set size/{printf "%.0f", $2/1024}' "$1"; }
+# user+sys seconds: less sensitive than wall time to other load on the machine
+cpu() { awk -F': ' '/User time|System time/{s+=$2} END {printf "%.2f", s}' "$1"; }
 
-declare -A W R
+declare -A W R C
 for i in $(seq "$RUNS"); do
 	# alternate the order so neither tool always runs on a warmer machine
 	for tool in reclaim rg; do
@@ -51,7 +53,8 @@ for i in $(seq "$RUNS"); do
 		esac
 		W[$tool]="${W[$tool]:-} $(wall "$WORK/$tool.time")"
 		R[$tool]="${R[$tool]:-} $(rss "$WORK/$tool.time")"
-		echo "run $i $tool: $(wall "$WORK/$tool.time") s, $(rss "$WORK/$tool.time") MB" >&2
+		C[$tool]="${C[$tool]:-} $(cpu "$WORK/$tool.time")"
+		echo "run $i $tool: $(wall "$WORK/$tool.time") s, cpu $(cpu "$WORK/$tool.time") s, $(rss "$WORK/$tool.time") MB" >&2
 	done
 done
 
@@ -64,10 +67,12 @@ WR=$(printf '%s\n' ${W[reclaim]} | median)
 WG=$(printf '%s\n' ${W[rg]} | median)
 RR=$(printf '%s\n' ${R[reclaim]} | median)
 RG=$(printf '%s\n' ${R[rg]} | median)
+CR=$(printf '%s\n' ${C[reclaim]} | median)
+CG=$(printf '%s\n' ${C[rg]} | median)
 mbs() { awk -v b="$BYTES" -v w="$1" 'BEGIN {printf "%.0f", (w>0) ? b/1e6/w : 0}'; }
 
 echo
-echo "corpus: gencorpus -size-mb $SIZE -seed $SEED: $FILES files, $BYTES bytes; $(nproc) CPUs; median of $RUNS runs, warm cache"
+echo "corpus: gencorpus -size-mb $SIZE -seed $SEED: $FILES files, $BYTES bytes; $(nproc) CPUs; median of $RUNS runs, warm cache; load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 echo
 echo "| tool | wall s | MB/s | peak RSS MB | recall (email providers) | false positives |"
 echo "|---|---|---|---|---|---|"
@@ -75,3 +80,4 @@ echo "| reclaim scan | $WR | $(mbs "$WR") | $RR | $(rec "$RE") | $(fp "$RE") |"
 echo "| rg $(rg --version | awk 'NR==1{print $2}'), one combined regex, -uu | $WG | $(mbs "$WG") | $RG | $(rec "$GE") | $(fp "$GE") |"
 echo
 awk -v a="$WR" -v b="$WG" 'BEGIN {printf "reclaim / rg wall-time ratio: %.2f\n", a/b}'
+echo "cpu s (user+sys, median): reclaim $CR, rg $CG"
