@@ -125,8 +125,9 @@ type Report struct {
 	SymlinksFirst []Link `json:"symlinks_skipped_first,omitempty"`
 	// Special counts named pipes, sockets and devices, which are not read.
 	Special int64 `json:"special_skipped,omitempty"`
-	// FileCap is the most read from one file; Capped counts the files read
-	// only up to it, CappedFirst names the first in path order.
+	// FileCap is the most read from one file (0: no cap); Capped counts
+	// the files read only up to it, CappedFirst names the first in path
+	// order.
 	FileCap int64 `json:"file_cap"`
 	// PseudoFileCap is the cap for files of a kernel file system named as
 	// a root (0 when there was none).
