@@ -37,8 +37,8 @@ const (
 
 // stepModel is the screen of one step.
 type stepModel struct {
-	groups  []*huh.Group // the form's groups, sized to their content
-	qrGroup *huh.Group   // the 2FA QR page, sized for the code
+	groups    []*huh.Group // the form's groups, sized to their content
+	qrGroup   *huh.Group   // the 2FA QR page, sized for the code
 	id        checklist.StepID
 	view      checklist.StepView
 	questions []checklist.Question
