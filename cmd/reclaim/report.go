@@ -279,8 +279,12 @@ func runReport(cmd *cobra.Command, f reportFlags) error {
 // not verify until it is written again.
 func recordRendered(cmd *cobra.Command, store *checklist.Store, dir string, r *checklist.Report, output string) {
 	h, inc, _, err := store.Open(filepath.Base(dir))
+	if errors.Is(err, checklist.ErrLocked) {
+		fmt.Fprintln(cmd.ErrOrStderr(), "note: the incident is open in another reclaim, so this report is not recorded in its journal and \"reclaim report verify\" will not accept it; write it again once that reclaim has quit")
+		return
+	}
 	if err != nil {
-		fmt.Fprintf(cmd.ErrOrStderr(), "note: the incident is open in another reclaim, so this report is not recorded in its journal and \"reclaim report verify\" will not accept it; write it again once that reclaim has quit (%v)\n", err)
+		fmt.Fprintf(cmd.ErrOrStderr(), "note: this report is not recorded in the incident's journal, so \"reclaim report verify\" will not accept it: %v\n", err)
 		return
 	}
 	defer h.Close()
