@@ -189,3 +189,8 @@ func (s *Store) safeRoot(create bool) error {
 	}
 	return checkPrivateDir(s.root(), false)
 }
+
+// ReadPrivateFile reads a file of the state directory the way reclaim reads
+// its own state: no symbolic link followed, a regular file of the current
+// user's that nobody else may write, and a bounded size.
+func ReadPrivateFile(path string) ([]byte, error) { return readPrivateFile(path) }

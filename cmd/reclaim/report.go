@@ -170,7 +170,7 @@ func incidentDir(store *checklist.Store, id string) (string, error) {
 func reportProvider(dir string, inc *checklist.Incident) (provider.Info, provider.Provider) {
 	a := inc.Account()
 	if inc.Drill {
-		if b, err := os.ReadFile(filepath.Join(dir, checklist.ProviderFile)); err == nil {
+		if b, err := checklist.ReadPrivateFile(filepath.Join(dir, checklist.ProviderFile)); err == nil {
 			if acct, err := drill.Restore(b); err == nil {
 				return acct.Info(), acct
 			}
