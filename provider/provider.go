@@ -223,6 +223,14 @@ type NewKey struct {
 
 // ---- capabilities ----
 
+// Lists are bounded. An HTTP adapter reads each list within the caps of
+// Config.Limits (pages, items and bytes per section; see DefaultMaxPages)
+// and stops on a page that repeats or a claimed total that keeps changing.
+// A list stopped early returns what it read together with a *Truncation
+// (errors.Is(err, ErrTruncated)), possibly joined with real failures:
+// SplitTruncated separates them. The partial list is valid; it is only
+// incomplete, and must be shown as such.
+
 // AccountReader reads the account's identity and settings.
 type AccountReader interface {
 	Account(ctx context.Context) (Account, error)

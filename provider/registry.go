@@ -18,6 +18,9 @@ type Config struct {
 	Scenario string
 	// State is a saved snapshot to restore (drill only).
 	State []byte
+	// Limits caps what each inventory section reads (zero fields: the
+	// defaults; see DefaultMaxPages).
+	Limits Limits
 }
 
 // Factory builds a provider from its config.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -28,9 +29,27 @@ func init() {
 	subcommands = append(subcommands, newAuditCmd)
 }
 
+// auditOptions are the audit's tuning flags.
+type auditOptions struct {
+	limits  provider.Limits
+	maxMiB  int
+	timeout time.Duration
+}
+
+// DefaultAuditTimeout bounds a whole audit, a guard against a provider that
+// answers every page just before each request's own deadline.
+const DefaultAuditTimeout = 30 * time.Minute
+
+// auditMemoryLimit is the Go runtime's soft memory limit during an audit
+// (unless GOMEMLIMIT is set; the GC also runs at GOGC=50 unless GOGC is
+// set): with the list caps it keeps the process well under 150 MB whatever
+// the provider answers.
+const auditMemoryLimit = 96 << 20
+
 func newAuditCmd() *cobra.Command {
 	var providerID string
 	var asJSON bool
+	var o auditOptions
 	c := &cobra.Command{
 		Use:   "audit --provider NAME [--json]",
 		Short: "Read-only inventory and findings for a provider account (scripts, cron)",
@@ -42,14 +61,32 @@ The credential comes from the provider's environment variable, the OS
 keyring, or a masked prompt when standard input is a terminal; never a flag.
 Progress goes to standard error, and only when it is a terminal.
 
-Exit: 0 no findings, 1 findings, 2 error.`,
+Every list is read within caps, per section: 200 pages, 20,000 items and
+8 MiB of answers (the last 30 days of mail: 2,000 requests, 250,000
+messages, 512 MiB); a list also stops when a page repeats or when the
+provider's claimed total keeps changing. A section stopped early is marked
+"truncated at N" in the text and under "truncated" in the JSON, never shown
+as complete; the flags below raise the caps. A rate-limit wait longer than
+60 s is not waited out: the section fails with the wait the provider asked.
+
+Exit: 0 no findings, 1 findings or a truncated (incomplete) inventory,
+2 error.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runAudit(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), providerID, asJSON)
+			if o.maxMiB > 0 {
+				o.limits.MaxBytes = int64(o.maxMiB) << 20
+			}
+			return runAudit(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), providerID, asJSON, o)
 		},
 	}
 	c.Flags().StringVar(&providerID, "provider", "", "provider: "+strings.Join(provider.IDs(), ", "))
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.Flags().IntVar(&o.limits.MaxPages, "max-pages", provider.DefaultMaxPages, "pages read per section at most")
+	c.Flags().IntVar(&o.limits.MaxItems, "max-items", provider.DefaultMaxItems, "items kept per section at most")
+	c.Flags().IntVar(&o.maxMiB, "max-bytes", provider.DefaultMaxBytes>>20, "MiB of answers read per section at most")
+	c.Flags().IntVar(&o.limits.MaxMessages, "max-messages", provider.DefaultMaxMessages, "messages of the last 30 days read at most")
+	c.Flags().IntVar(&o.limits.MaxMessagePages, "max-message-pages", provider.DefaultMaxMessagePages, "requests for the last 30 days of mail at most")
+	c.Flags().DurationVar(&o.timeout, "timeout", DefaultAuditTimeout, "give up on the provider after this long")
 	_ = c.MarkFlagRequired("provider")
 	return c
 }
@@ -65,12 +102,23 @@ type auditResult struct {
 	Permissions *provider.PermissionReport `json:"permissions,omitempty"`
 }
 
-func runAudit(ctx context.Context, stdout, stderr io.Writer, providerID string, asJSON bool) error {
+func runAudit(ctx context.Context, stdout, stderr io.Writer, providerID string, asJSON bool, o auditOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
+	if o.timeout <= 0 {
+		o.timeout = DefaultAuditTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	if os.Getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(auditMemoryLimit))
+	}
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(50))
+	}
 	f, ok := provider.Lookup(providerID)
 	if !ok {
 		return withCode(exitError, fmt.Errorf("unknown provider %q (known: %s)", providerID, strings.Join(provider.IDs(), ", ")))
@@ -89,7 +137,9 @@ func runAudit(ctx context.Context, stdout, stderr io.Writer, providerID string, 
 				return withCode(exitError, err)
 			}
 		}
-		p, err = f.New(b.providerConfig(f.Info, cred))
+		cfg := b.providerConfig(f.Info, cred)
+		cfg.Limits = o.limits
+		p, err = f.New(cfg)
 		if err != nil {
 			return withCode(exitError, err)
 		}
@@ -103,7 +153,7 @@ func runAudit(ctx context.Context, stdout, stderr io.Writer, providerID string, 
 		// First call: it also proves the credential works.
 		rep, err := r.Permissions(ctx)
 		if err != nil {
-			return withCode(exitError, fmt.Errorf("%v — %s", err, provider.Advice(err)))
+			return withCode(exitError, fmt.Errorf("%s — %s", provider.Sanitize(err.Error()), provider.Advice(err)))
 		}
 		perms = &rep
 	}
@@ -112,9 +162,12 @@ func runAudit(ctx context.Context, stdout, stderr io.Writer, providerID string, 
 	}
 	now := time.Now().UTC()
 	inv, err := checklist.TakeInventory(ctx, p, now)
-	if err != nil {
-		return withCode(exitError, fmt.Errorf("%v — %s", err, provider.Advice(err)))
+	if err != nil && inv == nil {
+		return withCode(exitError, fmt.Errorf("%s — %s", provider.Sanitize(err.Error()), provider.Advice(err)))
 	}
+	// When nothing could be read the report still lists why, section by
+	// section, before the audit exits 2.
+	readErr := err
 	in := checklist.AnalysisInput{}
 	if s, ok := p.(interface{ SessionKeyID() string }); ok {
 		in.SessionKeyID = s.SessionKeyID()
@@ -132,10 +185,13 @@ func runAudit(ctx context.Context, stdout, stderr io.Writer, providerID string, 
 		writeAuditText(stdout, f.Info, inv, findings)
 		writePermissions(stdout, perms)
 	}
+	if readErr != nil {
+		return withCode(exitError, fmt.Errorf("%s — %s", provider.Sanitize(readErr.Error()), provider.Advice(readErr)))
+	}
 	if len(inv.Errors) > 0 && len(inv.Read) == 0 {
 		return withCode(exitError, nil)
 	}
-	if len(findings) > 0 {
+	if len(findings) > 0 || len(inv.Truncated) > 0 {
 		return withCode(exitFindings, nil)
 	}
 	return nil
@@ -161,6 +217,9 @@ func writeAuditText(w io.Writer, info provider.Info, inv *checklist.Inventory, f
 			fmt.Fprintf(w, "%s (%d addresses):\n", title, n)
 		} else {
 			fmt.Fprintf(w, "%s (%d):\n", title, n)
+		}
+		if why, ok := inv.Truncated[sec]; ok {
+			fmt.Fprintf(w, "  ! incomplete: %s\n", s(why))
 		}
 		return true
 	}
@@ -244,6 +303,9 @@ func writeAuditText(w io.Writer, info provider.Info, inv *checklist.Inventory, f
 	}
 	if inv.Mail != nil {
 		fmt.Fprintf(w, "Messages in the last 30 days: %d\n", inv.Mail.Total)
+		if why, ok := inv.Truncated[checklist.SecMessages]; ok {
+			fmt.Fprintf(w, "  ! incomplete: %s\n", s(why))
+		}
 		for _, sc := range inv.Mail.Subjects[:min(len(inv.Mail.Subjects), 10)] {
 			fmt.Fprintf(w, "  - %d × %s (from %s)\n", sc.Count, provider.SanitizeN(sc.Subject, 80), s(sc.From))
 		}
@@ -261,6 +323,21 @@ func writeAuditText(w io.Writer, info provider.Info, inv *checklist.Inventory, f
 				fmt.Fprintf(w, "    review it in the console instead: %s\n", link)
 			}
 		}
+	}
+	if len(inv.Truncated) > 0 {
+		var secs []string
+		for k := range inv.Truncated {
+			secs = append(secs, k)
+		}
+		sort.Strings(secs)
+		fmt.Fprintf(w, "Incomplete: stopped before the provider's list ended (%d):\n", len(secs))
+		for _, k := range secs {
+			fmt.Fprintf(w, "  - %s: %s\n", k, s(inv.Truncated[k]))
+			if link := info.ConsoleLink(sectionItems[k]); link != "" {
+				fmt.Fprintf(w, "    review the rest in the console: %s\n", link)
+			}
+		}
+		fmt.Fprintf(w, "  (the caps: --max-pages, --max-items, --max-bytes, --max-messages)\n")
 	}
 	if len(notRead) > 0 {
 		fmt.Fprintf(w, "Not available through %s's API: %s\n", info.Name, strings.Join(notRead, ", "))
@@ -328,15 +405,15 @@ func rateLimitProgress(w io.Writer) func(time.Duration) {
 }
 
 // terminalSafeJSON escapes, as \uXXXX, every character Sanitize would
-// remove that encoding/json leaves raw (bidi overrides, zero-width and other
-// invisible characters, C1 controls), so the JSON decodes to exactly the
+// remove that encoding/json leaves raw (DEL, bidi overrides, zero-width and
+// other invisible characters, C1 controls), so the JSON decodes to exactly the
 // provider's strings yet is harmless when printed to a terminal.
 func terminalSafeJSON(b []byte) []byte {
 	var out bytes.Buffer
 	out.Grow(len(b))
 	for len(b) > 0 {
 		r, size := utf8.DecodeRune(b)
-		if r >= 0x80 && provider.Sanitize(string(r)) != string(r) {
+		if (r == 0x7f || r >= 0x80) && provider.Sanitize(string(r)) != string(r) {
 			if r > 0xffff {
 				r1, r2 := utf16.EncodeRune(r)
 				fmt.Fprintf(&out, "\\u%04x\\u%04x", r1, r2)

@@ -16,13 +16,6 @@ import (
 	"reclaim/provider"
 )
 
-// envelope is Mailjet's list and write response.
-type envelope struct {
-	Count int             `json:"Count"`
-	Total int             `json:"Total"`
-	Data  json.RawMessage `json:"Data"`
-}
-
 // apiError is Mailjet's v3 error body (v3.1 adds ErrorIdentifier etc.).
 type apiError struct {
 	ErrorInfo       string `json:"ErrorInfo"`
@@ -44,8 +37,10 @@ type call struct {
 
 func (c call) idempotent() bool { return c.method != http.MethodPost }
 
-// do runs a call with retries and returns the raw body of a 2xx answer.
-func (c *Client) do(ctx context.Context, cl call) ([]byte, error) {
+// do runs a call with retries and hands the raw body of a 2xx answer to
+// use (nil: ignore it); use must not keep it. use runs while the body holds
+// its slot of the client's body gate, so decoding never piles up.
+func (c *Client) do(ctx context.Context, cl call, use func(body []byte) error) error {
 	attempts := max(c.MaxAttempts, 1)
 	backoff := c.Backoff
 	var last error
@@ -56,31 +51,33 @@ func (c *Client) do(ctx context.Context, cl call) ([]byte, error) {
 			if errors.As(last, &pe) && pe.RetryAfter > 0 {
 				wait = pe.RetryAfter
 			}
-			t := time.NewTimer(wait)
+			t := time.NewTimer(min(wait, c.MaxRetryAfter, provider.MaxRetryWait))
 			select {
 			case <-ctx.Done():
 				t.Stop()
-				return nil, &provider.Error{Kind: provider.ErrUnavailable, Op: cl.op, Err: ctx.Err()}
+				return &provider.Error{Kind: provider.ErrUnavailable, Op: cl.op, Err: ctx.Err()}
 			case <-t.C:
 			}
 			backoff *= 2
 		}
-		body, err, retry := c.once(ctx, cl)
+		err, retry := c.once(ctx, cl, use)
 		if err == nil {
-			return body, nil
+			return nil
 		}
 		last = err
 		if !retry || ctx.Err() != nil {
 			break
 		}
 	}
-	return nil, last
+	return last
 }
 
 // once makes one attempt. retry says whether another attempt is safe and
 // useful: rate limits (nothing was done) with a short Retry-After, and
 // server errors or timeouts for idempotent calls only.
-func (c *Client) once(ctx context.Context, cl call) (body []byte, err error, retry bool) {
+// The body is read within the attempt's deadline: a trickling answer cannot
+// outlive it.
+func (c *Client) once(ctx context.Context, cl call, use func([]byte) error) (err error, retry bool) {
 	actx, cancel := context.WithTimeout(ctx, c.AttemptTimeout)
 	defer cancel()
 	u := *c.base
@@ -92,13 +89,13 @@ func (c *Client) once(ctx context.Context, cl call) (body []byte, err error, ret
 	if cl.body != nil {
 		b, err := json.Marshal(cl.body)
 		if err != nil {
-			return nil, &provider.Error{Kind: provider.ErrInvalid, Op: cl.op, Err: err}, false
+			return &provider.Error{Kind: provider.ErrInvalid, Op: cl.op, Err: err}, false
 		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(actx, cl.method, u.String(), rd)
 	if err != nil {
-		return nil, &provider.Error{Kind: provider.ErrInvalid, Op: cl.op, Err: err}, false
+		return &provider.Error{Kind: provider.ErrInvalid, Op: cl.op, Err: err}, false
 	}
 	key, secret := c.key, c.secret
 	if cl.key != "" {
@@ -120,26 +117,37 @@ func (c *Client) once(ctx context.Context, cl call) (body []byte, err error, ret
 		} else if ctx.Err() != nil {
 			kind = "cancelled"
 		}
-		return nil, &provider.Error{Kind: provider.ErrUnavailable, Op: cl.op, Err: errors.New(kind)}, cl.idempotent() && ctx.Err() == nil
+		return &provider.Error{Kind: provider.ErrUnavailable, Op: cl.op, Err: errors.New(kind)}, cl.idempotent() && ctx.Err() == nil
 	}
 	defer resp.Body.Close()
-	body, err = io.ReadAll(io.LimitReader(resp.Body, c.MaxBody+1))
+	body, release, err := c.gate().Read(actx, resp.Body, resp.ContentLength, c.MaxBody)
+	defer release()
+	if errors.Is(err, provider.ErrBodyTooLarge) {
+		return &provider.Error{Kind: provider.ErrUnavailable, Op: cl.op, Status: resp.StatusCode, Err: fmt.Errorf("the answer is larger than %s; refusing to read it", sizeName(c.MaxBody))}, false
+	}
 	if err != nil {
 		timedOut := actx.Err() != nil && ctx.Err() == nil
 		msg := "the answer was cut off"
 		if timedOut {
 			msg = fmt.Sprintf("no complete answer within %s", c.AttemptTimeout)
 		}
-		return nil, &provider.Error{Kind: provider.ErrUnavailable, Op: cl.op, Status: resp.StatusCode, Err: errors.New(msg)}, cl.idempotent() && ctx.Err() == nil
-	}
-	if int64(len(body)) > c.MaxBody {
-		return nil, &provider.Error{Kind: provider.ErrUnavailable, Op: cl.op, Status: resp.StatusCode, Err: fmt.Errorf("the answer is larger than %d MiB; refusing to read it", c.MaxBody>>20)}, false
+		return &provider.Error{Kind: provider.ErrUnavailable, Op: cl.op, Status: resp.StatusCode, Err: errors.New(msg)}, cl.idempotent() && ctx.Err() == nil
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return body, nil, false
+		if use != nil {
+			return use(body), false
+		}
+		return nil, false
 	}
 	serr, retry := c.statusError(cl, resp, body)
-	return nil, serr, retry
+	return serr, retry
+}
+
+func sizeName(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d KiB", max(n>>10, 1))
 }
 
 // statusError maps a non-2xx answer to a typed error, and says whether a
@@ -156,6 +164,9 @@ func (c *Client) statusError(cl call, resp *http.Response, body []byte) (error, 
 	}
 	retry := false
 	switch s := resp.StatusCode; {
+	case s >= 300 && s < 400:
+		pe.Kind = provider.ErrUnavailable
+		pe.Message = provider.RedirectMessage("Mailjet", s, resp.Header.Get("Location"), c.base)
 	case s == http.StatusUnauthorized:
 		pe.Kind = provider.ErrBadCredentials
 	case s == http.StatusForbidden:
@@ -164,12 +175,16 @@ func (c *Client) statusError(cl call, resp *http.Response, body []byte) (error, 
 		pe.Kind = provider.ErrNotFound
 	case s == http.StatusTooManyRequests:
 		pe.Kind = provider.ErrRateLimited
-		pe.RetryAfter = retryAfter(resp.Header.Get("Retry-After"))
+		pe.RetryAfter = provider.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 		// A rate-limited request was not carried out: retrying is safe for
 		// every method, as long as the wait is short.
-		retry = pe.RetryAfter <= c.MaxRetryAfter
+		wait := min(c.MaxRetryAfter, provider.MaxRetryWait)
+		retry = pe.RetryAfter <= wait
 		if pe.RetryAfter == 0 {
 			pe.RetryAfter = c.Backoff
+		}
+		if !retry {
+			pe.Message = strings.TrimPrefix(pe.Message+"; ", "; ") + fmt.Sprintf("Mailjet asks to wait %s; reclaim waits at most %s by itself", pe.RetryAfter.Round(time.Second), wait)
 		}
 	case s >= 500:
 		pe.Kind = provider.ErrUnavailable
@@ -182,27 +197,11 @@ func (c *Client) statusError(cl call, resp *http.Response, body []byte) (error, 
 	return pe, retry
 }
 
-func retryAfter(h string) time.Duration {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(h); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(h); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d
-		}
-	}
-	return 0
-}
-
 // decode parses a JSON body, turning malformed JSON into a clear
 // ErrUnavailable.
 func decode(op string, body []byte, out any) error {
 	if err := json.Unmarshal(body, out); err != nil {
-		return &provider.Error{Kind: provider.ErrUnavailable, Op: op, Err: fmt.Errorf("Mailjet sent malformed JSON (%d bytes): %s", len(body), jsonProblem(err))}
+		return decodeErr(op, len(body), err)
 	}
 	return nil
 }
@@ -224,74 +223,88 @@ func jsonProblem(err error) string {
 
 // get reads a single-object resource (an envelope with one Data element).
 func (c *Client) getOne(ctx context.Context, op, path string, out any) error {
-	body, err := c.do(ctx, call{op: op, method: http.MethodGet, path: path})
-	if err != nil {
-		return err
-	}
-	var env envelope
-	if err := decode(op, body, &env); err != nil {
-		return err
-	}
-	var items []json.RawMessage
-	if err := decode(op, env.Data, &items); err != nil {
-		return err
-	}
-	if len(items) == 0 {
-		return &provider.Error{Kind: provider.ErrNotFound, Op: op, Message: "Mailjet returned no record"}
-	}
-	return decode(op, items[0], out)
+	return c.do(ctx, call{op: op, method: http.MethodGet, path: path}, func(body []byte) error {
+		var first []json.RawMessage
+		first, _, err := provider.DecodeList[json.RawMessage](body, "Data", 1)
+		if err != nil {
+			return decodeErr(op, len(body), err)
+		}
+		if len(first) == 0 {
+			return &provider.Error{Kind: provider.ErrNotFound, Op: op, Message: "Mailjet returned no record"}
+		}
+		return decode(op, first[0], out)
+	})
 }
 
-// maxPages bounds a listing against a server that never stops paging.
-const maxPages = 100000
+func decodeErr(op string, size int, err error) error {
+	return &provider.Error{Kind: provider.ErrUnavailable, Op: op, Err: fmt.Errorf("Mailjet sent malformed JSON (%d bytes): %s", size, jsonProblem(err))}
+}
 
-// list pages through a resource to its end, calling fn with each page's
-// Data decoded into a fresh *[]T.
-func list[T any](ctx context.Context, c *Client, op, path string, q url.Values, fn func([]T) error) error {
+// list pages through a resource, calling fn with each page's Data decoded
+// into a fresh []T, within the section's caps (provider.Limits): it stops at
+// the page, item or byte cap, on a page that repeats one already read, and
+// when the offset passes a claimed Total that keeps changing; each of those
+// returns a *provider.Truncation after the pages handed to fn.
+func list[T any](ctx context.Context, c *Client, sec *provider.Section, op, path string, q url.Values, id func(T) string, fn func([]T) error) error {
 	limit := c.PageSize
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
+	lst := sec.Listing()
 	offset := 0
-	for page := 0; page < maxPages; page++ {
+	for lst.More() {
 		qq := url.Values{}
 		for k, v := range q {
 			qq[k] = v
 		}
 		qq.Set("Limit", strconv.Itoa(limit))
 		qq.Set("Offset", strconv.Itoa(offset))
-		body, err := c.do(ctx, call{op: op, method: http.MethodGet, path: path, query: qq})
+		var (
+			items   []T
+			n, size int
+			total   int
+		)
+		err := c.do(ctx, call{op: op, method: http.MethodGet, path: path, query: qq}, func(body []byte) error {
+			size = len(body)
+			var err error
+			if items, n, err = provider.DecodeList[T](body, "Data", sec.Remaining()); err != nil {
+				return decodeErr(op, len(body), err)
+			}
+			var env struct {
+				Total int `json:"Total"`
+			}
+			if json.Unmarshal(body, &env) == nil {
+				total = env.Total
+			}
+			return nil
+		})
 		if err != nil {
 			return err
 		}
-		var env envelope
-		if err := decode(op, body, &env); err != nil {
-			return err
+		var idf func(int) string
+		if id != nil {
+			idf = func(i int) string { return id(items[i]) }
 		}
-		var items []T
-		if len(env.Data) > 0 && string(env.Data) != "null" {
-			if err := decode(op, env.Data, &items); err != nil {
+		keep, more := lst.Page(size, n, len(items), idf)
+		if keep > 0 {
+			if err := fn(items[:keep]); err != nil {
 				return err
 			}
 		}
-		if len(items) > 0 {
-			if err := fn(items); err != nil {
-				return err
-			}
-		}
-		offset += len(items)
+		offset += n
 		// The end: an empty or short page, or the advertised total reached.
-		if len(items) == 0 || len(items) < limit || (env.Total > 0 && offset >= env.Total) {
-			return nil
+		if n == 0 || n < limit || !more || !lst.Total(offset, total) {
+			return sec.Err()
 		}
 	}
-	return &provider.Error{Kind: provider.ErrUnavailable, Op: op, Err: errors.New("the listing never ended")}
+	return sec.Err()
 }
 
-// listAll collects every page.
-func listAll[T any](ctx context.Context, c *Client, op, path string, q url.Values) ([]T, error) {
+// listAll collects every page (within the section's caps: a
+// *provider.Truncation comes back with what was read).
+func listAll[T any](ctx context.Context, c *Client, sec *provider.Section, op, path string, q url.Values, id func(T) string) ([]T, error) {
 	var out []T
-	err := list(ctx, c, op, path, q, func(p []T) error { out = append(out, p...); return nil })
+	err := list(ctx, c, sec, op, path, q, id, func(p []T) error { out = append(out, p...); return nil })
 	return out, err
 }
 

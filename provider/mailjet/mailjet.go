@@ -116,13 +116,23 @@ type Client struct {
 	MaxAttempts int
 	// Backoff is the first pause between retries; it doubles each time.
 	Backoff time.Duration
-	// MaxRetryAfter is the longest Retry-After reclaim waits out by itself;
-	// a longer one is returned as ErrRateLimited for the user to decide.
+	// MaxRetryAfter is the longest Retry-After reclaim waits out by itself
+	// (default 20s, never more than provider.MaxRetryWait); a longer one,
+	// however large, is returned at once as ErrRateLimited for the user to
+	// decide, its RetryAfter capped at a day.
 	MaxRetryAfter time.Duration
 	// AttemptTimeout bounds each HTTP attempt.
 	AttemptTimeout time.Duration
-	// MaxBody caps a response body, in bytes.
+	// MaxBody caps a response body, success or error, in bytes (default 8
+	// MiB, provider.DefaultMaxBody). Bodies over 512 KiB are read two at a
+	// time (provider.BodyGate).
 	MaxBody int64
+	// Limits caps each list read (Config.Limits; zero fields take the
+	// defaults, see provider.DefaultMaxPages).
+	Limits provider.Limits
+
+	gateOnce sync.Once
+	bodies   *provider.BodyGate
 
 	mu    sync.Mutex
 	keyNo map[string]int64 // public API key -> numeric ID, from the last listing
@@ -148,20 +158,29 @@ func New(cfg provider.Config) (*Client, error) {
 	}
 	return &Client{
 		base: base, key: key, secret: secret,
-		http:           &http.Client{CheckRedirect: noRedirect},
+		http:           &http.Client{Transport: provider.NewTransport(0), CheckRedirect: noRedirect},
 		PageSize:       1000,
 		MaxAttempts:    3,
 		Backoff:        500 * time.Millisecond,
 		MaxRetryAfter:  20 * time.Second,
 		AttemptTimeout: 30 * time.Second,
-		MaxBody:        16 << 20,
+		MaxBody:        provider.DefaultMaxBody,
+		Limits:         cfg.Limits,
 		keyNo:          map[string]int64{},
 	}, nil
 }
 
 // noRedirect refuses redirects: a redirect could carry the Basic credential
-// to another host.
-func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+// to another host. The 3xx comes back as an error naming the host.
+func noRedirect(r *http.Request, via []*http.Request) error { return provider.NoRedirect(r, via) }
+
+func (c *Client) gate() *provider.BodyGate {
+	c.gateOnce.Do(func() { c.bodies = provider.NewBodyGate(0) })
+	return c.bodies
+}
+
+// section starts the budget of one list read.
+func (c *Client) section(what string) *provider.Section { return c.Limits.Section(what) }
 
 func splitPair(s string) (key, secret string, ok bool) {
 	key, secret, ok = strings.Cut(strings.TrimSpace(s), ":")

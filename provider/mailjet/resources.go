@@ -143,10 +143,10 @@ func (c *Client) Account(ctx context.Context) (provider.Account, error) {
 	if err != nil {
 		return provider.Account{}, err
 	}
-	a := provider.Account{Username: u.Username, Email: u.Email, Created: u.CreatedAt.Time}
+	a := provider.Account{Username: provider.Clip(u.Username, maxField), Email: provider.Clip(u.Email, maxField), Created: u.CreatedAt.Time}
 	var p mjProfile
 	if err := c.getOne(ctx, "read the account profile", "myprofile", &p); err == nil {
-		a.Company = p.CompanyName
+		a.Company = provider.Clip(p.CompanyName, maxField)
 	} else if errors.Is(err, provider.ErrBadCredentials) {
 		return provider.Account{}, err
 	}
@@ -155,9 +155,11 @@ func (c *Client) Account(ctx context.Context) (provider.Account, error) {
 
 // ---- keys ----
 
+// keys lists the keys; a truncated listing comes back with its
+// *provider.Truncation.
 func (c *Client) keys(ctx context.Context, op string) ([]mjKey, error) {
-	ks, err := listAll[mjKey](ctx, c, op, "apikey", nil)
-	if err != nil {
+	ks, err := listAll(ctx, c, c.section("API keys"), op, "apikey", nil, func(k mjKey) string { return id(k.ID) + "/" + k.APIKey })
+	if err != nil && !errors.Is(err, provider.ErrTruncated) {
 		return nil, err
 	}
 	c.mu.Lock()
@@ -167,15 +169,15 @@ func (c *Client) keys(ctx context.Context, op string) ([]mjKey, error) {
 		}
 	}
 	c.mu.Unlock()
-	return ks, nil
+	return ks, err
 }
 
 func toAPIKey(k mjKey) provider.APIKey {
-	out := provider.APIKey{ID: k.APIKey, Name: k.Name, Created: k.CreatedAt.Time, Inactive: !k.IsActive, Master: k.IsMaster}
+	out := provider.APIKey{ID: provider.Clip(k.APIKey, maxField), Name: provider.Clip(k.Name, maxField), Created: k.CreatedAt.Time, Inactive: !k.IsActive, Master: k.IsMaster}
 	if out.ID == "" {
 		out.ID = id(k.ID)
 	}
-	for _, s := range strings.Split(k.ACL, ",") {
+	for _, s := range strings.SplitN(provider.Clip(k.ACL, 4096), ",", 200) {
 		if s = strings.TrimSpace(s); s != "" {
 			out.Scopes = append(out.Scopes, s)
 		}
@@ -188,14 +190,14 @@ func toAPIKey(k mjKey) provider.APIKey {
 // string a leaked .env holds.
 func (c *Client) ListKeys(ctx context.Context) ([]provider.APIKey, error) {
 	ks, err := c.keys(ctx, "list API keys")
-	if err != nil {
+	if ks == nil && err != nil {
 		return nil, err
 	}
 	out := make([]provider.APIKey, 0, len(ks))
 	for _, k := range ks {
 		out = append(out, toAPIKey(k))
 	}
-	return out, nil
+	return out, err
 }
 
 // CreateKey implements provider.KeyCreator: a new sub-account key. Mailjet
@@ -206,16 +208,15 @@ func (c *Client) CreateKey(ctx context.Context, name string, scopes []string) (p
 	if strings.TrimSpace(name) == "" {
 		return provider.NewKey{}, &provider.Error{Kind: provider.ErrInvalid, Op: op, Message: "a name is required"}
 	}
-	body, err := c.do(ctx, call{op: op, method: http.MethodPost, path: "apikey", body: map[string]any{"Name": name, "IsActive": true}})
-	if err != nil {
-		return provider.NewKey{}, err
-	}
-	var env envelope
-	if err := decode(op, body, &env); err != nil {
-		return provider.NewKey{}, err
-	}
 	var ks []mjKey
-	if err := decode(op, env.Data, &ks); err != nil {
+	err := c.do(ctx, call{op: op, method: http.MethodPost, path: "apikey", body: map[string]any{"Name": name, "IsActive": true}}, func(body []byte) error {
+		var err error
+		if ks, _, err = provider.DecodeList[mjKey](body, "Data", 1); err != nil {
+			return decodeErr(op, len(body), err)
+		}
+		return nil
+	})
+	if err != nil {
 		return provider.NewKey{}, err
 	}
 	if len(ks) == 0 || ks[0].APIKey == "" || ks[0].SecretKey == "" {
@@ -241,7 +242,7 @@ var ErrMasterKey = errors.New("this is the master key: Mailjet cannot deactivate
 func (c *Client) RevokeKey(ctx context.Context, keyID string) error {
 	const op = "deactivate API key"
 	ks, err := c.keys(ctx, op)
-	if err != nil {
+	if ks == nil && err != nil {
 		return err
 	}
 	var k *mjKey
@@ -252,6 +253,10 @@ func (c *Client) RevokeKey(ctx context.Context, keyID string) error {
 		}
 	}
 	if k == nil {
+		if err != nil {
+			// The listing was truncated: the key may lie beyond it.
+			return err
+		}
 		return &provider.Error{Kind: provider.ErrNotFound, Op: op, Status: 404, Message: "no key " + provider.SanitizeN(keyID, 40)}
 	}
 	if k.IsMaster {
@@ -260,8 +265,7 @@ func (c *Client) RevokeKey(ctx context.Context, keyID string) error {
 	if !k.IsActive {
 		return nil
 	}
-	_, err = c.do(ctx, call{op: op, method: http.MethodPut, path: "apikey/" + id(k.ID), body: map[string]any{"IsActive": false}})
-	return err
+	return c.do(ctx, call{op: op, method: http.MethodPut, path: "apikey/" + id(k.ID), body: map[string]any{"IsActive": false}}, nil)
 }
 
 // VerifyKey implements provider.KeyVerifier with a harmless read (the user
@@ -282,7 +286,7 @@ func (c *Client) VerifyKey(ctx context.Context, secret string) error {
 		return &provider.Error{Kind: provider.ErrInvalid, Op: op, Message: "give the credential as apikey:secret, or the secret alone"}
 	}
 	q := url.Values{"Limit": {"1"}}
-	_, err := c.do(ctx, call{op: op, method: http.MethodGet, path: "user", query: q, key: key, secret: sec})
+	err := c.do(ctx, call{op: op, method: http.MethodGet, path: "user", query: q, key: key, secret: sec}, nil)
 	if errors.Is(err, provider.ErrPermission) {
 		return nil
 	}
@@ -295,8 +299,8 @@ func (c *Client) VerifyKey(ctx context.Context, secret string) error {
 // users who can access the account's keys, one entry per user. Mailjet's API
 // cannot invite or remove them.
 func (c *Client) ListTeammates(ctx context.Context) ([]provider.Teammate, error) {
-	rows, err := listAll[mjAccess](ctx, c, "list users with access", "apikeyaccess", nil)
-	if err != nil {
+	rows, err := listAll(ctx, c, c.section("users with access"), "list users with access", "apikeyaccess", nil, func(r mjAccess) string { return id(r.ID) })
+	if rows == nil && err != nil {
 		return nil, err
 	}
 	byUser := map[int64]*provider.Teammate{}
@@ -308,18 +312,18 @@ func (c *Client) ListTeammates(ctx context.Context) ([]provider.Teammate, error)
 		uid := r.RealUserID
 		t, ok := byUser[uid]
 		if !ok {
-			t = &provider.Teammate{Username: r.RealUserALT, Name: r.CustomName, Created: r.CreatedAt.Time, Owner: uid != 0 && uid == r.UserID}
+			t = &provider.Teammate{Username: provider.Clip(r.RealUserALT, maxField), Name: provider.Clip(r.CustomName, maxField), Created: r.CreatedAt.Time, Owner: uid != 0 && uid == r.UserID}
 			if t.Username == "" {
 				t.Username = "user " + id(uid)
 			}
 			if r.Subaccount != nil {
-				t.Email = r.Subaccount.Email
+				t.Email = provider.Clip(r.Subaccount.Email, maxField)
 				if t.Name == "" {
-					t.Name = strings.TrimSpace(r.Subaccount.Firstname + " " + r.Subaccount.Lastname)
+					t.Name = provider.Clip(strings.TrimSpace(r.Subaccount.Firstname+" "+r.Subaccount.Lastname), maxField)
 				}
 			}
 			if t.Email == "" && strings.Contains(r.RealUserALT, "@") {
-				t.Email = r.RealUserALT
+				t.Email = t.Username
 			}
 			byUser[uid] = t
 			order = append(order, uid)
@@ -327,7 +331,7 @@ func (c *Client) ListTeammates(ctx context.Context) ([]provider.Teammate, error)
 		if !r.CreatedAt.IsZero() && (t.Created.IsZero() || r.CreatedAt.Before(t.Created)) {
 			t.Created = r.CreatedAt.Time
 		}
-		if hasAccess(r.AllowedAccess, "account") || hasAccess(r.AllowedAccess, "api") {
+		if acc := provider.Clip(r.AllowedAccess, 4096); hasAccess(acc, "account") || hasAccess(acc, "api") {
 			t.Admin = true
 		}
 	}
@@ -335,7 +339,7 @@ func (c *Client) ListTeammates(ctx context.Context) ([]provider.Teammate, error)
 	for _, uid := range order {
 		out = append(out, *byUser[uid])
 	}
-	return out, nil
+	return out, err
 }
 
 func hasAccess(list, want string) bool {
@@ -352,22 +356,23 @@ func hasAccess(list, want string) bool {
 // ListWebhooks implements provider.WebhookLister: event callback URLs and
 // parse routes (the parse route's receiving address goes in Hostname).
 func (c *Client) ListWebhooks(ctx context.Context) ([]provider.Webhook, error) {
-	cbs, err := listAll[mjCallback](ctx, c, "list event callback URLs", "eventcallbackurl", nil)
-	if err != nil {
+	sec := c.section("webhooks")
+	cbs, err := listAll(ctx, c, sec, "list event callback URLs", "eventcallbackurl", nil, func(x mjCallback) string { return id(x.ID) })
+	if err != nil && !errors.Is(err, provider.ErrTruncated) {
 		return nil, err
 	}
-	prs, err := listAll[mjParseRoute](ctx, c, "list parse routes", "parseroute", nil)
-	if err != nil {
+	prs, err := listAll(ctx, c, sec, "list parse routes", "parseroute", nil, func(x mjParseRoute) string { return id(x.ID) })
+	if err != nil && !errors.Is(err, provider.ErrTruncated) {
 		return nil, err
 	}
 	var out []provider.Webhook
 	for _, cb := range cbs {
-		out = append(out, provider.Webhook{ID: id(cb.ID), Kind: provider.WebhookEvent, URL: cb.URL, Enabled: !strings.EqualFold(cb.Status, "dead")})
+		out = append(out, provider.Webhook{ID: id(cb.ID), Kind: provider.WebhookEvent, URL: provider.Clip(cb.URL, maxField), Enabled: !strings.EqualFold(cb.Status, "dead")})
 	}
 	for _, pr := range prs {
-		out = append(out, provider.Webhook{ID: id(pr.ID), Kind: provider.WebhookParse, URL: pr.URL, Hostname: pr.Email, Enabled: true})
+		out = append(out, provider.Webhook{ID: id(pr.ID), Kind: provider.WebhookParse, URL: provider.Clip(pr.URL, maxField), Hostname: provider.Clip(pr.Email, maxField), Enabled: true})
 	}
-	return out, nil
+	return out, sec.Err()
 }
 
 // DeleteWebhook implements provider.WebhookDeleter.
@@ -379,8 +384,7 @@ func (c *Client) DeleteWebhook(ctx context.Context, w provider.Webhook) error {
 	if w.Kind == provider.WebhookParse {
 		path, op = "parseroute/"+w.ID, "delete parse route"
 	}
-	_, err := c.do(ctx, call{op: op, method: http.MethodDelete, path: path})
-	return err
+	return c.do(ctx, call{op: op, method: http.MethodDelete, path: path}, nil)
 }
 
 // ---- SenderLister ----
@@ -389,22 +393,23 @@ func (c *Client) DeleteWebhook(ctx context.Context, w provider.Webhook) error {
 // /dns. A sender "*@domain" is a domain sender; a DNS record takes the
 // creation time of the oldest sender that uses it.
 func (c *Client) ListSenders(ctx context.Context) ([]provider.Sender, error) {
-	ss, err := listAll[mjSender](ctx, c, "list senders", "sender", nil)
-	if err != nil {
+	sec := c.section("senders")
+	ss, err := listAll(ctx, c, sec, "list senders", "sender", nil, func(x mjSender) string { return id(x.ID) })
+	if err != nil && !errors.Is(err, provider.ErrTruncated) {
 		return nil, err
 	}
-	ms, err := listAll[mjMetasender](ctx, c, "list metasenders", "metasender", nil)
-	if err != nil {
+	ms, err := listAll(ctx, c, sec, "list metasenders", "metasender", nil, func(x mjMetasender) string { return id(x.ID) })
+	if err != nil && !errors.Is(err, provider.ErrTruncated) {
 		return nil, err
 	}
-	ds, err := listAll[mjDNS](ctx, c, "list sender domains", "dns", nil)
-	if err != nil {
+	ds, err := listAll(ctx, c, sec, "list sender domains", "dns", nil, func(x mjDNS) string { return id(x.ID) })
+	if err != nil && !errors.Is(err, provider.ErrTruncated) {
 		return nil, err
 	}
 	var out []provider.Sender
 	oldest := map[int64]time.Time{}
 	for _, s := range ss {
-		kind, addr := senderKind(s.Email)
+		kind, addr := senderKind(provider.Clip(s.Email, maxField))
 		out = append(out, provider.Sender{ID: "sender-" + id(s.ID), Kind: kind, Address: addr, Verified: strings.EqualFold(s.Status, "Active"), Created: s.CreatedAt.Time})
 		if s.DNSID != 0 && !s.CreatedAt.IsZero() {
 			if t, ok := oldest[s.DNSID]; !ok || s.CreatedAt.Before(t) {
@@ -413,14 +418,18 @@ func (c *Client) ListSenders(ctx context.Context) ([]provider.Sender, error) {
 		}
 	}
 	for _, m := range ms {
-		kind, addr := senderKind(m.Email)
+		kind, addr := senderKind(provider.Clip(m.Email, maxField))
 		out = append(out, provider.Sender{ID: "metasender-" + id(m.ID), Kind: kind, Address: addr, Verified: m.IsEnabled, Created: m.CreatedAt.Time})
 	}
 	for _, d := range ds {
-		out = append(out, provider.Sender{ID: "dns-" + id(d.ID), Kind: "domain", Address: d.Domain, Verified: strings.EqualFold(d.DKIMStatus, "OK") && strings.EqualFold(d.SPFStatus, "OK"), Created: oldest[d.ID]})
+		out = append(out, provider.Sender{ID: "dns-" + id(d.ID), Kind: "domain", Address: provider.Clip(d.Domain, maxField), Verified: strings.EqualFold(d.DKIMStatus, "OK") && strings.EqualFold(d.SPFStatus, "OK"), Created: oldest[d.ID]})
 	}
-	return out, nil
+	return out, sec.Err()
 }
+
+// maxField caps a provider string reclaim keeps (a name, an address); a
+// longer one is cut and marked with "…".
+const maxField = 1024
 
 func senderKind(email string) (kind, addr string) {
 	if d, ok := strings.CutPrefix(email, "*@"); ok {
@@ -441,6 +450,7 @@ func (c *Client) ListActivity(ctx context.Context) ([]provider.AccessEvent, erro
 	}
 	var out []provider.AccessEvent
 	if u.LastIP != "" {
+		u.LastIP, u.FirstIP = provider.Clip(u.LastIP, maxField), provider.Clip(u.FirstIP, maxField)
 		ev := provider.AccessEvent{IP: u.LastIP, Location: "last login", Method: "last login", Allowed: true, First: u.LastLoginAt.Time, Last: u.LastLoginAt.Time, Count: 1}
 		if u.FirstIP == u.LastIP {
 			ev.Method, ev.Location, ev.First = "first and last login", "first and last login", u.CreatedAt.Time
@@ -458,15 +468,17 @@ func (c *Client) ListActivity(ctx context.Context) ([]provider.AccessEvent, erro
 // ListMessages implements provider.MessageLister: /message with subjects,
 // from since to now (a fixed window, so paging by Offset is stable), page by
 // page. The sender address comes from the sender list when Mailjet gives a
-// sender id.
+// sender id. The requests, messages and bytes are capped (provider.Limits'
+// message caps); a cap reached, a repeated page or a changing Total ends
+// the listing with a *provider.Truncation after the pages handed to fn.
 func (c *Client) ListMessages(ctx context.Context, since time.Time, fn func([]provider.Message) error) error {
 	from := map[int64]string{}
-	if ss, err := listAll[mjSender](ctx, c, "list senders", "sender", nil); err == nil {
-		for _, s := range ss {
-			from[s.ID] = s.Email
-		}
-	} else if errors.Is(err, provider.ErrBadCredentials) {
+	ss, err := listAll(ctx, c, c.section("senders"), "list senders", "sender", nil, func(x mjSender) string { return id(x.ID) })
+	if errors.Is(err, provider.ErrBadCredentials) {
 		return err
+	}
+	for _, s := range ss {
+		from[s.ID] = provider.Clip(s.Email, 256)
 	}
 	q := url.Values{
 		"ShowSubject":    {"true"},
@@ -474,14 +486,14 @@ func (c *Client) ListMessages(ctx context.Context, since time.Time, fn func([]pr
 		"FromTS":         {since.UTC().Format(time.RFC3339)},
 		"ToTS":           {time.Now().UTC().Format(time.RFC3339)},
 	}
-	return list(ctx, c, "list messages", "message", q, func(page []mjMessage) error {
+	return list(ctx, c, c.Limits.MessageSection("messages"), "list messages", "message", q, func(m mjMessage) string { return id(m.ID) }, func(page []mjMessage) error {
 		out := make([]provider.Message, 0, len(page))
 		for _, m := range page {
 			sid := m.SenderID
 			if sid == 0 {
 				sid = m.FromID
 			}
-			out = append(out, provider.Message{ID: id(m.ID), From: from[sid], To: m.ContactAlt, Subject: m.Subject, Sent: m.ArrivedAt.Time, Status: m.Status})
+			out = append(out, provider.Message{ID: id(m.ID), From: from[sid], To: provider.Clip(m.ContactAlt, 256), Subject: provider.Clip(m.Subject, 512), Sent: m.ArrivedAt.Time, Status: provider.Clip(m.Status, 64)})
 		}
 		sort.SliceStable(out, func(i, j int) bool { return out[i].Sent.Before(out[j].Sent) })
 		return fn(out)

@@ -17,14 +17,11 @@ import (
 )
 
 func newHTTPClient(conns int) *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = conns
-	tr.MaxConnsPerHost = conns
-	tr.Proxy = http.ProxyFromEnvironment
 	return &http.Client{
-		Transport: tr,
-		// Never follow a redirect with the key attached.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Transport: provider.NewTransport(conns),
+		// Never follow a redirect: the key would go with it, possibly to
+		// another host. The 3xx comes back as an error naming the host.
+		CheckRedirect: provider.NoRedirect,
 	}
 }
 
@@ -45,7 +42,8 @@ type call struct {
 }
 
 // do sends c, retrying as its kind allows, and decodes a 2xx JSON body into
-// out (nil: ignore the body). It returns the HTTP status.
+// out (nil: ignore the body; a func([]byte) error: hand it the raw body,
+// which must not be kept). It returns the HTTP status.
 func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 	var body []byte
 	if k.body != nil {
@@ -62,28 +60,41 @@ func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 	}
 	backoff := c.opts.Backoff
 	retries, rateRetries := 0, 0
+	// All the rate-limit waits of one call together stay within MaxRateWait.
+	waitUntil := c.opts.Now().Add(c.opts.MaxRateWait)
 	for {
-		status, hdr, data, err := c.attempt(ctx, k, target, body)
+		status, hdr, data, release, err := c.attempt(ctx, k, target, body, waitUntil.Sub(c.opts.Now()))
 		if err == nil && status >= 200 && status < 300 {
+			var derr error
 			if out != nil && status != http.StatusNoContent && len(bytes.TrimSpace(data)) > 0 {
-				if err := json.Unmarshal(data, out); err != nil {
-					return status, &provider.Error{Kind: provider.ErrUnavailable, Op: k.op, Status: status,
-						Message: fmt.Sprintf("SendGrid sent malformed JSON for %s %s", k.method, k.route), Err: jsonErr(err)}
+				if f, ok := out.(func([]byte) error); ok {
+					derr = f(data)
+				} else {
+					derr = json.Unmarshal(data, out)
 				}
+			}
+			release()
+			if derr != nil {
+				var pe *provider.Error
+				if errors.As(derr, &pe) {
+					return status, derr
+				}
+				return status, &provider.Error{Kind: provider.ErrUnavailable, Op: k.op, Status: status,
+					Message: fmt.Sprintf("SendGrid sent malformed JSON for %s %s", k.method, k.route), Err: jsonErr(derr)}
 			}
 			return status, nil
 		}
+		release()
 		if ctx.Err() != nil {
 			return status, &provider.Error{Kind: provider.ErrUnavailable, Op: k.op, Err: ctx.Err()}
 		}
 		if err != nil {
-			var tooBig *bodyTooLargeError
 			var rw *rateWaitError
 			switch {
-			case errors.As(err, &tooBig):
-				return status, &provider.Error{Kind: provider.ErrUnavailable, Op: k.op, Status: status, Err: err}
+			case errors.Is(err, provider.ErrBodyTooLarge):
+				return status, &provider.Error{Kind: provider.ErrUnavailable, Op: k.op, Status: status, Err: &bodyTooLargeError{route: k.method + " " + k.route, max: c.opts.MaxBody}}
 			case errors.As(err, &rw):
-				return 0, &provider.Error{Kind: provider.ErrRateLimited, Op: k.op, Status: http.StatusTooManyRequests, RetryAfter: rw.wait, Err: err}
+				return 0, &provider.Error{Kind: provider.ErrRateLimited, Op: k.op, Status: http.StatusTooManyRequests, RetryAfter: min(rw.wait, provider.MaxReportedWait), Err: err}
 			}
 			// Transport failure or timeout.
 			if k.idempotent && retries < c.opts.Retries {
@@ -100,7 +111,7 @@ func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 		case status == http.StatusTooManyRequests:
 			// SendGrid did not process the request: waiting out the reset and
 			// sending it again is safe for every method. The limiter waits.
-			if rateRetries < c.opts.RateRetries {
+			if rateRetries < c.opts.RateRetries && c.opts.Now().Before(waitUntil) {
 				rateRetries++
 				continue
 			}
@@ -116,18 +127,21 @@ func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 	}
 }
 
-// attempt sends one request through the pool and the limiter.
-func (c *Client) attempt(ctx context.Context, k call, target string, body []byte) (int, http.Header, []byte, error) {
+// attempt sends one request through the pool and the limiter. maxWait
+// bounds the wait for the rate limit. The body is read within the request's
+// deadline (a trickling answer cannot outlive it) and through the client's
+// body gate; release frees its slot once the caller is done with data.
+func (c *Client) attempt(ctx context.Context, k call, target string, body []byte, maxWait time.Duration) (status int, hdr http.Header, data []byte, release func(), err error) {
+	release = func() {}
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
-		return 0, nil, nil, ctx.Err()
+		return 0, nil, nil, release, ctx.Err()
 	}
 	defer func() { <-c.sem }()
-	if err := c.lim.acquire(ctx, c.opts.MaxRateWait, c.notifyWait); err != nil {
-		return 0, nil, nil, err
+	if err := c.lim.acquire(ctx, min(maxWait, c.opts.MaxRateWait), c.notifyWait); err != nil {
+		return 0, nil, nil, release, err
 	}
-	var hdr http.Header
 	limited := false
 	defer func() { c.lim.release(hdr, limited) }()
 
@@ -139,7 +153,7 @@ func (c *Client) attempt(ctx context.Context, k call, target string, body []byte
 	}
 	req, err := http.NewRequestWithContext(actx, k.method, target, rd)
 	if err != nil {
-		return 0, nil, nil, err
+		return 0, nil, nil, release, err
 	}
 	key := c.key
 	if k.key != "" {
@@ -156,20 +170,17 @@ func (c *Client) attempt(ctx context.Context, k call, target string, body []byte
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return 0, nil, nil, cleanURLError(err)
+		return 0, nil, nil, release, cleanURLError(err)
 	}
 	defer resp.Body.Close()
 	hdr = resp.Header
 	limited = resp.StatusCode == http.StatusTooManyRequests
-	data, err := io.ReadAll(io.LimitReader(resp.Body, c.opts.MaxBody+1))
+	data, release, err = c.gate.Read(actx, resp.Body, resp.ContentLength, c.opts.MaxBody)
 	if err != nil {
-		return resp.StatusCode, hdr, nil, cleanURLError(err)
+		// Closing the body unread drops the connection.
+		return resp.StatusCode, hdr, nil, release, cleanURLError(err)
 	}
-	if int64(len(data)) > c.opts.MaxBody {
-		// Drain nothing more: closing the body drops the connection.
-		return resp.StatusCode, hdr, nil, &bodyTooLargeError{route: k.method + " " + k.route, max: c.opts.MaxBody}
-	}
-	return resp.StatusCode, hdr, data, nil
+	return resp.StatusCode, hdr, data, release, nil
 }
 
 type bodyTooLargeError struct {
@@ -193,6 +204,10 @@ type errorBody struct {
 func (c *Client) statusError(k call, status int, hdr http.Header, data []byte) error {
 	e := &provider.Error{Op: k.op, Status: status, Message: errorMessage(data)}
 	switch {
+	case status >= 300 && status < 400:
+		e.Kind = provider.ErrUnavailable
+		base, _ := url.Parse(c.base)
+		e.Message = provider.RedirectMessage("SendGrid", status, hdr.Get("Location"), base)
 	case status == http.StatusUnauthorized:
 		e.Kind = provider.ErrBadCredentials
 	case status == http.StatusForbidden:
@@ -203,6 +218,9 @@ func (c *Client) statusError(k call, status int, hdr http.Header, data []byte) e
 	case status == http.StatusTooManyRequests:
 		e.Kind = provider.ErrRateLimited
 		e.RetryAfter = resetAfter(hdr, c.opts.Now())
+		if e.RetryAfter > c.opts.MaxRateWait {
+			e.Message = strings.TrimPrefix(e.Message+"; ", "; ") + fmt.Sprintf("SendGrid asks to wait %s; reclaim waits at most %s by itself", e.RetryAfter.Round(time.Second), c.opts.MaxRateWait)
+		}
 	case status == http.StatusBadRequest || status == http.StatusUnprocessableEntity || status == http.StatusConflict:
 		e.Kind = provider.ErrInvalid
 	default:

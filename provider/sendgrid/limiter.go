@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"reclaim/provider"
 )
 
 // limiter paces every request of a client by SendGrid's rate-limit headers.
@@ -74,14 +76,15 @@ func (l *limiter) acquire(ctx context.Context, maxWait time.Duration, notify fun
 		var wait time.Duration
 		var wake <-chan struct{} = l.changed
 		if !l.reset.IsZero() {
-			wait = l.reset.Sub(now)
+			wait = l.reset.Sub(now) // saturates: a reset ages ahead is no overflow
+			if wait > maxWait {
+				l.mu.Unlock()
+				return &rateWaitError{wait: wait, max: maxWait}
+			}
 			wait += jitter(wait)
 			wake = nil // nothing but the reset brings budget back
 		}
 		l.mu.Unlock()
-		if wait > maxWait {
-			return &rateWaitError{wait: wait}
-		}
 		if wait > 0 && notify != nil {
 			notify(wait)
 		}
@@ -157,23 +160,22 @@ func parseRateHeaders(h http.Header) (limit, remaining int, reset time.Time, ok 
 	if err1 != nil || err2 != nil || err3 != nil || l <= 0 {
 		return 0, 0, time.Time{}, false
 	}
-	return l, max(r, 0), time.Unix(s, 0), true
+	// A reset beyond any real window (or a negative one) is clamped, so it
+	// cannot overflow time arithmetic.
+	return l, max(r, 0), time.Unix(min(max(s, 0), 1<<40), 0), true
 }
 
 // resetAfter is how long until the X-RateLimit-Reset in h (0 if none).
 func resetAfter(h http.Header, now time.Time) time.Duration {
 	_, _, reset, ok := parseRateHeaders(h)
 	if !ok {
-		if s, err := strconv.Atoi(h.Get("Retry-After")); err == nil && s > 0 {
-			return time.Duration(s) * time.Second
-		}
-		return 0
+		return provider.ParseRetryAfter(h.Get("Retry-After"), now)
 	}
-	return max(reset.Sub(now), 0)
+	return min(max(reset.Sub(now), 0), provider.MaxReportedWait)
 }
 
-type rateWaitError struct{ wait time.Duration }
+type rateWaitError struct{ wait, max time.Duration }
 
 func (e *rateWaitError) Error() string {
-	return "the rate limit resets in " + e.wait.Round(time.Second).String() + ", longer than reclaim waits"
+	return "the rate limit resets in " + min(e.wait, provider.MaxReportedWait).Round(time.Second).String() + ", longer than reclaim waits by itself (" + max(e.max, 0).Round(time.Second).String() + ")"
 }

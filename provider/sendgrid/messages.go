@@ -23,62 +23,70 @@ const (
 	messageLanes   = 6
 )
 
+// messageSource fetches one window: at most limit messages decoded; n
+// counts those the answer holds, size is its length in bytes.
 type messageSource struct {
 	name  string // for errors: "Email Logs"
-	fetch func(ctx context.Context, from, to time.Time, limit int) ([]provider.Message, error)
+	fetch func(ctx context.Context, from, to time.Time, limit int) (msgs []provider.Message, n, size int, err error)
+}
+
+type sgLogMessage struct {
+	FromEmail string `json:"from_email"`
+	ID        string `json:"sg_message_id"`
+	Subject   string `json:"subject"`
+	ToEmail   string `json:"to_email"`
+	Status    string `json:"status"`
+	CreatedAt string `json:"sg_message_id_created_at"`
+}
+
+type sgActivityMessage struct {
+	FromEmail     string `json:"from_email"`
+	ID            string `json:"msg_id"`
+	Subject       string `json:"subject"`
+	ToEmail       string `json:"to_email"`
+	Status        string `json:"status"`
+	LastEventTime string `json:"last_event_time"`
+}
+
+// message builds a provider.Message, clipping what it keeps.
+func message(id, from, to, subject, status string, sent time.Time) provider.Message {
+	return provider.Message{ID: provider.Clip(id, 200), From: provider.Clip(from, 256), To: provider.Clip(to, 256),
+		Subject: provider.Clip(subject, 512), Status: provider.Clip(status, 64), Sent: sent}
 }
 
 const tsLayout = "2006-01-02T15:04:05Z"
 
 func (c *Client) logsSource() messageSource {
-	return messageSource{name: "Email Logs", fetch: func(ctx context.Context, from, to time.Time, limit int) ([]provider.Message, error) {
+	return messageSource{name: "Email Logs", fetch: func(ctx context.Context, from, to time.Time, limit int) ([]provider.Message, int, int, error) {
 		q := fmt.Sprintf(`sg_message_id_created_at >= TIMESTAMP "%s" AND sg_message_id_created_at < TIMESTAMP "%s"`, from.UTC().Format(tsLayout), to.UTC().Format(tsLayout))
 		k := call{op: "search Email Logs", method: "POST", route: "/v3/logs", path: "/v3/logs", idempotent: true,
 			body: map[string]any{"query": q, "limit": limit}}
-		var out struct {
-			Messages []struct {
-				FromEmail string `json:"from_email"`
-				ID        string `json:"sg_message_id"`
-				Subject   string `json:"subject"`
-				ToEmail   string `json:"to_email"`
-				Status    string `json:"status"`
-				CreatedAt string `json:"sg_message_id_created_at"`
-			} `json:"messages"`
+		page, n, size, err := listPage[sgLogMessage](ctx, c, k, "messages", limit)
+		if err != nil {
+			return nil, 0, 0, err
 		}
-		if _, err := c.do(ctx, k, &out); err != nil {
-			return nil, err
+		msgs := make([]provider.Message, 0, len(page))
+		for _, m := range page {
+			msgs = append(msgs, message(m.ID, m.FromEmail, m.ToEmail, m.Subject, m.Status, parseTime(m.CreatedAt)))
 		}
-		msgs := make([]provider.Message, 0, len(out.Messages))
-		for _, m := range out.Messages {
-			msgs = append(msgs, provider.Message{ID: m.ID, From: m.FromEmail, To: m.ToEmail, Subject: m.Subject, Status: m.Status, Sent: parseTime(m.CreatedAt)})
-		}
-		return msgs, nil
+		return msgs, n, size, nil
 	}}
 }
 
 func (c *Client) activitySource() messageSource {
-	return messageSource{name: "Email Activity", fetch: func(ctx context.Context, from, to time.Time, limit int) ([]provider.Message, error) {
+	return messageSource{name: "Email Activity", fetch: func(ctx context.Context, from, to time.Time, limit int) ([]provider.Message, int, int, error) {
 		q := fmt.Sprintf(`last_event_time BETWEEN TIMESTAMP "%s" AND TIMESTAMP "%s"`, from.UTC().Format(tsLayout), to.UTC().Format(tsLayout))
 		k := get("search Email Activity", "/v3/messages", "/v3/messages")
 		k.query = url.Values{"query": {q}, "limit": {strconv.Itoa(limit)}}
-		var out struct {
-			Messages []struct {
-				FromEmail     string `json:"from_email"`
-				ID            string `json:"msg_id"`
-				Subject       string `json:"subject"`
-				ToEmail       string `json:"to_email"`
-				Status        string `json:"status"`
-				LastEventTime string `json:"last_event_time"`
-			} `json:"messages"`
+		page, n, size, err := listPage[sgActivityMessage](ctx, c, k, "messages", limit)
+		if err != nil {
+			return nil, 0, 0, err
 		}
-		if _, err := c.do(ctx, k, &out); err != nil {
-			return nil, err
+		msgs := make([]provider.Message, 0, len(page))
+		for _, m := range page {
+			msgs = append(msgs, message(m.ID, m.FromEmail, m.ToEmail, m.Subject, m.Status, parseTime(m.LastEventTime)))
 		}
-		msgs := make([]provider.Message, 0, len(out.Messages))
-		for _, m := range out.Messages {
-			msgs = append(msgs, provider.Message{ID: m.ID, From: m.FromEmail, To: m.ToEmail, Subject: m.Subject, Status: m.Status, Sent: parseTime(m.LastEventTime)})
-		}
-		return msgs, nil
+		return msgs, n, size, nil
 	}}
 }
 
@@ -100,7 +108,10 @@ func unavailable(err error) bool {
 // ListMessages implements provider.MessageLister: Email Logs, else the Email
 // Activity feed. When neither is available to this key it returns an
 // ErrPermission (a scope is missing) or ErrUnsupported error, and the
-// checklist falls back to its guided console step.
+// checklist falls back to its guided console step. The requests, messages
+// and bytes are capped (provider.Limits' message caps); a cap reached, or a
+// window that repeats the messages of one already read, ends the listing
+// with a *provider.Truncation after the pages already handed to fn.
 func (c *Client) ListMessages(ctx context.Context, since time.Time, fn func([]provider.Message) error) error {
 	end := c.opts.Now().UTC().Truncate(time.Second).Add(time.Second)
 	since = since.UTC().Truncate(time.Second)
@@ -111,7 +122,7 @@ func (c *Client) ListMessages(ctx context.Context, since time.Time, fn func([]pr
 	var src messageSource
 	var probeErrs []error
 	for _, s := range []messageSource{c.logsSource(), c.activitySource()} {
-		_, err := s.fetch(ctx, since, end, 1)
+		_, _, _, err := s.fetch(ctx, since, end, 1)
 		if err == nil {
 			src = s
 			break
@@ -148,6 +159,10 @@ func (c *Client) ListMessages(ctx context.Context, since time.Time, fn func([]pr
 		}
 		return fn(page)
 	}
+	sec := c.opts.Limits.MessageSection("messages")
+	// One listing for all lanes: their windows never overlap, so a page
+	// seen twice, in any lane, is the provider repeating itself.
+	lst := sec.Listing()
 	total := end.Sub(since)
 	lanes := max(1, min(messageLanes, int(total/time.Hour)))
 	step := (total / time.Duration(lanes)).Truncate(time.Second)
@@ -160,7 +175,7 @@ func (c *Client) ListMessages(ctx context.Context, since time.Time, fn func([]pr
 			hi = end
 		}
 		wg.Go(func() {
-			if err := c.scanMessages(ctx, src, lo, hi, step, i == lanes-1, emit); err != nil {
+			if err := c.scanMessages(ctx, src, sec, lst, lo, hi, step, i == lanes-1, emit); err != nil {
 				errs[i] = err
 				cancel()
 			}
@@ -172,24 +187,32 @@ func (c *Client) ListMessages(ctx context.Context, since time.Time, fn func([]pr
 			return e
 		}
 	}
-	return errors.Join(errs...)
+	return errors.Join(append(errs, sec.Err())...)
 }
 
 // scanMessages reads [lo, hi) window by window.
 // last says hi is the end of the whole range (its messages at hi count).
-func (c *Client) scanMessages(ctx context.Context, src messageSource, lo, hi time.Time, w time.Duration, last bool, emit func([]provider.Message) error) error {
+// Every request counts against sec; a stopped section ends the scan (the
+// caller reports sec.Err()).
+func (c *Client) scanMessages(ctx context.Context, src messageSource, sec *provider.Section, lst *provider.Listing, lo, hi time.Time, w time.Duration, last bool, emit func([]provider.Message) error) error {
 	w = min(w, 6*time.Hour)
 	for cur := lo; cur.Before(hi); {
+		if !sec.Next() {
+			return nil
+		}
 		to := cur.Add(w)
 		if to.After(hi) {
 			to = hi
 		}
 		span := to.Sub(cur)
-		msgs, err := src.fetch(ctx, cur, to, messagesLimit)
+		msgs, n, size, err := src.fetch(ctx, cur, to, messagesLimit)
 		if err != nil {
 			return err
 		}
-		if len(msgs) >= messagesLimit && span > time.Second {
+		if n >= messagesLimit && span > time.Second {
+			if !sec.Read(size) {
+				return nil
+			}
 			w = max(time.Second, (span / 2).Truncate(time.Second))
 			continue
 		}
@@ -201,14 +224,18 @@ func (c *Client) scanMessages(ctx context.Context, src messageSource, lo, hi tim
 				kept = append(kept, m)
 			}
 		}
-		if len(kept) > 0 {
-			if err := emit(kept); err != nil {
+		keep, more := lst.Page(size, len(kept), len(kept), func(i int) string { return kept[i].ID })
+		if keep > 0 {
+			if err := emit(kept[:keep]); err != nil {
 				return err
 			}
 		}
+		if !more {
+			return nil
+		}
 		cur = to
-		if len(msgs) > 0 {
-			w = span * messagesTarget / time.Duration(len(msgs))
+		if n > 0 {
+			w = span * messagesTarget / time.Duration(min(n, messagesLimit))
 		} else {
 			w = span * 4
 		}

@@ -26,6 +26,19 @@ const (
 	subuserCache  = time.Minute
 )
 
+// listPage fetches one page and decodes the array at key ("": the body is
+// the array), at most max elements; n counts them all and size is the
+// body's length.
+func listPage[T any](ctx context.Context, c *Client, k call, key string, max int) (items []T, n, size int, err error) {
+	_, err = c.do(ctx, k, func(data []byte) error {
+		size = len(data)
+		var derr error
+		items, n, derr = provider.DecodeList[T](data, key, max)
+		return derr
+	})
+	return items, n, size, err
+}
+
 func get(op, route, path string) call {
 	return call{op: op, method: "GET", route: route, path: path, idempotent: true}
 }
@@ -88,7 +101,7 @@ func (c *Client) Account(ctx context.Context) (provider.Account, error) {
 	if read == 0 {
 		return a, errors.Join(errs...)
 	}
-	a.Username, a.Email, a.Company, a.Type = user.Username, email.Email, profile.Company, acct.Type
+	a.Username, a.Email, a.Company, a.Type = provider.Clip(user.Username, maxField), provider.Clip(email.Email, maxField), provider.Clip(profile.Company, maxField), provider.Clip(acct.Type, maxField)
 	return a, nil
 }
 
@@ -99,45 +112,47 @@ type keyRecord struct {
 }
 
 // listKeysOf lists one user's keys with each key's scopes (sub: subuser, or
-// "" for the account itself).
-func (c *Client) listKeysOf(ctx context.Context, sub string) ([]provider.APIKey, error) {
+// "" for the account itself), within the keys section's budget.
+func (c *Client) listKeysOf(ctx context.Context, sub string, sec *provider.Section) ([]provider.APIKey, error) {
 	op := "list API keys"
 	if sub != "" {
 		op = "list API keys of subuser " + provider.SanitizeN(sub, 60)
 	}
+	if !sec.Room() {
+		return nil, nil
+	}
 	k := get(op, "/v3/api_keys", "/v3/api_keys")
 	k.query = url.Values{"limit": {strconv.Itoa(keysLimit)}}
 	k.onBehalfOf = sub
-	var list struct {
-		Result []keyRecord `json:"result"`
-	}
-	if _, err := c.do(ctx, k, &list); err != nil {
+	list, n, size, err := listPage[keyRecord](ctx, c, k, "result", min(keysLimit, sec.Remaining()))
+	if err != nil {
 		return nil, err
 	}
-	if len(list.Result) >= keysLimit {
-		return nil, &provider.Error{Kind: provider.ErrUnavailable, Op: op, Message: fmt.Sprintf("SendGrid returned %d keys, more than one page can hold", len(list.Result))}
+	if n >= keysLimit {
+		return nil, &provider.Error{Kind: provider.ErrUnavailable, Op: op, Message: fmt.Sprintf("SendGrid returned %d keys, more than one page can hold", n)}
 	}
-	keys := make([]provider.APIKey, len(list.Result))
-	errs := make([]error, len(list.Result))
+	sec.Read(size)
+	list = list[:min(sec.Keep(n), len(list))]
+	keys := make([]provider.APIKey, len(list))
+	errs := make([]error, len(list))
 	var wg sync.WaitGroup
-	for i, r := range list.Result {
-		keys[i] = provider.APIKey{ID: r.ID, Name: r.Name, Subuser: sub}
+	for i, r := range list {
+		keys[i] = provider.APIKey{ID: provider.Clip(r.ID, maxField), Name: provider.Clip(r.Name, maxField), Subuser: sub}
 		wg.Go(func() {
 			d := get("read the scopes of key "+provider.SanitizeN(r.ID, 30), "/v3/api_keys/{api_key_id}", "/v3/api_keys/"+esc(r.ID))
 			d.onBehalfOf = sub
-			var det struct {
-				Result []keyRecord `json:"result"`
-			}
-			if _, err := c.do(ctx, d, &det); err != nil {
+			det, _, size, err := listPage[keyRecord](ctx, c, d, "result", 4)
+			if err != nil {
 				if errors.Is(err, provider.ErrNotFound) {
 					return // revoked meanwhile: keep it listed, without scopes
 				}
 				errs[i] = err
 				return
 			}
-			for _, x := range det.Result {
-				if x.ID == r.ID || len(det.Result) == 1 {
-					keys[i].Scopes = x.Scopes
+			sec.Read(size)
+			for _, x := range det {
+				if x.ID == r.ID || len(det) == 1 {
+					keys[i].Scopes = clipAll(x.Scopes)
 					keys[i].FullAccess = isFullAccess(x.Scopes)
 				}
 			}
@@ -152,11 +167,31 @@ func (c *Client) listKeysOf(ctx context.Context, sub string) ([]provider.APIKey,
 	return keys, errors.Join(errs...)
 }
 
+// maxField caps a provider string reclaim keeps (a name, an address); a
+// longer one is cut and marked with "…".
+const maxField = 1024
+
+// maxScopes caps the scopes kept per key (SendGrid has about 300).
+const maxScopes = 1000
+
+func clipAll(xs []string) []string {
+	xs = xs[:min(len(xs), maxScopes)]
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = provider.Clip(x, 200)
+	}
+	return out
+}
+
 // ListKeys implements provider.KeyLister: the account's keys and every
 // subuser's keys (through on-behalf-of), each with its scopes. When some
 // subusers cannot be read it returns what it read and an error naming them.
+// The section's item and byte caps (provider.Limits) count every key list
+// and key read; subusers come from ListSubusers and its caps. A cap reached
+// returns the keys read with a *provider.Truncation.
 func (c *Client) ListKeys(ctx context.Context) ([]provider.APIKey, error) {
-	keys, err := c.listKeysOf(ctx, "")
+	sec := c.opts.Limits.Section("API keys")
+	keys, err := c.listKeysOf(ctx, "", sec)
 	if err != nil && keys == nil {
 		return nil, err
 	}
@@ -165,12 +200,16 @@ func (c *Client) ListKeys(ctx context.Context) ([]provider.APIKey, error) {
 		errs = append(errs, err)
 	}
 	subs, serr := c.ListSubusers(ctx)
+	var subTrunc []*provider.Truncation
+	if serr != nil {
+		subTrunc, serr = provider.SplitTruncated(serr)
+	}
 	if serr != nil {
 		if errors.Is(serr, provider.ErrPermission) || errors.Is(serr, provider.ErrNotFound) {
 			// No subusers feature or no scope: the account's own keys stand.
-			return keys, errors.Join(errs...)
+			return keys, errors.Join(append(errs, sec.Err())...)
 		}
-		return keys, errors.Join(append(errs, serr)...)
+		return keys, errors.Join(append(errs, serr, sec.Err())...)
 	}
 	type res struct {
 		keys []provider.APIKey
@@ -182,13 +221,13 @@ func (c *Client) ListKeys(ctx context.Context) ([]provider.APIKey, error) {
 	for range min(cap(c.sem), len(subs)) {
 		wg.Go(func() {
 			for i := range work {
-				k, err := c.listKeysOf(ctx, subs[i].Username)
+				k, err := c.listKeysOf(ctx, subs[i].Username, sec)
 				results[i] = res{k, err}
 			}
 		})
 	}
 	for i := range subs {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || !sec.Room() {
 			break
 		}
 		work <- i
@@ -216,133 +255,165 @@ func (c *Client) ListKeys(ctx context.Context) ([]provider.APIKey, error) {
 		}
 		errs = append(errs, fmt.Errorf("could not read the keys of %d subuser(s) (%s): %w", len(failed), provider.SanitizeN(strings.Join(names, ", "), 200), firstErr))
 	}
+	if err := sec.Err(); err != nil {
+		errs = append(errs, err)
+	} else if len(subTrunc) > 0 {
+		errs = append(errs, &provider.Truncation{What: "API keys", Cause: provider.CauseSource, Items: len(keys),
+			Detail: fmt.Sprintf("only the keys of the first %d subusers were read (subusers %s)", len(subs), subTrunc[0].Reason())})
+	}
 	return keys, errors.Join(errs...)
 }
 
+type sgTeammate struct {
+	Username  string `json:"username"`
+	Email     string `json:"email"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	UserType  string `json:"user_type"`
+	IsAdmin   bool   `json:"is_admin"`
+}
+
+type sgInvite struct {
+	Email          string `json:"email"`
+	IsAdmin        bool   `json:"is_admin"`
+	Token          string `json:"token"`
+	ExpirationDate int64  `json:"expiration_date"`
+}
+
 // ListTeammates implements provider.TeammateLister: teammates (paged by
-// limit and offset) and pending invites.
+// limit and offset) and pending invites, within the section's caps (a cap
+// reached returns what was read with a *provider.Truncation).
 func (c *Client) ListTeammates(ctx context.Context) ([]provider.Teammate, error) {
 	var out []provider.Teammate
-	for offset := 0; ; offset += teammatesPage {
+	sec := c.opts.Limits.Section("teammates")
+	lst := sec.Listing()
+	for offset := 0; lst.More(); offset += teammatesPage {
 		k := get("list teammates", "/v3/teammates", "/v3/teammates")
 		k.query = url.Values{"limit": {strconv.Itoa(teammatesPage)}, "offset": {strconv.Itoa(offset)}}
-		var page struct {
-			Result []struct {
-				Username  string `json:"username"`
-				Email     string `json:"email"`
-				FirstName string `json:"first_name"`
-				LastName  string `json:"last_name"`
-				UserType  string `json:"user_type"`
-				IsAdmin   bool   `json:"is_admin"`
-			} `json:"result"`
-		}
-		if _, err := c.do(ctx, k, &page); err != nil {
+		page, n, size, err := listPage[sgTeammate](ctx, c, k, "result", sec.Remaining())
+		if err != nil {
 			return out, err
 		}
-		for _, t := range page.Result {
+		keep, more := lst.Page(size, n, len(page), func(i int) string { return page[i].Username + "\x00" + page[i].Email })
+		for _, t := range page[:keep] {
 			out = append(out, provider.Teammate{
-				Username: t.Username, Email: t.Email,
-				Name:  strings.TrimSpace(t.FirstName + " " + t.LastName),
+				Username: provider.Clip(t.Username, maxField), Email: provider.Clip(t.Email, maxField),
+				Name:  provider.Clip(strings.TrimSpace(t.FirstName+" "+t.LastName), maxField),
 				Admin: t.IsAdmin || t.UserType == "admin" || t.UserType == "owner",
 				Owner: t.UserType == "owner",
 			})
 		}
-		if len(page.Result) < teammatesPage {
+		if n < teammatesPage || !more {
 			break
 		}
 	}
-	var pending struct {
-		Result []struct {
-			Email          string `json:"email"`
-			IsAdmin        bool   `json:"is_admin"`
-			Token          string `json:"token"`
-			ExpirationDate int64  `json:"expiration_date"`
-		} `json:"result"`
+	if !sec.Next() {
+		return out, sec.Err()
 	}
-	if _, err := c.do(ctx, get("list pending teammate invites", "/v3/teammates/pending", "/v3/teammates/pending"), &pending); err != nil {
-		return out, err
+	k := get("list pending teammate invites", "/v3/teammates/pending", "/v3/teammates/pending")
+	pending, n, size, err := listPage[sgInvite](ctx, c, k, "result", sec.Remaining())
+	if err != nil {
+		return out, errors.Join(err, sec.Err())
 	}
-	for _, p := range pending.Result {
-		t := provider.Teammate{Email: p.Email, Admin: p.IsAdmin, Pending: true, Token: p.Token}
+	sec.Read(size)
+	for _, p := range pending[:min(sec.Keep(n), len(pending))] {
+		t := provider.Teammate{Email: provider.Clip(p.Email, maxField), Admin: p.IsAdmin, Pending: true, Token: provider.Clip(p.Token, maxField)}
 		if exp := unix(p.ExpirationDate); !exp.IsZero() {
 			// Invites expire seven days after they are sent.
 			t.Created = exp.Add(-7 * 24 * time.Hour)
 		}
 		out = append(out, t)
 	}
-	return out, nil
+	return out, sec.Err()
+}
+
+type sgSubuser struct {
+	Username string `json:"username"`
+	Email    string `json:"email"`
+	Disabled bool   `json:"disabled"`
 }
 
 // ListSubusers implements provider.SubuserLister (paged by limit and
-// offset). The list is cached for a minute: ListKeys needs it too.
+// offset, within the section's caps: a cap reached returns the subusers read
+// with a *provider.Truncation). The list is cached for a minute: ListKeys
+// needs it too.
 func (c *Client) ListSubusers(ctx context.Context) ([]provider.Subuser, error) {
 	c.mu.Lock()
 	if c.subusers != nil && c.opts.Now().Sub(c.subusersT) < subuserCache {
-		s := slices.Clone(c.subusers)
+		s, err := slices.Clone(c.subusers), c.subusersE
 		c.mu.Unlock()
-		return s, nil
+		return s, err
 	}
 	c.mu.Unlock()
 	out := []provider.Subuser{}
-	for offset := 0; ; offset += subusersPage {
+	sec := c.opts.Limits.Section("subusers")
+	lst := sec.Listing()
+	for offset := 0; lst.More(); offset += subusersPage {
 		k := get("list subusers", "/v3/subusers", "/v3/subusers")
 		k.query = url.Values{"limit": {strconv.Itoa(subusersPage)}, "offset": {strconv.Itoa(offset)}}
-		var page []struct {
-			Username string `json:"username"`
-			Email    string `json:"email"`
-			Disabled bool   `json:"disabled"`
-		}
-		if _, err := c.do(ctx, k, &page); err != nil {
+		page, n, size, err := listPage[sgSubuser](ctx, c, k, "", sec.Remaining())
+		if err != nil {
 			return nil, err
 		}
-		for _, s := range page {
-			out = append(out, provider.Subuser{Username: s.Username, Email: s.Email, Disabled: s.Disabled})
+		keep, more := lst.Page(size, n, len(page), func(i int) string { return page[i].Username })
+		for _, s := range page[:keep] {
+			out = append(out, provider.Subuser{Username: provider.Clip(s.Username, maxField), Email: provider.Clip(s.Email, maxField), Disabled: s.Disabled})
 		}
-		if len(page) < subusersPage {
+		if n < subusersPage || !more {
 			break
 		}
 	}
+	terr := sec.Err()
 	c.mu.Lock()
-	c.subusers, c.subusersT = out, c.opts.Now()
+	c.subusers, c.subusersE, c.subusersT = out, terr, c.opts.Now()
 	c.mu.Unlock()
-	return slices.Clone(out), nil
+	return slices.Clone(out), terr
+}
+
+type sgEventWebhook struct {
+	ID          string     `json:"id"`
+	URL         string     `json:"url"`
+	Enabled     bool       `json:"enabled"`
+	CreatedDate *time.Time `json:"created_date"`
+}
+
+type sgParse struct {
+	URL      string `json:"url"`
+	Hostname string `json:"hostname"`
 }
 
 // ListWebhooks implements provider.WebhookLister: every event webhook and
-// every inbound-parse setting.
+// every inbound-parse setting (one section: a cap reached returns what was
+// read with a *provider.Truncation).
 func (c *Client) ListWebhooks(ctx context.Context) ([]provider.Webhook, error) {
-	var ev struct {
-		Webhooks []struct {
-			ID          string     `json:"id"`
-			URL         string     `json:"url"`
-			Enabled     bool       `json:"enabled"`
-			CreatedDate *time.Time `json:"created_date"`
-		} `json:"webhooks"`
-	}
+	sec := c.opts.Limits.Section("webhooks")
 	var out []provider.Webhook
-	if _, err := c.do(ctx, get("list event webhooks", "/v3/user/webhooks/event/settings/all", "/v3/user/webhooks/event/settings/all"), &ev); err != nil {
+	sec.Next()
+	ev, n, size, err := listPage[sgEventWebhook](ctx, c, get("list event webhooks", "/v3/user/webhooks/event/settings/all", "/v3/user/webhooks/event/settings/all"), "webhooks", sec.Remaining())
+	if err != nil {
 		return nil, err
 	}
-	for _, w := range ev.Webhooks {
-		h := provider.Webhook{ID: w.ID, Kind: provider.WebhookEvent, URL: w.URL, Enabled: w.Enabled}
+	sec.Read(size)
+	for _, w := range ev[:min(sec.Keep(n), len(ev))] {
+		h := provider.Webhook{ID: provider.Clip(w.ID, maxField), Kind: provider.WebhookEvent, URL: provider.Clip(w.URL, maxField), Enabled: w.Enabled}
 		if w.CreatedDate != nil {
 			h.Created = w.CreatedDate.UTC()
 		}
 		out = append(out, h)
 	}
-	var parse struct {
-		Result []struct {
-			URL      string `json:"url"`
-			Hostname string `json:"hostname"`
-		} `json:"result"`
+	if !sec.Next() {
+		return out, sec.Err()
 	}
-	if _, err := c.do(ctx, get("list inbound-parse settings", "/v3/user/webhooks/parse/settings", "/v3/user/webhooks/parse/settings"), &parse); err != nil {
-		return out, err
+	parse, n, size, err := listPage[sgParse](ctx, c, get("list inbound-parse settings", "/v3/user/webhooks/parse/settings", "/v3/user/webhooks/parse/settings"), "result", sec.Remaining())
+	if err != nil {
+		return out, errors.Join(err, sec.Err())
 	}
-	for _, p := range parse.Result {
-		out = append(out, provider.Webhook{ID: p.Hostname, Kind: provider.WebhookParse, URL: p.URL, Hostname: p.Hostname, Enabled: true})
+	sec.Read(size)
+	for _, p := range parse[:min(sec.Keep(n), len(parse))] {
+		host := provider.Clip(p.Hostname, maxField)
+		out = append(out, provider.Webhook{ID: host, Kind: provider.WebhookParse, URL: provider.Clip(p.URL, maxField), Hostname: host, Enabled: true})
 	}
-	return out, nil
+	return out, sec.Err()
 }
 
 // detailedSettings are the mail settings read one by one for their values;
@@ -363,36 +434,40 @@ var detailedSettings = []mailSettingSpec{
 const maxValue = 200
 
 func clip(s string) string {
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(provider.Clip(s, 4*maxValue))
 	if r := []rune(s); len(r) > maxValue {
 		return string(r[:maxValue-1]) + "…"
 	}
 	return s
 }
 
+type sgMailSetting struct {
+	Name    string `json:"name"`
+	Enabled bool   `json:"enabled"`
+}
+
 // ListMailSettings implements provider.MailSettingsLister: the list (paged
-// by limit and offset) and the values of forward_bounce, forward_spam,
-// address_whitelist, footer and template.
+// by limit and offset, within the section's caps) and the values of
+// forward_bounce, forward_spam, address_whitelist, footer and template.
 func (c *Client) ListMailSettings(ctx context.Context) ([]provider.MailSetting, error) {
 	var out []provider.MailSetting
 	idx := map[string]int{}
-	for offset := 0; ; offset += settingsPage {
+	sec := c.opts.Limits.Section("mail settings")
+	lst := sec.Listing()
+	for offset := 0; lst.More(); offset += settingsPage {
 		k := get("list mail settings", "/v3/mail_settings", "/v3/mail_settings")
 		k.query = url.Values{"limit": {strconv.Itoa(settingsPage)}, "offset": {strconv.Itoa(offset)}}
-		var page struct {
-			Result []struct {
-				Name    string `json:"name"`
-				Enabled bool   `json:"enabled"`
-			} `json:"result"`
-		}
-		if _, err := c.do(ctx, k, &page); err != nil {
+		page, n, size, err := listPage[sgMailSetting](ctx, c, k, "result", sec.Remaining())
+		if err != nil {
 			return nil, err
 		}
-		for _, s := range page.Result {
-			idx[s.Name] = len(out)
-			out = append(out, provider.MailSetting{Name: s.Name, Enabled: s.Enabled})
+		keep, more := lst.Page(size, n, len(page), func(i int) string { return page[i].Name })
+		for _, s := range page[:keep] {
+			name := provider.Clip(s.Name, maxField)
+			idx[name] = len(out)
+			out = append(out, provider.MailSetting{Name: name, Enabled: s.Enabled})
 		}
-		if len(page.Result) < settingsPage {
+		if n < settingsPage || !more {
 			break
 		}
 	}
@@ -403,11 +478,11 @@ func (c *Client) ListMailSettings(ctx context.Context) ([]provider.MailSetting, 
 		wg.Go(func() {
 			route := "/v3/mail_settings/" + d.name
 			var v struct {
-				Enabled      bool     `json:"enabled"`
-				Email        *string  `json:"email"`
-				List         []string `json:"list"`
-				HTMLContent  string   `json:"html_content"`
-				PlainContent string   `json:"plain_content"`
+				Enabled      bool       `json:"enabled"`
+				Email        *string    `json:"email"`
+				List         cappedList `json:"list"`
+				HTMLContent  string     `json:"html_content"`
+				PlainContent string     `json:"plain_content"`
 			}
 			if _, err := c.do(ctx, get("read mail setting "+d.name, route, route), &v); err != nil {
 				errs[i] = err
@@ -443,21 +518,36 @@ func (c *Client) ListMailSettings(ctx context.Context) ([]provider.MailSetting, 
 			out = append(out, m)
 		}
 	}
-	return out, errors.Join(failed...)
+	return out, errors.Join(append(failed, sec.Err())...)
+}
+
+// cappedList is a JSON list of strings of which only the first 100 are
+// decoded: a mail setting's list is shown clipped anyway.
+type cappedList []string
+
+func (l *cappedList) UnmarshalJSON(b []byte) error {
+	xs, _, err := provider.DecodeList[string](b, "", 100)
+	if xs == nil && err == nil {
+		xs = []string{}
+	}
+	*l = xs
+	return err
 }
 
 // ListSenders implements provider.SenderLister: verified senders (cursor
 // lastSeenID), legacy sender identities, Marketing Campaigns senders and
-// authenticated domains (limit and offset). An endpoint the account lacks
-// (404) counts as empty.
+// authenticated domains (limit and offset), one section sharing one set of
+// caps (a cap reached returns what was read with a *provider.Truncation).
+// An endpoint the account lacks (404) counts as empty.
 func (c *Client) ListSenders(ctx context.Context) ([]provider.Sender, error) {
-	parts := []func(context.Context) ([]provider.Sender, error){c.verifiedSenders, c.legacySenders, c.marketingSenders, c.domains}
+	sec := c.opts.Limits.Section("senders")
+	parts := []func(context.Context, *provider.Section) ([]provider.Sender, error){c.verifiedSenders, c.legacySenders, c.marketingSenders, c.domains}
 	res := make([][]provider.Sender, len(parts))
-	errs := make([]error, len(parts))
+	errs := make([]error, len(parts)+1)
 	var wg sync.WaitGroup
 	for i, f := range parts {
 		wg.Go(func() {
-			res[i], errs[i] = f(ctx)
+			res[i], errs[i] = f(ctx, sec)
 			if errors.Is(errs[i], provider.ErrNotFound) {
 				errs[i] = nil
 			}
@@ -468,38 +558,42 @@ func (c *Client) ListSenders(ctx context.Context) ([]provider.Sender, error) {
 	for _, r := range res {
 		out = append(out, r...)
 	}
+	errs[len(parts)] = sec.Err()
 	return out, errors.Join(errs...)
 }
 
-func (c *Client) verifiedSenders(ctx context.Context) ([]provider.Sender, error) {
+type sgVerifiedSender struct {
+	ID        int64  `json:"id"`
+	FromEmail string `json:"from_email"`
+	Verified  bool   `json:"verified"`
+}
+
+func (c *Client) verifiedSenders(ctx context.Context, sec *provider.Section) ([]provider.Sender, error) {
 	var out []provider.Sender
 	last := int64(-1)
-	for {
+	lst := sec.Listing()
+	for lst.More() {
 		k := get("list verified senders", "/v3/verified_senders", "/v3/verified_senders")
 		k.query = url.Values{"limit": {strconv.Itoa(sendersPage)}}
 		if last >= 0 {
 			k.query.Set("lastSeenID", strconv.FormatInt(last, 10))
 		}
-		var page struct {
-			Results []struct {
-				ID        int64  `json:"id"`
-				FromEmail string `json:"from_email"`
-				Verified  bool   `json:"verified"`
-			} `json:"results"`
-		}
-		if _, err := c.do(ctx, k, &page); err != nil {
+		page, n, size, err := listPage[sgVerifiedSender](ctx, c, k, "results", sec.Remaining())
+		if err != nil {
 			return out, err
 		}
+		keep, more := lst.Page(size, n, len(page), func(i int) string { return strconv.FormatInt(page[i].ID, 10) })
 		next := last
-		for _, s := range page.Results {
-			out = append(out, provider.Sender{ID: "verified:" + strconv.FormatInt(s.ID, 10), Kind: "single", Address: s.FromEmail, Verified: s.Verified})
+		for _, s := range page[:keep] {
+			out = append(out, provider.Sender{ID: "verified:" + strconv.FormatInt(s.ID, 10), Kind: "single", Address: provider.Clip(s.FromEmail, maxField), Verified: s.Verified})
 			next = max(next, s.ID)
 		}
-		if len(page.Results) < sendersPage || next == last {
+		if n < sendersPage || next == last || !more {
 			return out, nil
 		}
 		last = next
 	}
+	return out, nil
 }
 
 type senderRecord struct {
@@ -511,65 +605,69 @@ type senderRecord struct {
 	CreatedAt int64 `json:"created_at"`
 }
 
-func (c *Client) legacySenders(ctx context.Context) ([]provider.Sender, error) {
-	var list struct {
-		Result []senderRecord `json:"result"`
+// singleSenders reads an unpaged sender list (key: its array's key).
+func (c *Client) singleSenders(ctx context.Context, sec *provider.Section, k call, key, prefix string) ([]provider.Sender, error) {
+	if !sec.Next() {
+		return nil, nil
 	}
-	if _, err := c.do(ctx, get("list sender identities", "/v3/senders", "/v3/senders"), &list); err != nil {
+	list, n, size, err := listPage[senderRecord](ctx, c, k, key, sec.Remaining())
+	if err != nil {
 		return nil, err
 	}
+	sec.Read(size)
 	var out []provider.Sender
-	for _, s := range list.Result {
-		out = append(out, provider.Sender{ID: "sender:" + strconv.FormatInt(s.ID, 10), Kind: "single", Address: s.From.Email, Verified: s.Verified, Created: unix(s.CreatedAt)})
+	for _, s := range list[:min(sec.Keep(n), len(list))] {
+		out = append(out, provider.Sender{ID: prefix + strconv.FormatInt(s.ID, 10), Kind: "single", Address: provider.Clip(s.From.Email, maxField), Verified: s.Verified, Created: unix(s.CreatedAt)})
 	}
 	return out, nil
 }
 
-func (c *Client) marketingSenders(ctx context.Context) ([]provider.Sender, error) {
-	var list struct {
-		Results []senderRecord `json:"results"`
-	}
-	if _, err := c.do(ctx, get("list marketing senders", "/v3/marketing/senders", "/v3/marketing/senders"), &list); err != nil {
-		return nil, err
-	}
-	var out []provider.Sender
-	for _, s := range list.Results {
-		out = append(out, provider.Sender{ID: "marketing:" + strconv.FormatInt(s.ID, 10), Kind: "single", Address: s.From.Email, Verified: s.Verified, Created: unix(s.CreatedAt)})
-	}
-	return out, nil
+func (c *Client) legacySenders(ctx context.Context, sec *provider.Section) ([]provider.Sender, error) {
+	return c.singleSenders(ctx, sec, get("list sender identities", "/v3/senders", "/v3/senders"), "result", "sender:")
 }
 
-func (c *Client) domains(ctx context.Context) ([]provider.Sender, error) {
+func (c *Client) marketingSenders(ctx context.Context, sec *provider.Section) ([]provider.Sender, error) {
+	return c.singleSenders(ctx, sec, get("list marketing senders", "/v3/marketing/senders", "/v3/marketing/senders"), "results", "marketing:")
+}
+
+type sgDomain struct {
+	ID     int64  `json:"id"`
+	Domain string `json:"domain"`
+	Valid  bool   `json:"valid"`
+}
+
+func (c *Client) domains(ctx context.Context, sec *provider.Section) ([]provider.Sender, error) {
 	var out []provider.Sender
-	for offset := 0; ; offset += domainsPage {
+	lst := sec.Listing()
+	for offset := 0; lst.More(); offset += domainsPage {
 		k := get("list authenticated domains", "/v3/whitelabel/domains", "/v3/whitelabel/domains")
 		k.query = url.Values{"limit": {strconv.Itoa(domainsPage)}, "offset": {strconv.Itoa(offset)}}
-		var page []struct {
-			ID     int64  `json:"id"`
-			Domain string `json:"domain"`
-			Valid  bool   `json:"valid"`
-		}
-		if _, err := c.do(ctx, k, &page); err != nil {
+		page, n, size, err := listPage[sgDomain](ctx, c, k, "", sec.Remaining())
+		if err != nil {
 			return out, err
 		}
-		for _, d := range page {
-			out = append(out, provider.Sender{ID: "domain:" + strconv.FormatInt(d.ID, 10), Kind: "domain", Address: d.Domain, Verified: d.Valid})
+		keep, more := lst.Page(size, n, len(page), func(i int) string { return strconv.FormatInt(page[i].ID, 10) })
+		for _, d := range page[:keep] {
+			out = append(out, provider.Sender{ID: "domain:" + strconv.FormatInt(d.ID, 10), Kind: "domain", Address: provider.Clip(d.Domain, maxField), Verified: d.Valid})
 		}
-		if len(page) < domainsPage {
+		if n < domainsPage || !more {
 			return out, nil
 		}
 	}
+	return out, nil
 }
 
-// ListAllowRules implements provider.AllowListReader.
+// ListAllowRules implements provider.AllowListReader (one page, within the
+// section's caps).
 func (c *Client) ListAllowRules(ctx context.Context) ([]provider.AllowRule, error) {
-	var list struct {
-		Result []allowRecord `json:"result"`
-	}
-	if _, err := c.do(ctx, get("read the IP allow list", "/v3/access_settings/whitelist", "/v3/access_settings/whitelist"), &list); err != nil {
+	sec := c.opts.Limits.Section("IP allow list")
+	sec.Next()
+	list, n, size, err := listPage[allowRecord](ctx, c, get("read the IP allow list", "/v3/access_settings/whitelist", "/v3/access_settings/whitelist"), "result", sec.Remaining())
+	if err != nil {
 		return nil, err
 	}
-	return allowRules(list.Result), nil
+	sec.Read(size)
+	return allowRules(list[:min(sec.Keep(n), len(list))]), sec.Err()
 }
 
 type allowRecord struct {
@@ -581,29 +679,35 @@ type allowRecord struct {
 func allowRules(rs []allowRecord) []provider.AllowRule {
 	out := make([]provider.AllowRule, 0, len(rs))
 	for _, r := range rs {
-		out = append(out, provider.AllowRule{ID: strconv.FormatInt(r.ID, 10), CIDR: r.IP, Created: unix(r.CreatedAt)})
+		out = append(out, provider.AllowRule{ID: strconv.FormatInt(r.ID, 10), CIDR: provider.Clip(r.IP, maxField), Created: unix(r.CreatedAt)})
 	}
 	return out
 }
 
+type sgActivity struct {
+	Allowed    bool   `json:"allowed"`
+	AuthMethod string `json:"auth_method"`
+	FirstAt    int64  `json:"first_at"`
+	LastAt     int64  `json:"last_at"`
+	IP         string `json:"ip"`
+	Location   string `json:"location"`
+}
+
 // ListActivity implements provider.ActivityLister: recent access attempts,
-// aggregated by IP and outcome, most recent first.
+// aggregated by IP and outcome, most recent first (one page of at most
+// 1,000, within the section's caps).
 func (c *Client) ListActivity(ctx context.Context) ([]provider.AccessEvent, error) {
+	sec := c.opts.Limits.Section("access activity")
+	sec.Next()
 	k := get("read access activity", "/v3/access_settings/activity", "/v3/access_settings/activity")
 	k.query = url.Values{"limit": {strconv.Itoa(activityLimit)}}
-	var list struct {
-		Result []struct {
-			Allowed    bool   `json:"allowed"`
-			AuthMethod string `json:"auth_method"`
-			FirstAt    int64  `json:"first_at"`
-			LastAt     int64  `json:"last_at"`
-			IP         string `json:"ip"`
-			Location   string `json:"location"`
-		} `json:"result"`
-	}
-	if _, err := c.do(ctx, k, &list); err != nil {
+	var list struct{ Result []sgActivity }
+	rows, n, size, err := listPage[sgActivity](ctx, c, k, "result", sec.Remaining())
+	if err != nil {
 		return nil, err
 	}
+	sec.Read(size)
+	list.Result = rows[:min(sec.Keep(n), len(rows))]
 	type key struct {
 		ip      string
 		allowed bool
@@ -616,7 +720,7 @@ func (c *Client) ListActivity(ctx context.Context) ([]provider.AccessEvent, erro
 		i, ok := idx[k]
 		if !ok {
 			idx[k] = len(out)
-			out = append(out, provider.AccessEvent{IP: r.IP, Location: r.Location, Method: r.AuthMethod, Allowed: r.Allowed, First: first, Last: last, Count: 1})
+			out = append(out, provider.AccessEvent{IP: provider.Clip(r.IP, maxField), Location: provider.Clip(r.Location, maxField), Method: provider.Clip(r.AuthMethod, 200), Allowed: r.Allowed, First: first, Last: last, Count: 1})
 			continue
 		}
 		e := &out[i]
@@ -627,10 +731,10 @@ func (c *Client) ListActivity(ctx context.Context) ([]provider.AccessEvent, erro
 		if last.After(e.Last) {
 			e.Last = last
 		}
-		if r.AuthMethod != "" && !strings.Contains(e.Method, r.AuthMethod) {
+		if r.AuthMethod != "" && len(e.Method) < 500 && !strings.Contains(e.Method, r.AuthMethod) {
 			e.Method = strings.TrimPrefix(e.Method+", "+r.AuthMethod, ", ")
 		}
 	}
 	slices.SortStableFunc(out, func(a, b provider.AccessEvent) int { return b.Last.Compare(a.Last) })
-	return out, nil
+	return out, sec.Err()
 }

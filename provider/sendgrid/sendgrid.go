@@ -5,9 +5,13 @@
 //
 // All requests share one bounded pool of connections and one rate limiter
 // fed by the X-RateLimit-* headers, so a large account is read as fast as
-// SendGrid allows and no faster. Every list is paginated to the end in the
-// endpoint's own style; every body is capped; passwords and key secrets are
-// never stored or logged.
+// SendGrid allows and no faster. Every list is paginated in the endpoint's
+// own style, to its end or to the caps of provider.Limits (pages, items and
+// bytes per section; a repeated page also stops it), and a list stopped
+// early returns what it read with a *provider.Truncation; every body,
+// success or error, is capped and read within the request's deadline;
+// redirects are never followed; passwords and key secrets are never stored
+// or logged.
 package sendgrid
 
 import (
@@ -114,7 +118,11 @@ type Options struct {
 	Concurrency int
 	// RequestTimeout bounds one attempt (default 30s).
 	RequestTimeout time.Duration
-	// MaxRateWait caps one wait for a rate-limit reset (default 2m); a
+	// MaxRateWait caps the rate-limit waits of one call, together
+	// (default provider.MaxRetryWait, 60s: SendGrid's windows are a
+	// minute); a longer reset, X-RateLimit-Reset or Retry-After, however
+	// large, fails the call at once with ErrRateLimited and its RetryAfter
+	// (reported up to a day); a
 	// longer reset fails with ErrRateLimited and its RetryAfter.
 	MaxRateWait time.Duration
 	// Retries is how many times an idempotent call is retried after a 5xx
@@ -125,8 +133,13 @@ type Options struct {
 	// Backoff is the first retry delay after a 5xx (default 250ms, doubled
 	// each time, jittered).
 	Backoff time.Duration
-	// MaxBody caps a response body (default 8 MiB).
+	// MaxBody caps a response body, success or error (default 8 MiB,
+	// provider.DefaultMaxBody). Bodies over 512 KiB are read two at a time
+	// (provider.BodyGate).
 	MaxBody int64
+	// Limits caps each list read (zero: Config.Limits, else the defaults;
+	// see provider.DefaultMaxPages).
+	Limits provider.Limits
 	// Now is the clock (tests).
 	Now func() time.Time
 }
@@ -138,6 +151,7 @@ type Client struct {
 	keyID string
 	opts  Options
 	hc    *http.Client
+	gate  *provider.BodyGate
 	lim   *limiter
 	sem   chan struct{}
 
@@ -147,6 +161,7 @@ type Client struct {
 	mu        sync.Mutex
 	scopes    []string // cached GET /v3/scopes
 	subusers  []provider.Subuser
+	subusersE error // the cached listing's truncation, if any
 	subusersT time.Time
 	keyOwner  map[string]string // key id -> subuser ("" for the parent)
 }
@@ -185,7 +200,7 @@ func NewWithOptions(cfg provider.Config, o Options) (*Client, error) {
 		o.RequestTimeout = 30 * time.Second
 	}
 	if o.MaxRateWait <= 0 {
-		o.MaxRateWait = 2 * time.Minute
+		o.MaxRateWait = provider.MaxRetryWait
 	}
 	if o.Retries == 0 {
 		o.Retries = 3
@@ -200,17 +215,22 @@ func NewWithOptions(cfg provider.Config, o Options) (*Client, error) {
 		o.Backoff = 250 * time.Millisecond
 	}
 	if o.MaxBody <= 0 {
-		o.MaxBody = 8 << 20
+		o.MaxBody = provider.DefaultMaxBody
 	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Limits == (provider.Limits{}) {
+		o.Limits = cfg.Limits
+	}
+	o.Limits = o.Limits.WithDefaults()
 	c := &Client{
 		base:     strings.TrimRight(u.String(), "/"),
 		key:      key,
 		keyID:    KeyID(key),
 		opts:     o,
 		hc:       newHTTPClient(o.Concurrency),
+		gate:     provider.NewBodyGate(0),
 		lim:      newLimiter(o.Now),
 		sem:      make(chan struct{}, o.Concurrency),
 		keyOwner: map[string]string{},
