@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -390,12 +391,52 @@ func inDomains(s string, domains []string) bool {
 	if net.ParseIP(d) != nil {
 		return false
 	}
+	if len(domains) > 8 {
+		// A hostile account can list thousands of domains: look up each
+		// parent of d in a set instead of comparing with every one.
+		set := domainSets.get(domains)
+		for {
+			if set[d] {
+				return true
+			}
+			i := strings.IndexByte(d, '.')
+			if i < 0 {
+				return false
+			}
+			d = d[i+1:]
+		}
+	}
 	for _, o := range domains {
 		if d == o || strings.HasSuffix(d, "."+o) {
 			return true
 		}
 	}
 	return false
+}
+
+// domainSets caches the set of the last domain list asked about (the
+// analysis asks about the same list for every object).
+var domainSets = &domainSetCache{}
+
+type domainSetCache struct {
+	mu  sync.Mutex
+	key *string
+	n   int
+	set map[string]bool
+}
+
+func (c *domainSetCache) get(domains []string) map[string]bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.key == &domains[0] && c.n == len(domains) {
+		return c.set
+	}
+	set := make(map[string]bool, len(domains))
+	for _, o := range domains {
+		set[o] = true
+	}
+	c.key, c.n, c.set = &domains[0], len(domains), set
+	return set
 }
 
 // outsideNote says an address is outside the account's domains ("" when it

@@ -40,6 +40,9 @@ type Report struct {
 	OpenItems []string `json:"open_items"`
 	// KnownGaps are differences found between the state and its journal.
 	KnownGaps []string `json:"known_gaps,omitempty"`
+	// Incomplete names the inventory sections the provider's answers were
+	// cut short in (a cap reached): they are not the whole account.
+	Incomplete []string `json:"incomplete,omitempty"`
 	// Scans are the leak scans with what each root yielded.
 	Scans         []ScanRecord   `json:"scans,omitempty"`
 	Investigation []Answered     `json:"investigation,omitempty"`
@@ -188,6 +191,14 @@ func (e *Engine) buildReport(info provider.Info) *Report {
 		r.KnownGaps = append(r.KnownGaps, "not yet reconciled: "+g)
 	}
 	r.Scans = a.Scans
+	for _, inv := range []*Inventory{a.Before, a.After} {
+		if inv == nil {
+			continue
+		}
+		for _, sec := range sortedKeys(inv.Truncated) {
+			r.Incomplete = append(r.Incomplete, fmt.Sprintf("INCOMPLETE at %s: the %s list was cut short (%s); it is not the whole account.", utc(inv.TakenAt), sectionName(sec), inv.Truncated[sec]))
+		}
+	}
 	r.Investigation = e.investigationLocked(a)
 	for _, v := range views {
 		r.Steps = append(r.Steps, ReportStep{Phase: v.Def.Phase, ID: v.Def.ID, Title: v.Def.Title, Mode: v.Mode, Status: v.State.Status, Reason: firstNonEmpty(v.State.Reason, naWhy(v)), Finished: v.State.Finished, Evidence: v.State.Evidence})
@@ -251,6 +262,11 @@ func (e *Engine) buildReport(info provider.Info) *Report {
 	}
 	r.Preventive = preventive(r, a)
 	r.SupportChecklist = supportChecklist(info.Support, r.Claims)
+	if inv := a.Current(); inv != nil {
+		for _, sec := range sortedKeys(inv.Truncated) {
+			r.OpenItems = append(r.OpenItems, fmt.Sprintf("The %s list is incomplete (%s): review the rest in the provider's console.", sectionName(sec), inv.Truncated[sec]))
+		}
+	}
 	r.OpenItems = append(r.OpenItems, r.FollowUps...)
 	open := 0
 	for _, f := range r.Findings {
@@ -569,6 +585,9 @@ func (r *Report) markdownBody() string {
 		}
 	} else {
 		w("No inventory was taken.\n")
+	}
+	for _, l := range r.Incomplete {
+		w("- %s\n", s(l))
 	}
 	if m := r.Before; m != nil && m.Mail != nil {
 		w("\nMail in the last 30 days: %d messages. Most frequent subjects:\n\n", m.Mail.Total)

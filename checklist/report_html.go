@@ -140,6 +140,7 @@ footer { margin-top: 2rem; border-top: 1px solid #ccc; padding-top: .5rem; font-
 {{with rows .Before .After}}<table><tr><th></th><th>Before</th><th>After</th></tr>
 {{range .}}<tr><th>{{index . 0}}</th><td>{{index . 1}}</td><td>{{index . 2}}</td></tr>
 {{end}}</table>{{else}}<p>No inventory was taken.</p>{{end}}
+{{if .Incomplete}}<ul>{{range .Incomplete}}<li class="open">{{s .}}</li>{{end}}</ul>{{end}}
 {{with .Before}}{{with .Mail}}<p>Mail in the last 30 days: {{.Total}} messages. Most frequent subjects:</p>
 <ul>{{range first10 .Subjects}}<li>{{.Count}} × {{s .Subject}} (from {{s .From}})</li>{{end}}</ul>{{end}}{{end}}
 

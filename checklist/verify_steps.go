@@ -96,6 +96,9 @@ func (e *Engine) verifyRemovedLocked(step StepID, m Mode, what string, kinds ...
 		if msg, bad := inv.Errors[sec]; bad {
 			return fmt.Sprintf("the %s could not be read: %s", sectionName(sec), msg), false
 		}
+		if why, cut := inv.Truncated[sec]; cut {
+			return fmt.Sprintf("the %s list is incomplete (%s): reclaim cannot vouch for what it did not read; check the rest in the console", sectionName(sec), provider.SanitizeN(why, 120)), false
+		}
 	}
 	var left []string
 	if d.Plan != nil {

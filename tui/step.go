@@ -1068,6 +1068,9 @@ func (s *stepModel) contextLines(m *Model) []string {
 		for sec, e := range inv.Errors {
 			out = append(out, st.Warn.Render("! could not read "+sec+": ")+provider.Sanitize(e))
 		}
+		for sec, why := range inv.Truncated {
+			out = append(out, st.Warn.Render("! incomplete: "+sec+" ")+provider.SanitizeN(why, 80))
+		}
 		n := 0
 		for _, f := range a.Findings {
 			if !f.Resolved {
