@@ -154,6 +154,7 @@ type Summary struct {
 	Title    string
 	Updated  time.Time
 	Drill    bool
+	DryRun   bool
 	Done     int
 	Total    int // 0 when the progress could not be read
 	Closed   bool
@@ -200,7 +201,7 @@ func (s *Store) List() ([]Summary, error) {
 			out = append(out, summaryOf(name, dir, err))
 			continue
 		}
-		sum := Summary{ID: inc.ID, Title: inc.Title, Updated: inc.Updated, Drill: inc.Drill, Closed: !inc.Closed.IsZero(), State: StateOK}
+		sum := Summary{ID: inc.ID, Title: inc.Title, Updated: inc.Updated, Drill: inc.Drill, DryRun: inc.DryRun, Closed: !inc.Closed.IsZero(), State: StateOK}
 		if sum.ID == "" {
 			sum.ID = name
 		}

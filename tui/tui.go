@@ -344,6 +344,9 @@ func (m *Model) incidentItems(list []checklist.Summary) (items []startItem, resu
 			continue
 		}
 		label := "Resume: " + provider.SanitizeN(s.Title, 50)
+		if s.DryRun {
+			label = "Resume (DRY RUN): " + provider.SanitizeN(s.Title, 40)
+		}
 		items = append(items, startItem{label: label, detail: fmt.Sprintf("%d/%d steps · updated %s", s.Done, s.Total, checklist.Age(m.opts.Now(), s.Updated)), action: "resume", id: s.ID})
 		if s.Drill && resumeDrill == "" {
 			resumeDrill = s.ID
