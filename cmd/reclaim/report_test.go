@@ -146,11 +146,14 @@ func TestReportCommandPrintsSendsAndVerifies(t *testing.T) {
 			t.Fatalf("mailpit: %v", ids)
 		}
 		j := c.journal()
-		if last := j[len(j)-1]; last.Action != checklist.ActionSendReport || last.Outcome != "ok" || !strings.Contains(last.Detail, "<"+m[1]+">") {
-			t.Fatalf("send not journaled: %+v", last)
+		if sent := j[len(j)-2]; sent.Action != checklist.ActionSendReport || sent.Outcome != "ok" || !strings.Contains(sent.Detail, "<"+m[1]+">") {
+			t.Fatalf("send not journaled: %+v", sent)
+		}
+		if judged := j[len(j)-1]; judged.Action != checklist.ActionCompleteStep || judged.Outcome != "verified" || !strings.Contains(judged.Detail, "The SMTP server accepted the report") {
+			t.Fatalf("the report step was not re-judged after the send: %+v", judged)
 		}
 		r = c.run("report", "verify", filepath.Join(incDir, checklist.ReportJSON))
-		if r.code != 0 || !strings.Contains(r.stdout, "1 later entries") {
+		if r.code != 0 || !strings.Contains(r.stdout, "later entries") {
 			t.Fatalf("verify after send: %+v", r)
 		}
 		for _, f := range []string{checklist.StateFile, checklist.ReportMD, checklist.ReportJSON, checklist.ReportHTML} {
