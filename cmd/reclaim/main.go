@@ -90,6 +90,7 @@ Start with the built-in drill:  reclaim drill`,
 	}
 	root.Flags().BoolVar(&rootDryRun, "dry-run", false, "show what each change would do; change nothing")
 	root.SetHelpTemplate(root.HelpTemplate() + "\n" + exitCodesHelp + "\n")
+	setVersion(root) // --version, -v: the same text as reclaim version
 	root.PersistentFlags().StringVar(&g.stateDir, "state-dir", "", "where incidents are kept (default "+defaultStateDirHelp()+")")
 	root.PersistentFlags().BoolVar(&g.noColor, "no-color", false, "no colours (also: NO_COLOR=1)")
 	for _, c := range subcommands {
