@@ -17,6 +17,7 @@ import (
 func Autopilot(ctx context.Context, e *Engine, log func(string)) (*Report, error) {
 	e.mu.Lock()
 	e.Attester = "The autopilot (the drill's scripted answer)"
+	e.inc.Autopilot = true
 	e.mu.Unlock()
 	defer func() { e.mu.Lock(); e.Attester = ""; e.mu.Unlock() }()
 	for guard := 0; guard < 200; guard++ {
@@ -71,9 +72,17 @@ func Autopilot(ctx context.Context, e *Engine, log func(string)) (*Report, error
 				continue
 			}
 			switch {
-			case q.Attest != nil && e.IsDryRun():
-				// Nothing was done in a dry run: a scripted "yes, done"
-				// would be fiction. The step stays open.
+			case q.ID == AnswerSignoffName || q.ID == AnswerSignoffRole:
+				// A person signs a report, never the autopilot.
+				if a, ok := prev[q.ID]; ok {
+					answers[q.ID] = a
+				}
+			case e.IsDryRun():
+				// Nothing was done in a dry run: scripted answers would be
+				// fiction. Only settings (a key's name, folders) are given.
+				if q.Attest == nil && q.Default != "" {
+					answers[q.ID] = q.Default
+				}
 			case script != "":
 				answers[q.ID] = script
 			case q.Attest == nil:

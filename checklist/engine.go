@@ -655,6 +655,13 @@ func (e *Engine) do(ctx context.Context, act Action, inputs map[string]string) (
 		if err != nil {
 			return Result{}, err
 		}
+		// Where the console's setup key is known (the drill's simulated
+		// console), codes for any other key prove nothing about the account.
+		if shown := e.drillAnswers()[string(StepTwoFactor)+".setup"]; shown != "" {
+			if want, err := ParseTOTPSetup(shown); err == nil && want.Secret != set.Secret {
+				return Result{}, errors.New("this is not the setup key the console shows: codes from another key prove nothing about this account; paste the console's key")
+			}
+		}
 		// Codes depend on the wall clock, never the engine's test clock.
 		if err := set.CheckTOTPCodes(inputs["code1"], inputs["code2"], time.Now()); err != nil {
 			return Result{}, err
@@ -883,7 +890,7 @@ func (e *Engine) Complete(id StepID, answers map[string]string) error {
 		st.Started = st.Finished
 	}
 	for _, at := range atts {
-		detail := fmt.Sprintf("%q — answered %q", at.Question, at.Answer)
+		detail := fmt.Sprintf("“%s” — answered “%s”", at.Question, at.Answer)
 		if at.Override != "" {
 			detail += " (OVERRIDE of the account's data: " + at.Override + ")"
 		}

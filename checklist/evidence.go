@@ -163,10 +163,10 @@ func (e *Engine) outcomeLocked(d *StepDef, m Mode, st *StepState) (Status, Level
 		label := q.LabelOf(ans)
 		atts = append(atts, Attestation{Question: q.Prompt, Answer: label, At: now})
 		if !slices.Contains(q.Attest.Yes, ans) {
-			open = append(open, firstNonEmpty(q.Attest.FollowUp, fmt.Sprintf("answered %q to %q", label, q.Prompt)))
+			open = append(open, firstNonEmpty(q.Attest.FollowUp, fmt.Sprintf("answered “%s” to “%s”", label, q.Prompt)))
 			continue
 		}
-		claims = append(claims, fmt.Sprintf("%s (answered %q to %q at %s)", q.Attest.Claim, label, q.Prompt, hhmm(now)))
+		claims = append(claims, fmt.Sprintf("%s (answered “%s” to “%s” at %s)", q.Attest.Claim, label, q.Prompt, hhmm(now)))
 	}
 	if len(open) > 0 {
 		if why != "" {

@@ -36,11 +36,14 @@ type Incident struct {
 	Drill   bool      `json:"drill,omitempty"`
 	// DryRun marks an incident run with --dry-run: nothing was changed on
 	// the account, and its report says so on every line that matters.
-	DryRun   bool            `json:"dry_run,omitempty"`
-	Scenario string          `json:"scenario,omitempty"`
-	Accounts []*AccountState `json:"accounts"`
-	Journal  []JournalEntry  `json:"journal"`
-	Closed   time.Time       `json:"closed,omitzero"`
+	DryRun bool `json:"dry_run,omitempty"`
+	// Autopilot marks an incident whose questions the autopilot answered
+	// from a drill's script: the report never calls them the owner's.
+	Autopilot bool            `json:"autopilot,omitempty"`
+	Scenario  string          `json:"scenario,omitempty"`
+	Accounts  []*AccountState `json:"accounts"`
+	Journal   []JournalEntry  `json:"journal"`
+	Closed    time.Time       `json:"closed,omitzero"`
 }
 
 // AccountState is one provider account within an incident.

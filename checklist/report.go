@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -15,16 +16,21 @@ import (
 // can never contain a secret the incident does not hold (and it holds none).
 // Every renderer also passes its output through ScrubSecrets as a safety net.
 type Report struct {
-	Incident     string    `json:"incident"`
-	Title        string    `json:"title"`
-	Drill        bool      `json:"drill"`
-	DryRun       bool      `json:"dry_run,omitempty"`
-	Provider     string    `json:"provider"`
-	ProviderID   string    `json:"provider_id,omitempty"`
-	Account      string    `json:"account,omitempty"`
-	Generated    time.Time `json:"generated"`
-	Opened       time.Time `json:"opened"`
+	Incident string `json:"incident"`
+	Title    string `json:"title"`
+	Drill    bool   `json:"drill"`
+	DryRun   bool   `json:"dry_run,omitempty"`
+	// Autopilot: the answers are a drill script's, given by the autopilot.
+	Autopilot  bool      `json:"autopilot,omitempty"`
+	Provider   string    `json:"provider"`
+	ProviderID string    `json:"provider_id,omitempty"`
+	Account    string    `json:"account,omitempty"`
+	Generated  time.Time `json:"generated"`
+	Opened     time.Time `json:"opened"`
+	// Closed is set only when nothing was left open; GoneThrough when the
+	// procedure ended with open items.
 	Closed       time.Time `json:"closed,omitzero"`
+	GoneThrough  time.Time `json:"gone_through,omitzero"`
 	Detected     string    `json:"detected,omitempty"`
 	Suspended    string    `json:"suspended,omitempty"`
 	StillSending string    `json:"still_sending,omitempty"`
@@ -163,7 +169,7 @@ func (e *Engine) buildReport(info provider.Info) *Report {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	inc, a := e.inc, e.acct()
-	r := &Report{Incident: inc.ID, Title: inc.Title, Drill: inc.Drill, DryRun: inc.DryRun || e.DryRun, Provider: info.Name, ProviderID: firstNonEmpty(info.ID, a.Provider), Generated: e.Now().UTC(), Opened: inc.Created, Closed: inc.Closed,
+	r := &Report{Incident: inc.ID, Title: inc.Title, Drill: inc.Drill, DryRun: inc.DryRun || e.DryRun, Autopilot: inc.Autopilot, Provider: info.Name, ProviderID: firstNonEmpty(info.ID, a.Provider), Generated: e.Now().UTC(), Opened: inc.Created, Closed: inc.Closed,
 		Before: a.Before, After: a.After, NewKeys: a.NewKeys, Support: info.Support, Timeline: inc.Journal, JournalHash: inc.JournalHead(), JournalEntries: len(inc.Journal)}
 	if a.Before != nil && a.Before.Account != nil {
 		r.Account = provider.Sanitize(a.Before.Account.Username + " <" + a.Before.Account.Email + ">")
@@ -263,11 +269,17 @@ func (e *Engine) buildReport(info provider.Info) *Report {
 	r.Preventive = preventive(r, a)
 	r.SupportChecklist = supportChecklist(info.Support, r.Claims)
 	if inv := a.Current(); inv != nil {
+		if slices.Contains(inv.Read, SecAllow) && len(inv.AllowList) == 0 {
+			r.OpenItems = append(r.OpenItems, "The IP allow list is empty: any address can log in or use a key (IP access management).")
+		}
 		for _, sec := range sortedKeys(inv.Truncated) {
 			r.OpenItems = append(r.OpenItems, fmt.Sprintf("The %s list is incomplete (%s): review the rest in the provider's console.", sectionName(sec), inv.Truncated[sec]))
 		}
 	}
 	r.OpenItems = append(r.OpenItems, r.FollowUps...)
+	if len(r.OpenItems) > 0 && !r.Closed.IsZero() {
+		r.GoneThrough, r.Closed = r.Closed, time.Time{}
+	}
 	open := 0
 	for _, f := range r.Findings {
 		if !f.Resolved {
@@ -358,6 +370,10 @@ func preventive(r *Report, a *AccountState) []string {
 		return []string{"None: this was a DRY RUN and nothing was changed on the account."}
 	}
 	for _, k := range a.NewKeys {
+		if len(k.Scopes) == 0 {
+			out = append(out, fmt.Sprintf("Replacement key %s (%s…) created.", provider.SanitizeN(k.Name, 60), short(k.ID)))
+			continue
+		}
 		out = append(out, fmt.Sprintf("Replacement key %s (%s…) created with only the scopes it needs: %s.", provider.SanitizeN(k.Name, 60), short(k.ID), strings.Join(k.Scopes, ", ")))
 	}
 	if n := len(ok(string(ActRevokeKey))); n > 0 {
@@ -466,11 +482,10 @@ func (r *Report) markdownBody() string {
 	}
 	w("- Opened: %s\n", utc(r.Opened))
 	if !r.Closed.IsZero() {
-		if n := len(r.OpenItems); n > 0 {
-			w("- Gone through: %s, with %d open items (below)\n", utc(r.Closed), n)
-		} else {
-			w("- Closed: %s\n", utc(r.Closed))
-		}
+		w("- Closed: %s\n", utc(r.Closed))
+	}
+	if !r.GoneThrough.IsZero() {
+		w("- Gone through: %s, with %d open items (below); not closed\n", utc(r.GoneThrough), len(r.OpenItems))
 	}
 	w("- Report generated: %s\n", utc(r.Generated))
 
@@ -496,13 +511,20 @@ func (r *Report) markdownBody() string {
 	w("- %s\n", s(r.Summary[1]))
 
 	w("\n## Root cause\n\n")
-	if r.RootCause != "" {
+	who := "The owner's"
+	if r.Autopilot {
+		who = "The autopilot's (the drill's script, not a person's)"
+	}
+	switch {
+	case r.RootCause != "" && r.Autopilot:
+		w("%s (the drill script's answer)\n", s(r.RootCause))
+	case r.RootCause != "":
 		w("%s\n", s(r.RootCause))
-	} else {
+	default:
 		w("Not established yet.\n")
 	}
 	if len(r.Investigation) > 0 {
-		w("\nThe owner's answers to the investigation:\n\n")
+		w("\n%s answers to the investigation:\n\n", who)
 		for _, q := range r.Investigation {
 			w("- %s — %s\n", s(q.Question), s(q.Answer))
 		}

@@ -91,6 +91,7 @@ footer { margin-top: 2rem; border-top: 1px solid #ccc; padding-top: .5rem; font-
 {{if .Account}}<li>Account: {{s .Account}}</li>{{end}}
 <li>Opened: {{utc .Opened}}</li>
 {{if not (zeroTime .Closed)}}<li>Closed: {{utc .Closed}}</li>{{end}}
+{{if not (zeroTime .GoneThrough)}}<li>Gone through: {{utc .GoneThrough}}, with {{len .OpenItems}} open items; not closed</li>{{end}}
 <li>Report generated: {{utc .Generated}}</li>
 </ul>
 </header>
@@ -109,7 +110,7 @@ footer { margin-top: 2rem; border-top: 1px solid #ccc; padding-top: .5rem; font-
 
 <h2>Root cause</h2>
 <p>{{if .RootCause}}{{s .RootCause}}{{else}}Not established yet.{{end}}</p>
-{{if .Investigation}}<p>Investigation findings:</p>
+{{if .Investigation}}<p>{{if .Autopilot}}The autopilot's answers to the investigation (the drill's script, not a person's):{{else}}The owner's answers to the investigation:{{end}}</p>
 <table><tr><th>Question</th><th>Answer</th></tr>
 {{range .Investigation}}<tr><td>{{s .Question}}</td><td>{{s .Answer}}</td></tr>
 {{end}}</table>{{end}}

@@ -100,6 +100,11 @@ var (
 func CheckReport(data []byte) (Seal, string, error) {
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) > 0 && trimmed[0] == '{' {
+		// A key given twice shows one value to a reader and hashes another:
+		// refused anywhere in the report.
+		if err := noDuplicateKeys(trimmed); err != nil {
+			return Seal{}, "json", fmt.Errorf("%w: %v", ErrReportAltered, err)
+		}
 		var r struct {
 			Seal *Seal `json:"seal"`
 		}
@@ -177,6 +182,50 @@ func CheckReport(data []byte) (Seal, string, error) {
 		return s, format, ErrReportAltered
 	}
 	return s, format, nil
+}
+
+// noDuplicateKeys walks a JSON document and fails on an object that names
+// a key twice.
+func noDuplicateKeys(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var walk func() error
+	walk = func() error {
+		t, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch t {
+		case json.Delim('{'):
+			seen := map[string]bool{}
+			for dec.More() {
+				k, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				key, _ := k.(string)
+				if seen[key] {
+					return fmt.Errorf("the key %q appears twice in one object", provider.SanitizeN(key, 40))
+				}
+				seen[key] = true
+				if err := walk(); err != nil {
+					return err
+				}
+			}
+			_, err = dec.Token()
+			return err
+		case json.Delim('['):
+			for dec.More() {
+				if err := walk(); err != nil {
+					return err
+				}
+			}
+			_, err = dec.Token()
+			return err
+		}
+		return nil
+	}
+	return walk()
 }
 
 // Verification is what VerifyReport found.

@@ -381,6 +381,8 @@ func TestVerifyRefusesWhatTheJournalDoesNotBack(t *testing.T) {
 	fails("markup on the HTML seal line", bytes.Replace(html, []byte("<!-- reclaim-seal:"), []byte(`<img src=x onerror="alert(1)"><!-- reclaim-seal:`), 1), inc)
 	fails("a field added to the JSON seal", bytes.Replace(js, []byte(`"seal": {`), []byte(`"seal": {"note": "ALL VERIFIED",`), 1), inc)
 	fails("data after the JSON report", append(slices.Clone(js), []byte(`{"all":"verified"}`)...), inc)
+	fails("a duplicate key before the real one", bytes.Replace(js, []byte("{\n"), []byte("{\"summary\":[\"Evidence: 22 verified\"],\"open_items\":[],\n"), 1), inc)
+	fails("a duplicate key in the seal", bytes.Replace(js, []byte(`"seal": {`), []byte(`"seal": {"digest": "all-steps-verified",`), 1), inc)
 	// A body edited with its digest recomputed: the seal checks out, but the
 	// journal recorded another digest.
 	body, seal, _ := bytes.Cut(md, []byte("reclaim-seal: "))

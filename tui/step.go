@@ -332,13 +332,9 @@ func (m *Model) buildForm(s *stepModel) {
 			in := huh.NewInput().Key(q.ID).Title(q.Prompt).Description(desc).EchoMode(huh.EchoModePassword).Value(&v)
 			switch q.ID {
 			case "new":
-				oldPW := s.strVals["old"]
 				in = in.Validate(func(x string) error {
 					if x == "" {
 						return nil // no change now: the step stays open
-					}
-					if oldPW != nil && *oldPW == "" {
-						return errors.New("the current password is empty: go back (shift+tab) and type it, or leave both empty to change it later")
 					}
 					if msg := checklist.PasswordProblem(x, ""); msg != "" {
 						return errors.New(msg)
@@ -399,6 +395,34 @@ func (m *Model) textRows(text string) int {
 		return 0
 	}
 	return len(wrapLines(text, max(10, m.contentWidth()-10))) + 1 // huh wraps narrower than the frame
+}
+
+// partialInputs says which change was left out because only some of the
+// secrets it needs were typed (a new password without the current one), so
+// what was typed is not dropped in silence.
+func (s *stepModel) partialInputs(plan []checklist.Action) string {
+	for _, a := range plan {
+		needs := strings.Split(a.Params["needs"], ",")
+		var given, missing []string
+		for _, n := range needs {
+			if n = strings.TrimSpace(n); n == "" {
+				continue
+			}
+			if strings.TrimSpace(s.inputs[n]) != "" {
+				given = append(given, n)
+				continue
+			}
+			for _, q := range s.questions {
+				if q.ID == n {
+					missing = append(missing, "“"+q.Prompt+"”")
+				}
+			}
+		}
+		if len(given) > 0 && len(missing) > 0 {
+			return fmt.Sprintf("%s: %s was left empty, so nothing was changed. Type it, or leave every field empty to do this later (the step then stays open).", a.Label, strings.Join(missing, " and "))
+		}
+	}
+	return ""
 }
 
 // current is a question's live answer; "ID.given" says whether a secret
@@ -480,6 +504,13 @@ func (m *Model) updateStep(msg tea.Msg) (tea.Model, tea.Cmd) {
 		// A change that needs typed secrets the owner left empty (a
 		// password) is not proposed: the step stays open instead.
 		s.plan = slices.DeleteFunc(msg.plan, func(a checklist.Action) bool { return !checklist.HasInputs(a, s.inputs) })
+		if why := s.partialInputs(msg.plan); why != "" {
+			// Ask again rather than drop what was typed in silence.
+			m.errText = why
+			m.buildForm(s)
+			s.phase = spForm
+			return m, s.form.Init()
+		}
 		s.selected = make([]bool, len(s.plan))
 		for i, a := range s.plan {
 			s.selected[i] = a.Recommended

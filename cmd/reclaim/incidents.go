@@ -79,7 +79,10 @@ func progressText(s checklist.Summary) string {
 		return "-"
 	}
 	p := fmt.Sprintf("%d/%d", s.Done, s.Total)
-	if s.Closed {
+	switch {
+	case s.Closed && s.Done < s.Total:
+		p += " gone through, open items left"
+	case s.Closed:
 		p += " closed"
 	}
 	return p

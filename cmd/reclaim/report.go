@@ -119,10 +119,15 @@ func newReportVerifyCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "verify FILE",
 		Short: "Check a report (md, json or html) against its incident's journal",
-		Long: `Check that a report was not edited since reclaim wrote it and that it
-matches its incident's journal: the report's own digest, the journal's hash
-chain, and the chain's hash after the report's last entry. The incident is
+		Long: `Check a report against its incident's journal: every step claim and journal
+line is re-derived from the journal, the journal must have recorded this
+report's digest when it was written or sent, nothing may stand outside the
+sealed part, and the state must be backed by the journal. The incident is
 looked up next to FILE, else under --state-dir.
+
+What it proves: the report matches the journal in the incident folder. The
+hash chain uses no secret, so anyone who can write that folder can rewrite
+both; only a signature ties a report to the owner's key.
 
 With --signer PUBKEY (a .pub file, or an allowed_signers file as
 ssh-keygen -Y verify takes), also check FILE's SSH signature, FILE.sig (or
