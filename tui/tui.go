@@ -272,6 +272,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.KeyPressMsg:
 		if key.Matches(msg, m.keys.ForceQuit) {
+			m.exitErr = ErrInterrupted // ctrl+c exits 130, as a SIGINT does
 			return m.quit()
 		}
 		if key.Matches(msg, m.keys.Color) && !(m.screen == screenStep && m.step != nil && m.step.typing()) {
@@ -920,6 +921,9 @@ func (m *Model) ExitMessage() string {
 
 // ExitErr is the error the UI ended with (e.g. the incident is locked).
 func (m *Model) ExitErr() error { return m.exitErr }
+
+// ErrInterrupted is ExitErr after ctrl+c: the incident is saved as on q.
+var ErrInterrupted = errors.New("interrupted (ctrl+c)")
 
 // countSteps counts finished (done or skipped) steps out of the applicable
 // ones, in one phase or (ph == "") in all.

@@ -95,6 +95,12 @@ func runTUI(cmd *cobra.Command, start tuiStart) error {
 	}
 	if fm, ok := final.(*tui.Model); ok {
 		if err := fm.ExitErr(); err != nil {
+			if errors.Is(err, tui.ErrInterrupted) { // ctrl+c: saved, exit 130
+				if msg := fm.ExitMessage(); msg != "" {
+					fmt.Fprintln(cmd.OutOrStdout(), msg)
+				}
+				return withCode(exitAborted, nil)
+			}
 			if errors.Is(err, checklist.ErrLocked) {
 				return withCode(exitLocked, err)
 			}
