@@ -610,7 +610,7 @@ func (m *Model) render() string {
 		return ""
 	}
 	if m.width < MinWidth || m.height < MinHeight {
-		return fmt.Sprintf("Terminal too small: reclaim needs at least %d×%d (now %d×%d).\nEnlarge the window, or press ctrl+c to quit; your progress is saved.", MinWidth, MinHeight, m.width, m.height)
+		return tooSmall(m.width, m.height)
 	}
 	var body string
 	var helpKeys []key.Binding
