@@ -287,7 +287,7 @@ func (e *Engine) buildReport(info provider.Info) *Report {
 		}
 	}
 	r.Summary = []string{
-		"Evidence: " + LevelCounts(r.Claims) + fmt.Sprintf(" (of %d steps); %d changes made to the account.", len(r.Claims), countChanges(r.Actions)),
+		"Progress: " + ProgressText(a.Progress(StepIDs())) + " done or skipped (n/a not counted). Evidence: " + LevelCounts(r.Claims) + fmt.Sprintf("; %d changes made to the account.", countChanges(r.Actions)),
 		fmt.Sprintf("%d findings, %d resolved, %d open.", len(r.Findings), len(r.Findings)-open, open),
 	}
 	if r.DryRun {

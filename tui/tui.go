@@ -348,7 +348,7 @@ func (m *Model) incidentItems(list []checklist.Summary) (items []startItem, resu
 		if s.DryRun {
 			label = "Resume (DRY RUN): " + provider.SanitizeN(s.Title, 40)
 		}
-		items = append(items, startItem{label: label, detail: fmt.Sprintf("%d/%d steps · updated %s", s.Done, s.Total, checklist.Age(m.opts.Now(), s.Updated)), action: "resume", id: s.ID})
+		items = append(items, startItem{label: label, detail: checklist.ProgressText(s.Done, s.Total) + " · updated " + checklist.Age(m.opts.Now(), s.Updated), action: "resume", id: s.ID})
 		if s.Drill && resumeDrill == "" {
 			resumeDrill = s.ID
 		}
@@ -697,7 +697,10 @@ func (m *Model) header() string {
 		}
 		done, total := countSteps(m.views, "")
 		title += " " + t
-		right := fmt.Sprintf("%d/%d", done, total)
+		right := checklist.ProgressText(done, total)
+		if lipgloss.Width(title)+1+len(right) > m.contentWidth() {
+			right = fmt.Sprintf("%d/%d", done, total) // no room for "steps"
+		}
 		gap := m.contentWidth() - lipgloss.Width(title) - len(right)
 		if gap > 0 {
 			title += strings.Repeat(" ", gap) + right
@@ -928,16 +931,13 @@ var ErrInterrupted = errors.New("interrupted (ctrl+c)")
 // countSteps counts finished (done or skipped) steps out of the applicable
 // ones, in one phase or (ph == "") in all.
 func countSteps(views []checklist.StepView, ph checklist.Phase) (done, total int) {
+	a, ids := &checklist.AccountState{Steps: map[checklist.StepID]*checklist.StepState{}}, []checklist.StepID{}
 	for _, v := range views {
-		if (ph != "" && v.Def.Phase != ph) || v.State.Status == checklist.StatusNA {
-			continue
-		}
-		total++
-		if v.State.Status == checklist.StatusDone || v.State.Status == checklist.StatusSkipped {
-			done++
+		if ph == "" || v.Def.Phase == ph {
+			a.Steps[v.Def.ID], ids = &v.State, append(ids, v.Def.ID)
 		}
 	}
-	return done, total
+	return a.Progress(ids) // the one rule: done or skipped, of the steps that apply
 }
 
 // permissionBrief lists which steps the key allows, and for the others the

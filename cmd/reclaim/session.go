@@ -126,7 +126,18 @@ func (b *backend) NewDrill(scenario string) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return b.session(inc, h, acct), nil
+	return saveNew(b.session(inc, h, acct))
+}
+
+// saveNew saves a new incident through its engine, which records the steps
+// that do not apply: the start screen and "reclaim incidents" then count it
+// as the header does (0/22, not 0/23).
+func saveNew(s *Session) (*Session, error) {
+	if err := s.Engine.Save(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 // NewRecovery starts an incident on a real provider account.
@@ -157,7 +168,7 @@ func (b *backend) NewRecovery(providerID, credential string) (*Session, error) {
 	}
 	s = b.session(inc, h, p)
 	s.Engine.Perms = perms
-	return s, nil
+	return saveNew(s)
 }
 
 // ErrNeedCredential says the incident's provider needs a credential that
