@@ -169,7 +169,7 @@ func (e *Engine) buildReport(info provider.Info) *Report {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	inc, a := e.inc, e.acct()
-	r := &Report{Incident: inc.ID, Title: inc.Title, Drill: inc.Drill, DryRun: inc.DryRun || e.DryRun, Autopilot: inc.Autopilot, Provider: info.Name, ProviderID: firstNonEmpty(info.ID, a.Provider), Generated: e.Now().UTC(), Opened: inc.Created, Closed: inc.Closed,
+	r := &Report{Incident: provider.SanitizeN(inc.ID, 80), Title: inc.Title, Drill: inc.Drill, DryRun: inc.DryRun || e.DryRun, Autopilot: inc.Autopilot, Provider: info.Name, ProviderID: firstNonEmpty(info.ID, a.Provider), Generated: e.Now().UTC(), Opened: inc.Created, Closed: inc.Closed,
 		Before: a.Before, After: a.After, NewKeys: a.NewKeys, Support: info.Support, Timeline: inc.Journal, JournalHash: inc.JournalHead(), JournalEntries: len(inc.Journal)}
 	if a.Before != nil && a.Before.Account != nil {
 		r.Account = provider.Sanitize(a.Before.Account.Username + " <" + a.Before.Account.Email + ">")
@@ -833,7 +833,7 @@ func inventoryRows(b, a *Inventory) [][3]string {
 		var n []string
 		for _, m := range inv.MailSettings {
 			if m.Enabled {
-				n = append(n, m.Name)
+				n = append(n, provider.SanitizeN(m.Name, 40))
 			}
 		}
 		return listCell(n)
@@ -841,7 +841,7 @@ func inventoryRows(b, a *Inventory) [][3]string {
 	allow := func(inv *Inventory) string {
 		var n []string
 		for _, r := range inv.AllowList {
-			n = append(n, r.CIDR)
+			n = append(n, provider.SanitizeN(r.CIDR, 50))
 		}
 		return listCell(n)
 	}

@@ -152,6 +152,10 @@ func readPrivateFile(path string) ([]byte, error) {
 	if err := checkPrivate(path, fi, false); err != nil {
 		return nil, err
 	}
+	if fi.Size() > maxStateBytes {
+		// Known from fstat: nothing of it is read.
+		return nil, fmt.Errorf("%s is larger than %d MiB: not a state file reclaim wrote", path, maxStateBytes>>20)
+	}
 	b, err := io.ReadAll(io.LimitReader(f, maxStateBytes+1))
 	if err != nil {
 		return nil, err
