@@ -155,6 +155,9 @@ func keyPlan(e *Engine, a *AccountState) []Action {
 	return out
 }
 
+// reviewListCap is the most account objects the review lists.
+const reviewListCap = 300
+
 func short(id string) string {
 	if len(id) > 6 {
 		return id[:6]
@@ -236,7 +239,14 @@ var procedure = []*StepDef{
 			// Nothing starts ticked: every object is unreviewed until the
 			// owner vouches for it. Each flagged one says why.
 			var objOpts, ipOpts []Option
-			for _, o := range ReviewObjects(inv, e.SessionKeyID) {
+			objs := ReviewObjects(inv, e.SessionKeyID)
+			// A hostile account can hold tens of thousands of objects: list
+			// the flagged ones first and at most reviewListCap in all; the
+			// rest stay unreviewed (and keep the clean-up steps open).
+			slices.SortStableFunc(objs, func(x, y ReviewObject) int { return min(len(y.Flags), 1) - min(len(x.Flags), 1) })
+			more := max(0, len(objs)-reviewListCap)
+			objs = objs[:len(objs)-more]
+			for _, o := range objs {
 				label := o.Label
 				if len(o.Flags) > 0 {
 					label = "! " + label + " — " + strings.Join(o.Flags, "; ")
@@ -248,7 +258,11 @@ var procedure = []*StepDef{
 			}
 			var qs []Question
 			if len(objOpts) > 0 {
-				qs = append(qs, Question{ID: "vouched", Prompt: "Which of these are yours? (none is ticked for you; ! marks what looks like an attacker's)", Help: "Unticked objects stay unreviewed and count as unknown.", Kind: QMulti, Options: objOpts})
+				help := "Unticked objects stay unreviewed and count as unknown."
+				if more > 0 {
+					help += fmt.Sprintf(" %d more are not listed here: review them in the console (f lists them all).", more)
+				}
+				qs = append(qs, Question{ID: "vouched", Prompt: "Which of these are yours? (none is ticked for you; ! marks what looks like an attacker's)", Help: help, Kind: QMulti, Options: objOpts})
 			}
 			if len(ipOpts) > 0 {
 				qs = append(qs, Question{ID: "known_ips", Prompt: "Which of these addresses are yours (or your team's)?", Kind: QMulti, Options: ipOpts})

@@ -43,6 +43,19 @@ func enterOnly(x *tmux, target string) {
 	x.t.Fatalf("Enter-only run did not reach the report; screen:\n%s", x.capture(target))
 }
 
+// quitAndWait quits reclaim (q) and waits until it has exited, so nothing is
+// still writing its state when the test's folders are removed.
+func quitAndWait(x *tmux, target string) {
+	x.t.Helper()
+	x.run("send-keys", "-t", target, "q")
+	for i := 0; i < 100; i++ {
+		if strings.TrimSpace(x.run("display-message", "-p", "-t", target, "#{pane_current_command}")) == "sleep" {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // claimRow is one row of the report's "Steps and their evidence" table.
 var claimRow = regexp.MustCompile(`(?m)^\| [^|]+ \| ([^|]+) \| (verified|attested|open|skipped|n/a) \| (.*) \| ([^|]*) \|$`)
 
@@ -108,6 +121,7 @@ func TestE2EEnterOnlyDrillClaimsNothingUnearned(t *testing.T) {
 	x.run("set-option", "-t", "e", "status", "off")
 	x.waitFor("e", "Drill briefing", 15*time.Second)
 	enterOnly(x, "e")
+	quitAndWait(x, "e")
 	md := checkEnterOnlyReport(t, bin, state)
 	if os.Getenv("RECLAIM_SHOW_REPORT") != "" {
 		fmt.Println(md)
@@ -131,6 +145,7 @@ func TestE2EEnterOnlyRealAccountClaimsNothingUnearned(t *testing.T) {
 	chooseRealSendGrid(x, "sg")
 	x.waitFor("sg", "What this key allows", 20*time.Second)
 	enterOnly(x, "sg")
+	quitAndWait(x, "sg")
 	md := checkEnterOnlyReport(t, bin, state)
 	// On the real API nothing is pre-ticked as recognised: the review is
 	// open, and the escape-named full-access key is flagged.
