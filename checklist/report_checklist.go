@@ -91,13 +91,13 @@ var checklistWords = []struct {
 	words []string
 	steps []StepID
 }{
-	// Keys first: "reset the secret API keys … and every sub-account key"
+	{[]string{"investigat", "root cause", "finding", "leak"}, []StepID{StepQuestions}},
+	// Keys before sub-accounts: "reset the secret API keys … and every sub-account key"
 	// is about keys, not sub-accounts.
 	{[]string{"api key", "secret", "credential", "token"}, []StepID{StepCreateKey, StepVerifyKey, StepRevokeKeys, StepDeadCheck}},
 	{[]string{"subuser", "sub-account", "subaccount"}, []StepID{StepAuditSubusers}},
 	{[]string{"2fa", "two-factor", "two factor", "mfa"}, []StepID{StepTwoFactor, StepAuditTwoFactor}},
 	{[]string{"password"}, []StepID{StepPassword}},
-	{[]string{"investigat", "root cause", "finding", "leak"}, []StepID{StepQuestions}},
 	{[]string{"key"}, []StepID{StepCreateKey, StepVerifyKey, StepRevokeKeys, StepDeadCheck}},
 	{[]string{"ip access", "ipam", "allow list", "allowlist"}, []StepID{StepAuditIPAccess}},
 	{[]string{"teammate", "users", "user"}, []StepID{StepAuditTeammates}},

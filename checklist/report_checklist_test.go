@@ -40,3 +40,17 @@ func TestSupportChecklistLevels(t *testing.T) {
 		t.Errorf("markdown:\n%s", md)
 	}
 }
+
+func TestChecklistWordsMapToTheRightSteps(t *testing.T) {
+	for text, want := range map[string]StepID{
+		"Investigate where the credentials leaked":                                                   StepQuestions,
+		"1. Investigate how the credentials leaked (… public repositories …)":                        StepQuestions,
+		"2. Reset the secret API keys: the master secret in the console, and every sub-account key.": StepCreateKey,
+		"Audit subusers":     StepAuditSubusers,
+		"Reset the password": StepPassword,
+	} {
+		if got := stepsForText(text); len(got) == 0 || got[0] != want {
+			t.Errorf("%q maps to %v, want %s first", text, got, want)
+		}
+	}
+}
