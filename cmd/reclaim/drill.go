@@ -46,6 +46,7 @@ every step, prints one line per step, writes the report and exits 0.`,
 	c.Flags().BoolVar(&autopilot, "autopilot", false, "no terminal UI: take the recommended action at every step and write the report")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "print what each change would do; change nothing")
 	c.Flags().BoolVar(&fresh, "new", false, "start a new drill even if one is unfinished")
+	c.Flags().BoolVar(&accessibleMode, "accessible", false, "plain line-by-line prompts for screen readers and serial consoles (also RECLAIM_ACCESSIBLE=1)")
 	c.Flags().StringVar(&scenario, "scenario", drill.DefaultScenario, "drill scenario")
 	return c
 }

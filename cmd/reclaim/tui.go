@@ -67,6 +67,9 @@ func (t tuiBackend) NewRecovery(id, cred string) (*checklist.Engine, func(), err
 }
 
 func runTUI(cmd *cobra.Command, start tuiStart) error {
+	if accessibleRequested() {
+		return runAccessible(cmd, start) // plain prompts: accessible.go
+	}
 	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
 		return withCode(exitError, errors.New("the interactive UI needs a terminal; for scripts use \"reclaim drill --autopilot\" or \"reclaim audit\""))
 	}
