@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -18,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"reclaim/checklist"
+	"reclaim/provider"
 )
 
 // Set by the build (-ldflags "-X main.version=…").
@@ -89,6 +91,7 @@ Start with the built-in drill:  reclaim drill`,
 		PersistentPreRunE: beforeCommand,
 	}
 	root.Flags().BoolVar(&rootDryRun, "dry-run", false, "show what each change would do; change nothing")
+	root.Flags().BoolVar(&accessibleMode, "accessible", false, "plain line-by-line prompts for screen readers and serial consoles (also RECLAIM_ACCESSIBLE=1)")
 	root.SetHelpTemplate(root.HelpTemplate() + "\n" + exitCodesHelp + "\n")
 	setVersion(root) // --version, -v: the same text as reclaim version
 	root.PersistentFlags().StringVar(&g.stateDir, "state-dir", "", "where incidents are kept (default "+defaultStateDirHelp()+")")
@@ -266,11 +269,11 @@ func run() int {
 	case err == nil:
 	case errors.As(err, &ee):
 		if ee.err != nil {
-			fmt.Fprintln(os.Stderr, "reclaim:", ee.err)
+			fmt.Fprintln(os.Stderr, "reclaim:", safeLines(ee.err.Error()))
 		}
 		code = ee.code
 	default:
-		fmt.Fprintln(os.Stderr, "reclaim:", err)
+		fmt.Fprintln(os.Stderr, "reclaim:", safeLines(err.Error()))
 		code = exitError
 		if errors.Is(err, checklist.ErrLocked) {
 			code = exitLocked
@@ -283,4 +286,14 @@ func run() int {
 		return signalCode(s)
 	}
 	return code
+}
+
+// safeLines sanitizes an error for the terminal line by line: paths, ids and
+// provider text inside it may be hostile; its own line breaks stay.
+func safeLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = provider.Sanitize(l)
+	}
+	return strings.Join(lines, "\n")
 }
