@@ -375,7 +375,7 @@ func TestAccessibleQuitAndResume(t *testing.T) {
 	}
 }
 
-// TestAccessibleRealAccountEnterOnly: "reclaim --accessible" starts a
+// TestAccessibleRealAccountEnterOnly: "reclaim" in accessible mode starts a
 // recovery of a real account (the fake SendGrid API) from prompts, and an
 // Enter-only run claims nothing on the owner's word.
 func TestAccessibleRealAccountEnterOnly(t *testing.T) {
@@ -385,8 +385,9 @@ func TestAccessibleRealAccountEnterOnly(t *testing.T) {
 	defer f.Close()
 	state := t.TempDir()
 	enter := enterOrApply(t)
-	env := []string{"SENDGRID_API_KEY=" + session.Token, "RECLAIM_SENDGRID_BASE_URL=" + f.URL}
-	r := runAccessibleDriven(t, bin, env, []string{"--accessible", "--state-dir", state}, func(out, prompt string) string {
+	// RECLAIM_ACCESSIBLE=1 turns the start screen into prompts too.
+	env := []string{"SENDGRID_API_KEY=" + session.Token, "RECLAIM_SENDGRID_BASE_URL=" + f.URL, "RECLAIM_ACCESSIBLE=1"}
+	r := runAccessibleDriven(t, bin, env, []string{"--state-dir", state}, func(out, prompt string) string {
 		if strings.HasPrefix(prompt, "Choose ") && !strings.Contains(prompt, "[Enter") {
 			for _, label := range []string{"Start a recovery on a real account", "Twilio SendGrid"} {
 				if m := regexp.MustCompile(`(?m)^  (\d+)\. ` + regexp.QuoteMeta(label) + `$`).FindStringSubmatch(lastLines(out, 12)); m != nil {
