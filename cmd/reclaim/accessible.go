@@ -596,8 +596,6 @@ func (a *accessible) step(e *checklist.Engine, id checklist.StepID) error {
 		switch {
 		case err == nil:
 			return nil
-		case errors.Is(err, errAccAgain):
-			continue
 		case errors.Is(err, errAccSkip):
 			done, err := a.skip(e, id)
 			if err != nil || done {

@@ -373,6 +373,20 @@ func TestAccessibleQuitAndResume(t *testing.T) {
 	if m, _ := filepath.Glob(filepath.Join(state, "incidents", "*")); len(m) != 1 {
 		t.Errorf("the drill was not resumed: %v", m)
 	}
+	// The root command's flag: the start screen as a numbered menu, and
+	// the end of input leaves it (exit 0).
+	cmd = exec.Command(bin, "--accessible", "--state-dir", state)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "RECLAIM_NO_KEYRING=1"}
+	cmd.Stdin = strings.NewReader("")
+	out, err = cmd.Output()
+	if err != nil {
+		t.Fatalf("reclaim --accessible: %v\n%s", err, out)
+	}
+	for _, want := range []string{"What do you want to do?\n  1. Resume: Drill", "Start a new drill", "Quit", "Choose 1-"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("the start menu lacks %q:\n%s", want, out)
+		}
+	}
 }
 
 // TestAccessibleRealAccountEnterOnly: "reclaim" in accessible mode starts a
