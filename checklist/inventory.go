@@ -29,10 +29,12 @@ type Inventory struct {
 	// (with the reason); a section in neither the provider cannot read.
 	Read   []string          `json:"read"`
 	Errors map[string]string `json:"errors,omitempty"`
-	// Truncated names the sections whose reading stopped at a cap before
-	// the provider's list ended (see provider.Limits), with the reason, e.g.
-	// "subusers" -> "truncated at 20000 items (item cap)". Such a section is
-	// also in Read (what was read is kept) and must never be shown as
+	// Truncated names the sections whose reading stopped at a cap, or at
+	// the time limit, before the provider's list ended (see
+	// provider.Limits), with the reason, e.g. "subusers" -> "truncated at
+	// 5000 items (item cap)", "teammates" -> "truncated at 1500 items:
+	// teammates truncated at 500 items (repeated page: …)". Such a section
+	// is also in Read (what was read is kept) and must never be shown as
 	// complete.
 	Truncated map[string]string `json:"truncated,omitempty"`
 }
@@ -74,6 +76,12 @@ const (
 // section that fails is recorded in Errors; the rest is still returned.
 // It fails only when nothing at all could be read.
 // With sections given, it reads only those.
+//
+// When ctx's deadline passes (the audit's --timeout), every list keeps what
+// it read and is marked "truncated at N items (time limit)" (adapters do so
+// with provider.Section.Failed; a list that failed without saying so is
+// marked here); a section that is no list, such as the account, records
+// that the time limit stopped it.
 func TakeInventory(ctx context.Context, p provider.Provider, now time.Time, sections ...string) (*Inventory, error) {
 	inv := &Inventory{TakenAt: now.UTC(), Errors: map[string]string{}, Truncated: map[string]string{}}
 	var mu sync.Mutex
@@ -91,6 +99,14 @@ func TakeInventory(ctx context.Context, p provider.Provider, now time.Time, sect
 			// A list stopped at a cap comes back with what was read and a
 			// *provider.Truncation: the section counts as read, marked.
 			truncs, err := provider.SplitTruncated(err)
+			if err != nil && provider.TimedOut(ctx) {
+				// The time limit stopped the read: keep what it read.
+				if n, list := sectionLen(inv, sec); list {
+					truncs, err = append(truncs, provider.TimeLimit(sec, n, "items")), nil
+				} else {
+					err = errors.New("not read: the time limit passed first")
+				}
+			}
 			if len(truncs) > 0 {
 				inv.Truncated[sec] = provider.TruncationReason(truncs)
 			}
@@ -156,6 +172,30 @@ func TakeInventory(ctx context.Context, p provider.Provider, now time.Time, sect
 	return inv, nil
 }
 
+// sectionLen is how many items a list section holds; list is false for a
+// section that is no list (the account, the messages' summary).
+func sectionLen(inv *Inventory, sec string) (n int, list bool) {
+	switch sec {
+	case SecKeys:
+		return len(inv.Keys), true
+	case SecTeammates:
+		return len(inv.Teammates), true
+	case SecSubusers:
+		return len(inv.Subusers), true
+	case SecWebhooks:
+		return len(inv.Webhooks), true
+	case SecMail:
+		return len(inv.MailSettings), true
+	case SecSenders:
+		return len(inv.Senders), true
+	case SecAllow:
+		return len(inv.AllowList), true
+	case SecActivity:
+		return len(inv.Activity), true
+	}
+	return 0, false
+}
+
 // SummarizeMail pages through the messages since a time and condenses them.
 // A listing stopped at a cap gives the summary of what was read along with
 // the *provider.Truncation.
@@ -187,7 +227,11 @@ func SummarizeMail(ctx context.Context, r provider.MessageLister, since time.Tim
 		return nil
 	})
 	if err != nil && !errors.Is(err, provider.ErrTruncated) {
-		return nil, err
+		if !provider.TimedOut(ctx) {
+			return nil, err
+		}
+		// The time limit stopped the listing: summarise what was read.
+		err = provider.TimeLimit("messages", s.Total, "messages")
 	}
 	for subj, a := range subjects {
 		s.Subjects = append(s.Subjects, SubjectCount{Subject: subj, Count: a.count, From: a.from, FirstSeen: a.first.UTC()})

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,19 +20,23 @@ import (
 //
 // A section is what one list call reads (provider.KeyLister's ListKeys,
 // TeammateLister's ListTeammates, …), across every endpoint it pages
-// through; the SendGrid senders section, for instance, shares one budget
-// between verified senders, sender identities, marketing senders and
-// authenticated domains.
+// through; where a section reads several lists (SendGrid's senders: verified
+// senders, sender identities, marketing senders and authenticated domains)
+// each is a part of it (Section.Parts) with a guaranteed share of its caps,
+// and one list cut short never stops the others.
 //
 // Defaults, per section:
 //
 //   - DefaultMaxPages (200) pages: 200 pages of SendGrid's 500 subusers or
 //     teammates, or of Mailjet's 1,000 records, is far beyond any real
 //     account (the benchmark's 2,000 subusers are 4 pages).
-//   - DefaultMaxItems (20,000) items.
-//   - DefaultMaxBytes (8 MiB) of response bodies. 20,000 records of 400
-//     bytes fit; the cap is kept this low because sections hold what they
-//     read and nine of them run at once: together they stay far below the
+//   - DefaultMaxItems (5,000) items: the benchmark account (2,000 subusers,
+//     100 keys, 500 teammates) reads whole with room to spare. The cap is
+//     kept this low because an inventory is held in memory, saved into the
+//     incident's state file and rendered into reports: 20,000 items in each
+//     of nine sections took 347 MB of memory and a 38 MB state.json.
+//   - DefaultMaxBytes (8 MiB) of response bodies. The cap is kept this low
+//     because nine sections read at once: together they stay far below the
 //     150 MB an audit may take.
 //
 // Messages (the last 30 days of mail) are streamed and summarised, never
@@ -45,10 +50,12 @@ import (
 // Besides the caps, a listing stops when a page repeats one it already
 // returned (same item ids, in the same order), and, where the provider
 // claims a total (Mailjet's Total), when the offset passes a claimed total
-// that keeps changing. Both are reported as truncation too.
+// that keeps changing; and a read still going when its context's deadline
+// passes (the audit's --timeout) keeps what it read (Section.Failed). All
+// are reported as truncation too.
 const (
 	DefaultMaxPages        = 200
-	DefaultMaxItems        = 20_000
+	DefaultMaxItems        = 5_000
 	DefaultMaxBytes        = 8 << 20
 	DefaultMaxMessagePages = 2_000
 	DefaultMaxMessages     = 250_000
@@ -92,13 +99,13 @@ func (l Limits) WithDefaults() Limits {
 // "subusers", "API keys").
 func (l Limits) Section(what string) *Section {
 	l = l.WithDefaults()
-	return &Section{what: what, maxPages: l.MaxPages, maxItems: l.MaxItems, maxBytes: l.MaxBytes}
+	return newSection(what, "", l.MaxPages, l.MaxItems, l.MaxBytes)
 }
 
 // MessageSection starts the budget of the messages section.
 func (l Limits) MessageSection(what string) *Section {
 	l = l.WithDefaults()
-	return &Section{what: what, maxPages: l.MaxMessagePages, maxItems: l.MaxMessages, maxBytes: l.MaxMessageBytes, unit: "messages"}
+	return newSection(what, "messages", l.MaxMessagePages, l.MaxMessages, l.MaxMessageBytes)
 }
 
 // ErrTruncated matches every *Truncation (errors.Is).
@@ -112,6 +119,8 @@ const (
 	CauseRepeat = "repeated page"
 	CauseTotal  = "changing total"
 	CauseSource = "incomplete source" // read from a list that was itself truncated
+	CauseTime   = "time limit"        // the read's deadline (the audit's --timeout) passed
+	CauseParts  = "parts cut"         // some of a section's parts (Section.Parts) stopped early
 )
 
 // Truncation says a list read stopped before the provider said it ended.
@@ -130,7 +139,7 @@ type Truncation struct {
 	unit   string // "items" (default) or "messages"
 }
 
-// Reason is the human reason, e.g. "truncated at 20000 items (item cap)".
+// Reason is the human reason, e.g. "truncated at 5000 items (item cap)".
 // It carries no provider-supplied text.
 func (t *Truncation) Reason() string {
 	unit := t.unit
@@ -220,6 +229,14 @@ func TruncationReason(ts []*Truncation) string {
 
 // Section is one section's budget; safe for concurrent use by the listings
 // that share it.
+//
+// A section that reads several lists (SendGrid's teammates and pending
+// invites; its verified senders, sender identities, marketing senders and
+// domains) gives each its own part (Parts): a part cut short (a repeated
+// page, a changing total, the time limit) stops only itself, never its
+// siblings, and every part is guaranteed an equal share of the section's
+// caps (a part may use more while its siblings do not need their share).
+// The section's Err then names every part that was cut or not read.
 type Section struct {
 	what     string
 	unit     string
@@ -227,21 +244,92 @@ type Section struct {
 	maxItems int
 	maxBytes int64
 
-	mu    sync.Mutex
+	mu    *sync.Mutex // the section's, shared by its parts
 	pages int
 	items int
 	bytes int64
 	trunc *Truncation
+
+	parent *Section   // a part's section
+	parts  []*Section // a section's parts
+	done   bool       // a part that reads no more: its share is released
+}
+
+func newSection(what, unit string, pages, items int, bytes int64) *Section {
+	return &Section{what: what, unit: unit, maxPages: pages, maxItems: items, maxBytes: bytes, mu: &sync.Mutex{}}
 }
 
 // What names the section.
 func (s *Section) What() string { return s.what }
+
+// Parts splits the section into parts read as separate lists, one per name
+// ("teammates", "pending invites"), in the order their truncations are
+// named. Use the parts (not the section) for the reads, call Done on each
+// part when its list ends, and return the section's Err.
+func (s *Section) Parts(names ...string) []*Section {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*Section, len(names))
+	for i, n := range names {
+		out[i] = &Section{what: n, unit: s.unit, maxPages: s.maxPages, maxItems: s.maxItems, maxBytes: s.maxBytes, mu: s.mu, parent: s}
+	}
+	s.parts = append(s.parts, out...)
+	return out
+}
+
+// Done says a part's list ended: the share of the caps kept for it goes
+// to its siblings. (A truncated part is done already.)
+func (s *Section) Done() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.done = true
+}
+
+// room is what the section (or part) may still take: for a part, what its
+// section has left less the unused shares of its unfinished siblings.
+// Negative when over. Called with mu held.
+func (s *Section) room() (pages, items int, bytes int64) {
+	t := s
+	if s.parent != nil {
+		t = s.parent
+	}
+	pages, items, bytes = t.maxPages-t.pages, t.maxItems-t.items, t.maxBytes-t.bytes
+	if s.parent == nil {
+		return pages, items, bytes
+	}
+	k := len(t.parts)
+	for _, q := range t.parts {
+		if q == s || q.done {
+			continue
+		}
+		pages -= max(0, t.maxPages/k-q.pages)
+		items -= max(0, t.maxItems/k-q.items)
+		bytes -= max(0, t.maxBytes/int64(k)-q.bytes)
+	}
+	return pages, items, bytes
+}
+
+// add counts pages, items and bytes in the section and, for a part, in its
+// section too. Called with mu held.
+func (s *Section) add(pages, items int, bytes int64) {
+	for x := s; x != nil; x = x.parent {
+		x.pages += pages
+		x.items += items
+		x.bytes += bytes
+	}
+}
+
+// stopped reports whether the section, or a part's section, was stopped.
+func (s *Section) stopped() bool {
+	return s.trunc != nil || (s.parent != nil && s.parent.trunc != nil)
+}
 
 func (s *Section) stopLocked(cause, detail string) {
 	if s.trunc != nil {
 		return
 	}
 	s.trunc = &Truncation{What: s.what, Cause: cause, Items: s.items, Pages: s.pages, Bytes: s.bytes, Detail: detail, unit: s.unit}
+	s.done = true
 }
 
 // Stop marks the section truncated (the first cause wins).
@@ -251,16 +339,43 @@ func (s *Section) Stop(cause, detail string) {
 	s.stopLocked(cause, detail)
 }
 
+// Failed takes the failure of a read: once ctx is past its deadline (the
+// audit's --timeout) the failure is the time limit's doing, so the section
+// is marked "truncated at N (time limit)", keeping what it read, and Failed
+// returns nil (the caller ends the read and returns Err); any other err
+// comes back as it is.
+func (s *Section) Failed(ctx context.Context, err error) error {
+	if err == nil || !TimedOut(ctx) {
+		return err
+	}
+	s.Stop(CauseTime, "")
+	return nil
+}
+
+// TimedOut reports whether ctx ended at its deadline (not cancelled).
+func TimedOut(ctx context.Context) bool {
+	return errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(context.Cause(ctx), context.DeadlineExceeded)
+}
+
+// TimeLimit is the truncation of a section stopped by the time limit after
+// n items (unit "items" or "messages").
+func TimeLimit(what string, n int, unit string) *Truncation {
+	if unit == "items" {
+		unit = ""
+	}
+	return &Truncation{What: what, Cause: CauseTime, Items: n, unit: unit}
+}
+
 // Room reports whether the section can take more items, without counting a
 // page (for fan-out reads such as one key list per subuser). It marks the
 // section truncated when the item cap is reached.
 func (s *Section) Room() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.trunc != nil {
+	if s.stopped() {
 		return false
 	}
-	if s.items >= s.maxItems {
+	if _, items, _ := s.room(); items <= 0 {
 		s.stopLocked(CauseItems, "")
 		return false
 	}
@@ -273,18 +388,19 @@ func (s *Section) Room() bool {
 func (s *Section) Next() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.trunc != nil {
+	if s.stopped() {
 		return false
 	}
-	if s.items >= s.maxItems {
+	pages, items, _ := s.room()
+	if items <= 0 {
 		s.stopLocked(CauseItems, "")
 		return false
 	}
-	if s.pages >= s.maxPages {
+	if pages <= 0 {
 		s.stopLocked(CausePages, "")
 		return false
 	}
-	s.pages++
+	s.add(1, 0, 0)
 	return true
 }
 
@@ -292,10 +408,11 @@ func (s *Section) Next() bool {
 func (s *Section) Remaining() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.trunc != nil && s.trunc.Cause != CauseBytes {
+	if s.stopped() && (s.trunc == nil || s.trunc.Cause != CauseBytes) {
 		return 0
 	}
-	return max(s.maxItems-s.items, 0)
+	_, items, _ := s.room()
+	return max(items, 0)
 }
 
 // Read counts n bytes of answers; false (and the section truncated) once
@@ -303,12 +420,12 @@ func (s *Section) Remaining() int {
 func (s *Section) Read(n int) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.bytes += int64(n)
-	if s.bytes > s.maxBytes {
+	s.add(0, 0, int64(n))
+	if _, _, bytes := s.room(); bytes < 0 {
 		s.stopLocked(CauseBytes, "")
 		return false
 	}
-	return s.trunc == nil
+	return !s.stopped()
 }
 
 // Keep counts a page of n items and returns how many of them (a prefix) to
@@ -316,12 +433,13 @@ func (s *Section) Read(n int) bool {
 func (s *Section) Keep(n int) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	room := max(s.maxItems-s.items, 0)
-	if s.trunc != nil && s.trunc.Cause != CauseBytes {
+	_, room, _ := s.room()
+	room = max(room, 0)
+	if s.stopped() && (s.trunc == nil || s.trunc.Cause != CauseBytes) {
 		room = 0
 	}
 	k := min(n, room)
-	s.items += k
+	s.add(0, k, 0)
 	if k < n {
 		s.stopLocked(CauseItems, "")
 		s.trunc.Items = s.items
@@ -329,10 +447,14 @@ func (s *Section) Keep(n int) int {
 	return k
 }
 
-// Err is nil, or the *Truncation that stopped the section.
+// Err is nil, or the *Truncation that stopped the section. A section with
+// parts reports every part that was cut or not read, in one truncation.
 func (s *Section) Err() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.parts) > 0 {
+		return s.partsErrLocked()
+	}
 	if s.trunc == nil {
 		return nil
 	}
@@ -341,12 +463,74 @@ func (s *Section) Err() error {
 	return &t
 }
 
-// Truncated reports whether the section was stopped early.
+func (s *Section) partsErrLocked() error {
+	var why []string
+	if s.trunc != nil {
+		t := *s.trunc
+		t.Items = s.items
+		why = append(why, t.Reason())
+	}
+	for _, q := range s.parts {
+		if q.trunc != nil {
+			t := *q.trunc
+			t.Items = q.items
+			why = append(why, t.partReason())
+		}
+	}
+	if len(why) == 0 {
+		return nil
+	}
+	return &Truncation{What: s.what, Cause: CauseParts, Items: s.items, Pages: s.pages, Bytes: s.bytes, Detail: strings.Join(why, "; "), unit: s.unit}
+}
+
+// partReason names a part and why it stopped: "teammates truncated at 500
+// items (repeated page: page 2 repeated page 1)", "pending invites not read
+// (time limit)".
+func (t *Truncation) partReason() string {
+	unit := t.unit
+	if unit == "" {
+		unit = "items"
+	}
+	if t.Items == 0 {
+		return t.What + " not read (" + t.Cause + ")"
+	}
+	at := fmt.Sprintf("%s truncated at %d %s", t.What, t.Items, unit)
+	switch t.Cause {
+	case CauseItems:
+		return at + " (item cap)"
+	case CausePages:
+		return fmt.Sprintf("%s after %d pages (page cap)", at, t.Pages)
+	case CauseBytes:
+		return fmt.Sprintf("%s after %s of answers (byte cap)", at, mib(t.Bytes))
+	case CauseTotal:
+		if t.Detail != "" {
+			return at + " (" + t.Detail + ")"
+		}
+	}
+	if t.Detail != "" {
+		return at + " (" + t.Cause + ": " + t.Detail + ")"
+	}
+	return at + " (" + t.Cause + ")"
+}
+
+// Truncated reports whether the section was stopped early (for a section
+// with parts: whether any part was).
 func (s *Section) Truncated() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.trunc != nil
+	if s.trunc != nil {
+		return true
+	}
+	for _, q := range s.parts {
+		if q.trunc != nil {
+			return true
+		}
+	}
+	return false
 }
+
+// repeatIDs is how many of a page's first ids identify it (Listing.Page).
+const repeatIDs = 64
 
 // Listing is one paged listing within a section: it remembers the pages it
 // saw (to stop on a repeat) and the totals the provider claimed. It is safe
@@ -372,16 +556,20 @@ func (l *Listing) More() bool { return l.s.Next() }
 // (n, counting any not decoded) and their ids (id(i) for the decoded ones,
 // i < decoded). It returns how many items to keep (a prefix of the decoded
 // ones) and whether paging may go on. A page identical to one seen before
-// keeps nothing and stops the listing.
+// (as many items, the same first repeatIDs ids in the same order) keeps
+// nothing and stops the listing.
 func (l *Listing) Page(size, n, decoded int, id func(int) string) (keep int, more bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.page++
 	more = l.s.Read(size)
 	if n > 0 && id != nil && decoded > 0 {
+		// Only a prefix is compared: a page that comes back with fewer
+		// items decoded (less room left in the section) is still seen
+		// to repeat; pages of a real listing never share their first items.
 		h := fnv.New64a()
 		fmt.Fprintf(h, "%d\x00", n)
-		for i := range decoded {
+		for i := range min(decoded, repeatIDs) {
 			h.Write([]byte(id(i)))
 			h.Write([]byte{0})
 		}

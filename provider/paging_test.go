@@ -207,3 +207,121 @@ func TestClip(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+// TestSectionParts: a part cut short never stops its siblings, each part
+// keeps a share of the caps while it still reads, and the section's
+// truncation names every part cut or not read (issue 11 review).
+func TestSectionParts(t *testing.T) {
+	t.Run("a repeated page stops only its part", func(t *testing.T) {
+		s := Limits{}.Section("teammates")
+		parts := s.Parts("teammates", "pending invites")
+		mates, invites := parts[0], parts[1]
+		l := mates.Listing()
+		for l.More() {
+			if _, more := l.Page(100, 500, 500, ids("m", 500)); !more {
+				break
+			}
+		}
+		mates.Done()
+		if !invites.Next() {
+			t.Fatal("the invites were not read after the teammates repeated a page")
+		}
+		invites.Read(100)
+		if k := invites.Keep(1000); k != 1000 {
+			t.Fatalf("kept %d invites", k)
+		}
+		invites.Done()
+		want := "teammates: truncated at 1500 items: teammates truncated at 500 items (repeated page: page 2 repeated page 1)"
+		if err := s.Err(); err == nil || err.Error() != want || !errors.Is(err, ErrTruncated) {
+			t.Fatalf("%v, want %q", err, want)
+		}
+	})
+	t.Run("each part keeps its share", func(t *testing.T) {
+		s := Limits{MaxItems: 1000}.Section("senders")
+		parts := s.Parts("verified senders", "sender identities")
+		endless, other := parts[0], parts[1]
+		l := endless.Listing()
+		kept := 0
+		for p := 0; l.More(); p++ {
+			keep, more := l.Page(10, 100, min(100, endless.Remaining()), ids(fmt.Sprint(p, "-"), 100))
+			kept += keep
+			if !more {
+				break
+			}
+		}
+		if kept != 500 {
+			t.Fatalf("the endless part kept %d, want its share of 500 while the other still reads", kept)
+		}
+		if !other.Next() || other.Remaining() != 500 {
+			t.Fatalf("the other part has %d left", other.Remaining())
+		}
+		other.Read(10)
+		other.Keep(20)
+		other.Done()
+		want := "senders: truncated at 520 items: verified senders truncated at 500 items (item cap)"
+		if err := s.Err(); err == nil || err.Error() != want {
+			t.Fatalf("%v, want %q", err, want)
+		}
+	})
+	t.Run("a finished part frees its share", func(t *testing.T) {
+		s := Limits{MaxItems: 1000}.Section("webhooks")
+		parts := s.Parts("event webhooks", "inbound-parse settings")
+		parts[0].Next()
+		parts[0].Keep(10)
+		parts[0].Done()
+		if got := parts[1].Remaining(); got != 990 {
+			t.Fatalf("%d left after the first part ended with 10", got)
+		}
+		if s.Err() != nil || s.Truncated() {
+			t.Fatal(s.Err())
+		}
+	})
+	t.Run("time limit", func(t *testing.T) {
+		ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+		defer cancel()
+		s := Limits{}.Section("teammates")
+		parts := s.Parts("teammates", "pending invites")
+		parts[0].Next()
+		parts[0].Keep(500)
+		parts[0].Next()
+		if err := parts[0].Failed(ctx, errors.New("context deadline exceeded")); err != nil {
+			t.Fatal(err)
+		}
+		parts[1].Next()
+		if err := parts[1].Failed(ctx, errors.New("context deadline exceeded")); err != nil {
+			t.Fatal(err)
+		}
+		want := "teammates: truncated at 500 items: teammates truncated at 500 items (time limit); pending invites not read (time limit)"
+		if err := s.Err(); err == nil || err.Error() != want {
+			t.Fatalf("%v, want %q", err, want)
+		}
+		// Before the deadline, a failure stays a failure.
+		live := Limits{}.Section("subusers")
+		boom := errors.New("boom")
+		if err := live.Failed(context.Background(), boom); err != boom || live.Err() != nil {
+			t.Fatal(err, live.Err())
+		}
+		live.Keep(7)
+		if live.Failed(ctx, boom) != nil || live.Err().Error() != "subusers: truncated at 7 items (time limit)" {
+			t.Fatal(live.Err())
+		}
+	})
+}
+
+// TestRepeatWithLessRoom: a page that repeats an earlier one is seen even
+// when less of it is decoded (the section has less room left).
+func TestRepeatWithLessRoom(t *testing.T) {
+	s := Limits{MaxItems: 1500}.Section("senders")
+	l := s.Listing()
+	l.More()
+	if keep, more := l.Page(100, 1000, 1000, ids("s", 1000)); keep != 1000 || !more {
+		t.Fatal(keep, more)
+	}
+	l.More()
+	if keep, more := l.Page(100, 1000, s.Remaining(), ids("s", 1000)); keep != 0 || more {
+		t.Fatalf("the repeat kept %d", keep)
+	}
+	if got := s.Err().Error(); got != "senders: truncated at 1000 items: page 2 repeated page 1" {
+		t.Fatal(got)
+	}
+}

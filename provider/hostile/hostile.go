@@ -25,6 +25,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -96,10 +97,18 @@ type Server struct {
 	Trickle  time.Duration
 	Hold     time.Duration
 	HugeSize int64
+	// Delay holds back every answer (but SendGrid's /v3/scopes) this long
+	// before the mode's own answer: with EndlessPages and a Delay just
+	// under the client's per-request deadline, a provider that answers
+	// every page, slowly, forever. Zero: no delay. Set it before the first
+	// request.
+	Delay time.Duration
 
 	quit       chan struct{}
 	seq        atomic.Int64
 	requests   atomic.Int64
+	hitsMu     sync.Mutex
+	hits       map[string]int
 	otherHits  atomic.Int64
 	otherCreds atomic.Int64
 }
@@ -129,6 +138,14 @@ func (s *Server) Close() {
 // Requests is how many requests reached the fake.
 func (s *Server) Requests() int64 { return s.requests.Load() }
 
+// Hits is how many requests reached a path ("/v3/teammates/pending"), so
+// that a test can tell a sibling list was read, or a request retried.
+func (s *Server) Hits(path string) int {
+	s.hitsMu.Lock()
+	defer s.hitsMu.Unlock()
+	return s.hits[path]
+}
+
 // OtherHits is how many requests reached the redirect target; OtherCreds
 // how many of them carried a credential (Authorization).
 func (s *Server) OtherHits() int64 { return s.otherHits.Load() }
@@ -156,6 +173,12 @@ func (s *Server) Env() []string {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.requests.Add(1)
+	s.hitsMu.Lock()
+	if s.hits == nil {
+		s.hits = map[string]int{}
+	}
+	s.hits[r.URL.Path]++
+	s.hitsMu.Unlock()
 	// Read the request body first: only then does net/http notice a client
 	// that hangs up (r.Context() is cancelled).
 	body, _ := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
@@ -173,6 +196,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if s.Flavor == SendGrid && r.URL.Path == "/v3/scopes" {
 		writeJSON(w, 200, map[string]any{"scopes": sendGridScopes})
 		return
+	}
+	if s.Delay > 0 {
+		select {
+		case <-time.After(s.Delay):
+		case <-r.Context().Done():
+			return
+		}
 	}
 	switch s.Mode {
 	case HugeBody:

@@ -74,7 +74,11 @@ func (c *Client) do(ctx context.Context, cl call, use func(body []byte) error) e
 
 // once makes one attempt. retry says whether another attempt is safe and
 // useful: rate limits (nothing was done) with a short Retry-After, and
-// server errors or timeouts for idempotent calls only.
+// server errors or failed connections for idempotent calls only. An attempt
+// that got no complete answer within AttemptTimeout is not retried: a
+// provider holding answers back (a slow first byte, a trickling body) is no
+// transient failure, and each retry would hold the caller another
+// AttemptTimeout.
 // The body is read within the attempt's deadline: a trickling answer cannot
 // outlive it.
 func (c *Client) once(ctx context.Context, cl call, use func([]byte) error) (err error, retry bool) {
@@ -111,13 +115,15 @@ func (c *Client) once(ctx context.Context, cl call, use func([]byte) error) (err
 	if err != nil {
 		// Transport errors carry the URL, never the credential (Basic auth
 		// is a header); still, report only the kind of failure.
-		kind := "network error"
-		if actx.Err() != nil && ctx.Err() == nil {
-			kind = fmt.Sprintf("no answer within %s", c.AttemptTimeout)
-		} else if ctx.Err() != nil {
-			kind = "cancelled"
+		timedOut := actx.Err() != nil && ctx.Err() == nil
+		var cause error = errors.New("network error")
+		switch {
+		case timedOut:
+			cause = fmt.Errorf("no answer within %s", c.AttemptTimeout)
+		case ctx.Err() != nil:
+			cause = fmt.Errorf("cancelled: %w", ctx.Err())
 		}
-		return &provider.Error{Kind: provider.ErrUnavailable, Op: cl.op, Err: errors.New(kind)}, cl.idempotent() && ctx.Err() == nil
+		return &provider.Error{Kind: provider.ErrUnavailable, Op: cl.op, Err: cause}, cl.idempotent() && ctx.Err() == nil && !timedOut
 	}
 	defer resp.Body.Close()
 	body, release, err := c.gate().Read(actx, resp.Body, resp.ContentLength, c.MaxBody)
@@ -127,11 +133,14 @@ func (c *Client) once(ctx context.Context, cl call, use func([]byte) error) (err
 	}
 	if err != nil {
 		timedOut := actx.Err() != nil && ctx.Err() == nil
-		msg := "the answer was cut off"
-		if timedOut {
-			msg = fmt.Sprintf("no complete answer within %s", c.AttemptTimeout)
+		var cause error = errors.New("the answer was cut off")
+		switch {
+		case timedOut:
+			cause = fmt.Errorf("no complete answer within %s", c.AttemptTimeout)
+		case ctx.Err() != nil:
+			cause = fmt.Errorf("cancelled: %w", ctx.Err())
 		}
-		return &provider.Error{Kind: provider.ErrUnavailable, Op: cl.op, Status: resp.StatusCode, Err: errors.New(msg)}, cl.idempotent() && ctx.Err() == nil
+		return &provider.Error{Kind: provider.ErrUnavailable, Op: cl.op, Status: resp.StatusCode, Err: cause}, cl.idempotent() && ctx.Err() == nil && !timedOut
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		if use != nil {
@@ -279,7 +288,11 @@ func list[T any](ctx context.Context, c *Client, sec *provider.Section, op, path
 			return nil
 		})
 		if err != nil {
-			return err
+			// Past the time limit: keep the pages read, truncated.
+			if err := sec.Failed(ctx, err); err != nil {
+				return err
+			}
+			return sec.Err()
 		}
 		var idf func(int) string
 		if id != nil {

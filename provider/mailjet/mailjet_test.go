@@ -404,14 +404,21 @@ func TestFaults(t *testing.T) {
 			t.Errorf("took %s", time.Since(start))
 		}
 	})
-	t.Run("slow once then ok", func(t *testing.T) {
+	t.Run("a timed-out attempt is not retried", func(t *testing.T) {
+		// A provider holding answers back is no transient failure: each
+		// retry would hold the audit another AttemptTimeout (issue 11).
 		f := newFake(t)
 		f.slow = 2 * time.Second
 		f.fail("GET apikey", "slow")
 		c := client(t, f)
 		c.AttemptTimeout = 50 * time.Millisecond
-		if _, err := c.ListKeys(ctx(t)); err != nil {
+		c.MaxAttempts = 3
+		_, err := c.ListKeys(ctx(t))
+		if !errors.Is(err, provider.ErrUnavailable) || !strings.Contains(err.Error(), "within 50ms") {
 			t.Fatal(err)
+		}
+		if n := f.count("GET /v3/REST/apikey"); n != 1 {
+			t.Errorf("%d attempts, want 1", n)
 		}
 	})
 	t.Run("truncated JSON", func(t *testing.T) {

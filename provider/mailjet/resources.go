@@ -354,14 +354,19 @@ func hasAccess(list, want string) bool {
 // ---- webhooks ----
 
 // ListWebhooks implements provider.WebhookLister: event callback URLs and
-// parse routes (the parse route's receiving address goes in Hostname).
+// parse routes (the parse route's receiving address goes in Hostname), two
+// parts of one section (provider.Section.Parts): one cut short never stops
+// the other, and the truncation names each part cut or not read.
 func (c *Client) ListWebhooks(ctx context.Context) ([]provider.Webhook, error) {
 	sec := c.section("webhooks")
-	cbs, err := listAll(ctx, c, sec, "list event callback URLs", "eventcallbackurl", nil, func(x mjCallback) string { return id(x.ID) })
+	parts := sec.Parts("event callback URLs", "parse routes")
+	cbs, err := listAll(ctx, c, parts[0], "list event callback URLs", "eventcallbackurl", nil, func(x mjCallback) string { return id(x.ID) })
+	parts[0].Done()
 	if err != nil && !errors.Is(err, provider.ErrTruncated) {
 		return nil, err
 	}
-	prs, err := listAll(ctx, c, sec, "list parse routes", "parseroute", nil, func(x mjParseRoute) string { return id(x.ID) })
+	prs, err := listAll(ctx, c, parts[1], "list parse routes", "parseroute", nil, func(x mjParseRoute) string { return id(x.ID) })
+	parts[1].Done()
 	if err != nil && !errors.Is(err, provider.ErrTruncated) {
 		return nil, err
 	}
@@ -390,19 +395,26 @@ func (c *Client) DeleteWebhook(ctx context.Context, w provider.Webhook) error {
 // ---- SenderLister ----
 
 // ListSenders implements provider.SenderLister from /sender, /metasender and
-// /dns. A sender "*@domain" is a domain sender; a DNS record takes the
-// creation time of the oldest sender that uses it.
+// /dns, three parts of one section (provider.Section.Parts): each has its
+// share of the caps, one cut short never stops the others, and the
+// truncation names each part cut or not read. A sender "*@domain" is a
+// domain sender; a DNS record takes the creation time of the oldest sender
+// that uses it.
 func (c *Client) ListSenders(ctx context.Context) ([]provider.Sender, error) {
 	sec := c.section("senders")
-	ss, err := listAll(ctx, c, sec, "list senders", "sender", nil, func(x mjSender) string { return id(x.ID) })
+	parts := sec.Parts("senders", "metasenders", "sender domains")
+	ss, err := listAll(ctx, c, parts[0], "list senders", "sender", nil, func(x mjSender) string { return id(x.ID) })
+	parts[0].Done()
 	if err != nil && !errors.Is(err, provider.ErrTruncated) {
 		return nil, err
 	}
-	ms, err := listAll(ctx, c, sec, "list metasenders", "metasender", nil, func(x mjMetasender) string { return id(x.ID) })
+	ms, err := listAll(ctx, c, parts[1], "list metasenders", "metasender", nil, func(x mjMetasender) string { return id(x.ID) })
+	parts[1].Done()
 	if err != nil && !errors.Is(err, provider.ErrTruncated) {
 		return nil, err
 	}
-	ds, err := listAll(ctx, c, sec, "list sender domains", "dns", nil, func(x mjDNS) string { return id(x.ID) })
+	ds, err := listAll(ctx, c, parts[2], "list sender domains", "dns", nil, func(x mjDNS) string { return id(x.ID) })
+	parts[2].Done()
 	if err != nil && !errors.Is(err, provider.ErrTruncated) {
 		return nil, err
 	}

@@ -35,7 +35,8 @@ type call struct {
 	body   any        // JSON request body, or nil
 	// onBehalfOf names the subuser to act as ("" for the account itself).
 	onBehalfOf string
-	// idempotent calls are retried after a 5xx or a timeout.
+	// idempotent calls are retried after a 5xx or a failed connection
+	// (never after a timeout: see do).
 	idempotent bool
 	// key overrides the client's key (VerifyKey).
 	key string
@@ -96,8 +97,12 @@ func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 			case errors.As(err, &rw):
 				return 0, &provider.Error{Kind: provider.ErrRateLimited, Op: k.op, Status: http.StatusTooManyRequests, RetryAfter: min(rw.wait, provider.MaxReportedWait), Err: err}
 			}
-			// Transport failure or timeout.
-			if k.idempotent && retries < c.opts.Retries {
+			// Transport failure. A timeout is not retried: an attempt that
+			// got no complete answer within RequestTimeout is a provider
+			// holding answers back (a slow first byte, a trickling body), not
+			// a transient 5xx, and retrying would hold the audit for
+			// (Retries+1) × RequestTimeout per request.
+			if k.idempotent && retries < c.opts.Retries && !errors.Is(err, errTimedOut) {
 				retries++
 				if err := sleep(ctx, backoff+jitter(backoff*5)); err != nil {
 					return 0, &provider.Error{Kind: provider.ErrUnavailable, Op: k.op, Err: err}
@@ -170,7 +175,7 @@ func (c *Client) attempt(ctx context.Context, k call, target string, body []byte
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return 0, nil, nil, release, cleanURLError(err)
+		return 0, nil, nil, release, c.attemptError(ctx, actx, err)
 	}
 	defer resp.Body.Close()
 	hdr = resp.Header
@@ -178,7 +183,7 @@ func (c *Client) attempt(ctx context.Context, k call, target string, body []byte
 	data, release, err = c.gate.Read(actx, resp.Body, resp.ContentLength, c.opts.MaxBody)
 	if err != nil {
 		// Closing the body unread drops the connection.
-		return resp.StatusCode, hdr, nil, release, cleanURLError(err)
+		return resp.StatusCode, hdr, nil, release, c.attemptError(ctx, actx, err)
 	}
 	return resp.StatusCode, hdr, data, release, nil
 }
@@ -251,6 +256,20 @@ func errorMessage(data []byte) string {
 	return provider.SanitizeN(strings.Join(parts, "; "), 300)
 }
 
+// errTimedOut marks an attempt that timed out (errors.Is): it is not
+// retried.
+var errTimedOut = errors.New("timed out")
+
+// attemptError is an attempt's transport or body-read failure: one that
+// ended because the attempt's own deadline passed (the caller's context
+// still live) says it got no complete answer within RequestTimeout.
+func (c *Client) attemptError(ctx, actx context.Context, err error) error {
+	if actx.Err() != nil && ctx.Err() == nil {
+		return fmt.Errorf("%w: no complete answer within %s", errTimedOut, c.opts.RequestTimeout)
+	}
+	return cleanURLError(err)
+}
+
 // cleanURLError drops the URL from a transport error (it is long and says
 // nothing the Op does not) and keeps the cause.
 func cleanURLError(err error) error {
@@ -260,7 +279,7 @@ func cleanURLError(err error) error {
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
-		return fmt.Errorf("timed out: %w", err)
+		return fmt.Errorf("%w: %w", errTimedOut, err)
 	}
 	return err
 }

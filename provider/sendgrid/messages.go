@@ -118,6 +118,7 @@ func (c *Client) ListMessages(ctx context.Context, since time.Time, fn func([]pr
 	if !since.Before(end) {
 		return nil
 	}
+	sec := c.opts.Limits.MessageSection("messages")
 	// Probe with a one-message query to pick the source.
 	var src messageSource
 	var probeErrs []error
@@ -128,7 +129,10 @@ func (c *Client) ListMessages(ctx context.Context, since time.Time, fn func([]pr
 			break
 		}
 		if !unavailable(err) {
-			return err
+			if err := sec.Failed(ctx, err); err != nil {
+				return err
+			}
+			return sec.Err()
 		}
 		probeErrs = append(probeErrs, err)
 	}
@@ -148,6 +152,7 @@ func (c *Client) ListMessages(ctx context.Context, since time.Time, fn func([]pr
 		return pe
 	}
 
+	outer := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var mu sync.Mutex
@@ -159,7 +164,6 @@ func (c *Client) ListMessages(ctx context.Context, since time.Time, fn func([]pr
 		}
 		return fn(page)
 	}
-	sec := c.opts.Limits.MessageSection("messages")
 	// One listing for all lanes: their windows never overlap, so a page
 	// seen twice, in any lane, is the provider repeating itself.
 	lst := sec.Listing()
@@ -182,10 +186,18 @@ func (c *Client) ListMessages(ctx context.Context, since time.Time, fn func([]pr
 		})
 	}
 	wg.Wait()
-	for _, e := range errs {
-		if e != nil && !errors.Is(e, context.Canceled) {
-			return e
+	// Past the time limit, the lanes it stopped leave the messages read so
+	// far, truncated (time limit); a failure before it still fails.
+	timedOut := provider.TimedOut(outer)
+	for i, e := range errs {
+		if e == nil || errors.Is(e, context.Canceled) || (timedOut && isCtxErr(e)) {
+			errs[i] = nil
+			continue
 		}
+		return e
+	}
+	if timedOut {
+		sec.Stop(provider.CauseTime, "")
 	}
 	return errors.Join(append(errs, sec.Err())...)
 }

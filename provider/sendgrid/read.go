@@ -193,7 +193,10 @@ func (c *Client) ListKeys(ctx context.Context) ([]provider.APIKey, error) {
 	sec := c.opts.Limits.Section("API keys")
 	keys, err := c.listKeysOf(ctx, "", sec)
 	if err != nil && keys == nil {
-		return nil, err
+		if err := sec.Failed(ctx, err); err != nil {
+			return nil, err
+		}
+		return nil, sec.Err()
 	}
 	var errs []error
 	if err != nil {
@@ -234,18 +237,25 @@ func (c *Client) ListKeys(ctx context.Context) ([]provider.APIKey, error) {
 	}
 	close(work)
 	wg.Wait()
+	// Past the time limit, the reads it stopped are the section's
+	// truncation, not failures; those that failed before it still count.
+	timedOut := provider.TimedOut(ctx)
+	if timedOut {
+		sec.Stop(provider.CauseTime, "")
+		errs = slices.DeleteFunc(errs, isCtxErr)
+	}
 	var failed []string
 	var firstErr error
 	for i, r := range results {
 		keys = append(keys, r.keys...)
-		if r.err != nil {
+		if r.err != nil && !(timedOut && isCtxErr(r.err)) {
 			failed = append(failed, subs[i].Username)
 			if firstErr == nil {
 				firstErr = r.err
 			}
 		}
 	}
-	if ctx.Err() != nil {
+	if ctx.Err() != nil && !timedOut {
 		return keys, &provider.Error{Kind: provider.ErrUnavailable, Op: "list subusers' API keys", Err: ctx.Err()}
 	}
 	if len(failed) > 0 {
@@ -262,6 +272,11 @@ func (c *Client) ListKeys(ctx context.Context) ([]provider.APIKey, error) {
 			Detail: fmt.Sprintf("only the keys of the first %d subusers were read (subusers %s)", len(subs), subTrunc[0].Reason())})
 	}
 	return keys, errors.Join(errs...)
+}
+
+// isCtxErr says err is (or wraps) a context's end.
+func isCtxErr(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 }
 
 type sgTeammate struct {
@@ -281,18 +296,26 @@ type sgInvite struct {
 }
 
 // ListTeammates implements provider.TeammateLister: teammates (paged by
-// limit and offset) and pending invites, within the section's caps (a cap
-// reached returns what was read with a *provider.Truncation).
+// limit and offset) and pending invites, two parts of one section
+// (provider.Section.Parts): teammates cut short (a cap, a repeated page, the
+// time limit) still leave the invites read, and the truncation names every
+// part that was cut or not read. What was read comes back with the
+// *provider.Truncation.
 func (c *Client) ListTeammates(ctx context.Context) ([]provider.Teammate, error) {
 	var out []provider.Teammate
 	sec := c.opts.Limits.Section("teammates")
-	lst := sec.Listing()
+	parts := sec.Parts("teammates", "pending invites")
+	mates, invites := parts[0], parts[1]
+	lst := mates.Listing()
 	for offset := 0; lst.More(); offset += teammatesPage {
 		k := get("list teammates", "/v3/teammates", "/v3/teammates")
 		k.query = url.Values{"limit": {strconv.Itoa(teammatesPage)}, "offset": {strconv.Itoa(offset)}}
-		page, n, size, err := listPage[sgTeammate](ctx, c, k, "result", sec.Remaining())
+		page, n, size, err := listPage[sgTeammate](ctx, c, k, "result", mates.Remaining())
 		if err != nil {
-			return out, err
+			if err := mates.Failed(ctx, err); err != nil {
+				return out, err
+			}
+			break
 		}
 		keep, more := lst.Page(size, n, len(page), func(i int) string { return page[i].Username + "\x00" + page[i].Email })
 		for _, t := range page[:keep] {
@@ -307,16 +330,21 @@ func (c *Client) ListTeammates(ctx context.Context) ([]provider.Teammate, error)
 			break
 		}
 	}
-	if !sec.Next() {
+	mates.Done()
+	defer invites.Done()
+	if !invites.Next() {
 		return out, sec.Err()
 	}
 	k := get("list pending teammate invites", "/v3/teammates/pending", "/v3/teammates/pending")
-	pending, n, size, err := listPage[sgInvite](ctx, c, k, "result", sec.Remaining())
+	pending, n, size, err := listPage[sgInvite](ctx, c, k, "result", invites.Remaining())
 	if err != nil {
-		return out, errors.Join(err, sec.Err())
+		if err := invites.Failed(ctx, err); err != nil {
+			return out, errors.Join(err, sec.Err())
+		}
+		return out, sec.Err()
 	}
-	sec.Read(size)
-	for _, p := range pending[:min(sec.Keep(n), len(pending))] {
+	invites.Read(size)
+	for _, p := range pending[:min(invites.Keep(n), len(pending))] {
 		t := provider.Teammate{Email: provider.Clip(p.Email, maxField), Admin: p.IsAdmin, Pending: true, Token: provider.Clip(p.Token, maxField)}
 		if exp := unix(p.ExpirationDate); !exp.IsZero() {
 			// Invites expire seven days after they are sent.
@@ -353,7 +381,10 @@ func (c *Client) ListSubusers(ctx context.Context) ([]provider.Subuser, error) {
 		k.query = url.Values{"limit": {strconv.Itoa(subusersPage)}, "offset": {strconv.Itoa(offset)}}
 		page, n, size, err := listPage[sgSubuser](ctx, c, k, "", sec.Remaining())
 		if err != nil {
-			return nil, err
+			if err := sec.Failed(ctx, err); err != nil {
+				return nil, err
+			}
+			break
 		}
 		keep, more := lst.Page(size, n, len(page), func(i int) string { return page[i].Username })
 		for _, s := range page[:keep] {
@@ -383,33 +414,44 @@ type sgParse struct {
 }
 
 // ListWebhooks implements provider.WebhookLister: every event webhook and
-// every inbound-parse setting (one section: a cap reached returns what was
-// read with a *provider.Truncation).
+// every inbound-parse setting, two parts of one section (a part cut short
+// leaves the other read; what was read comes back with a
+// *provider.Truncation naming each part cut or not read).
 func (c *Client) ListWebhooks(ctx context.Context) ([]provider.Webhook, error) {
 	sec := c.opts.Limits.Section("webhooks")
+	parts := sec.Parts("event webhooks", "inbound-parse settings")
+	events, parses := parts[0], parts[1]
 	var out []provider.Webhook
-	sec.Next()
-	ev, n, size, err := listPage[sgEventWebhook](ctx, c, get("list event webhooks", "/v3/user/webhooks/event/settings/all", "/v3/user/webhooks/event/settings/all"), "webhooks", sec.Remaining())
-	if err != nil {
-		return nil, err
-	}
-	sec.Read(size)
-	for _, w := range ev[:min(sec.Keep(n), len(ev))] {
-		h := provider.Webhook{ID: provider.Clip(w.ID, maxField), Kind: provider.WebhookEvent, URL: provider.Clip(w.URL, maxField), Enabled: w.Enabled}
-		if w.CreatedDate != nil {
-			h.Created = w.CreatedDate.UTC()
+	if events.Next() {
+		ev, n, size, err := listPage[sgEventWebhook](ctx, c, get("list event webhooks", "/v3/user/webhooks/event/settings/all", "/v3/user/webhooks/event/settings/all"), "webhooks", events.Remaining())
+		if err != nil {
+			if err := events.Failed(ctx, err); err != nil {
+				return nil, err
+			}
 		}
-		out = append(out, h)
+		events.Read(size)
+		for _, w := range ev[:min(events.Keep(n), len(ev))] {
+			h := provider.Webhook{ID: provider.Clip(w.ID, maxField), Kind: provider.WebhookEvent, URL: provider.Clip(w.URL, maxField), Enabled: w.Enabled}
+			if w.CreatedDate != nil {
+				h.Created = w.CreatedDate.UTC()
+			}
+			out = append(out, h)
+		}
 	}
-	if !sec.Next() {
+	events.Done()
+	defer parses.Done()
+	if !parses.Next() {
 		return out, sec.Err()
 	}
-	parse, n, size, err := listPage[sgParse](ctx, c, get("list inbound-parse settings", "/v3/user/webhooks/parse/settings", "/v3/user/webhooks/parse/settings"), "result", sec.Remaining())
+	parse, n, size, err := listPage[sgParse](ctx, c, get("list inbound-parse settings", "/v3/user/webhooks/parse/settings", "/v3/user/webhooks/parse/settings"), "result", parses.Remaining())
 	if err != nil {
-		return out, errors.Join(err, sec.Err())
+		if err := parses.Failed(ctx, err); err != nil {
+			return out, errors.Join(err, sec.Err())
+		}
+		return out, sec.Err()
 	}
-	sec.Read(size)
-	for _, p := range parse[:min(sec.Keep(n), len(parse))] {
+	parses.Read(size)
+	for _, p := range parse[:min(parses.Keep(n), len(parse))] {
 		host := provider.Clip(p.Hostname, maxField)
 		out = append(out, provider.Webhook{ID: host, Kind: provider.WebhookParse, URL: provider.Clip(p.URL, maxField), Hostname: host, Enabled: true})
 	}
@@ -459,7 +501,10 @@ func (c *Client) ListMailSettings(ctx context.Context) ([]provider.MailSetting, 
 		k.query = url.Values{"limit": {strconv.Itoa(settingsPage)}, "offset": {strconv.Itoa(offset)}}
 		page, n, size, err := listPage[sgMailSetting](ctx, c, k, "result", sec.Remaining())
 		if err != nil {
-			return nil, err
+			if err := sec.Failed(ctx, err); err != nil {
+				return nil, err
+			}
+			break
 		}
 		keep, more := lst.Page(size, n, len(page), func(i int) string { return page[i].Name })
 		for _, s := range page[:keep] {
@@ -503,10 +548,18 @@ func (c *Client) ListMailSettings(ctx context.Context) ([]provider.MailSetting, 
 		})
 	}
 	wg.Wait()
+	// Past the time limit, the values it stopped leave the section
+	// truncated (time limit), not failed.
+	timedOut := provider.TimedOut(ctx)
+	if timedOut {
+		sec.Stop(provider.CauseTime, "")
+	}
 	var failed []error
 	for i, m := range details {
 		if errs[i] != nil {
-			failed = append(failed, errs[i])
+			if !(timedOut && isCtxErr(errs[i])) {
+				failed = append(failed, errs[i])
+			}
 			if j, ok := idx[detailedSettings[i].name]; ok {
 				out[j].Forwards = detailedSettings[i].forwards
 			}
@@ -536,18 +589,23 @@ func (l *cappedList) UnmarshalJSON(b []byte) error {
 
 // ListSenders implements provider.SenderLister: verified senders (cursor
 // lastSeenID), legacy sender identities, Marketing Campaigns senders and
-// authenticated domains (limit and offset), one section sharing one set of
-// caps (a cap reached returns what was read with a *provider.Truncation).
-// An endpoint the account lacks (404) counts as empty.
+// authenticated domains (limit and offset), read at once as four parts of
+// one section (provider.Section.Parts): each has its share of the caps, a
+// part cut short (a cap, a repeated page, the time limit) never stops the
+// others, and what was read comes back with a *provider.Truncation naming
+// every part cut or not read. An endpoint the account lacks (404) counts as
+// empty.
 func (c *Client) ListSenders(ctx context.Context) ([]provider.Sender, error) {
 	sec := c.opts.Limits.Section("senders")
-	parts := []func(context.Context, *provider.Section) ([]provider.Sender, error){c.verifiedSenders, c.legacySenders, c.marketingSenders, c.domains}
-	res := make([][]provider.Sender, len(parts))
-	errs := make([]error, len(parts)+1)
+	readers := []func(context.Context, *provider.Section) ([]provider.Sender, error){c.verifiedSenders, c.legacySenders, c.marketingSenders, c.domains}
+	parts := sec.Parts("verified senders", "sender identities", "marketing senders", "authenticated domains")
+	res := make([][]provider.Sender, len(readers))
+	errs := make([]error, len(readers)+1)
 	var wg sync.WaitGroup
-	for i, f := range parts {
+	for i, f := range readers {
 		wg.Go(func() {
-			res[i], errs[i] = f(ctx, sec)
+			defer parts[i].Done()
+			res[i], errs[i] = f(ctx, parts[i])
 			if errors.Is(errs[i], provider.ErrNotFound) {
 				errs[i] = nil
 			}
@@ -558,7 +616,7 @@ func (c *Client) ListSenders(ctx context.Context) ([]provider.Sender, error) {
 	for _, r := range res {
 		out = append(out, r...)
 	}
-	errs[len(parts)] = sec.Err()
+	errs[len(readers)] = sec.Err()
 	return out, errors.Join(errs...)
 }
 
@@ -580,7 +638,7 @@ func (c *Client) verifiedSenders(ctx context.Context, sec *provider.Section) ([]
 		}
 		page, n, size, err := listPage[sgVerifiedSender](ctx, c, k, "results", sec.Remaining())
 		if err != nil {
-			return out, err
+			return out, sec.Failed(ctx, err)
 		}
 		keep, more := lst.Page(size, n, len(page), func(i int) string { return strconv.FormatInt(page[i].ID, 10) })
 		next := last
@@ -612,7 +670,7 @@ func (c *Client) singleSenders(ctx context.Context, sec *provider.Section, k cal
 	}
 	list, n, size, err := listPage[senderRecord](ctx, c, k, key, sec.Remaining())
 	if err != nil {
-		return nil, err
+		return nil, sec.Failed(ctx, err)
 	}
 	sec.Read(size)
 	var out []provider.Sender
@@ -644,7 +702,7 @@ func (c *Client) domains(ctx context.Context, sec *provider.Section) ([]provider
 		k.query = url.Values{"limit": {strconv.Itoa(domainsPage)}, "offset": {strconv.Itoa(offset)}}
 		page, n, size, err := listPage[sgDomain](ctx, c, k, "", sec.Remaining())
 		if err != nil {
-			return out, err
+			return out, sec.Failed(ctx, err)
 		}
 		keep, more := lst.Page(size, n, len(page), func(i int) string { return strconv.FormatInt(page[i].ID, 10) })
 		for _, d := range page[:keep] {
@@ -664,7 +722,10 @@ func (c *Client) ListAllowRules(ctx context.Context) ([]provider.AllowRule, erro
 	sec.Next()
 	list, n, size, err := listPage[allowRecord](ctx, c, get("read the IP allow list", "/v3/access_settings/whitelist", "/v3/access_settings/whitelist"), "result", sec.Remaining())
 	if err != nil {
-		return nil, err
+		if err := sec.Failed(ctx, err); err != nil {
+			return nil, err
+		}
+		return nil, sec.Err()
 	}
 	sec.Read(size)
 	return allowRules(list[:min(sec.Keep(n), len(list))]), sec.Err()
@@ -704,7 +765,10 @@ func (c *Client) ListActivity(ctx context.Context) ([]provider.AccessEvent, erro
 	var list struct{ Result []sgActivity }
 	rows, n, size, err := listPage[sgActivity](ctx, c, k, "result", sec.Remaining())
 	if err != nil {
-		return nil, err
+		if err := sec.Failed(ctx, err); err != nil {
+			return nil, err
+		}
+		return nil, sec.Err()
 	}
 	sec.Read(size)
 	list.Result = rows[:min(sec.Keep(n), len(rows))]

@@ -126,7 +126,8 @@ type Options struct {
 	// longer reset fails with ErrRateLimited and its RetryAfter.
 	MaxRateWait time.Duration
 	// Retries is how many times an idempotent call is retried after a 5xx
-	// or a timeout (default 3).
+	// or a failed connection (default 3). An attempt that times out
+	// (RequestTimeout) is never retried.
 	Retries int
 	// RateRetries is how many 429s one call waits out (default 20).
 	RateRetries int
