@@ -3,6 +3,7 @@ package leakscan
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"reclaim/checklist"
 )
@@ -36,7 +37,8 @@ func NewLeakScanner(roots []string, opt Options) *Adapter {
 func (a *Adapter) Scan(ctx context.Context, progress func(files, bytes int64, findings int)) ([]checklist.Finding, []string, error) {
 	roots := a.Roots
 	if len(roots) == 0 {
-		roots = DefaultRoots()
+		// stopped by ctx: Scan then returns at once, marked partial
+		roots, _ = DefaultRootsContext(ctx, a.Options.ConfigRoot)
 	}
 	opt := a.Options
 	if progress != nil {
@@ -101,6 +103,15 @@ func ToChecklist(r *Report) ([]checklist.Finding, []string) {
 			Detail: x.Detail, Evidence: "scan: " + x.Path, Target: checklist.Target{Kind: "leak", ID: x.Path}, Source: "scan",
 		})
 	}
+	// a scan that left something out is never an all-clear
+	if why := r.IncompleteReasons(); len(why) > 0 {
+		out = append(out, checklist.Finding{
+			ID: "scan-incomplete", Severity: checklist.Medium,
+			Title:    "The file scan is incomplete: " + strings.Join(why, "; "),
+			Detail:   "A key may be in what was not read or not listed. Check those files and folders by hand (the scan's summary names the first of each), or raise the cap and scan again.",
+			Evidence: "scan: " + strings.Join(why, "; "), Target: checklist.Target{Kind: "leak", ID: "scan-incomplete"}, Source: "scan",
+		})
+	}
 	for _, t := range r.Traces {
 		sev, served := checklist.Medium, "never answered 200"
 		if t.Served > 0 {
@@ -144,5 +155,6 @@ func (a *Adapter) DefaultRoots() []string {
 	if len(a.Roots) > 0 {
 		return a.Roots
 	}
-	return DefaultRoots()
+	out, _ := DefaultRootsContext(context.Background(), a.Options.ConfigRoot)
+	return out
 }

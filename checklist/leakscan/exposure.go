@@ -1,12 +1,14 @@
 package leakscan
 
 import (
-	"bufio"
 	"bytes"
+	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"reclaim/provider"
@@ -22,9 +24,10 @@ type webRoots struct {
 }
 
 // newWebRoots collects the web roots named by nginx/Apache configs: the
-// system's (/etc) and, for each scanned root that holds an etc/ folder (a
-// server image or backup), that tree's, mapped into it.
-func newWebRoots(scanRoots, extra []string) *webRoots {
+// system's (under configRoot, normally "/") and, for each scanned root that
+// holds an etc/ folder (a server image or backup), that tree's, mapped into
+// it. It stops reading configs when ctx ends.
+func newWebRoots(ctx context.Context, configRoot string, scanRoots, extra []string) *webRoots {
 	w := &webRoots{}
 	add := func(p string) {
 		p = filepath.Clean(p)
@@ -32,7 +35,8 @@ func newWebRoots(scanRoots, extra []string) *webRoots {
 			w.roots = append(w.roots, p)
 		}
 	}
-	for _, r := range ConfiguredWebRoots("/") {
+	sys, _ := configuredWebRoots(ctx, configRoot)
+	for _, r := range sys {
 		add(r)
 		// a root read through a symbolic link is walked at its target
 		if t, err := filepath.EvalSymlinks(r); err == nil {
@@ -40,12 +44,13 @@ func newWebRoots(scanRoots, extra []string) *webRoots {
 		}
 	}
 	for _, sr := range scanRoots {
-		if sr == "/" {
+		if sr == "/" || ctx.Err() != nil {
 			continue
 		}
 		if fi, err := os.Stat(filepath.Join(sr, "etc")); err == nil && fi.IsDir() {
-			for _, r := range ConfiguredWebRoots(sr) {
-				add(filepath.Join(sr, r))
+			img, _ := configuredWebRoots(ctx, sr)
+			for _, r := range img {
+				add(r)
 			}
 		}
 	}
@@ -93,60 +98,196 @@ func (w *webRoots) containsDir(dir string) bool {
 	return false
 }
 
+// configGlobs are the nginx and Apache site configs, under the root of a
+// system.
+var configGlobs = []string{
+	"etc/nginx/nginx.conf", "etc/nginx/sites-enabled/*", "etc/nginx/conf.d/*.conf", "etc/nginx/sites-available/*",
+	"etc/apache2/sites-enabled/*", "etc/apache2/apache2.conf", "etc/httpd/conf/httpd.conf", "etc/httpd/conf.d/*.conf",
+}
+
+// maxConfigSize is the most read from one config file.
+const maxConfigSize = 1 << 20
+
+// maxConfigRoots caps the web roots taken from configs (each file scanned
+// is checked against them).
+const maxConfigRoots = 1000
+
+// testConfigRead, when set (tests), is called before each config file is
+// read: a read stuck in the kernel.
+var testConfigRead func(path string)
+
 // ConfiguredWebRoots reads the nginx ("root …;") and Apache ("DocumentRoot
 // …") site configs under base (normally "/") and returns the web roots they
-// name, as written (absolute paths on the server).
+// name, under base ("/var/www" in an image at /mnt/img is
+// "/mnt/img/var/www").
 func ConfiguredWebRoots(base string) []string {
-	var files []string
-	for _, g := range []string{
-		"etc/nginx/nginx.conf", "etc/nginx/sites-enabled/*", "etc/nginx/conf.d/*.conf", "etc/nginx/sites-available/*",
-		"etc/apache2/sites-enabled/*", "etc/apache2/apache2.conf", "etc/httpd/conf/httpd.conf", "etc/httpd/conf.d/*.conf",
-	} {
-		m, _ := filepath.Glob(filepath.Join(base, g))
-		files = append(files, m...)
+	out, _ := configuredWebRoots(context.Background(), base)
+	return out
+}
+
+// configuredWebRoots is ConfiguredWebRoots, stopped by ctx: it returns
+// ctx.Err() as soon as ctx ends (within the time of one read of at most
+// 1 MiB, and without waiting for that read if it is stuck), with the roots
+// found so far.
+//
+// The configs may be the attacker's: each is opened like a scanned file
+// (O_NOFOLLOW|O_NONBLOCK, read only if fstat says it is a regular file)
+// and read up to maxConfigSize, so a named pipe, a device or a link to
+// /dev/urandom in sites-enabled cannot hang it. A symbolic link (the usual
+// sites-enabled layout) is read at its target when that is a regular file
+// (under base, for an image).
+func configuredWebRoots(ctx context.Context, base string) ([]string, error) {
+	if a, err := filepath.Abs(base); err == nil {
+		base = a
 	}
-	var out []string
-	for _, f := range files {
-		fh, err := os.Open(f)
-		if err != nil {
-			continue
+	var (
+		mu    sync.Mutex
+		found []string
+		seen  = map[string]bool{}
+	)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var files []string
+		for _, g := range configGlobs {
+			if ctx.Err() != nil {
+				return
+			}
+			m, _ := filepath.Glob(filepath.Join(base, g))
+			files = append(files, m...)
 		}
-		sc := bufio.NewScanner(fh)
-		for sc.Scan() {
-			line := strings.TrimSpace(sc.Text())
-			var v string
-			switch {
-			case strings.HasPrefix(line, "root ") || strings.HasPrefix(line, "root\t"):
-				v = strings.TrimSuffix(strings.TrimSpace(line[5:]), ";")
-			case strings.HasPrefix(strings.ToLower(line), "documentroot "):
-				v = strings.TrimSpace(line[len("documentroot "):])
-			default:
+		for _, f := range files {
+			if ctx.Err() != nil {
+				return
+			}
+			if testConfigRead != nil {
+				testConfigRead(f)
+			}
+			b, err := readConfig(ctx, base, f)
+			if err != nil {
 				continue
 			}
-			v = strings.Trim(strings.TrimSpace(v), `"'`)
-			if strings.HasPrefix(v, "/") && !strings.ContainsAny(v, "$") && !slices.Contains(out, filepath.Clean(v)) {
-				out = append(out, filepath.Clean(v))
+			for _, r := range configRoots(b) {
+				r = filepath.Join(base, r)
+				mu.Lock()
+				if !seen[r] && len(found) < maxConfigRoots {
+					seen[r] = true
+					found = append(found, r)
+				}
+				mu.Unlock()
 			}
 		}
-		fh.Close()
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return slices.Clone(found), ctx.Err()
+}
+
+// readConfig reads at most maxConfigSize of the config file path, if it is
+// a regular file (or a link to one, under base).
+func readConfig(ctx context.Context, base, path string) ([]byte, error) {
+	if fi, err := os.Lstat(path); err != nil {
+		return nil, err
+	} else if fi.Mode()&fs.ModeSymlink != 0 {
+		t, err := filepath.EvalSymlinks(path)
+		if err != nil {
+			return nil, err
+		}
+		if base != "/" {
+			rb, err := filepath.EvalSymlinks(base)
+			if err != nil {
+				return nil, err
+			}
+			if rel, err := filepath.Rel(rb, t); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+				return nil, errLink // out of the image
+			}
+		}
+		path = t
+	}
+	f, st, err := openRead(noDir, filepath.Base(path), path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.close()
+	b := make([]byte, 0, min(max(st.size, 512), maxConfigSize))
+	buf := make([]byte, 64<<10)
+	for len(b) < maxConfigSize {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		n, err := f.readOnce(path, buf[:min(len(buf), maxConfigSize-len(b))])
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			break
+		}
+		b = append(b, buf[:n]...)
+	}
+	return b, nil
+}
+
+// configRoots are the absolute web roots a config names ("root …;",
+// "DocumentRoot …"), as written (the caller drops repeats).
+func configRoots(b []byte) []string {
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		line := strings.TrimSpace(l)
+		var v string
+		switch {
+		case strings.HasPrefix(line, "root ") || strings.HasPrefix(line, "root\t"):
+			v = strings.TrimSuffix(strings.TrimSpace(line[5:]), ";")
+		case strings.HasPrefix(strings.ToLower(line), "documentroot "):
+			v = strings.TrimSpace(line[len("documentroot "):])
+		default:
+			continue
+		}
+		v = strings.Trim(strings.TrimSpace(v), `"'`)
+		if strings.HasPrefix(v, "/") && !strings.ContainsAny(v, "$") {
+			out = append(out, filepath.Clean(v))
+		}
 	}
 	return out
 }
+
+// systemRoot is where the system's configs are read when no other root is
+// given ("/"; the package's tests point it at an empty folder, so that no
+// test reads the machine's /etc).
+var systemRoot = "/"
 
 // DefaultRoots are what "reclaim scan" looks at with no argument: the web
 // roots the local nginx/Apache configs name (those that exist), else the
 // current directory.
 func DefaultRoots() []string {
+	out, _ := DefaultRootsContext(context.Background(), "")
+	return out
+}
+
+// DefaultRootsContext is DefaultRoots for the system at configRoot ("" is
+// "/"), stopped by ctx: when ctx ends it returns at once, with the roots
+// found so far (none: nil, not the current directory) and ctx.Err().
+func DefaultRootsContext(ctx context.Context, configRoot string) ([]string, error) {
+	if configRoot == "" {
+		configRoot = systemRoot
+	}
+	roots, err := configuredWebRoots(ctx, configRoot)
 	var out []string
-	for _, r := range ConfiguredWebRoots("/") {
+	for _, r := range roots {
 		if fi, err := os.Stat(r); err == nil && fi.IsDir() {
 			out = append(out, r)
 		}
 	}
+	if err != nil {
+		return out, err
+	}
 	if len(out) == 0 {
 		out = []string{"."}
 	}
-	return out
+	return out, nil
 }
 
 // ---- exposures found from the path alone ----

@@ -19,7 +19,9 @@ import (
 // named pipe, a device or a symbolic link between the listing and the open.
 // Files are opened with O_NOFOLLOW|O_NONBLOCK (a link is refused, a pipe
 // opens without waiting for a writer) and fstat must say "regular file"
-// before the first read; a read that would block ends the file.
+// before the first read; a read that would block ends the file. Folders
+// are opened by name relative to their open parent (openDir), never by
+// path, so O_NOFOLLOW guards every name on the way, not only the last.
 
 type rfile int
 
@@ -123,39 +125,138 @@ func (f rfile) seekData(off int64) (int64, error) {
 
 func (f rfile) close() { syscall.Close(int(f)) }
 
-// listDir calls fn for every entry of dir but "." and "..", with the entry
-// type from the directory itself (typeUnknown when the file system does not
-// say). buf is scratch space for the raw entries. It stops early, with no
-// error, when stop is set. It returns the folder open, for openRead (the
-// caller closes it), or noDir on error.
-func listDir(dir string, buf []byte, stop *stopFlag, fn func(name string, typ entryType)) (d dirFD, rerr error) {
-	const flags = syscall.O_RDONLY | syscall.O_CLOEXEC | syscall.O_DIRECTORY | syscall.O_NOFOLLOW | syscall.O_NONBLOCK
-	fd, err := syscall.Open(dir, flags, 0)
+// dirFlags opens a folder: only a folder (O_DIRECTORY), never through a
+// symbolic link (O_NOFOLLOW).
+const dirFlags = syscall.O_RDONLY | syscall.O_CLOEXEC | syscall.O_DIRECTORY | syscall.O_NOFOLLOW | syscall.O_NONBLOCK
+
+// fileID is what fstat says identifies a folder: a folder reopened later
+// must be the one first opened.
+type fileID struct{ dev, ino uint64 }
+
+// openDir opens the folder name of the open folder parent: one name, never
+// a path, so that a link anywhere on the way cannot be followed. With
+// parent noDir, name is a root's path (resolved once, when the scan
+// started). A symbolic link is refused (errLinkNow), anything but a folder
+// too (errNotDir): a folder swapped for a link after it was listed is
+// never walked into. path names the folder in errors.
+func openDir(parent dirFD, name string, path func() string) (dirFD, error) {
+	var fd int
+	var err error
+	for {
+		if parent >= 0 {
+			fd, err = syscall.Openat(int(parent), name, dirFlags, 0)
+		} else {
+			fd, err = syscall.Open(name, dirFlags, 0)
+		}
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	switch err {
+	case nil:
+		return dirFD(fd), nil
+	case syscall.ELOOP:
+		err = errLinkNow
+	case syscall.ENOTDIR:
+		// O_DIRECTORY fails first on a link: say which it is now
+		err = errNotDir
+		if parent >= 0 {
+			if t, terr := entryTypeAt(parent, name, ""); terr == nil && t == typeLink {
+				err = errLinkNow
+			}
+		}
+	}
+	return noDir, &fs.PathError{Op: "open", Path: path(), Err: err}
+}
+
+// id is what fstat says identifies the open folder.
+func (d dirFD) id() (fileID, error) {
+	var st syscall.Stat_t
+	for {
+		err := syscall.Fstat(int(d), &st)
+		if err == nil {
+			return fileID{dev: uint64(st.Dev), ino: uint64(st.Ino)}, nil
+		}
+		if err != syscall.EINTR {
+			return fileID{}, err
+		}
+	}
+}
+
+// oPath is O_PATH (the same on every Linux port Go has): an fd that only
+// names a file, opened without the side effects of opening a pipe or a
+// device. The syscall package lacks it on some ports.
+const oPath = 0x200000
+
+// entryTypeAt says what name is in the open folder dir, without following
+// a link (for file systems whose listings carry no type).
+func entryTypeAt(dir dirFD, name, path string) (entryType, error) {
+	fd, err := syscall.Openat(int(dir), name, oPath|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
 	for err == syscall.EINTR {
-		fd, err = syscall.Open(dir, flags, 0)
+		fd, err = syscall.Openat(int(dir), name, oPath|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
 	}
 	if err != nil {
-		return noDir, &fs.PathError{Op: "open", Path: dir, Err: err}
+		return typeOther, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
-	defer func() {
-		if rerr != nil {
-			syscall.Close(fd)
-			d = noDir
+	defer syscall.Close(fd)
+	var st syscall.Stat_t
+	if err := syscall.Fstat(fd, &st); err != nil {
+		return typeOther, &fs.PathError{Op: "fstat", Path: path, Err: err}
+	}
+	switch st.Mode & syscall.S_IFMT {
+	case syscall.S_IFDIR:
+		return typeDir, nil
+	case syscall.S_IFREG:
+		return typeReg, nil
+	case syscall.S_IFLNK:
+		return typeLink, nil
+	}
+	return typeOther, nil
+}
+
+// readLinkAt is where the link name in the open folder dir points ("" when
+// it cannot be read); with dir noDir, path is read.
+func readLinkAt(dir dirFD, name, path string) string {
+	if dir < 0 {
+		t, _ := os.Readlink(path)
+		return t
+	}
+	p, err := syscall.BytePtrFromString(name)
+	if err != nil {
+		return ""
+	}
+	buf := make([]byte, 4096)
+	for {
+		n, _, e := syscall.Syscall6(syscall.SYS_READLINKAT, uintptr(dir), uintptr(unsafe.Pointer(p)), uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)), 0, 0)
+		if e == syscall.EINTR {
+			continue
 		}
-	}()
+		if e != 0 || int(n) <= 0 || int(n) > len(buf) {
+			return ""
+		}
+		return string(buf[:n])
+	}
+}
+
+// listDir calls fn for every entry of the open folder fd but "." and "..",
+// with the entry type from the folder itself (typeUnknown when the file
+// system does not say). path names the folder in errors; buf is scratch
+// space for the raw entries. It stops early, with no error, when stop is
+// set.
+func listDir(fd dirFD, path string, buf []byte, stop *stopFlag, fn func(name string, typ entryType)) error {
 	for {
 		if stop.Load() {
-			return dirFD(fd), nil
+			return nil
 		}
-		n, err := syscall.Getdents(fd, buf)
+		n, err := syscall.Getdents(int(fd), buf)
 		if err == syscall.EINTR {
 			continue
 		}
 		if err != nil {
-			return noDir, &fs.PathError{Op: "readdirent", Path: dir, Err: err}
+			return &fs.PathError{Op: "readdirent", Path: path, Err: err}
 		}
 		if n <= 0 {
-			return dirFD(fd), nil
+			return nil
 		}
 		b := buf[:n]
 		// struct linux_dirent64 { u64 ino; s64 off; u16 reclen; u8 type; char name[]; }
@@ -191,6 +292,16 @@ func listDir(dir string, buf []byte, stop *stopFlag, fn func(name string, typ en
 			fn(string(nm), t)
 		}
 	}
+}
+
+// openFileLimit is the process's limit on open files (RLIMIT_NOFILE, which
+// Go raises to the hard limit at start), or 0 when unknown.
+func openFileLimit() uint64 {
+	var rl syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl) != nil {
+		return 0
+	}
+	return rl.Cur
 }
 
 // pseudoFSTypes are the file systems whose files are the kernel's state,

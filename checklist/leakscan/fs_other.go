@@ -4,6 +4,7 @@ package leakscan
 
 import (
 	"io"
+	"io/fs"
 	"os"
 	"syscall"
 )
@@ -55,8 +56,52 @@ func (f rfile) seekData(off int64) (int64, error) { return 0, errNoSeekData }
 
 func (f rfile) close() { f.f.Close() }
 
-func listDir(dir string, buf []byte, stop *stopFlag, fn func(name string, typ entryType)) (dirFD, error) {
-	ents, err := os.ReadDir(dir)
+// fileID identifies an open folder: unused here (folders are opened by
+// path).
+type fileID struct{}
+
+func (d dirFD) id() (fileID, error) { return fileID{}, nil }
+
+// openDir checks that path is a folder and not a link. Without openat the
+// walk opens by path: this build does not have the Linux build's guard
+// against a folder swapped for a link while it is walked.
+func openDir(parent dirFD, name string, path func() string) (dirFD, error) {
+	p := path()
+	fi, err := os.Lstat(p)
+	switch {
+	case err != nil:
+		return noDir, err
+	case fi.Mode()&os.ModeSymlink != 0:
+		return noDir, &fs.PathError{Op: "open", Path: p, Err: errLinkNow}
+	case !fi.IsDir():
+		return noDir, &fs.PathError{Op: "open", Path: p, Err: errNotDir}
+	}
+	return 0, nil
+}
+
+func entryTypeAt(dir dirFD, name, path string) (entryType, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return typeOther, err
+	}
+	switch {
+	case fi.IsDir():
+		return typeDir, nil
+	case fi.Mode().IsRegular():
+		return typeReg, nil
+	case fi.Mode()&os.ModeSymlink != 0:
+		return typeLink, nil
+	}
+	return typeOther, nil
+}
+
+func readLinkAt(dir dirFD, name, path string) string {
+	t, _ := os.Readlink(path)
+	return t
+}
+
+func listDir(fd dirFD, path string, buf []byte, stop *stopFlag, fn func(name string, typ entryType)) error {
+	ents, err := os.ReadDir(path)
 	for _, d := range ents {
 		if stop.Load() {
 			break
@@ -72,7 +117,9 @@ func listDir(dir string, buf []byte, stop *stopFlag, fn func(name string, typ en
 		}
 		fn(d.Name(), t)
 	}
-	return noDir, err
+	return err
 }
+
+func openFileLimit() uint64 { return 0 }
 
 func pseudoMounts() []string { return nil }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -52,16 +53,69 @@ func WriteJSON(w io.Writer, r *Report) error { return writeSafeJSON(w, r) }
 // partialNote opens the text report of a scan that was stopped.
 const partialNote = "PARTIAL RESULT: the scan was interrupted before it read everything; this report covers only what was read."
 
+// IncompleteReasons says what the scan left unread or unlisted because of
+// a cap, a limit or an error, one reason each (nil: nothing): files cut at
+// the per-file cap, files over the size limit, folders too deep,
+// unreadable files and folders, findings not listed. A report with a
+// reason is never an all-clear: the text opens with incompleteNote and
+// `reclaim scan` exits 1. (An interrupted scan, or a root not read at all,
+// is said apart: Partial, RootsError.)
+func (r *Report) IncompleteReasons() []string {
+	var out []string
+	if r.Capped > 0 {
+		out = append(out, fmt.Sprintf("%d %s read only up to the per-file cap", r.Capped, plural(r.Capped, "file", "files")))
+	}
+	if r.TooBig > 0 {
+		out = append(out, fmt.Sprintf("%d %s over the size limit not read", r.TooBig, plural(r.TooBig, "file", "files")))
+	}
+	if r.TooDeep > 0 {
+		out = append(out, fmt.Sprintf("%d %s deeper than the %d-byte path limit not read", r.TooDeep, plural(r.TooDeep, "folder", "folders"), MaxPathLen))
+	}
+	if r.Unreadable > 0 {
+		out = append(out, fmt.Sprintf("%d %s unreadable", r.Unreadable, plural(r.Unreadable, "file or folder", "files or folders")))
+	}
+	if r.KeysNotListed > 0 {
+		out = append(out, fmt.Sprintf("%d distinct %s not listed (over %d)", r.KeysNotListed, plural(r.KeysNotListed, "credential", "credentials"), MaxKeys))
+	}
+	if n := r.NotListed - r.KeysNotListed; n > 0 {
+		out = append(out, fmt.Sprintf("%d more %s not listed (over the caps)", n, plural(n, "finding", "findings")))
+	}
+	return out
+}
+
+// incompleteNote opens the text report of a scan that left something out
+// (IncompleteReasons).
+func incompleteNote(why []string) string {
+	return "INCOMPLETE RESULT: not everything was read or listed (" + strings.Join(why, "; ") + "); a key may be in what was left out."
+}
+
+// abbrev shortens a long path for a summary line: its start and end.
+func abbrev(p string) string {
+	const keep = 80
+	if len(p) <= 2*keep+40 {
+		return p
+	}
+	return strings.ToValidUTF8(p[:keep], "") + fmt.Sprintf("…(%d bytes)…", len(p)-2*keep) + strings.ToValidUTF8(p[len(p)-keep:], "")
+}
+
 // WriteText writes a human report.
 func WriteText(w io.Writer, r *Report) error {
+	inc := r.IncompleteReasons()
 	if r.Partial {
 		fmt.Fprintln(w, partialNote)
+	}
+	if len(inc) > 0 {
+		fmt.Fprintln(w, incompleteNote(inc))
 	}
 	roots := make([]string, len(r.Roots))
 	for i, p := range r.Roots {
 		roots[i] = san(p)
 	}
-	fmt.Fprintf(w, "Scanned %d files (%s) in %s under %s\n", r.Files, humanBytes(r.Bytes), r.Elapsed.Round(1e6), strings.Join(roots, ", "))
+	under := strings.Join(roots, ", ")
+	if len(roots) == 0 {
+		under = "no folder"
+	}
+	fmt.Fprintf(w, "Scanned %d files (%s) in %s under %s\n", r.Files, humanBytes(r.Bytes), r.Elapsed.Round(1e6), under)
 	for _, s := range r.RootStats {
 		fmt.Fprintf(w, "  %s\n", s.Summary())
 	}
@@ -76,6 +130,8 @@ func WriteText(w io.Writer, r *Report) error {
 		fmt.Fprintln(w, "\nNo provider credentials found in what was read before the scan was interrupted (a partial result, not an all-clear).")
 	case len(r.Findings) == 0 && failed > 0:
 		fmt.Fprintf(w, "\nNo provider credentials found in what was read (%d of %d roots not read).\n", failed, len(r.RootStats))
+	case len(r.Findings) == 0 && len(inc) > 0:
+		fmt.Fprintf(w, "\nNo provider credentials found in what was read, but the result is incomplete (%s): not an all-clear.\n", strings.Join(inc, "; "))
 	case len(r.Findings) == 0:
 		fmt.Fprintln(w, "\nNo provider credentials found.")
 	default:
@@ -87,6 +143,9 @@ func WriteText(w io.Writer, r *Report) error {
 			}
 			if f.Pair != "" && f.PairRedacted != "" {
 				extra += fmt.Sprintf(" (pairs with %s %s)", san(f.Pair), san(f.PairRedacted))
+			}
+			if f.Count > 1 {
+				extra += fmt.Sprintf(" (%d times in this file)", f.Count)
 			}
 			if f.InWebRoot {
 				extra += " [in a web root]"
@@ -126,7 +185,7 @@ func WriteText(w io.Writer, r *Report) error {
 		}
 	}
 	if len(r.Errors) > 0 {
-		fmt.Fprintf(w, "\nUnreadable (%d), first: %s\n", len(r.Errors), san(r.Errors[0]))
+		fmt.Fprintf(w, "\nUnreadable (%d), first: %s\n", max(r.Unreadable, int64(len(r.Errors))), san(abbrev(r.Errors[0])))
 	}
 	return nil
 }
@@ -190,8 +249,19 @@ func (r *Report) Notes() []string {
 		}
 		out = append(out, "Did not walk into "+strings.Join(ps, ", ")+" (kernel file systems; name one as a PATH to scan it)")
 	}
+	if r.TooDeep > 0 {
+		n := fmt.Sprintf("Did not walk into %d %s deeper than the %d-byte path limit (PATH_MAX)", r.TooDeep, plural(r.TooDeep, "folder", "folders"), MaxPathLen)
+		if r.TooDeepFirst != "" {
+			n += ", first: " + san(abbrev(r.TooDeepFirst))
+		}
+		out = append(out, n)
+	}
+	if r.TooBig > 0 {
+		out = append(out, fmt.Sprintf("Did not read %d %s over the size limit", r.TooBig, plural(r.TooBig, "file", "files")))
+	}
 	if r.NotListed > 0 {
-		out = append(out, fmt.Sprintf("%d more findings not listed (over %d in one file or %d in all)", r.NotListed, MaxFindingsPerFile, MaxFindings))
+		out = append(out, fmt.Sprintf("%d more findings not listed (over the caps: %d distinct credentials, %d more places of listed ones, %d other secrets in one file or %d in all); every distinct credential found is listed up to %d",
+			r.NotListed, MaxKeys, MaxFindings, MaxFindingsPerFile, MaxFindings, MaxKeys))
 	}
 	return out
 }
@@ -276,6 +346,13 @@ type sarifInvProps struct {
 	CappedFirst          string     `json:"cappedFirst,omitempty"`
 	PseudoSkipped        []string   `json:"pseudoSkipped,omitempty"`
 	FindingsNotListed    int64      `json:"findingsNotListed,omitempty"`
+	KeysNotListed        int64      `json:"keysNotListed,omitempty"`
+	TooDeep              int64      `json:"tooDeep,omitempty"`
+	TooDeepFirst         string     `json:"tooDeepFirst,omitempty"`
+	TooBig               int64      `json:"tooBig,omitempty"`
+	Unreadable           int64      `json:"unreadable,omitempty"`
+	Incomplete           bool       `json:"incomplete"`
+	IncompleteWhy        []string   `json:"incompleteWhy,omitempty"`
 	// Notes are the text summary's lines about what was not read.
 	Notes []string `json:"notes,omitempty"`
 }
@@ -325,16 +402,38 @@ type sarifRegion struct {
 	StartLine int `json:"startLine"`
 }
 
+// fileURI is path as a SARIF artifactLocation.uri: "file://" and the
+// absolute path, or a relative reference, with each segment
+// percent-encoded (url.PathEscape: '%', '#', '?', spaces, control and
+// non-ASCII bytes among others), so that a reader that parses it gets the
+// exact path back, byte for byte: a file named "x%2f..%2fetc" or "a#b"
+// does not turn into another path.
+func fileURI(path string) string {
+	p := filepath.ToSlash(path)
+	segs := strings.Split(p, "/")
+	for i, seg := range segs {
+		segs[i] = url.PathEscape(seg)
+	}
+	if vol := filepath.VolumeName(path); vol != "" && len(vol) == 2 && vol[1] == ':' {
+		// C:/x: file:///C:/x, the drive letter as written
+		segs[0] = vol
+		return "file:///" + strings.Join(segs, "/")
+	}
+	if strings.HasPrefix(p, "/") {
+		return "file://" + strings.Join(segs, "/")
+	}
+	// a relative reference: a colon in its first segment would read as a
+	// scheme
+	segs[0] = strings.ReplaceAll(segs[0], ":", "%3A")
+	return strings.Join(segs, "/")
+}
+
 // WriteSARIF writes the report as SARIF 2.1.0 for code-scanning dashboards.
 func WriteSARIF(w io.Writer, r *Report, version string) error {
 	rules := map[string]string{}
 	var results []sarifResult
 	loc := func(path string, line int) []sarifLocation {
-		uri := filepath.ToSlash(path)
-		if strings.HasPrefix(uri, "/") {
-			uri = "file://" + uri
-		}
-		l := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: uri}}}
+		l := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: fileURI(path)}}}
 		if line > 0 {
 			l.PhysicalLocation.Region = &sarifRegion{StartLine: line}
 		}
@@ -386,11 +485,14 @@ func WriteSARIF(w io.Writer, r *Report, version string) error {
 	if results == nil {
 		results = []sarifResult{}
 	}
-	inv := sarifInvocation{ExecutionSuccessful: r.RootsError() == nil && !r.Partial, Properties: sarifInvProps{
+	inc := r.IncompleteReasons()
+	inv := sarifInvocation{ExecutionSuccessful: r.RootsError() == nil && !r.Partial && len(inc) == 0, Properties: sarifInvProps{
 		Roots: r.RootStats, Partial: r.Partial,
 		BinarySkipped: r.Binary, BinarySkippedFirst: r.BinaryFirst, BinaryScanned: r.BinaryScanned,
 		SymlinksSkipped: r.Symlinks, SymlinksSkippedFirst: r.SymlinksFirst, SpecialSkipped: r.Special,
 		FileCap: r.FileCap, PseudoFileCap: r.PseudoFileCap, Capped: r.Capped, CappedFirst: r.CappedFirst, PseudoSkipped: r.PseudoSkipped, FindingsNotListed: r.NotListed,
+		KeysNotListed: r.KeysNotListed, TooDeep: r.TooDeep, TooDeepFirst: r.TooDeepFirst, TooBig: r.TooBig, Unreadable: r.Unreadable,
+		Incomplete: len(inc) > 0, IncompleteWhy: inc,
 		Notes: r.Notes(),
 	}}
 	if inv.Properties.Roots == nil {
@@ -398,6 +500,9 @@ func WriteSARIF(w io.Writer, r *Report, version string) error {
 	}
 	if r.Partial {
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{Level: "error", Message: sarifMessage{partialNote}})
+	}
+	if len(inc) > 0 {
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{Level: "error", Message: sarifMessage{incompleteNote(inc)}})
 	}
 	for _, s := range r.Failed() {
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{Level: "error", Message: sarifMessage{s.describe()}, Locations: loc(s.Path, 0)})

@@ -21,15 +21,26 @@
 // nothing is allocated per line.
 //
 // How it cannot be stalled or fooled by the tree it reads (the server may be
-// the attacker's): symbolic links inside a tree are never followed (they
-// are counted and the first are named); files are opened with
-// O_NOFOLLOW|O_NONBLOCK and read only when fstat says they are regular, so
-// a named pipe swapped in after the listing cannot block a read; /proc,
-// /sys, /dev and other kernel file systems are not walked into unless named
-// as a root; no more than Options.FileCap bytes are read from one file, and
-// holes in sparse files are skipped, not read; a cancelled context stops
-// the walk between folders, files and reads, and Scan returns (the report
-// marked Partial) within a second even if a read is stuck in the kernel.
+// the attacker's): the walk goes by file descriptor, each folder opened
+// with openat(parent, name, O_DIRECTORY|O_NOFOLLOW) relative to its open
+// parent, so the kernel never resolves more than one name and a folder
+// swapped for a symbolic link during the scan is refused (counted as
+// unreadable), never followed; symbolic links inside a tree are never
+// followed (they are counted and the first are named); files are opened
+// with O_NOFOLLOW|O_NONBLOCK and read only when fstat says they are
+// regular, so a named pipe swapped in after the listing cannot block a
+// read; /proc, /sys, /dev and other kernel file systems are not walked into
+// unless named as a root; no more than Options.FileCap bytes are read from
+// one file, and holes in sparse files are skipped, not read; the
+// nginx/Apache configs that name the web roots are read the same way; a
+// cancelled context stops the walk between folders, files and reads, and
+// Scan returns (the report marked Partial) within a second even if a read
+// is stuck in the kernel.
+//
+// What a cap, a limit or an error left out (files cut at the cap, folders
+// past MaxPathLen, unreadable files and folders, findings over the caps)
+// makes the report incomplete (Report.IncompleteReasons): never an
+// all-clear.
 package leakscan
 
 import (
@@ -67,6 +78,9 @@ type Finding struct {
 	// KeyID is the provider's public key id when the credential has one
 	// (SendGrid: the middle part of SG.<id>.<secret>).
 	KeyID string `json:"key_id,omitempty"`
+	// Count is how many times the secret occurs in the file, when more
+	// than once (Line is the first).
+	Count int `json:"count,omitempty"`
 	// Pair is the kind of the credential this one pairs with (Twilio SID and
 	// token, Mailjet key and secret), PairRedacted its redacted value.
 	Pair         string `json:"pair,omitempty"`
@@ -138,14 +152,33 @@ type Report struct {
 	// met inside a root and not walked into.
 	PseudoSkipped []string `json:"pseudo_skipped,omitempty"`
 	// NotListed counts findings left out of the lists above their caps
-	// (MaxFindingsPerFile, MaxFindings).
-	NotListed   int64         `json:"findings_not_listed,omitempty"`
-	Findings    []Finding     `json:"findings"`
-	AlsoExposed []Finding     `json:"also_exposed"`
-	Exposures   []Exposure    `json:"exposures"`
-	Traces      []Trace       `json:"attack_traces"`
-	Errors      []string      `json:"errors,omitempty"`
-	Elapsed     time.Duration `json:"elapsed_ns"`
+	// (MaxKeys, MaxFindings, MaxFindingsPerFile); KeysNotListed counts the
+	// distinct credentials among them (over MaxKeys).
+	NotListed     int64 `json:"findings_not_listed,omitempty"`
+	KeysNotListed int64 `json:"keys_not_listed,omitempty"`
+	// TooDeep counts the folders not walked into because their path is
+	// longer than MaxPathLen; TooDeepFirst names the first in path order.
+	TooDeep      int64  `json:"too_deep,omitempty"`
+	TooDeepFirst string `json:"too_deep_first,omitempty"`
+	// TooBig counts the files not read because they are bigger than
+	// Options.MaxFileSize.
+	TooBig int64 `json:"too_big,omitempty"`
+	// Unreadable counts the files and folders, under every root, that
+	// could not be read (RootStat.Unreadable, added up).
+	Unreadable int64 `json:"unreadable,omitempty"`
+	// Incomplete is set when something was left unread or unlisted by a
+	// cap, a limit or an error: files cut at the per-file cap, files over
+	// the size limit, folders too deep, unreadable files or folders,
+	// findings not listed. IncompleteWhy says what, one reason each. Such
+	// a report is never an all-clear (IncompleteReasons).
+	Incomplete    bool          `json:"incomplete"`
+	IncompleteWhy []string      `json:"incomplete_why,omitempty"`
+	Findings      []Finding     `json:"findings"`
+	AlsoExposed   []Finding     `json:"also_exposed"`
+	Exposures     []Exposure    `json:"exposures"`
+	Traces        []Trace       `json:"attack_traces"`
+	Errors        []string      `json:"errors,omitempty"`
+	Elapsed       time.Duration `json:"elapsed_ns"`
 	// RootStats says, for each root in the order given, what was read from
 	// it, or why nothing was.
 	RootStats []RootStat `json:"root_stats"`
@@ -280,10 +313,24 @@ type Options struct {
 	// to PseudoFileCap. Holes in sparse files are skipped and do not count.
 	FileCap int64
 
-	// for tests: more folders to treat as kernel file systems, and a call
-	// before each file is opened
-	testPseudo     []string
-	testBeforeOpen func(path string)
+	// ConfigRoot is the root of the system whose nginx/Apache configs name
+	// the web roots ("" is "/"; tests point it at a folder of their own).
+	ConfigRoot string
+
+	// for tests: more folders to treat as kernel file systems, a call
+	// before each file is opened, one before each folder is opened (to be
+	// listed, or for a batch of its files), a cap on open folders (< 0: 0)
+	testPseudo      []string
+	testBeforeOpen  func(path string)
+	testBeforeDir   func(path string)
+	testMaxOpenDirs int
+}
+
+func (o *Options) configRoot() string {
+	if o.ConfigRoot == "" {
+		return systemRoot
+	}
+	return o.ConfigRoot
 }
 
 const (
@@ -297,12 +344,24 @@ const (
 	// another kernel file system named as a root (/proc/*/pagemap and the
 	// like claim terabytes).
 	PseudoFileCap = 1 << 20
-	// MaxFindingsPerFile and MaxFindings cap the findings (and, apart,
-	// the "also exposed" secrets) listed, so that a file or a tree stuffed
-	// with key-shaped strings cannot exhaust memory; Report.NotListed
-	// counts the rest.
+	// Findings are listed once per secret and file (Finding.Count says how
+	// often it occurs there). Every distinct credential (a provider's key
+	// id where it has one, else the secret's fingerprint) is listed, up to
+	// MaxKeys; further places of a credential already listed are listed up
+	// to MaxFindings in all. So a file or a tree stuffed with key-shaped
+	// strings cannot exhaust memory, and a thousand copies or decoys
+	// cannot push a distinct key out of the list. The "also exposed"
+	// secrets are capped at MaxFindingsPerFile per file and MaxFindings in
+	// all. Report.NotListed and Report.KeysNotListed count what was left
+	// out, which makes the result incomplete.
+	MaxKeys            = 20000
 	MaxFindingsPerFile = 1000
 	MaxFindings        = 20000
+	// MaxPathLen is the longest folder path walked into (Linux's PATH_MAX):
+	// folders are opened one name at a time, so the kernel would go
+	// deeper, but paths are kept for the report; deeper folders are
+	// counted (Report.TooDeep) and make the result incomplete.
+	MaxPathLen = 4096
 	// maxProbesPerFile caps the distinct probe paths kept for one log;
 	// further ones count under the probe's family ("/.env").
 	maxProbesPerFile = 64
@@ -316,6 +375,9 @@ const (
 
 var (
 	errLink       = errors.New("a symbolic link")
+	errLinkNow    = errors.New("a symbolic link now, not followed (it was a folder when its parent was listed)")
+	errNotDir     = errors.New("not a folder any more (it was one when its parent was listed)")
+	errChanged    = errors.New("not the folder first opened here: it was moved or replaced during the scan")
 	errSpecial    = errors.New("not a regular file")
 	errWouldBlock = errors.New("the read would block")
 	errStopped    = errors.New("stopped")
@@ -483,7 +545,7 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 		}
 		rootInfo[i], rootErr[i] = fi, err
 	}
-	wr := newWebRoots(targets, opt.WebRoots)
+	wr := newWebRoots(ctx, opt.configRoot(), targets, opt.WebRoots)
 	rep.WebRoots = wr.configured()
 	// kernel file systems: skipped inside a root, read with care as one
 	ps := newPseudoSet()
@@ -504,6 +566,7 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 		closed         bool // under mu: the report is taken; late workers add nothing
 		traces         = map[traceKey]*Trace{}
 		total          workerStats
+		lst            = newLister()
 	)
 	total.init(len(roots))
 	var walkErrs []string
@@ -570,6 +633,7 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 
 	w := &walker{workers: workers}
 	w.cond = sync.NewCond(&w.mu)
+	dt := newDirTable(opt.testMaxOpenDirs)
 
 	// visitDir is what the walk does on reaching a directory: it reports a
 	// .git folder in a web root, and says whether to go in.
@@ -619,17 +683,22 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 		case fi.IsDir():
 			// a root named as /proc is read (visitDir would skip it)
 			if ps.mounts[root] || visitDir(root, filepath.Base(root), filepath.Dir(root)) {
-				w.stack = append(w.stack, walkItem{dir: root, root: int32(i)})
+				w.stack = append(w.stack, walkItem{node: newRootNode(root, int32(i))})
 			}
 		case fi.Mode().IsRegular():
 			if why := fileOK(root, filepath.Base(root), int32(i)); why == "" {
+				// a root that is a file is opened by its path (resolved once)
 				dir := filepath.Dir(root)
-				w.stack = append(w.stack, walkItem{dir: dir, files: []string{filepath.Base(root)}, info: newDirInfo(dir, wr, noDir, 1), root: int32(i)})
+				n := &dirNode{name: dir, root: int32(i), fd: noDir, byPath: true, refs: 1, inWeb: wr.containsDir(dir), logDir: isLogDir(dir)}
+				w.stack = append(w.stack, walkItem{node: n, files: []string{filepath.Base(root)}})
 			} else {
 				total.skipped[i]++
 				rootSkipWhy[i] = why
-				if why == skipBinary {
+				switch why {
+				case skipBinary:
 					total.binaryFile(root)
+				case skipTooBig:
+					total.tooBig++
 				}
 			}
 		default:
@@ -653,48 +722,66 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 				}
 				mu.Unlock()
 			}()
-			scanFiles := func(it walkItem) {
-				defer it.info.batchDone()
+			// scanFiles reads a batch of the files of folder n (whose path
+			// is dir), opened relative to it.
+			scanFiles := func(n *dirNode, dir string, files []string) {
+				defer dt.unref(n)
+				root := n.root
+				if opt.testBeforeDir != nil && !n.byPath {
+					opt.testBeforeDir(dir)
+				}
+				fd, err := dt.acquire(n)
+				if err != nil {
+					// the folder could not be opened again: none of these
+					// files is read
+					ws.unread[root] += int64(len(files))
+					unreadable(root, err, false)
+					return
+				}
+				defer dt.release(n)
 				sc.fileCap = fileCap
-				if rootPseudo[it.root] {
+				if rootPseudo[root] {
 					sc.fileCap = min(fileCap, PseudoFileCap)
 				}
-				for _, name := range it.files {
+				for _, name := range files {
 					if stopped.Load() {
 						return
 					}
-					p := joinPath(it.dir, name)
+					p := joinPath(dir, name)
 					if opt.testBeforeOpen != nil {
 						opt.testBeforeOpen(p)
 					}
-					res, err := sc.scanFile(it.info.fd, p, name, it.info.inWeb || wr.isRoot(p), it.info.logDir)
+					res, err := sc.scanFile(fd, p, name, n.inWeb || wr.isRoot(p), n.logDir)
 					switch {
 					case err == errStopped:
 						return
 					case err == errLink:
-						ws.link(p)
+						ws.link(p, fd, name)
 						continue
 					case err == errSpecial:
 						ws.special++
 						continue
 					case err != nil:
-						ws.unread[it.root]++
-						unreadable(it.root, err, false)
+						ws.unread[root]++
+						unreadable(root, err, false)
 						continue
 					case res.skip != "":
-						ws.skipped[it.root]++
-						if res.skip == skipBinary {
+						ws.skipped[root]++
+						switch res.skip {
+						case skipBinary:
 							ws.binaryFile(p)
+						case skipTooBig:
+							ws.tooBig++
 						}
 						mu.Lock()
-						if !closed && rootSkipWhy[it.root] == "" {
-							rootSkipWhy[it.root] = res.skip
+						if !closed && rootSkipWhy[root] == "" {
+							rootSkipWhy[root] = res.skip
 						}
 						mu.Unlock()
 						continue
 					}
-					ws.files[it.root]++
-					ws.bytes[it.root] += res.bytes
+					ws.files[root]++
+					ws.bytes[root] += res.bytes
 					nFiles.Add(1)
 					nBytes.Add(res.bytes)
 					if res.binary {
@@ -704,13 +791,14 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 						ws.cappedFile(p)
 					}
 					ws.notListed += res.notListed
+					ws.keysNotListed += res.keysNotListed
 					if len(res.findings)+len(res.also)+len(res.exposures)+len(res.traces) == 0 {
 						continue
 					}
 					nFind.Add(int64(len(res.findings)))
 					mu.Lock()
 					if !closed {
-						rep.Findings, ws.notListed = appendCapped(rep.Findings, res.findings, ws.notListed)
+						rep.Findings = lst.add(rep.Findings, res.findings)
 						rep.AlsoExposed, ws.notListed = appendCapped(rep.AlsoExposed, res.also, ws.notListed)
 						rep.Exposures = append(rep.Exposures, res.exposures...)
 						for _, t := range res.traces {
@@ -725,49 +813,66 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 				if !ok {
 					return
 				}
+				n := it.node
+				if it.files != nil {
+					if stopped.Load() {
+						dt.unref(n)
+						continue
+					}
+					scanFiles(n, n.path(), it.files)
+					continue
+				}
 				if stopped.Load() {
-					if it.files != nil {
-						it.info.batchDone()
+					if n.parent != nil {
+						dt.unref(n.parent)
 					}
 					continue
 				}
-				if it.files != nil {
-					scanFiles(it)
+				// a folder to list: opened relative to its parent's open
+				// folder, one name at a time, never through a link
+				dir := n.path()
+				if opt.testBeforeDir != nil {
+					opt.testBeforeDir(dir)
+				}
+				fd, err := dt.acquire(n)
+				if n.parent != nil {
+					dt.unref(n.parent)
+				}
+				root := n.root
+				if err != nil {
+					ws.unread[root]++
+					unreadable(root, err, n.parent == nil)
 					continue
 				}
-				// list a directory: folders and batches of files go on the
-				// stack, the first batch is read here
+				n.inWeb, n.logDir = wr.containsDir(dir), isLogDir(dir)
+				// folders and batches of files go on the stack, the first
+				// batch is read here
 				if dirBuf == nil {
 					dirBuf = make([]byte, 32<<10)
 				}
-				dir, root := it.dir, it.root
 				var subdirs []walkItem
 				var names []string
-				fd, err := listDir(dir, dirBuf, stopped, func(name string, typ entryType) {
+				err = listDir(fd, dir, dirBuf, stopped, func(name string, typ entryType) {
 					p := joinPath(dir, name)
 					if typ == typeUnknown {
-						fi, err := os.Lstat(p)
+						t, err := entryTypeAt(fd, name, p)
 						if err != nil {
 							ws.unread[root]++
 							unreadable(root, err, false)
 							return
 						}
-						switch {
-						case fi.IsDir():
-							typ = typeDir
-						case fi.Mode().IsRegular():
-							typ = typeReg
-						case fi.Mode()&fs.ModeSymlink != 0:
-							typ = typeLink
-						default:
-							typ = typeOther
-						}
+						typ = t
 					}
 					switch typ {
 					case typeDir:
-						if visitDir(p, name, dir) {
-							subdirs = append(subdirs, walkItem{dir: p, root: root})
+						if !visitDir(p, name, dir) {
+							return
 						}
+						if len(p) > MaxPathLen {
+							ws.tooDeepDir(root, p)
+							return
+						}
+						subdirs = append(subdirs, walkItem{node: &dirNode{parent: n, name: name, root: root, fd: noDir}})
 					case typeReg:
 						switch why := fileOK(p, name, root); why {
 						case "":
@@ -779,30 +884,33 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 							ws.skipped[root]++
 						}
 					case typeLink:
-						ws.link(p)
+						ws.link(p, fd, name)
 					default:
 						ws.special++
 					}
 				})
 				if err != nil {
+					dt.release(n)
 					ws.unread[root]++
-					unreadable(root, err, dir == targets[root])
+					unreadable(root, err, n.parent == nil)
 					continue
 				}
-				var local walkItem
-				if len(names) == 0 {
-					fd.close()
-				} else {
-					info := newDirInfo(dir, wr, fd, (len(names)+fileBatch-1)/fileBatch)
-					local = walkItem{dir: dir, files: names[:min(len(names), fileBatch)], info: info, root: root}
+				var local []string
+				batches := (len(names) + fileBatch - 1) / fileBatch
+				// every subfolder not yet opened and every batch not yet read
+				// keeps the folder open (dirTable)
+				dt.ref(n, int32(len(subdirs)+batches))
+				if len(names) > 0 {
+					local = names[:min(len(names), fileBatch)]
 					for i := fileBatch; i < len(names); i += fileBatch {
-						subdirs = append(subdirs, walkItem{dir: dir, files: names[i:min(len(names), i+fileBatch)], info: info, root: root})
+						subdirs = append(subdirs, walkItem{node: n, files: names[i:min(len(names), i+fileBatch)]})
 					}
 				}
 				w.push(subdirs)
-				if local.files != nil {
-					scanFiles(local)
+				if local != nil {
+					scanFiles(n, dir, local)
 				}
+				dt.release(n)
 			}
 		}()
 	}
@@ -829,12 +937,11 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 	rep.Partial = ctx.Err() != nil
 	rep.Files, rep.Bytes = nFiles.Load(), nBytes.Load()
 	rep.Binary, rep.BinaryFirst, rep.BinaryScanned = total.binary, total.binFirst, total.binScanned
-	rep.Special, rep.Capped, rep.CappedFirst, rep.NotListed = total.special, total.capped, total.cappedFirst, total.notListed
+	rep.Special, rep.Capped, rep.CappedFirst = total.special, total.capped, total.cappedFirst
+	rep.NotListed, rep.KeysNotListed = total.notListed+lst.notListed, total.keysNotListed+lst.keysNotListed
+	rep.TooDeep, rep.TooDeepFirst, rep.TooBig = total.tooDeep, total.tooDeepFirst, total.tooBig
 	rep.Symlinks = total.links
-	for _, p := range total.firstLinks {
-		t, _ := os.Readlink(p)
-		rep.SymlinksFirst = append(rep.SymlinksFirst, Link{Path: p, Target: t})
-	}
+	rep.SymlinksFirst = total.firstLinks
 	for _, t := range traces {
 		rep.Traces = append(rep.Traces, *t)
 	}
@@ -843,6 +950,7 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 	for i := range rep.RootStats {
 		st := &rep.RootStats[i]
 		st.Files, st.Bytes, st.Skipped, st.Unreadable = total.files[i], total.bytes[i], total.skipped[i], total.unread[i]
+		rep.Unreadable += st.Unreadable
 		switch {
 		case st.Error != "" || st.Files > 0:
 		case rootTopErr[i] != nil:
@@ -864,6 +972,9 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 			if st.Skipped > 0 {
 				why = append(why, fmt.Sprintf("%d binary or too big, skipped", st.Skipped))
 			}
+			if d := total.tooDeepIn[i]; d > 0 {
+				why = append(why, fmt.Sprintf("%d %s too deep, not read", d, plural(d, "folder", "folders")))
+			}
 			if len(why) > 0 {
 				st.Error += " (" + strings.Join(why, "; ") + ")"
 			}
@@ -871,6 +982,8 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 	}
 	mu.Unlock()
 	sortReport(rep)
+	rep.IncompleteWhy = rep.IncompleteReasons()
+	rep.Incomplete = len(rep.IncompleteWhy) > 0
 	rep.Elapsed = time.Since(start)
 	if opt.Progress != nil {
 		opt.Progress(Progress{Files: rep.Files, Bytes: rep.Bytes, Findings: len(rep.Findings)})
@@ -903,18 +1016,62 @@ func appendCapped(list, add []Finding, notListed int64) ([]Finding, int64) {
 	return append(list, add...), notListed
 }
 
+// credentialKey identifies a credential across files: the provider and its
+// key id where it has one (a SendGrid key id names the key to revoke),
+// else the secret's fingerprint.
+func credentialKey(f *Finding) string {
+	if f.KeyID != "" {
+		return f.Provider + "\x00" + f.KeyID
+	}
+	return f.Fingerprint
+}
+
+// lister admits findings to the report (under the report's lock): a
+// credential not yet listed always (up to MaxKeys distinct ones), another
+// place of one already listed up to MaxFindings.
+type lister struct {
+	keys                     map[string]struct{}
+	repeats                  int
+	notListed, keysNotListed int64
+}
+
+func newLister() *lister { return &lister{keys: map[string]struct{}{}} }
+
+func (l *lister) add(list, add []Finding) []Finding {
+	for i := range add {
+		k := credentialKey(&add[i])
+		if _, ok := l.keys[k]; !ok {
+			if len(l.keys) >= MaxKeys {
+				l.keysNotListed++
+				l.notListed++
+				continue
+			}
+			l.keys[k] = struct{}{}
+			list = append(list, add[i])
+			continue
+		}
+		if l.repeats >= MaxFindings {
+			l.notListed++
+			continue
+		}
+		l.repeats++
+		list = append(list, add[i])
+	}
+	return list
+}
+
 // workerStats is what one worker counted; the walk adds them up at the end.
 type workerStats struct {
 	// per root
-	files, bytes, skipped, unread []int64
+	files, bytes, skipped, unread, tooDeepIn []int64
 
-	binary, binScanned, links, special, capped, notListed int64
-	binFirst, cappedFirst                                 string
-	firstLinks                                            []string // the first few in path order
+	binary, binScanned, links, special, capped, notListed, keysNotListed, tooDeep, tooBig int64
+	binFirst, cappedFirst, tooDeepFirst                                                   string
+	firstLinks                                                                            []Link // the first few in path order
 }
 
 func (s *workerStats) init(roots int) {
-	s.files, s.bytes, s.skipped, s.unread = make([]int64, roots), make([]int64, roots), make([]int64, roots), make([]int64, roots)
+	s.files, s.bytes, s.skipped, s.unread, s.tooDeepIn = make([]int64, roots), make([]int64, roots), make([]int64, roots), make([]int64, roots), make([]int64, roots)
 }
 
 func firstPath(cur *string, p string) {
@@ -925,21 +1082,31 @@ func firstPath(cur *string, p string) {
 
 func (s *workerStats) binaryFile(p string) { s.binary++; firstPath(&s.binFirst, p) }
 func (s *workerStats) cappedFile(p string) { s.capped++; firstPath(&s.cappedFirst, p) }
-
-func (s *workerStats) link(p string) {
-	s.links++
-	s.addFirstLink(p)
+func (s *workerStats) tooDeepDir(root int32, p string) {
+	s.tooDeep++
+	s.tooDeepIn[root]++
+	firstPath(&s.tooDeepFirst, p)
 }
 
-func (s *workerStats) addFirstLink(p string) {
-	if len(s.firstLinks) == firstLinks && p >= s.firstLinks[firstLinks-1] {
+// link counts the link name (path p) in the open folder dir; where it
+// points is read (relative to dir) only for the first few.
+func (s *workerStats) link(p string, dir dirFD, name string) {
+	s.links++
+	if len(s.firstLinks) == firstLinks && p >= s.firstLinks[firstLinks-1].Path {
 		return
 	}
-	i, found := slices.BinarySearch(s.firstLinks, p)
+	s.addFirstLink(Link{Path: p, Target: readLinkAt(dir, name, p)})
+}
+
+func (s *workerStats) addFirstLink(l Link) {
+	if len(s.firstLinks) == firstLinks && l.Path >= s.firstLinks[firstLinks-1].Path {
+		return
+	}
+	i, found := slices.BinarySearchFunc(s.firstLinks, l.Path, func(a Link, p string) int { return strings.Compare(a.Path, p) })
 	if found {
 		return
 	}
-	s.firstLinks = slices.Insert(s.firstLinks, i, p)
+	s.firstLinks = slices.Insert(s.firstLinks, i, l)
 	if len(s.firstLinks) > firstLinks {
 		s.firstLinks = s.firstLinks[:firstLinks]
 	}
@@ -952,6 +1119,7 @@ func (s *workerStats) add(o *workerStats) {
 		s.bytes[i] += o.bytes[i]
 		s.skipped[i] += o.skipped[i]
 		s.unread[i] += o.unread[i]
+		s.tooDeepIn[i] += o.tooDeepIn[i]
 	}
 	s.binary += o.binary
 	s.binScanned += o.binScanned
@@ -959,14 +1127,20 @@ func (s *workerStats) add(o *workerStats) {
 	s.special += o.special
 	s.capped += o.capped
 	s.notListed += o.notListed
+	s.keysNotListed += o.keysNotListed
+	s.tooDeep += o.tooDeep
+	s.tooBig += o.tooBig
 	if o.binFirst != "" {
 		firstPath(&s.binFirst, o.binFirst)
 	}
 	if o.cappedFirst != "" {
 		firstPath(&s.cappedFirst, o.cappedFirst)
 	}
-	for _, p := range o.firstLinks {
-		s.addFirstLink(p)
+	if o.tooDeepFirst != "" {
+		firstPath(&s.tooDeepFirst, o.tooDeepFirst)
+	}
+	for _, l := range o.firstLinks {
+		s.addFirstLink(l)
 	}
 }
 
@@ -1033,32 +1207,171 @@ const (
 // walkItem is a unit of work: a folder to list, or (files != nil) files of
 // a folder to read.
 type walkItem struct {
-	dir   string
+	node  *dirNode
 	files []string
-	info  *dirInfo
-	root  int32 // index of the root it is under
 }
 
-// dirInfo is what the files of one folder share.
-type dirInfo struct {
-	inWeb  bool  // the folder is in a web root
-	logDir bool  // an nginx/Apache/httpd log folder
-	fd     dirFD // the folder, open, or noDir
-	// batches of its files not yet read: the last one closes fd
-	pending atomic.Int32
+// dirNode is a folder of the walk. It is opened relative to its parent's
+// open folder by its name alone (openat, O_NOFOLLOW|O_DIRECTORY), never by
+// its path: the kernel never resolves more than one name, so a folder
+// swapped for a symbolic link anywhere above cannot lead the walk out of
+// the tree, and no path is too long to open. A folder stays open while
+// work that needs it is pending (its subfolders not yet opened, its
+// batches of files not yet read); past dirTable's cap an idle one is
+// closed and opened again, name by name from the nearest open folder
+// above it, when it is needed (and must then be the same folder).
+type dirNode struct {
+	parent *dirNode // nil for a root
+	name   string   // its name in parent; for a root, its path
+	root   int32    // index of the root it is under
+	// set when listed (before any batch of its files is pushed)
+	inWeb, logDir bool
+	// a root that is a file: its folder is not opened, the file is opened
+	// by its path
+	byPath bool
+
+	mu          sync.Mutex
+	fd          dirFD
+	closedEarly bool   // closed while work still needed it (over the cap)
+	id          fileID // then, what it was: it must be that when opened again
+	users       int32  // holders of fd now
+	refs        int32  // pending work that needs it
 }
 
-func newDirInfo(dir string, wr *webRoots, fd dirFD, batches int) *dirInfo {
-	d := &dirInfo{inWeb: wr.containsDir(dir), logDir: isLogDir(dir), fd: fd}
-	d.pending.Store(int32(batches))
-	return d
+func newRootNode(path string, root int32) *dirNode {
+	return &dirNode{name: path, root: root, fd: noDir}
 }
 
-// batchDone is called when one batch of the folder's files is read.
-func (d *dirInfo) batchDone() {
-	if d.pending.Add(-1) == 0 {
-		d.fd.close()
+// path is the folder's path, built from the names above it (nodes do not
+// keep it: a deep tree would hold every prefix).
+func (n *dirNode) path() string {
+	if n.parent == nil {
+		return n.name
 	}
+	size := 0
+	k := n
+	for ; k.parent != nil; k = k.parent {
+		size += len(k.name) + 1
+	}
+	size += len(k.name)
+	b := make([]byte, size)
+	i := size
+	for k = n; k.parent != nil; k = k.parent {
+		i -= len(k.name)
+		copy(b[i:], k.name)
+		i--
+		b[i] = filepath.Separator
+	}
+	copy(b, k.name)
+	if strings.HasSuffix(k.name, string(filepath.Separator)) {
+		// a root such as "/": no doubled separator
+		b = append(b[:len(k.name)], b[len(k.name)+1:]...)
+	}
+	return string(b)
+}
+
+// dirTable opens and closes the walk's folders and counts those open.
+type dirTable struct {
+	open atomic.Int64
+	max  int64 // above it, a folder no one is using is closed
+}
+
+// maxOpenDirs caps the folders held open for pending work: a quarter of
+// the open-file limit, at most 1,024.
+const maxOpenDirs = 1024
+
+func newDirTable(testMax int) *dirTable {
+	m := int64(maxOpenDirs)
+	if lim := openFileLimit(); lim > 0 && int64(lim/4) < m {
+		m = max(int64(lim/4), 16)
+	}
+	if testMax != 0 {
+		m = max(int64(testMax), 0)
+	}
+	return &dirTable{max: m}
+}
+
+// acquire returns n's open folder, opening it (relative to its parent,
+// itself acquired) when it is not; release gives it back.
+func (t *dirTable) acquire(n *dirNode) (dirFD, error) {
+	if n.byPath {
+		return noDir, nil
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.fd >= 0 {
+		n.users++
+		return n.fd, nil
+	}
+	var fd dirFD
+	var err error
+	if n.parent == nil {
+		fd, err = openDir(noDir, n.name, n.path)
+	} else {
+		pfd, perr := t.acquire(n.parent)
+		if perr != nil {
+			return noDir, perr
+		}
+		fd, err = openDir(pfd, n.name, n.path)
+		t.release(n.parent)
+	}
+	if err != nil {
+		return noDir, err
+	}
+	if n.closedEarly {
+		// opened again: it must be the folder that was closed
+		if id, err := fd.id(); err != nil || id != n.id {
+			fd.close()
+			return noDir, &fs.PathError{Op: "open", Path: n.path(), Err: errChanged}
+		}
+	}
+	n.fd = fd
+	n.users++
+	t.open.Add(1)
+	return fd, nil
+}
+
+func (t *dirTable) release(n *dirNode) {
+	if n.byPath {
+		return
+	}
+	n.mu.Lock()
+	n.users--
+	if n.users == 0 && n.fd >= 0 && (n.refs <= 0 || t.open.Load() > t.max) {
+		t.closeLocked(n)
+	}
+	n.mu.Unlock()
+}
+
+// ref adds k pieces of pending work that need n; unref ends one.
+func (t *dirTable) ref(n *dirNode, k int32) {
+	n.mu.Lock()
+	n.refs += k
+	n.mu.Unlock()
+}
+
+func (t *dirTable) unref(n *dirNode) {
+	n.mu.Lock()
+	n.refs--
+	if n.refs <= 0 && n.users == 0 && n.fd >= 0 {
+		t.closeLocked(n)
+	}
+	n.mu.Unlock()
+}
+
+func (t *dirTable) closeLocked(n *dirNode) {
+	if n.refs > 0 && !n.closedEarly {
+		// closed while work still needs it (over the cap): what it is, to
+		// check when it is opened again
+		id, err := n.fd.id()
+		n.id, n.closedEarly = id, true
+		if err != nil {
+			n.id = fileID{}
+		}
+	}
+	n.fd.close()
+	n.fd = noDir
+	t.open.Add(-1)
 }
 
 func joinPath(dir, name string) string {
@@ -1169,6 +1482,7 @@ type fileScanner struct {
 	n        int   // valid bytes in buf
 	final    bool  // this chunk ends the file
 	seen     map[[2]int64]bool
+	fps      map[[32]byte]int32 // secrets found in this file: index in res.findings
 	res      fileResult
 	// line numbers in the current chunk: lnLines newlines before lnPos
 	lnPos, lnLines int
@@ -1186,12 +1500,14 @@ type fileResult struct {
 	skip      string // not read: skipBinary (by its first bytes), skipTooBig
 	binary    bool   // binary-looking, read anyway (UTF-16 or printable runs)
 	capped    bool   // read only up to the cap
-	notListed int64  // findings over MaxFindingsPerFile
-	findings  []Finding
-	also      []Finding
-	exposures []Exposure
-	traces    []Trace
-	spans     [][2]int // findings' spans in a single-chunk file
+	notListed int64  // findings over the per-file caps
+	// distinct secrets among them (over MaxKeys in the file)
+	keysNotListed int64
+	findings      []Finding
+	also          []Finding
+	exposures     []Exposure
+	traces        []Trace
+	spans         [][2]int // findings' spans in a single-chunk file
 }
 
 // reader reads one file: a read system call at a time, stopping at the cap
@@ -1296,7 +1612,7 @@ func (s *fileScanner) scanFile(dir dirFD, path, name string, inWeb, logDir bool)
 	ext := filepath.Ext(lname)
 	s.isPHP = ext == ".php" || ext == ".phtml"
 	s.isHTML = ext == ".html" || ext == ".htm"
-	s.base, s.baseLine, s.seen, s.lastProbe, s.probes, s.expKinds = 0, 0, nil, -1, nil, 0
+	s.base, s.baseLine, s.seen, s.fps, s.lastProbe, s.probes, s.expKinds = 0, 0, nil, nil, -1, nil, 0
 	r := reader{f: f, path: path, size: st.size, sparse: st.sparse, left: s.fileCap, stop: s.stop}
 	mode := modeText
 	carry := 0
@@ -1425,23 +1741,39 @@ func (s *fileScanner) addMatch(b []byte, d *provider.Detector, m provider.Match)
 	if s.seen[key] {
 		return
 	}
-	if len(s.res.findings) >= MaxFindingsPerFile {
-		s.res.notListed++
+	s.seen[key] = true
+	secret := b[m.Start:m.End]
+	if s.base == 0 {
+		s.res.spans = append(s.res.spans, [2]int{m.Start, m.End})
+	}
+	// one finding per secret and file: a repeat is counted, not listed
+	sum := sha256.Sum256(secret)
+	if i, ok := s.fps[sum]; ok {
+		f := &s.res.findings[i]
+		f.Count = max(f.Count, 1) + 1
 		return
 	}
-	s.seen[key] = true
+	if len(s.res.findings) >= MaxKeys {
+		// more distinct secrets in one file than are listed in all
+		s.res.notListed++
+		s.res.keysNotListed++
+		return
+	}
+	if s.fps == nil {
+		s.fps = map[[32]byte]int32{}
+	}
+	s.fps[sum] = int32(len(s.res.findings))
 	prov := m.Provider
 	if prov == "" {
 		prov = d.Provider
 	}
-	secret := b[m.Start:m.End]
 	f := Finding{
 		File:        s.path,
 		Line:        s.lineAt(b, m.Start),
 		Provider:    prov,
 		Kind:        m.Kind,
 		Redacted:    Redact(secret),
-		Fingerprint: Fingerprint(secret),
+		Fingerprint: "sha256:" + hex.EncodeToString(sum[:]),
 		KeyID:       m.KeyID,
 		Pair:        m.Pair,
 		Detector:    d.Name,
@@ -1451,9 +1783,6 @@ func (s *fileScanner) addMatch(b []byte, d *provider.Detector, m provider.Match)
 		f.PairRedacted = Redact([]byte(m.PairID))
 	}
 	s.res.findings = append(s.res.findings, f)
-	if s.base == 0 {
-		s.res.spans = append(s.res.spans, [2]int{m.Start, m.End})
-	}
 }
 
 // lineBounds returns the line around [start,end) in b, at most 4 KB each way.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/x/term"
@@ -35,7 +36,14 @@ configuration (.env in a web root, wp-config.php backups, phpinfo pages,
 files ("also exposed — rotate too").
 
 With no PATH it scans the web roots named by the local nginx/Apache configs,
-else the current directory. node_modules, vendor and .git/config are scanned;
+else the current directory. The configs are read like scanned files (no
+named pipe, device or other special file is opened for reading; a link is
+read at its target only when that is a regular file; at most 1 MiB each),
+and ctrl+c stops that phase too. RECLAIM_SCAN_CONFIG_ROOT names another
+root to read etc/nginx and etc/apache2 under (a server image; tests); the
+web roots they name are taken under it as well.
+
+node_modules, vendor and .git/config are scanned;
 .git/objects is not. Media, fonts, executables and archives are skipped by
 type (extension or first bytes); other binary-looking files are read for
 their text (UTF-16 is decoded; NUL-headed logs and SQLite files are read
@@ -43,10 +51,27 @@ for their printable runs). The summary counts the skipped binaries and
 names the first.
 
 Symbolic links inside a tree are not followed (the summary counts them and
-names the first); a PATH that is a link is read at its target. Named pipes,
-sockets and devices are never read, and /proc, /sys, /dev and other kernel
-file systems are not walked into unless named as a PATH. At most
---file-cap MiB is read from one file (holes in sparse files are skipped).
+names the first); a PATH that is a link is read at its target. Folders are
+opened one name at a time relative to their open parent, never by path, so
+a folder swapped for a link during the scan is refused and counted as
+unreadable, not followed. Named pipes, sockets and devices are never read,
+and /proc, /sys, /dev and other kernel file systems are not walked into
+unless named as a PATH. At most --file-cap MiB is read from one file (holes
+in sparse files are skipped); folders whose path is longer than 4,096 bytes
+are not walked into.
+
+Each secret is listed once per file, with how often it occurs there. Every
+distinct credential (a SendGrid key id; for other providers the key or
+secret itself) is listed, up to 20,000, so copies or decoys cannot push a
+real key out of the list; further places of a listed credential are listed
+up to 20,000 in all.
+
+A scan that left something out (files cut at --file-cap, folders too deep,
+unreadable files or folders, findings over the caps) is INCOMPLETE: the
+report says so first and names what was left out, never "No provider
+credentials found." as an all-clear ("No provider credentials found in what
+was read, but the result is incomplete (…): not an all-clear."), and
+reclaim exits 1.
 
 Secrets are never printed: each finding shows the value redacted and a
 fingerprint, "sha256:" + the hex SHA-256 of the exact secret. SendGrid
@@ -59,14 +84,17 @@ still written (its per-root stats say why), and reclaim exits 2 naming it.
 
 Paths, log fields and every other string from the server are sanitized in
 the text output (escape and control characters, bidi and zero-width
-characters become U+FFFD) and escaped in JSON and SARIF.
+characters become U+FFFD) and escaped in JSON and SARIF; SARIF file URIs
+are percent-encoded segment by segment, so they parse back to the exact
+path.
 
 Progress goes to standard error, and only when it is a terminal. ctrl+c
 stops the scan within a second: the report of what was read so far is
 written, marked partial, and reclaim exits 130.
 
-Exit: 0 no findings, 1 findings, 2 error (including a PATH not read),
-130 interrupted (the report is partial).`,
+Exit: 0 no findings and nothing left out, 1 findings or an incomplete
+result (or both), 2 error (including a PATH not read), 130 interrupted
+(the report is partial).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fileCap := fileCapMiB << 20
 			if fileCapMiB <= 0 {
@@ -101,10 +129,14 @@ func runScan(ctx context.Context, stdout, stderr io.Writer, paths []string, form
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
+	configRoot := os.Getenv(scanConfigRootEnv)
 	if len(paths) == 0 {
-		paths = leakscan.DefaultRoots()
+		// the web roots of the local configs; stopped by ctrl+c like the
+		// scan (then Scan below returns at once, with a partial report of
+		// no folder or of the roots found so far)
+		paths, _ = leakscan.DefaultRootsContext(ctx, configRoot)
 	}
-	opt := leakscan.Options{WebRoots: webRoots, FileCap: fileCap}
+	opt := leakscan.Options{WebRoots: webRoots, FileCap: fileCap, ConfigRoot: configRoot}
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(f.Fd()) {
 		start := time.Now()
 		opt.Progress = func(p leakscan.Progress) {
@@ -142,8 +174,16 @@ func runScan(ctx context.Context, stdout, stderr io.Writer, paths []string, form
 	if err := rep.RootsError(); err != nil {
 		return scanErr(exitError, err)
 	}
+	// Something left out by a cap, a limit or an error: never an all-clear.
+	if why := rep.IncompleteReasons(); len(why) > 0 {
+		return scanErr(exitFindings, fmt.Errorf("incomplete: %s (exit 1: findings or an incomplete result)", strings.Join(why, "; ")))
+	}
 	if len(rep.Findings)+len(rep.AlsoExposed)+len(rep.Exposures)+len(rep.Traces) > 0 {
 		return withCode(exitFindings, nil)
 	}
 	return nil
 }
+
+// scanConfigRootEnv names the root under which `reclaim scan` reads the
+// nginx/Apache configs ("" or unset: "/").
+const scanConfigRootEnv = "RECLAIM_SCAN_CONFIG_ROOT"

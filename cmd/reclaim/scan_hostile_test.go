@@ -52,6 +52,7 @@ func assertClean(t *testing.T, what string, out []byte) {
 // scanCLICtx is scanCLI with a context.
 func scanCLICtx(t *testing.T, ctx context.Context, format string, paths ...string) (int, string, error) {
 	t.Helper()
+	isolateConfigs(t)
 	var out, errb bytes.Buffer
 	err := runScan(ctx, &out, &errb, paths, format, nil, 0)
 	code := exitOK
@@ -158,7 +159,7 @@ func TestScanCLISIGINT(t *testing.T) {
 		args = append(args, tree)
 	}
 	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "RECLAIM_SCAN_HELPER=1")
+	cmd.Env = append(os.Environ(), "RECLAIM_SCAN_HELPER=1", scanConfigRootEnv+"="+t.TempDir())
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {

@@ -32,6 +32,7 @@ func serverTree(t *testing.T) string {
 // scanCLI runs `reclaim scan` and returns its exit code, output and error.
 func scanCLI(t *testing.T, format string, paths ...string) (int, string, error) {
 	t.Helper()
+	isolateConfigs(t)
 	var out, errb bytes.Buffer
 	err := runScan(context.Background(), &out, &errb, paths, format, nil, 0)
 	code := exitOK
