@@ -188,10 +188,32 @@ func (s *Store) safeRoot(create bool) error {
 			return fmt.Errorf("state directory: %w", err)
 		}
 	}
+	if err := checkAncestors(filepath.Clean(s.Dir)); err != nil {
+		return err
+	}
 	if err := checkPrivateDir(filepath.Clean(s.Dir), true); err != nil {
 		return err
 	}
 	return checkPrivateDir(s.root(), false)
+}
+
+// checkAncestors refuses a state directory below a folder that other users
+// may write without the sticky bit (as /tmp has): there, anyone could
+// replace the state directory, or the link to it, with their own.
+func checkAncestors(dir string) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	for p := filepath.Dir(abs); ; p = filepath.Dir(p) {
+		fi, err := os.Stat(p)
+		if err == nil && fi.Mode().Perm()&0o022 != 0 && fi.Mode()&os.ModeSticky == 0 {
+			return &UnsafeError{Path: p, Problem: fmt.Sprintf("is a folder above the state directory that other users may write (mode %04o, no sticky bit)", fi.Mode().Perm()), Fix: "chmod o-w,g-w " + shellQuote(p) + ", or use --state-dir with a folder under your home"}
+		}
+		if p == filepath.Dir(p) {
+			return nil
+		}
+	}
 }
 
 // ReadPrivateFile reads a file of the state directory the way reclaim reads
