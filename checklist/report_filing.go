@@ -83,3 +83,17 @@ func (e *Engine) RecordFiling(f Filing) error {
 	e.journalLocked(StepReport, action, "support", outcome, provider.SanitizeN(detail, 1200))
 	return e.saveLocked()
 }
+
+// Filed reports whether the journal records a filing of the report (a send,
+// a console filing or a copy).
+func (inc *Incident) Filed() bool {
+	if inc == nil {
+		return false
+	}
+	for _, j := range inc.Journal {
+		if j.Step == StepReport && j.Outcome == "ok" && (j.Action == ActionSendReport || j.Action == ActionFileReport || j.Action == ActionCopyReport) {
+			return true
+		}
+	}
+	return false
+}

@@ -47,19 +47,7 @@ func (m *Model) sendCmd(r *checklist.Report) tea.Cmd {
 		if dry {
 			return filedMsg{err: fmt.Errorf("this is a DRY RUN: nothing was changed on the account, so its report cannot be sent to support")}
 		}
-		cfg, err := filing.FromEnv(os.Getenv)
-		if v := os.Getenv("RECLAIM_SMTP_TO"); v != "" {
-			to = v
-		}
-		if err == nil && len(cfg.To) == 0 && to != "" {
-			cfg.To = []string{to}
-		}
-		if err == nil {
-			cfg.Normalize()
-		}
-		if err == nil {
-			err = cfg.Validate()
-		}
+		cfg, err := filing.ForSupport(os.Getenv, to)
 		if err != nil {
 			return filedMsg{err: fmt.Errorf("%v — set RECLAIM_SMTP_HOST, RECLAIM_SMTP_PORT, RECLAIM_SMTP_USER, RECLAIM_SMTP_PASSWORD and RECLAIM_SMTP_TO (the support address or your ticket's reply address), or use \"reclaim report --send --to ADDRESS\"", err)}
 		}
@@ -88,19 +76,6 @@ func (m *Model) copiedCmd(r *checklist.Report) tea.Cmd {
 		err := e.RecordFiling(checklist.Filing{Channel: checklist.FiledByCopy, Report: r})
 		return filedMsg{note: "Markdown copied with OSC 52 (your terminal must allow it; in tmux: set set-clipboard on); recorded in the journal.", err: err, inc: e.Snapshot()}
 	}
-}
-
-// filed reports whether the journal records a filing of the report.
-func filed(inc *checklist.Incident) bool {
-	if inc == nil {
-		return false
-	}
-	for _, j := range inc.Journal {
-		if j.Step == checklist.StepReport && j.Outcome == "ok" && (j.Action == checklist.ActionSendReport || j.Action == checklist.ActionFileReport || j.Action == checklist.ActionCopyReport) {
-			return true
-		}
-	}
-	return false
 }
 
 var (
@@ -146,7 +121,7 @@ func (m *Model) previewKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, s.form.Init()
 	case key.Matches(k, keyDone):
 		rep := m.inc.Account().Step(checklist.StepReport).Answers
-		if (!filed(m.inc) || strings.TrimSpace(rep[checklist.AnswerSignoffName]) == "") && !s.warned {
+		if (!m.inc.Filed() || strings.TrimSpace(rep[checklist.AnswerSignoffName]) == "") && !s.warned {
 			s.warned = true
 			m.status = "Not filed with support yet, or no sign-off name: the step stays OPEN in the report. m sends, c copies, y records a console filing, e edits; enter again finishes anyway."
 			return m, nil

@@ -328,3 +328,22 @@ func scrub(err error, cfg Config) error {
 	}
 	return errors.New(strings.ReplaceAll(err.Error(), cfg.Password, "********"))
 }
+
+// ForSupport is the SMTP configuration for sending the report to support:
+// the environment's settings (FromEnv), addressed to RECLAIM_SMTP_TO when
+// set, else to the provider's support address; normalized and validated.
+func ForSupport(getenv func(string) string, supportEmail string) (Config, error) {
+	cfg, err := FromEnv(getenv)
+	if err != nil {
+		return cfg, err
+	}
+	to := supportEmail
+	if v := strings.TrimSpace(getenv("RECLAIM_SMTP_TO")); v != "" {
+		to = v
+	}
+	if len(cfg.To) == 0 && to != "" {
+		cfg.To = []string{to}
+	}
+	cfg.Normalize()
+	return cfg, cfg.Validate()
+}

@@ -1475,7 +1475,7 @@ func (a *accessible) fileReport(e *checklist.Engine) error {
 		switch strings.TrimSuffix(strings.TrimSpace(v), ".") {
 		case "", "1":
 			acct := e.Snapshot().Account()
-			if !reportFiled(e.Snapshot()) || acct == nil || strings.TrimSpace(acct.Step(checklist.StepReport).Answers[checklist.AnswerSignoffName]) == "" {
+			if !e.Snapshot().Filed() || acct == nil || strings.TrimSpace(acct.Step(checklist.StepReport).Answers[checklist.AnswerSignoffName]) == "" {
 				a.say("Not filed with support yet, or no sign-off name: the step stays open in the report.")
 			}
 			return nil
@@ -1514,17 +1514,7 @@ func (a *accessible) sendReport(e *checklist.Engine) string {
 		return "! This is a DRY RUN: nothing was changed on the account, so its report cannot be sent to support."
 	}
 	to := e.Provider().Info().Support.Email
-	cfg, err := filing.FromEnv(os.Getenv)
-	if v := os.Getenv("RECLAIM_SMTP_TO"); v != "" {
-		to = v
-	}
-	if err == nil && len(cfg.To) == 0 && to != "" {
-		cfg.To = []string{to}
-	}
-	if err == nil {
-		cfg.Normalize()
-		err = cfg.Validate()
-	}
+	cfg, err := filing.ForSupport(os.Getenv, to)
 	if err != nil {
 		return "! " + accDescribe(err) + ". Set RECLAIM_SMTP_HOST, RECLAIM_SMTP_PORT, RECLAIM_SMTP_USER, RECLAIM_SMTP_PASSWORD and RECLAIM_SMTP_TO, or use \"reclaim report --send --to ADDRESS\"."
 	}
@@ -1536,16 +1526,6 @@ func (a *accessible) sendReport(e *checklist.Engine) string {
 		return "! " + accDescribe(err) + ". The report is kept; nothing was lost."
 	}
 	return "Sent to " + provider.SanitizeN(rcpt, 300) + " (Message-ID " + provider.SanitizeN(id, 200) + "), recorded in the journal."
-}
-
-// reportFiled reports whether the journal records a filing of the report.
-func reportFiled(inc *checklist.Incident) bool {
-	for _, j := range inc.Journal {
-		if j.Step == checklist.StepReport && j.Outcome == "ok" && (j.Action == checklist.ActionSendReport || j.Action == checklist.ActionFileReport || j.Action == checklist.ActionCopyReport) {
-			return true
-		}
-	}
-	return false
 }
 
 // finish closes the incident, writes the report and says what it holds.
