@@ -818,6 +818,10 @@ func (m *Model) stepKey(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.screen = screenOverview
 		m.cursor = m.indexOf(s.id)
 		return m, nil
+	case key.Matches(k, m.keys.Findings):
+		// "press f to read them": the findings, then back to this step.
+		m.screen, m.scroll, m.fromStep = screenFindings, 0, true
+		return m, nil
 	case key.Matches(k, m.keys.Skip):
 		s.skipWhy = ""
 		s.skipForm = huh.NewForm(huh.NewGroup(huh.NewInput().Title("Why skip \u201c" + s.view.Def.Title + "\u201d? (the report shows it)").Value(&s.skipWhy).Validate(func(x string) error {
@@ -897,7 +901,7 @@ func (s *stepModel) helpKeys(m *Model) []key.Binding {
 	case spSecret:
 		return []key.Binding{m.keys.Reveal, m.keys.Copy, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "I stored it"))}
 	case spReady:
-		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "mark done")), m.keys.Skip, m.keys.Back, m.keys.Quit}
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "mark done")), m.keys.Findings, m.keys.Skip, m.keys.Back, m.keys.Quit}
 	case spScanning:
 		return []key.Binding{key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel the scan")), m.keys.ForceQuit}
 	case spPreview:

@@ -98,6 +98,7 @@ type Model struct {
 
 	// findings / report scroll
 	scroll     int
+	fromStep   bool // the findings view was opened from inside a step
 	reportText string
 	reportPath string
 
@@ -531,7 +532,7 @@ func (m *Model) updateOverview(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.openStep(v.Def.ID)
 	case key.Matches(k, m.keys.Reopen):
 		v := m.views[m.cursor]
-		if v.State.Status == checklist.StatusDone || v.State.Status == checklist.StatusSkipped {
+		if v.State.Status == checklist.StatusDone || v.State.Status == checklist.StatusSkipped || v.State.Status == checklist.StatusOpen {
 			m.busy = "Reopening"
 			return m, stateCmd(m.eng, "Reopened \u201c"+v.Def.Title+"\u201d.", func() error { return m.eng.Reopen(v.Def.ID) })
 		}
@@ -554,6 +555,10 @@ func (m *Model) updateScroll(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.quit()
 	case key.Matches(k, m.keys.Back), key.Matches(k, m.keys.Enter):
 		m.screen = screenOverview
+		if m.fromStep && m.step != nil {
+			m.screen = screenStep // back where the owner was
+		}
+		m.fromStep = false
 	case key.Matches(k, m.keys.Up):
 		if m.scroll > 0 {
 			m.scroll--
@@ -564,6 +569,10 @@ func (m *Model) updateScroll(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.scroll += m.bodyHeight() - 1
 	case k.String() == "pgup":
 		m.scroll = max(0, m.scroll-m.bodyHeight()+1)
+	case k.String() == "home":
+		m.scroll = 0
+	case k.String() == "end":
+		m.scroll = 1 << 30 // clamped to the last page when drawn
 	}
 	return m, nil
 }
@@ -842,6 +851,9 @@ func progressBar(done, total, width int) string {
 }
 
 func (m *Model) scrolled(lines []string) string {
+	// Count rows as drawn: a long line wraps, and the last rows must still
+	// be reachable.
+	lines = wrapLines(strings.Join(lines, "\n"), m.contentWidth())
 	h := m.bodyHeight()
 	maxScroll := max(0, len(lines)-h)
 	if m.scroll > maxScroll {
