@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"reclaim/provider/sendgrid/sgfake"
 )
 
 // enterOnly presses only Enter (and y where a change asks "(y/n)") until the
@@ -132,17 +130,7 @@ func TestE2EEnterOnlyDrillClaimsNothingUnearned(t *testing.T) {
 // account against the fake SendGrid API, pressing only Enter (and y).
 func TestE2EEnterOnlyRealAccountClaimsNothingUnearned(t *testing.T) {
 	needTool(t, "tmux")
-	bin := buildBinary(t)
-	st, session := sgfake.Default(time.Now())
-	f := sgfake.New(st)
-	defer f.Close()
-	state := t.TempDir()
-	x := &tmux{t: t, socket: fmt.Sprintf("reclaim-enter-sg-%d", os.Getpid())}
-	t.Cleanup(func() { x.run("kill-server") })
-	env := fmt.Sprintf("env RECLAIM_NO_KEYRING=1 SENDGRID_API_KEY=%s RECLAIM_SENDGRID_BASE_URL=%s RECLAIM_PWNED_BASE_URL=http://127.0.0.1:1 TERM=xterm-256color ", session.Token, f.URL)
-	x.run("new-session", "-d", "-s", "sg", "-x", "80", "-y", "24", env+bin+" --state-dir "+state+"; sleep 600")
-	x.run("set-option", "-t", "sg", "status", "off")
-	chooseRealSendGrid(x, "sg")
+	x, state, _, bin := startFakeSendGridRecovery(t, "reclaim-enter-sg", "RECLAIM_PWNED_BASE_URL=http://127.0.0.1:1")
 	x.waitFor("sg", "What this key allows", 20*time.Second)
 	enterOnly(x, "sg")
 	quitAndWait(x, "sg")

@@ -18,17 +18,7 @@ import (
 // as "reclaim audit".
 func TestE2ERealRecoveryAgainstFakeSendGrid(t *testing.T) {
 	needTool(t, "tmux")
-	bin := buildBinary(t)
-	st, session := sgfake.Default(time.Now())
-	f := sgfake.New(st)
-	defer f.Close()
-	state := t.TempDir()
-	x := &tmux{t: t, socket: fmt.Sprintf("reclaim-sg-%d", os.Getpid())}
-	t.Cleanup(func() { x.run("kill-server") })
-	env := fmt.Sprintf("env RECLAIM_NO_KEYRING=1 SENDGRID_API_KEY=%s RECLAIM_SENDGRID_BASE_URL=%s TERM=xterm-256color ", session.Token, f.URL)
-	x.run("new-session", "-d", "-s", "sg", "-x", "80", "-y", "24", env+bin+" --state-dir "+state+"; sleep 600")
-	x.run("set-option", "-t", "sg", "status", "off")
-	chooseRealSendGrid(x, "sg")
+	x, state, session, _ := startFakeSendGridRecovery(t, "reclaim-sg", "")
 	s := x.waitFor("sg", "What this key allows", 20*time.Second)
 	if !strings.Contains(s, "Connected to Twilio SendGrid") && !strings.Contains(s, "Connected to") {
 		t.Fatalf("no permission summary:\n%s", s)
@@ -67,6 +57,26 @@ func TestE2ERealRecoveryAgainstFakeSendGrid(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// startFakeSendGridRecovery starts the built binary at 80×24 in tmux
+// (session "sg") against the fake SendGrid API and chooses "Start a
+// recovery on a real account", SendGrid. It returns the tmux, the state
+// dir, the fake's session key and the binary.
+func startFakeSendGridRecovery(t *testing.T, socket, extraEnv string) (*tmux, string, sgfake.Key, string) {
+	t.Helper()
+	bin := buildBinary(t)
+	st, session := sgfake.Default(time.Now())
+	f := sgfake.New(st)
+	t.Cleanup(f.Close)
+	state := t.TempDir()
+	x := &tmux{t: t, socket: fmt.Sprintf("%s-%d", socket, os.Getpid())}
+	t.Cleanup(func() { x.run("kill-server") })
+	env := fmt.Sprintf("env RECLAIM_NO_KEYRING=1 SENDGRID_API_KEY=%s RECLAIM_SENDGRID_BASE_URL=%s %s TERM=xterm-256color ", session.Token, f.URL, extraEnv)
+	x.run("new-session", "-d", "-s", "sg", "-x", "80", "-y", "24", env+bin+" --state-dir "+state+"; sleep 600")
+	x.run("set-option", "-t", "sg", "status", "off")
+	chooseRealSendGrid(x, "sg")
+	return x, state, session, bin
 }
 
 func lineWith(screen, sub string) string {
