@@ -39,6 +39,7 @@ const (
 type stepModel struct {
 	groups    []*huh.Group // the form's groups, sized to their content
 	qrGroup   *huh.Group   // the 2FA QR page, sized for the code
+	qrNote    *huh.Note    // its field, to know when the QR page shows
 	id        checklist.StepID
 	view      checklist.StepView
 	questions []checklist.Question
@@ -275,7 +276,9 @@ func (m *Model) buildForm(s *stepModel) {
 				return err
 			})))
 			// The QR code, on its own page so it fits 80×24.
-			groups = append(groups, huh.NewGroup(huh.NewNote().DescriptionFunc(func() string {
+			note := huh.NewNote()
+			s.qrNote = note
+			groups = append(groups, huh.NewGroup(note.DescriptionFunc(func() string {
 				set, err := checklist.ParseTOTPSetup(*setup)
 				if err != nil {
 					return "No setup key: press enter to go on."
@@ -379,6 +382,12 @@ func (m *Model) buildForm(s *stepModel) {
 	s.form = huh.NewForm(groups...).WithShowHelp(false).WithTheme(m.theme()).WithWidth(m.contentWidth())
 	s.groups = groups
 	fitGroups(groups, s.qrGroup)
+}
+
+// onQRPage reports whether the form shows the 2FA QR code: it needs every
+// row of an 80×24 screen, so the status line makes way for it.
+func (s *stepModel) onQRPage() bool {
+	return s != nil && s.phase == spForm && s.form != nil && s.qrNote != nil && s.form.GetFocusedField() == huh.Field(s.qrNote)
 }
 
 // optionLabel sanitizes an option and cuts it to one row: a wrapped option
@@ -981,6 +990,10 @@ func (s *stepModel) render(m *Model) string {
 		}
 		main = append(main, m.spin.View()+fmt.Sprintf(" Scanning: %d files, %.1f MB, %d findings, %.0f MB/s", s.scanFiles, float64(s.scanBytes)/1e6, s.scanFound, rate),
 			st.Subtle.Render("esc cancels; what was found so far is kept"))
+	}
+	if s.onQRPage() {
+		// The code and its button need every row of an 80×24 screen.
+		return strings.Join(main, "\n")
 	}
 	avail := m.bodyHeight() - strings.Count(b.String(), "\n") - len(main) - 1
 	if avail < 0 {

@@ -587,6 +587,9 @@ func (m *Model) bodyHeight() int { return max(3, m.height-4-len(m.statusLines())
 
 // statusLines is the footer's message line, wrapped (at most three rows).
 func (m *Model) statusLines() []string {
+	if m.screen == screenStep && m.step.onQRPage() && m.busy == "" && m.errText == "" {
+		return nil
+	}
 	var l string
 	switch {
 	case m.busy != "":

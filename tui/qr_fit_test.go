@@ -1,0 +1,40 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+
+	"reclaim/checklist"
+)
+
+// TestQRCodeAndItsButtonFitAt80x24: the 2FA QR page draws the whole code and
+// the button to go on, even right after a step's status line was shown.
+func TestQRCodeAndItsButtonFitAt80x24(t *testing.T) {
+	h := newHarness(t, t.TempDir(), Options{Drill: true}, 80, 24)
+	h.press(h.m.keys.Enter)
+	for i := 0; i < 40 && !(h.m.step != nil && h.m.step.id == checklist.StepTwoFactor); i++ {
+		h.finishStep()
+	}
+	h.send(keyMsg("enter")) // the prefilled setup key: on to the QR page
+	sc := h.screen()
+	if !h.m.step.onQRPage() {
+		t.Fatalf("not on the QR page:\n%s", sc)
+	}
+	if !strings.Contains(sc, "Scanned with the authenticator app") {
+		t.Fatalf("the button under the QR code is not drawn at 80x24:\n%s", sc)
+	}
+	// The code's last row (the bottom finder pattern) is drawn: count rows
+	// of QR blocks against the code's height.
+	set, _ := checklist.ParseTOTPSetup(h.m.eng.DrillAnswer(checklist.StepTwoFactor, "setup"))
+	q, _ := qrHalfBlocks(set.QRURI())
+	want := strings.Count(q, "\n") + 1
+	got := 0
+	for _, l := range strings.Split(sc, "\n") {
+		if strings.Contains(l, "█") {
+			got++
+		}
+	}
+	if got < want {
+		t.Fatalf("%d of the QR code's %d rows drawn:\n%s", got, want, sc)
+	}
+}
