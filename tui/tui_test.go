@@ -261,7 +261,7 @@ func TestWholeDrillByKeyboard(t *testing.T) {
 }
 
 func TestGoldenViews(t *testing.T) {
-	for _, sz := range []struct{ w, h int }{{80, 24}, {120, 40}} {
+	for _, sz := range []struct{ w, h int }{{70, 22}, {80, 24}, {120, 40}} {
 		dir := t.TempDir()
 		h := newHarness(t, dir, Options{Drill: true}, sz.w, sz.h)
 		name := func(s string) string { return s + "_" + itoa(sz.w) + "x" + itoa(sz.h) }
