@@ -1068,7 +1068,8 @@ func (s *stepModel) secretLines(m *Model) []string {
 		"",
 		"  " + st.Accent.Render(shown),
 		"",
-		fmt.Sprintf("Name %s, id %s, scopes %s.", provider.Sanitize(k.Name), k.ID, strings.Join(k.Scopes, ", ")),
+		// A name is cut so the keyring/memory notice below stays in view.
+		fmt.Sprintf("Name %s, id %s, scopes %s.", provider.SanitizeN(k.Name, 60), provider.SanitizeN(k.ID, 40), provider.SanitizeN(strings.Join(k.Scopes, ", "), 120)),
 		"Kept in " + where + ". It is never written to a file.",
 		"Store it in your secret manager now, then put it where the old key lived.",
 	}
