@@ -320,33 +320,9 @@ func writeAuditText(w io.Writer, info provider.Info, inv *checklist.Inventory, f
 			fmt.Fprintf(w, "  - %d × %s (from %s)\n", sc.Count, provider.SanitizeN(sc.Subject, 80), s(sc.From))
 		}
 	}
-	if len(inv.Errors) > 0 {
-		var secs []string
-		for k := range inv.Errors {
-			secs = append(secs, k)
-		}
-		sort.Strings(secs)
-		fmt.Fprintf(w, "Could not read (%d):\n", len(secs))
-		for _, k := range secs {
-			fmt.Fprintf(w, "  - %s: %s\n", k, s(inv.Errors[k]))
-			if link := info.ConsoleLink(sectionItems[k]); link != "" {
-				fmt.Fprintf(w, "    review it in the console instead: %s\n", link)
-			}
-		}
-	}
+	sectionList(w, inv.Errors, "Could not read", "review it in the console instead", info, s)
 	if len(inv.Truncated) > 0 {
-		var secs []string
-		for k := range inv.Truncated {
-			secs = append(secs, k)
-		}
-		sort.Strings(secs)
-		fmt.Fprintf(w, "Incomplete: stopped before the provider's list ended (%d):\n", len(secs))
-		for _, k := range secs {
-			fmt.Fprintf(w, "  - %s: %s\n", k, s(inv.Truncated[k]))
-			if link := info.ConsoleLink(sectionItems[k]); link != "" {
-				fmt.Fprintf(w, "    review the rest in the console: %s\n", link)
-			}
-		}
+		sectionList(w, inv.Truncated, "Incomplete: stopped before the provider's list ended", "review the rest in the console", info, s)
 		fmt.Fprintf(w, "  (the caps: --max-pages, --max-items, --max-bytes, --max-messages)\n")
 	}
 	if len(notRead) > 0 {
@@ -639,4 +615,24 @@ func terminalSafeJSON(b []byte) []byte {
 		b = b[size:]
 	}
 	return out.Bytes()
+}
+
+// sectionList prints sections with a reason each (unreadable or cut short),
+// in name order, each with its console link.
+func sectionList(w io.Writer, reasons map[string]string, title, linkText string, info provider.Info, s func(string) string) {
+	if len(reasons) == 0 {
+		return
+	}
+	secs := make([]string, 0, len(reasons))
+	for k := range reasons {
+		secs = append(secs, k)
+	}
+	sort.Strings(secs)
+	fmt.Fprintf(w, "%s (%d):\n", title, len(secs))
+	for _, k := range secs {
+		fmt.Fprintf(w, "  - %s: %s\n", k, s(reasons[k]))
+		if link := info.ConsoleLink(sectionItems[k]); link != "" {
+			fmt.Fprintf(w, "    %s: %s\n", linkText, link)
+		}
+	}
 }
