@@ -158,28 +158,7 @@ func TestScanCLISIGINT(t *testing.T) {
 	for range 4000 {
 		args = append(args, tree)
 	}
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "RECLAIM_SCAN_HELPER=1", scanConfigRootEnv+"="+t.TempDir())
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	time.Sleep(500 * time.Millisecond)
-	sent := time.Now()
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-done:
-	case <-time.After(scanHangGuard):
-		cmd.Process.Kill()
-		t.Fatal("reclaim scan did not stop on SIGINT")
-	}
-	t.Logf("exited %s after SIGINT", time.Since(sent).Round(time.Millisecond))
-	code := cmd.ProcessState.ExitCode()
+	code, stdout, stderr := interruptedScan(t, 500*time.Millisecond, t.TempDir(), args...)
 	if code == exitFindings {
 		t.Skip("the scan finished before the signal")
 	}
@@ -230,4 +209,34 @@ func TestScanCLIProc(t *testing.T) {
 		t.Fatalf("/proc: %+v (kmsg and kcore are skipped, not read)", rep)
 	}
 	assertClean(t, "/proc json", []byte(out))
+}
+
+// interruptedScan runs "reclaim scan" (args after the test-binary flags) in
+// the test binary as a child, sends it SIGINT after the given time, and
+// returns its exit code and output; a child that does not stop fails.
+func interruptedScan(t *testing.T, after time.Duration, configRoot string, args ...string) (int, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "RECLAIM_SCAN_HELPER=1", scanConfigRootEnv+"="+configRoot)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	time.Sleep(after)
+	sent := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(scanHangGuard):
+		cmd.Process.Kill()
+		t.Fatal("reclaim scan did not stop on SIGINT")
+	}
+	code := cmd.ProcessState.ExitCode()
+	t.Logf("exited %d %s after SIGINT", code, time.Since(sent).Round(time.Millisecond))
+	return code, &stdout, &stderr
 }

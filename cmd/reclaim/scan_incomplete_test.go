@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -354,28 +353,7 @@ func TestScanCLIConfigSIGINT(t *testing.T) {
 		}
 	}
 	writeTree(t, map[string][]byte{filepath.Join(sys, "etc/nginx/conf.d/many.conf"): conf.Bytes()})
-	cmd := exec.Command(os.Args[0], "-test.run=^TestScanMainHelper$", "--", "scan", "--format", "json")
-	cmd.Env = append(os.Environ(), "RECLAIM_SCAN_HELPER=1", scanConfigRootEnv+"="+sys)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	time.Sleep(300 * time.Millisecond)
-	sent := time.Now()
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-done:
-	case <-time.After(scanHangGuard):
-		cmd.Process.Kill()
-		t.Fatal("reclaim scan did not stop on SIGINT")
-	}
-	code := cmd.ProcessState.ExitCode()
-	t.Logf("exited %d %s after SIGINT", code, time.Since(sent).Round(time.Millisecond))
+	code, stdout, stderr := interruptedScan(t, 300*time.Millisecond, sys, "-test.run=^TestScanMainHelper$", "--", "scan", "--format", "json")
 	if code == exitOK || code == exitFindings {
 		t.Skip("the scan finished before the signal")
 	}
