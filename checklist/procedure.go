@@ -320,7 +320,7 @@ var procedure = []*StepDef{
 		},
 	},
 	{
-		ID: StepScan, Phase: PhaseInvestigate, Title: "Scan this server for leaked credentials",
+		ID: StepScan, Phase: PhaseInvestigate, Title: "Scan this server for leaked credentials", Runner: RunScan,
 		Why: "A scan of the web roots finds exposed keys and .env files faster than reading them by hand.",
 		Guide: Guide{
 			LookFor: []string{"provider keys in any file, .env files and wp-config backups inside a web root, requests for /.env in the logs"},
@@ -454,7 +454,7 @@ var procedure = []*StepDef{
 			for _, k := range a.NewKeys {
 				if k.Verified.IsZero() && m == ModeAuto {
 					if _, ok := e.secrets.Get(context.Background(), k.ID); !ok {
-						qs = append(qs, Question{ID: "secret", Prompt: fmt.Sprintf("Paste the new key %s to verify it", quote(k.Name)), Help: "reclaim kept it in memory only and was restarted since.", Kind: QSecret})
+						qs = append(qs, Question{ID: "secret", Prompt: fmt.Sprintf("Paste the new key %s to verify it", quote(k.Name)), Help: "reclaim kept it in memory only and was restarted since.", Kind: QSecret, Validate: Required})
 					}
 				}
 			}
@@ -582,7 +582,7 @@ var procedure = []*StepDef{
 		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
 			qs := []Question{{ID: "reset_in_console", Prompt: "Have you reset the master secret in the console?", Kind: QConfirm, Options: choose(yesNo("")...)}}
 			if m == ModeAuto {
-				return append(qs, Question{ID: "old_credential", Prompt: "The OLD credential (apikey:secret, or the old secret alone): used for one read call that must be refused, never stored", Kind: QSecret})
+				return append(qs, Question{ID: "old_credential", Prompt: "The OLD credential (apikey:secret, or the old secret alone): used for one read call that must be refused, never stored", Kind: QSecret, Validate: Required})
 			}
 			return append(qs, Question{ID: "confirmed_refused", Prompt: "Did a call or an SMTP login with the old credential fail?", Kind: QConfirm, Options: choose(yesNo("")...),
 				Attest: &Attest{Yes: []string{"yes"}, Claim: "a call or SMTP login with the old credential failed", FollowUp: "reset the secret in the console and check that the old credential fails"}})
@@ -643,8 +643,8 @@ var procedure = []*StepDef{
 			}
 			return []Question{
 				{ID: "old", Prompt: "Current password (leave empty to change it later: the step stays open)", Kind: QSecret},
-				{ID: "new", Prompt: "New password (12+ characters, not in breach lists; never stored)", Kind: QSecret},
-				{ID: "new_confirm", Prompt: "The new password again", Kind: QSecret},
+				{ID: "new", Prompt: "New password (12+ characters, not in breach lists; never stored)", Kind: QSecret, Validate: StrongPassword},
+				{ID: "new_confirm", Prompt: "The new password again", Kind: QSecret, Validate: SameAs("new")},
 			}
 		},
 		Plan: func(e *Engine, a *AccountState) []Action {
@@ -673,9 +673,9 @@ var procedure = []*StepDef{
 		PlanGuided: true,
 		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
 			return []Question{
-				{ID: "setup", Prompt: "Paste the setup key or otpauth:// link the console shows (empty: you enrol another way)", Help: "reclaim draws it as a QR code for your phone and checks two codes; it is never saved.", Kind: QOTPSetup},
-				{ID: "code1", Prompt: "Code shown by your authenticator", Kind: QOTPCode},
-				{ID: "code2", Prompt: "The next code (wait for it to change)", Kind: QOTPCode},
+				{ID: "setup", Prompt: "Paste the setup key or otpauth:// link the console shows (empty: you enrol another way)", Help: "reclaim draws it as a QR code for your phone and checks two codes; it is never saved.", Kind: QOTPSetup, Validate: ValidTOTPSetup},
+				{ID: "code1", Prompt: "Code shown by your authenticator", Kind: QOTPCode, Validate: TOTPCode("setup", "")},
+				{ID: "code2", Prompt: "The next code (wait for it to change)", Kind: QOTPCode, Validate: TOTPCode("setup", "code1")},
 				{ID: "enrolled", Prompt: "Codes accepted: now confirm the enrolment in the console. Done?", Kind: QConfirm, Options: choose(yesNo("")...), When: [2]string{"code2.given", "yes"}},
 				{ID: "method", Prompt: "No codes were checked, so reclaim cannot verify 2FA. How is 2FA enrolled on the account?", Kind: QSelect, When: [2]string{"code2.given", "yes"}, WhenNot: true,
 					Options: choose(Option{"authenticator", "An authenticator app set up elsewhere"}, Option{"sms", "SMS to a phone I control"}, Option{"security-key", "A security key"}, Option{"not-yet", "Not enrolled yet"}),
@@ -863,8 +863,8 @@ var procedure = []*StepDef{
 				def = ips[0] // the one address the owner vouched for
 			}
 			return []Question{
-				{ID: "your_ip", Prompt: "The address you connect from", Help: "The allow list must include it, or you lock yourself out.", Kind: QText, Default: def},
-				{ID: "cidrs", Prompt: "Addresses or CIDRs to allow (comma separated; empty: none)", Help: "IPv4 or IPv6, e.g. 203.0.113.7, 198.51.100.0/24, 2001:db8::/48.", Kind: QText, Default: def},
+				{ID: "your_ip", Prompt: "The address you connect from", Help: "The allow list must include it, or you lock yourself out.", Kind: QText, Default: def, Validate: ValidCIDRs},
+				{ID: "cidrs", Prompt: "Addresses or CIDRs to allow (comma separated; empty: none)", Help: "IPv4 or IPv6, e.g. 203.0.113.7, 198.51.100.0/24, 2001:db8::/48.", Kind: QText, Default: def, Validate: ValidCIDRs},
 				{ID: "override", Prompt: "Only if the list must leave out your own address: type I WILL LOSE ACCESS (else leave empty)", Kind: QText},
 			}
 		},
@@ -991,7 +991,7 @@ var procedure = []*StepDef{
 		},
 	},
 	{
-		ID: StepReport, Phase: PhaseReport, Title: "Report completion to support",
+		ID: StepReport, Phase: PhaseReport, Title: "Report completion to support", Runner: RunReportPreview,
 		Why:  "The provider re-enables the account only when you tell them every step is done, with your findings.",
 		Item: provider.ItemSupport,
 		Questions: func(e *Engine, a *AccountState, m Mode) []Question {

@@ -99,6 +99,9 @@ type Question struct {
 	Hint string
 	// Finding turns an answer into a finding (investigation questions).
 	Finding func(answer string) *Finding
+	// Validate checks an answer as it is typed (nil: anything goes); it
+	// may read the form's other live answers.
+	Validate func(v string, others Answers) error
 }
 
 // Guide is what a guided step tells the user.
@@ -113,6 +116,8 @@ type StepDef struct {
 	Phase Phase
 	Title string
 	Why   string // one sentence: why this step matters
+	// Runner is background work the step runs after its form.
+	Runner StepRunner
 	// Item is the console item for the guided form of this step.
 	Item provider.Item
 	// Auto reports whether the provider can automate the step.
