@@ -11,13 +11,13 @@ import (
 // the button to go on, even right after a step's status line was shown.
 func TestQRCodeAndItsButtonFitAt80x24(t *testing.T) {
 	h := newHarness(t, t.TempDir(), Options{Drill: true}, 80, 24)
-	h.press(h.m.keys.Enter)
+	h.press(h.m.c.Keys.Enter)
 	for i := 0; i < 40 && !(h.m.step != nil && h.m.step.id == checklist.StepTwoFactor); i++ {
 		h.finishStep()
 	}
-	h.send(keyMsg("enter")) // the prefilled setup key: on to the QR page
+	h.press(h.m.c.Keys.Next) // the prefilled setup key: on to the QR page
 	sc := h.screen()
-	if !h.m.step.onQRPage() {
+	if !h.m.step.fullScreen() {
 		t.Fatalf("not on the QR page:\n%s", sc)
 	}
 	if !strings.Contains(sc, "Scanned with the authenticator app") {
@@ -25,7 +25,7 @@ func TestQRCodeAndItsButtonFitAt80x24(t *testing.T) {
 	}
 	// The code's last row (the bottom finder pattern) is drawn: count rows
 	// of QR blocks against the code's height.
-	set, _ := checklist.ParseTOTPSetup(h.m.eng.DrillAnswer(checklist.StepTwoFactor, "setup"))
+	set, _ := checklist.ParseTOTPSetup(h.m.c.Eng.(*checklist.Engine).DrillAnswer(checklist.StepTwoFactor, "setup"))
 	q, _ := qrHalfBlocks(set.QRURI())
 	want := strings.Count(q, "\n") + 1
 	got := 0

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"errors"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -11,94 +10,143 @@ import (
 	"reclaim/provider"
 )
 
-func (m *Model) realItem() startItem {
-	var names []string
-	for _, p := range m.backend.Providers() {
-		names = append(names, p.Name)
-	}
-	if len(names) == 0 {
-		return startItem{label: "Start a recovery on a real account", detail: "no real provider adapter in this build: use the drill", action: "real", disabled: true}
-	}
-	return startItem{label: "Start a recovery on a real account", detail: strings.Join(names, ", "), action: "real"}
+// realScreen starts a recovery on a real account: which provider, then
+// (unless the environment or the keyring has it) the credential, masked.
+// The keyring is read in a command, never in Update.
+type realScreen struct {
+	c       *Common
+	backend Backend
+	provs   []provider.Info
+	form    *huh.Form
+	prov    string
+	creds   []*string
+	asked   bool
 }
 
-// startReal asks which provider, then (unless the environment or keyring
-// has it) the credential, masked.
-func (m *Model) startReal() tea.Cmd {
+// credentialMsg is what the environment or keyring held ("" for nothing).
+type credentialMsg struct {
+	info provider.Info
+	cred string
+}
+
+func newRealScreen(c *Common, b Backend) *realScreen {
+	s := &realScreen{c: c, backend: b, provs: b.Providers()}
 	var opts []huh.Option[string]
-	for _, p := range m.backend.Providers() {
-		opts = append(opts, huh.NewOption(p.Name, p.ID))
+	for _, p := range s.provs {
+		opts = append(opts, huh.NewOption(provider.Sanitize(p.Name), p.ID))
 	}
-	m.realProv = opts[0].Value
-	m.realForm = huh.NewForm(huh.NewGroup(huh.NewSelect[string]().Title("Which provider's account was compromised?").Options(opts...).Value(&m.realProv))).
-		WithShowHelp(false).WithTheme(m.theme()).WithWidth(m.contentWidth())
-	m.realCred = nil
-	m.screen = screenReal
-	return m.realForm.Init()
+	if len(opts) > 0 {
+		s.prov = opts[0].Value
+	}
+	s.form = huh.NewForm(huh.NewGroup(huh.NewSelect[string]().Title("Which provider's account was compromised?").Options(opts...).Value(&s.prov))).
+		WithShowHelp(false).WithTheme(c.theme()).WithWidth(c.Width)
+	return s
 }
 
-func (m *Model) providerInfo(id string) (provider.Info, bool) {
-	for _, p := range m.backend.Providers() {
-		if p.ID == id {
-			return p, true
+func (s *realScreen) Init() tea.Cmd { return s.form.Init() }
+
+func (s *realScreen) SetSize(w, _ int) {
+	if s.form != nil {
+		s.form.WithWidth(w)
+	}
+}
+
+func (s *realScreen) ShortHelp() []key.Binding {
+	k := s.c.Keys
+	return []key.Binding{k.Next, k.Back, k.ForceQuit}
+}
+
+func (s *realScreen) info() provider.Info {
+	for _, p := range s.provs {
+		if p.ID == s.prov {
+			return p
 		}
 	}
-	return provider.Info{}, false
+	return provider.Info{}
 }
 
-func (m *Model) updateReal(msg tea.Msg) (tea.Model, tea.Cmd) {
-	if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, m.keys.Back) {
-		m.screen, m.realForm, m.realCred = screenStart, nil, nil
-		return m, nil
+func (s *realScreen) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case credentialMsg:
+		s.c.Busy = ""
+		if msg.cred != "" || len(msg.info.Credentials) == 0 {
+			return s.connect(msg.info, msg.cred)
+		}
+		// Ask for each credential field, masked.
+		var fields []huh.Field
+		for _, cr := range msg.info.Credentials {
+			v := ""
+			s.creds = append(s.creds, &v)
+			fields = append(fields, huh.NewInput().Title(cr.Prompt).Description("Input is hidden and never saved; set "+cr.Env+" to skip this.").EchoMode(huh.EchoModePassword).Value(&v).Validate(func(x string) error {
+				if strings.TrimSpace(x) == "" {
+					return errRequired
+				}
+				return nil
+			}))
+		}
+		s.asked = true
+		s.form = huh.NewForm(huh.NewGroup(fields...)).WithShowHelp(false).WithTheme(s.c.theme()).WithWidth(s.c.Width)
+		return s.form.Init()
+	case tea.KeyPressMsg:
+		if key.Matches(msg, s.c.Keys.Back) {
+			s.clear()
+			return navigate(screenStart)
+		}
 	}
-	if m.realForm == nil || m.busy != "" {
-		return m, nil
+	if s.form == nil || s.c.Busy != "" {
+		return nil
 	}
-	fm, cmd := m.realForm.Update(msg)
+	fm, cmd := s.form.Update(msg)
 	if f, ok := fm.(*huh.Form); ok {
-		m.realForm = f
+		s.form = f
 	}
-	if m.realForm.State != huh.StateCompleted {
-		if m.realForm.State == huh.StateAborted {
-			m.screen = screenStart
-		}
-		return m, cmd
+	switch s.form.State {
+	case huh.StateAborted:
+		s.clear()
+		return navigate(screenStart)
+	case huh.StateCompleted:
+	default:
+		return cmd
 	}
-	info, _ := m.providerInfo(m.realProv)
-	known := ""
-	if m.realCred == nil {
-		known = m.backend.Credential(info)
-		if known == "" && len(info.Credentials) > 0 {
-			// Ask for each credential field, masked.
-			var fields []huh.Field
-			for _, c := range info.Credentials {
-				v := ""
-				m.realCred = append(m.realCred, &v)
-				fields = append(fields, huh.NewInput().Title(c.Prompt).Description("Input is hidden and never saved; set "+c.Env+" to skip this.").EchoMode(huh.EchoModePassword).Value(&v).Validate(func(x string) error {
-					if strings.TrimSpace(x) == "" {
-						return errors.New("required")
-					}
-					return nil
-				}))
-			}
-			m.realForm = huh.NewForm(huh.NewGroup(fields...)).WithShowHelp(false).WithTheme(m.theme()).WithWidth(m.contentWidth())
-			return m, tea.Batch(cmd, m.realForm.Init())
-		}
+	info := s.info()
+	if !s.asked {
+		s.c.Busy = "Looking for a credential in the environment and the keyring"
+		b := s.backend
+		s.form = nil
+		return tea.Batch(cmd, func() tea.Msg { return credentialMsg{info: info, cred: b.Credential(info)} })
 	}
 	var parts []string
-	for _, p := range m.realCred {
+	for _, p := range s.creds {
 		parts = append(parts, strings.TrimSpace(*p))
+	}
+	s.clear()
+	return tea.Batch(cmd, s.connect(info, strings.Join(parts, ":")))
+}
+
+// clear forgets typed credentials.
+func (s *realScreen) clear() {
+	for _, p := range s.creds {
 		*p = ""
 	}
-	cred := strings.Join(parts, ":")
-	if known != "" {
-		cred = known
-	}
-	m.realForm, m.realCred = nil, nil
-	m.busy = "Connecting to " + info.Name
-	b, id := m.backend, info.ID
-	return m, func() tea.Msg {
+	s.creds, s.form = nil, nil
+}
+
+func (s *realScreen) connect(info provider.Info, cred string) tea.Cmd {
+	s.c.Busy = "Connecting to " + provider.Sanitize(info.Name)
+	b, id := s.backend, info.ID
+	return func() tea.Msg {
 		e, c, err := b.NewRecovery(id, cred)
-		return sessionMsg{eng: e, close: c, err: err, fresh: true}
+		msg := sessionMsg{eng: e, close: c, err: err, fresh: true}
+		if err == nil && e.Permissions() != nil {
+			msg.brief = permissionBrief(info.Name, e.Permissions())
+		}
+		return msg
 	}
+}
+
+func (s *realScreen) View() string {
+	if s.form == nil {
+		return "Start a recovery on a real account"
+	}
+	return "Start a recovery on a real account\n\n" + s.form.View() + "\n" + s.c.Styles.Subtle.Render("Credentials are read from the environment or the OS keyring when set there; typed ones are kept in memory only.")
 }

@@ -89,7 +89,7 @@ func newHarnessWith(t *testing.T, dir string, opts Options, w, h int, onNew func
 	m := New(&memBackend{t: t, store: &checklist.Store{Dir: dir}, onNew: onNew}, opts)
 	hs := &harness{t: t, m: m}
 	hs.send(tea.WindowSizeMsg{Width: w, Height: h})
-	hs.run(m.listCmd())
+	hs.run(m.start.listCmd())
 	return hs
 }
 
@@ -113,7 +113,7 @@ func (h *harness) run(cmd tea.Cmd) {
 		// for it. Otherwise only quick follow-ups (form navigation) matter;
 		// cursor blinks and spinner ticks are left behind.
 		wait := 60 * time.Millisecond
-		if h.m.busy != "" {
+		if h.m.c.Busy != "" {
 			wait = 10 * time.Second
 		}
 		select {
@@ -166,6 +166,16 @@ func keyMsg(k string) tea.KeyPressMsg {
 		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
 	case "tab":
 		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "shift+tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
+	case "pgdown":
+		return tea.KeyPressMsg{Code: tea.KeyPgDown}
+	case "pgup":
+		return tea.KeyPressMsg{Code: tea.KeyPgUp}
+	case "home":
+		return tea.KeyPressMsg{Code: tea.KeyHome}
+	case "end":
+		return tea.KeyPressMsg{Code: tea.KeyEnd}
 	}
 	r := []rune(k)
 	return tea.KeyPressMsg{Code: r[0], Text: k}
@@ -215,15 +225,15 @@ func (h *harness) finishStep() {
 			if code := drillCode(h.screen()); code != "" {
 				h.typeText(code)
 			} else if sc := h.screen(); strings.Contains(sc, "Current password") {
-				h.typeText(h.m.eng.DrillAnswer(checklist.StepPassword, "old"))
+				h.typeText(h.m.c.Eng.(*checklist.Engine).DrillAnswer(checklist.StepPassword, "old"))
 			} else if strings.Contains(sc, "Input is hidden") {
 				h.typeText("Correct-Horse-Battery-9")
 			}
-			h.send(keyMsg("enter"))
+			h.press(h.m.c.Keys.Next)
 		case spActions:
 			h.press(k.Enter)
 		case spConfirm:
-			h.send(keyMsg("y"))
+			h.press(h.m.c.Keys.Yes)
 		case spSecret:
 			h.press(k.Enter)
 		case spReady, spPreview:
@@ -242,7 +252,7 @@ func TestWholeDrillByKeyboard(t *testing.T) {
 	dir := t.TempDir()
 	h := newHarness(t, dir, Options{Drill: true}, 80, 24)
 	h.expect("Drill briefing")
-	h.press(h.m.keys.Enter)
+	h.press(h.m.c.Keys.Enter)
 	h.expect("Triage")
 	for i := 0; i < 30 && h.m.screen == screenStep; i++ {
 		h.finishStep()
@@ -266,12 +276,12 @@ func TestGoldenViews(t *testing.T) {
 		h := newHarness(t, dir, Options{Drill: true}, sz.w, sz.h)
 		name := func(s string) string { return s + "_" + itoa(sz.w) + "x" + itoa(sz.h) }
 		t.Run(name("briefing"), func(t *testing.T) { golden.RequireEqual(t, h.screen()) })
-		h.press(h.m.keys.Enter)
+		h.press(h.m.c.Keys.Enter)
 		t.Run(name("triage"), func(t *testing.T) { golden.RequireEqual(t, h.screen()) })
 		h.finishStep() // triage
 		h.finishStep() // inventory
 		t.Run(name("review"), func(t *testing.T) { golden.RequireEqual(t, h.screen()) })
-		h.press(h.m.keys.Back)
+		h.press(h.m.c.Keys.Back)
 		t.Run(name("overview"), func(t *testing.T) { golden.RequireEqual(t, h.screen()) })
 	}
 }
@@ -279,22 +289,22 @@ func TestGoldenViews(t *testing.T) {
 func TestResumeAfterRestart(t *testing.T) {
 	dir := t.TempDir()
 	h := newHarness(t, dir, Options{Drill: true}, 80, 24)
-	h.press(h.m.keys.Enter)
+	h.press(h.m.c.Keys.Enter)
 	h.finishStep()
 	h.finishStep()
-	h.m.quit()
+	h.run(h.m.quit())
 	h2 := newHarness(t, dir, Options{}, 80, 24)
 	h2.expect("Resume: Drill: SendGrid key leaked")
-	h2.press(h2.m.keys.Enter)
+	h2.press(h2.m.c.Keys.Enter)
 	h2.expect("Resumed incident")
-	if got := h2.m.views[h2.m.cursor].Def.ID; got != checklist.StepReview {
+	if got := h2.m.c.Views[h2.m.overview.cursor].Def.ID; got != checklist.StepReview {
 		t.Fatalf("cursor at %s, want %s", got, checklist.StepReview)
 	}
 }
 
 func TestSanitizedKeyNames(t *testing.T) {
 	h := newHarness(t, t.TempDir(), Options{Drill: true}, 120, 40)
-	h.press(h.m.keys.Enter)
+	h.press(h.m.c.Keys.Enter)
 	h.finishStep()
 	h.finishStep()
 	raw := h.m.Render()
@@ -334,7 +344,7 @@ func drillCode(screen string) string {
 
 func TestReportPreviewEditAndFiled(t *testing.T) {
 	h := newHarness(t, t.TempDir(), Options{Drill: true}, 80, 24)
-	h.press(h.m.keys.Enter)
+	h.press(h.m.c.Keys.Enter)
 	for i := 0; i < 40 && !(h.m.step != nil && h.m.step.id == checklist.StepReport); i++ {
 		h.finishStep()
 	}
@@ -343,22 +353,22 @@ func TestReportPreviewEditAndFiled(t *testing.T) {
 		if strings.Contains(h.screen(), "Your name") {
 			h.typeText("Dana Ops")
 		}
-		h.send(keyMsg("enter"))
+		h.press(h.m.c.Keys.Next)
 	}
 	if h.m.step.phase != spPreview {
 		t.Fatalf("no preview:\n%s", h.screen())
 	}
 	h.expect("Preview")
 	h.expect("recovery report")
-	if !strings.Contains(h.m.step.pvText, "Dana Ops") {
+	if !strings.Contains(h.m.step.preview.text, "Dana Ops") {
 		t.Error("the sign-off name is not in the report")
 	}
-	h.press(keyFiled)
+	h.press(h.m.c.Keys.Filed)
 	h.expect("ticket id or URL")
 	h.typeText("TICKET-4711")
-	h.send(keyMsg("enter"))
+	h.press(h.m.c.Keys.Next)
 	h.expect("Recorded that you filed the report in the console as ticket TICKET-4711")
-	h.send(keyMsg("e"))
+	h.press(h.m.c.Keys.Edit)
 	if h.m.step.phase != spForm {
 		t.Fatal("e does not reopen the free-text form")
 	}
@@ -370,13 +380,13 @@ func TestProviderErrorIsClearAndLosesNothing(t *testing.T) {
 	if acct == nil {
 		t.Fatal("no drill account")
 	}
-	h.press(h.m.keys.Enter)
+	h.press(h.m.c.Keys.Enter)
 	for i := 0; i < 30 && !(h.m.step != nil && h.m.step.id == checklist.StepRevokeKeys && h.m.step.phase == spActions); i++ {
 		h.finishStep()
 	}
 	acct.FailNext("revoke_key", &provider.Error{Kind: provider.ErrRateLimited, Op: "revoke key", Status: 429, RetryAfter: 30 * time.Second})
-	h.press(h.m.keys.Enter) // apply checked
-	h.send(keyMsg("y"))     // confirm
+	h.press(h.m.c.Keys.Enter) // apply checked
+	h.press(h.m.c.Keys.Yes)   // confirm
 	h.expect("rate limiting")
 	h.expect("nothing was lost")
 	if h.m.step.id != checklist.StepRevokeKeys || h.m.step.phase != spActions {

@@ -90,6 +90,7 @@ func runTUI(cmd *cobra.Command, start tuiStart) error {
 		opts = append(opts, tea.WithColorProfile(colorprofile.Ascii))
 	}
 	final, err := tea.NewProgram(m, opts...).Run()
+	m.Close() // after a signal too: the lock is released, a drill's tree removed
 	if err != nil && cmd.Context().Err() != nil {
 		return withCode(exitAborted, nil) // a signal: main says which
 	}
