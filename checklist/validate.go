@@ -43,11 +43,19 @@ func StrongPassword(v string, _ Answers) error {
 	return nil
 }
 
+// MismatchError is a confirmation that differs from the answer it
+// confirms (question With): both are asked again.
+type MismatchError struct{ With string }
+
+func (e *MismatchError) Error() string {
+	return "the two entries differ: type the new password twice"
+}
+
 // SameAs refuses an answer that differs from question id's.
 func SameAs(id string) func(string, Answers) error {
 	return func(v string, a Answers) error {
 		if a != nil && a(id) != v {
-			return errors.New("the two entries differ: type the new password twice")
+			return &MismatchError{With: id}
 		}
 		return nil
 	}

@@ -669,10 +669,10 @@ func (a *accessible) stepOnce(e *checklist.Engine, id checklist.StepID) error {
 			a.say("! %s", why)
 			continue
 		}
-		if id == checklist.StepScan {
+		switch checklist.StepByID(id).Runner {
+		case checklist.RunScan:
 			a.scan(e, answers)
-		}
-		if id == checklist.StepReport {
+		case checklist.RunReportPreview:
 			if err := a.fileReport(e); err != nil {
 				return err
 			}
@@ -957,6 +957,15 @@ type stepInput struct {
 	typed   map[string]bool
 }
 
+// lookup is another question's answer so far (for validators that compare
+// answers: a confirmation, a code against its setup key).
+func (in stepInput) lookup(id string) string {
+	if v, ok := in.inputs[id]; ok {
+		return v
+	}
+	return in.answers[id]
+}
+
 // questions asks a step's visible questions in order.
 func (a *accessible) questions(e *checklist.Engine, id checklist.StepID, qs []checklist.Question) (stepInput, error) {
 	in := stepInput{answers: map[string]string{}, inputs: map[string]string{}, typed: map[string]bool{}}
@@ -995,11 +1004,11 @@ func (a *accessible) questions(e *checklist.Engine, id checklist.StepID, qs []ch
 		case checklist.QText:
 			in.answers[q.ID], err = a.askText(q)
 		case checklist.QSecret:
-			var back bool
+			var back string
 			back, err = a.askSecret(q, in)
-			if err == nil && back {
-				// the two entries differed: type the new password again
-				if j := slices.IndexFunc(qs, func(x checklist.Question) bool { return x.ID == "new" }); j >= 0 {
+			if err == nil && back != "" {
+				// the two entries differed: type both again
+				if j := slices.IndexFunc(qs, func(x checklist.Question) bool { return x.ID == back }); j >= 0 {
 					i = j - 1
 				}
 				continue
@@ -1007,7 +1016,7 @@ func (a *accessible) questions(e *checklist.Engine, id checklist.StepID, qs []ch
 		case checklist.QOTPSetup:
 			err = a.askSetup(q, in)
 		case checklist.QOTPCode:
-			err = a.askCode(q, qs, in)
+			err = a.askCode(q, in)
 		default:
 			continue
 		}
@@ -1134,8 +1143,8 @@ func (a *accessible) askText(q checklist.Question) (string, error) {
 		case v == "-":
 			v = ""
 		}
-		if (q.ID == "cidrs" || q.ID == "your_ip") && v != "" {
-			if _, err := checklist.ParseCIDRs(v); err != nil {
+		if q.Validate != nil {
+			if err := q.Validate(v, nil); err != nil {
 				a.say("! %s", accDescribe(err))
 				continue
 			}
@@ -1146,48 +1155,37 @@ func (a *accessible) askText(q checklist.Question) (string, error) {
 
 // askSecret reads a password or pasted key: no echo on a terminal, never
 // printed. back is true when the new password must be typed again.
-func (a *accessible) askSecret(q checklist.Question, in stepInput) (back bool, err error) {
-	enter := "leave empty"
-	switch q.ID {
-	case "old":
-		enter = "leave empty: change it later, the step stays open"
-	case "new":
-		enter = "leave empty: no change now, the step stays open"
-	case "new_confirm":
-	default:
+func (a *accessible) askSecret(q checklist.Question, in stepInput) (back string, err error) {
+	enter := "leave empty: the step stays open"
+	if q.Validate != nil && q.Validate("", in.lookup) != nil {
 		enter = "required"
 	}
 	for {
 		v, err := a.ask(a.secretPrompt(enter), true)
 		if err != nil {
-			return false, err
+			return "", err
 		}
-		var problem string
-		switch q.ID {
-		case "old":
-		case "new":
-			if v != "" {
-				problem = checklist.PasswordProblem(v, "")
+		if q.Validate != nil {
+			if err := q.Validate(v, in.lookup); err != nil {
+				var mm *checklist.MismatchError
+				if errors.As(err, &mm) {
+					// The confirmation differs: type both again.
+					a.say("! %s", accDescribe(err))
+					delete(in.inputs, mm.With)
+					delete(in.typed, mm.With)
+					return mm.With, nil
+				}
+				msg := accDescribe(err)
+				if msg == "required" {
+					msg = "required: paste it, or type s to skip the step"
+				}
+				a.say("! %s", msg)
+				continue
 			}
-		case "new_confirm":
-			if v != in.inputs["new"] {
-				a.say("! The two entries differ: type the new password twice.")
-				delete(in.inputs, "new")
-				delete(in.typed, "new")
-				return true, nil
-			}
-		default:
-			if strings.TrimSpace(v) == "" {
-				problem = "required: paste it, or type s to skip the step"
-			}
-		}
-		if problem != "" {
-			a.say("! %s", provider.Sanitize(problem))
-			continue
 		}
 		in.inputs[q.ID] = v
 		in.typed[q.ID] = strings.TrimSpace(v) != ""
-		return false, nil
+		return "", nil
 	}
 }
 
@@ -1210,9 +1208,11 @@ func (a *accessible) askSetup(q checklist.Question, in stepInput) error {
 		if strings.TrimSpace(v) == "" {
 			return nil
 		}
-		if _, err := checklist.ParseTOTPSetup(v); err != nil {
-			a.say("! %s", accDescribe(err))
-			continue
+		if q.Validate != nil {
+			if err := q.Validate(v, in.lookup); err != nil {
+				a.say("! %s", accDescribe(err))
+				continue
+			}
 		}
 		in.inputs[q.ID], in.typed[q.ID] = v, typed
 		in.answers[q.ID+".given"] = "yes"
@@ -1222,13 +1222,7 @@ func (a *accessible) askSetup(q checklist.Question, in stepInput) error {
 }
 
 // askCode reads an authenticator code and checks it against the setup key.
-func (a *accessible) askCode(q checklist.Question, qs []checklist.Question, in stepInput) error {
-	var setup string
-	for _, x := range qs {
-		if x.Kind == checklist.QOTPSetup {
-			setup = in.inputs[x.ID]
-		}
-	}
+func (a *accessible) askCode(q checklist.Question, in stepInput) error {
 	for {
 		v, err := a.ask(a.secretPrompt("none: check later, the step stays open"), true)
 		if err != nil {
@@ -1238,20 +1232,8 @@ func (a *accessible) askCode(q checklist.Question, qs []checklist.Question, in s
 		if v == "" {
 			return nil
 		}
-		if strings.TrimSpace(setup) != "" {
-			set, err := checklist.ParseTOTPSetup(setup)
-			if err == nil {
-				if q.ID == "code2" {
-					if strings.TrimSpace(in.inputs["code1"]) == "" {
-						err = errors.New("the first code was left empty: leave this empty too (s skips the step)")
-					} else {
-						err = set.CheckTOTPCodes(in.inputs["code1"], v, time.Now())
-					}
-				} else {
-					err = set.CheckFirstCode(v, time.Now())
-				}
-			}
-			if err != nil {
+		if q.Validate != nil {
+			if err := q.Validate(v, in.lookup); err != nil {
 				a.say("! %s", accDescribe(err))
 				continue
 			}
@@ -1264,12 +1246,7 @@ func (a *accessible) askCode(q checklist.Question, qs []checklist.Question, in s
 
 // scan runs the leak scan over the folders answered.
 func (a *accessible) scan(e *checklist.Engine, answers map[string]string) {
-	var roots []string
-	for _, p := range strings.Split(answers["paths"], ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			roots = append(roots, p)
-		}
-	}
+	roots := checklist.ScanPaths(answers)
 	a.say("Scanning. What is found is recorded as evidence.")
 	n, err := e.Scan(a.ctx, roots, nil)
 	if err != nil {

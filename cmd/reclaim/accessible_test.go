@@ -262,10 +262,17 @@ func TestAccessibleDrillScripted(t *testing.T) {
 		"Is the account suspended?":        "Yes",
 		"No codes were checked, so reclaim cannot verify 2FA. How is 2FA enrolled on the account?": "An authenticator app set up elsewhere",
 	}
+	mismatched, badCIDR := false, false
 	r := runAccessibleDriven(t, bin, nil, []string{"drill", "--accessible", "--state-dir", state}, func(out, prompt string) string {
 		q := lastQuestion(out)
 		first, _, _ := strings.Cut(strings.TrimPrefix(q, "Question: "), "\n")
 		switch {
+		case strings.HasPrefix(first, "The new password again") && !mismatched:
+			mismatched = true // a typo: both are asked again
+			return newPW + "x"
+		case strings.HasPrefix(first, "Addresses or CIDRs to allow") && !badCIDR:
+			badCIDR = true // refused with a message, asked again
+			return "203.0.113.300/33"
 		case strings.HasPrefix(prompt, "Apply these"):
 			return "y"
 		case strings.HasPrefix(prompt, "Why skip"):
@@ -310,6 +317,8 @@ func TestAccessibleDrillScripted(t *testing.T) {
 		"Result: verified. Password changed through the provider's API",
 		"Result: skipped. Skipped: the drill has no server of ours to scan",
 		"Recorded that you filed the report in the console as ticket T-4242.",
+		"! the two entries differ: type the new password twice",
+		"! \"203.0.113.300/33\" is not a valid CIDR",
 	} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("the transcript lacks %q", want)
