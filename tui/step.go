@@ -153,7 +153,7 @@ func (s *stepScreen) fullScreen() bool {
 
 func (s *stepScreen) SetSize(w, _ int) {
 	if s.form != nil {
-		s.form.setWidth(w)
+		s.form.setSize(w, len(wrapLines(s.titleLine(), w)))
 	}
 	for _, f := range []*huh.Form{s.skip, s.preview.ticket} {
 		if f != nil {
@@ -534,11 +534,7 @@ func (s *stepScreen) View() string {
 		// The code and its button need every row of an 80×24 screen.
 		return strings.Join(main, "\n")
 	}
-	mode := string(s.view.Mode)
-	if s.view.State.Status == checklist.StatusNA {
-		mode = "not applicable"
-	}
-	head := []string{fmt.Sprintf("%s › %s  %s", st.Subtle.Render(string(d.Phase)), st.Bold.Render(d.Title), st.Subtle.Render("["+mode+"]"))}
+	head := []string{s.titleLine()}
 	head = append(head, wrapLines(st.Subtle.Render("Why: ")+d.Why, c.Width)...)
 	if s.view.Mode == checklist.ModeGuided && s.view.NAWhy != "" {
 		head = append(head, wrapLines(st.Warn.Render("! Guided: ")+s.view.NAWhy, c.Width)...)
@@ -565,6 +561,20 @@ func (s *stepScreen) View() string {
 		head = append(head, ctx...)
 	}
 	return strings.Join(head, "\n") + "\n\n" + strings.Join(main, "\n")
+}
+
+// titleLine is the step's phase, title and mode.
+func (s *stepScreen) titleLine() string {
+	st := s.c.Styles
+	d := s.view.Def
+	if d == nil {
+		return ""
+	}
+	mode := string(s.view.Mode)
+	if s.view.State.Status == checklist.StatusNA {
+		mode = "not applicable"
+	}
+	return fmt.Sprintf("%s › %s  %s", st.Subtle.Render(string(d.Phase)), st.Bold.Render(d.Title), st.Subtle.Render("["+mode+"]"))
 }
 
 // contextLines is what the step shows above its form, one row each (long

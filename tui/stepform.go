@@ -24,11 +24,16 @@ type stepForm struct {
 	qrNote    *huh.Note  // its field, to know when the QR page shows
 	strVals   map[string]*string
 	multVals  map[string]*[]string
+	// heights re-size the option lists to the rows the screen has.
+	heights map[*huh.Group]func(rows int)
+	pending func(rows int)
+	// reserve is the rows kept above the form (the step's title).
+	reserve int
 }
 
 // newStepForm builds the form, or nil when the step asks nothing.
 func newStepForm(c *Common, questions []checklist.Question) *stepForm {
-	f := &stepForm{c: c, questions: questions, strVals: map[string]*string{}, multVals: map[string]*[]string{}}
+	f := &stepForm{c: c, questions: questions, strVals: map[string]*string{}, multVals: map[string]*[]string{}, heights: map[*huh.Group]func(int){}}
 	w := c.Width
 	var groups []*huh.Group
 	setupID := ""
@@ -59,8 +64,9 @@ func newStepForm(c *Common, questions []checklist.Question) *stepForm {
 			}
 			// Tell huh the rows the wrapped title and help take, so every
 			// option is drawn (a long list scrolls).
-			h := textRows(q.Prompt, w) + textRows(q.Help, w) + min(len(opts), 10)
-			field = huh.NewSelect[string]().Key(q.ID).Title(q.Prompt).Description(q.Help).Options(opts...).Value(&v).Height(h)
+			sel := huh.NewSelect[string]().Key(q.ID).Title(q.Prompt).Description(q.Help).Options(opts...).Value(&v)
+			f.pending = listSizer(sel, func(h int) { sel.Height(h) }, len(opts))
+			field = sel
 		case checklist.QMulti:
 			def := strings.Split(q.Default, ",")
 			vals := []string{}
@@ -70,8 +76,9 @@ func newStepForm(c *Common, questions []checklist.Question) *stepForm {
 				opts = append(opts, huh.NewOption(optionLabel(o.Label, w), o.Value).Selected(slices.Contains(def, o.Value)))
 			}
 			desc := strings.TrimSpace(q.Help + " (space toggles, enter confirms)")
-			h := textRows(q.Prompt, w) + textRows(desc, w) + min(len(opts), 10)
-			field = huh.NewMultiSelect[string]().Key(q.ID).Title(q.Prompt).Description(desc).Options(opts...).Value(&vals).Height(h)
+			ms := huh.NewMultiSelect[string]().Key(q.ID).Title(q.Prompt).Description(desc).Options(opts...).Value(&vals)
+			f.pending = listSizer(ms, func(h int) { ms.Height(h) }, len(opts))
+			field = ms
 		case checklist.QText:
 			v := q.Default
 			f.strVals[q.ID] = &v
@@ -119,6 +126,9 @@ func newStepForm(c *Common, questions []checklist.Question) *stepForm {
 			continue
 		}
 		g := huh.NewGroup(field)
+		if f.pending != nil {
+			f.heights[g], f.pending = f.pending, nil
+		}
 		if q.When[0] != "" {
 			dep, want, not := q.When[0], q.When[1], q.WhenNot
 			g = g.WithHideFunc(func() bool { return (f.current(dep) == want) == not })
@@ -134,20 +144,43 @@ func newStepForm(c *Common, questions []checklist.Question) *stepForm {
 	return f
 }
 
-// fit sizes each group to its content at the current width: huh measures a
-// group once, at 80 columns, so a title or help text that wraps narrower
-// would push the input line or the last options out of view. One spare row
-// keeps a validation error visible.
-func (f *stepForm) fit() {
-	for _, g := range f.groups {
-		if g != f.qrGroup {
-			g.WithHeight(lipgloss.Height(g.Content()) + 1)
-		}
+// listSizer sizes a choice to show every option when they fit in rows,
+// else as many as fit: its title and help (as huh wraps them at this width)
+// are measured by drawing the field with a one-row list.
+func listSizer(field huh.Field, height func(int), options int) func(rows int) {
+	return func(rows int) {
+		height(1)
+		text := lipgloss.Height(field.View()) - 1
+		height(text + max(3, min(options, rows-text)))
 	}
 }
 
-func (f *stepForm) setWidth(w int) {
+// fit sizes each group to its content at the current width and height:
+// huh measures a group once, at 80 columns, so a title or help text that
+// wraps narrower would push the input line or the last options out of
+// view, and a list taller than the screen would hide its cursor. A choice
+// shows every option when they fit, else as many as fit (the rest scroll,
+// the cursor's row in view). One spare row keeps a validation error
+// visible.
+func (f *stepForm) fit() {
+	room := max(f.c.Height-max(f.reserve, 1), 5) // the step's title stays above
+	for _, g := range f.groups {
+		if g == f.qrGroup {
+			continue
+		}
+		if set := f.heights[g]; set != nil {
+			// A choice has no validation error to show: no spare row.
+			set(room)
+			g.WithHeight(min(lipgloss.Height(g.Content()), room))
+			continue
+		}
+		g.WithHeight(min(lipgloss.Height(g.Content())+1, room))
+	}
+}
+
+func (f *stepForm) setSize(w, reserve int) {
 	f.form.WithWidth(w)
+	f.reserve = reserve
 	f.fit()
 }
 
