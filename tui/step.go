@@ -231,7 +231,7 @@ func (s *stepScreen) onPlanned(msg stepPlannedMsg) tea.Cmd {
 	// A change that needs typed secrets the owner left empty (a password)
 	// is not proposed: the step stays open instead.
 	plan := slices.DeleteFunc(slices.Clone(msg.plan), func(a checklist.Action) bool { return !checklist.HasInputs(a, s.inputs) })
-	if why := partialInputs(msg.plan, s.questions, s.inputs); why != "" {
+	if why := partialInputs(msg.plan, s.questions, typedInputs(s.questions, s.inputs)); why != "" {
 		// Ask again rather than drop what was typed in silence.
 		c.Err = why
 		return s.ask()
@@ -616,6 +616,18 @@ func (s *stepScreen) contextLines() []string {
 			lead = st.Bad.Render(lead)
 		}
 		one(lead + l.Text)
+	}
+	return out
+}
+
+// typedInputs are the secrets the owner typed: a value a drill prefilled
+// (its console's setup key) and left as it was is not the owner's input.
+func typedInputs(questions []checklist.Question, inputs map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, q := range questions {
+		if v, ok := inputs[q.ID]; ok && strings.TrimSpace(v) != "" && v != q.Default {
+			out[q.ID] = v
+		}
 	}
 	return out
 }
