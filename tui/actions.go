@@ -66,18 +66,35 @@ func (a *actionList) key(k tea.KeyPressMsg, s *stepScreen) tea.Cmd {
 	return nil
 }
 
-func (a *actionList) lines(s *stepScreen) []string {
+// lines draws the changes in room rows at most: when they do not fit, a
+// window of them around the cursor, so the cursor's row, its reason and
+// the confirmation question are always drawn.
+func (a *actionList) lines(s *stepScreen, room int) []string {
 	st := s.c.Styles
 	w := s.c.Width
-	out := []string{st.Bold.Render("Proposed changes") + st.Subtle.Render(" (recommended ones are checked)")}
+	head := []string{st.Bold.Render("Proposed changes") + st.Subtle.Render(" (recommended ones are checked)")}
+	var tail []string
+	if len(s.log) > 0 {
+		// The latest results; the journal keeps every one.
+		tail = append(tail, s.log[max(0, len(s.log)-3):]...)
+	}
+	if s.phase == spConfirm {
+		n := 0
+		for i, x := range a.plan {
+			if a.selected[i] && x.Destructive {
+				n++
+			}
+		}
+		tail = append(tail, "", st.Warn.Render(fmt.Sprintf("! Make %d change(s) to the account? Each is journaled. (y/n)", n)))
+	}
+	rows := make([][]string, len(a.plan))
 	for i, x := range a.plan {
 		box := "[ ]"
 		if a.selected[i] {
 			box = "[x]"
 		}
 		cur := "  "
-		// One row per change, so the confirmation below is always drawn;
-		// the reason line of the highlighted one says more.
+		// One row per change; the reason of the highlighted one says more.
 		label := cut(x.Label, max(20, w-8))
 		if i == a.cursor && s.phase == spActions {
 			cur = st.Selected.Render("> ")
@@ -86,20 +103,48 @@ func (a *actionList) lines(s *stepScreen) []string {
 		if x.Destructive {
 			box = st.Warn.Render(box)
 		}
-		out = append(out, cur+box+" "+label)
+		rows[i] = []string{cur + box + " " + label}
 		if x.Reason != "" && i == a.cursor {
-			out = append(out, "      "+st.Subtle.Render("because: "+cut(x.Reason, 2*w-16)))
+			rows[i] = append(rows[i], wrapLines("      "+st.Subtle.Render("because: "+cut(x.Reason, 2*w-16)), w)...)
 		}
 	}
-	out = append(out, s.log...)
-	if s.phase == spConfirm {
-		n := 0
-		for i, x := range a.plan {
-			if a.selected[i] && x.Destructive {
-				n++
-			}
-		}
-		out = append(out, "", st.Warn.Render(fmt.Sprintf("! Make %d change(s) to the account? Each is journaled. (y/n)", n)))
+	// The window: the cursor's change first, then its neighbours while
+	// they fit, keeping a row for each "more" marker.
+	left := room - len(head) - len(tail)
+	lo, hi := a.cursor, a.cursor+1
+	used := 0
+	if a.cursor < len(rows) {
+		used = len(rows[a.cursor])
 	}
-	return out
+	for grew := true; grew; {
+		grew = false
+		marks := 0
+		if lo > 0 {
+			marks++
+		}
+		if hi < len(rows) {
+			marks++
+		}
+		if hi < len(rows) && used+len(rows[hi])+marks <= left {
+			used += len(rows[hi])
+			hi++
+			grew = true
+		}
+		if lo > 0 && used+len(rows[lo-1])+marks <= left {
+			lo--
+			used += len(rows[lo])
+			grew = true
+		}
+	}
+	out := head
+	if lo > 0 {
+		out = append(out, st.Subtle.Render(fmt.Sprintf("  ↑ %d more", lo)))
+	}
+	for _, r := range rows[lo:hi] {
+		out = append(out, r...)
+	}
+	if hi < len(rows) {
+		out = append(out, st.Subtle.Render(fmt.Sprintf("  ↓ %d more", len(rows)-hi)))
+	}
+	return append(out, tail...)
 }

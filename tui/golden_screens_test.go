@@ -34,7 +34,7 @@ func TestGoldenEveryScreen(t *testing.T) {
 				for _, k := range keys {
 					known[k.ID] = true
 				}
-				for i := 0; long && i < 2; i++ {
+				for i := 0; long && i < 8; i++ {
 					if _, err := a.CreateKey(context.Background(), longName, []string{"mail.send"}); err != nil {
 						t.Fatal(err)
 					}
@@ -85,6 +85,23 @@ func TestGoldenEveryScreen(t *testing.T) {
 				h.finishStep()
 			}
 			check("changes")
+			// Every change can be reached with its cursor drawn; the
+			// confirmation question is drawn whatever the list's length.
+			for i := 0; i < len(h.m.step.acts.plan); i++ {
+				if !strings.Contains(h.screen(), "> [") {
+					t.Errorf("%dx%d%s: the cursor on change %d is not drawn:\n%s", sz[0], sz[1], variant, i, h.screen())
+				}
+				h.press(h.m.c.Keys.Down)
+			}
+			for i := 0; i < len(h.m.step.acts.plan); i++ {
+				h.press(h.m.c.Keys.Up)
+			}
+			h.press(h.m.c.Keys.Enter)
+			check("confirm")
+			if !strings.Contains(h.screen(), "(y/n)") {
+				t.Errorf("%dx%d%s: the confirmation question is not drawn:\n%s", sz[0], sz[1], variant, h.screen())
+			}
+			h.press(h.m.c.Keys.No)
 
 			// The new-key reveal, the scan runner and a long question are
 			// drawn from a step screen set up directly.

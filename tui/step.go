@@ -231,7 +231,7 @@ func (s *stepScreen) onPlanned(msg stepPlannedMsg) tea.Cmd {
 	// A change that needs typed secrets the owner left empty (a password)
 	// is not proposed: the step stays open instead.
 	plan := slices.DeleteFunc(slices.Clone(msg.plan), func(a checklist.Action) bool { return !checklist.HasInputs(a, s.inputs) })
-	if why := partialInputs(msg.plan, s.questions, typedInputs(s.questions, s.inputs)); why != "" {
+	if why := partialInputs(msg.plan, s.questions, s.inputs); why != "" {
 		// Ask again rather than drop what was typed in silence.
 		c.Err = why
 		return s.ask()
@@ -513,7 +513,7 @@ func (s *stepScreen) View() string {
 	case spTicket:
 		main = strings.Split(s.preview.ticket.View(), "\n")
 	case spActions, spConfirm, spApplying:
-		main = s.acts.lines(s)
+		main = s.acts.lines(s, c.Height-len(wrapLines(s.titleLine(), c.Width)))
 	case spSecret:
 		main = s.newKey.lines()
 	case spReady:
@@ -534,7 +534,8 @@ func (s *stepScreen) View() string {
 		// The code and its button need every row of an 80×24 screen.
 		return strings.Join(main, "\n")
 	}
-	head := []string{s.titleLine()}
+	title := wrapLines(s.titleLine(), c.Width)
+	head := slices.Clone(title)
 	head = append(head, wrapLines(st.Subtle.Render("Why: ")+d.Why, c.Width)...)
 	if s.view.Mode == checklist.ModeGuided && s.view.NAWhy != "" {
 		head = append(head, wrapLines(st.Warn.Render("! Guided: ")+s.view.NAWhy, c.Width)...)
@@ -551,7 +552,7 @@ func (s *stepScreen) View() string {
 	if avail < 0 {
 		// The interactive part (a QR code, a long list) needs the room:
 		// keep only the step's title line.
-		return head[0] + "\n" + strings.Join(main, "\n")
+		return strings.Join(append(title, main...), "\n")
 	}
 	ctx := s.contextLines()
 	if len(ctx) > 0 && avail > 1 {
@@ -620,39 +621,34 @@ func (s *stepScreen) contextLines() []string {
 	return out
 }
 
-// typedInputs are the secrets the owner typed: a value a drill prefilled
-// (its console's setup key) and left as it was is not the owner's input.
-func typedInputs(questions []checklist.Question, inputs map[string]string) map[string]string {
-	out := map[string]string{}
-	for _, q := range questions {
-		if v, ok := inputs[q.ID]; ok && strings.TrimSpace(v) != "" && v != q.Default {
-			out[q.ID] = v
-		}
-	}
-	return out
-}
-
 // partialInputs says which change was left out because only some of the
 // secrets it needs were typed (a new password without the current one), so
 // what was typed is not dropped in silence.
 func partialInputs(plan []checklist.Action, questions []checklist.Question, inputs map[string]string) string {
+	byID := map[string]checklist.Question{}
+	for _, q := range questions {
+		byID[q.ID] = q
+	}
 	for _, a := range plan {
-		var given, missing []string
+		typed := 0
+		var missing []string
 		for _, n := range strings.Split(a.Params["needs"], ",") {
 			if n = strings.TrimSpace(n); n == "" {
 				continue
 			}
-			if strings.TrimSpace(inputs[n]) != "" {
-				given = append(given, n)
-				continue
-			}
-			for _, q := range questions {
-				if q.ID == n {
+			v := strings.TrimSpace(inputs[n])
+			switch {
+			case v == "":
+				if q, ok := byID[n]; ok {
 					missing = append(missing, "“"+q.Prompt+"”")
 				}
+			case v != strings.TrimSpace(byID[n].Default):
+				// The owner typed it (a value a drill prefilled and left
+				// as it was does not count: that alone asks nothing).
+				typed++
 			}
 		}
-		if len(given) > 0 && len(missing) > 0 {
+		if typed > 0 && len(missing) > 0 {
 			return fmt.Sprintf("%s: %s was left empty, so nothing was changed. Type it, or leave every field empty to do this later (the step then stays open).", a.Label, strings.Join(missing, " and "))
 		}
 	}
