@@ -41,8 +41,8 @@ type bigBackend struct {
 }
 
 func (b *bigBackend) List() ([]checklist.Summary, error) { return b.store.List() }
-func (b *bigBackend) Providers() []provider.Info        { return nil }
-func (b *bigBackend) Credential(provider.Info) string  { return "" }
+func (b *bigBackend) Providers() []provider.Info         { return nil }
+func (b *bigBackend) Credential(provider.Info) string    { return "" }
 func (b *bigBackend) Open(string) (*checklist.Engine, func(), error) {
 	return nil, nil, fmt.Errorf("bench: no saved incidents")
 }
