@@ -89,14 +89,18 @@ func (o *optionOracle) engine() (*checklist.Engine, error) {
 	return e, nil
 }
 
-// questions lists every question every step asks now.
-func (o *optionOracle) questions() ([]choiceQ, error) {
+// questions lists every question every step asks now; skipNA leaves out
+// the steps that do not apply (their questions are never asked).
+func (o *optionOracle) questions(skipNA bool) ([]choiceQ, error) {
 	e, err := o.engine()
 	if err != nil {
 		return nil, err
 	}
 	var out []choiceQ
 	for _, id := range checklist.StepIDs() {
+		if m, _ := e.ModeOf(checklist.StepByID(id)); skipNA && m == checklist.ModeNA {
+			continue // never opened: its questions are not asked
+		}
 		for _, q := range e.Questions(id) {
 			out = append(out, choiceQ{id, q})
 		}
@@ -249,11 +253,16 @@ func (r *optionsRun) settle() string {
 }
 
 // press sends a key and waits until the pane changes (at most a second).
-func (r *optionsRun) press(k string) string {
+func (r *optionsRun) press(k string) string { return r.pressWait(k, time.Second) }
+
+// pressWait sends a key and waits until the pane changes, at most wait: a
+// key must not be read by the next screen because this one was still shown
+// while the app worked.
+func (r *optionsRun) pressWait(k string, wait time.Duration) string {
 	before := r.capture()
 	r.x.run("send-keys", "-t", r.target, k)
 	s := before
-	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); {
+	for deadline := time.Now().Add(wait); time.Now().Before(deadline); {
 		time.Sleep(15 * time.Millisecond)
 		if s = r.capture(); s != before {
 			return s
@@ -291,7 +300,7 @@ func (r *optionsRun) check(c choiceQ, screen string) {
 	n := len(labels)
 	if n == 0 {
 		t.Errorf("%s (%q) has no options", k, c.q.Prompt)
-		r.x.run("send-keys", "-t", r.target, "Enter")
+		r.pressWait("Enter", 5*time.Second)
 		return
 	}
 	fail := func(format string, a ...any) {
@@ -392,7 +401,7 @@ func (r *optionsRun) check(c choiceQ, screen string) {
 	if len(hidden) > 0 {
 		fail("never drawn while the cursor walked all %d options: %q", n, hidden)
 	}
-	r.x.run("send-keys", "-t", r.target, "Enter")
+	r.pressWait("Enter", 5*time.Second)
 }
 
 func labelAt(labels []string, i int) string {
@@ -436,11 +445,15 @@ func (r *optionsRun) drive() {
 				r.providerChoice(s)
 				continue
 			}
-			qs, err := r.o.questions()
+			qs, err := r.o.questions(false)
 			if err != nil {
 				t.Fatalf("reading the incident the binary saves: %v", err)
 			}
-			if c, ok := r.match(s, qs); ok {
+			c, ok := r.match(s, qs)
+			if os.Getenv("RECLAIM_E2E_OPTIONS_TRACE") != "" {
+				t.Logf("form %q -> %v %s", rows[0], ok, c.key())
+			}
+			if ok {
 				if _, listed := r.expect[c.step]; !listed {
 					r.expect[c.step] = []string{}
 					for _, x := range qs {
@@ -463,6 +476,9 @@ func (r *optionsRun) drive() {
 				}
 			}
 		}
+		if os.Getenv("RECLAIM_E2E_OPTIONS_TRACE") != "" {
+			t.Logf("default key on:\n%s", s)
+		}
 		switch {
 		case strings.Contains(s, "Code shown by your authenticator") || strings.Contains(s, "The next code"):
 			at := time.Now()
@@ -479,9 +495,9 @@ func (r *optionsRun) drive() {
 			r.x.run("send-keys", "-t", r.target, "Enter")
 			r.typedCodes = true
 		case strings.Contains(s, "(y/n)"):
-			r.x.run("send-keys", "-t", r.target, "y")
+			r.pressWait("y", 2*time.Second)
 		default:
-			r.x.run("send-keys", "-t", r.target, "Enter")
+			r.pressWait("Enter", 2*time.Second)
 		}
 	}
 	t.Fatalf("the run did not reach the report preview; screen:\n%s", r.capture())
@@ -512,7 +528,7 @@ func (r *optionsRun) finish(must ...string) {
 	}
 	// A step whose form never matched escapes the walk above: each step
 	// that asks choice questions at the end must have been seen asking.
-	if qs, err := r.o.questions(); err != nil {
+	if qs, err := r.o.questions(true); err != nil {
 		t.Errorf("reading the final incident: %v", err)
 	} else {
 		for _, c := range qs {
