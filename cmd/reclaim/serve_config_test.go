@@ -419,7 +419,7 @@ func TestServeFacilitatorViewFits(t *testing.T) {
 			t.Errorf("line %d is %d wide: %q", i+1, w, l)
 		}
 	}
-	for _, want := range []string{"2 players", "alice@laptop", "steps", "0:00:0", "> alice@laptop", "—"} {
+	for _, want := range []string{"2 players", "alice@laptop", "steps", " 0:0", "> alice@laptop", "—"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("the view lacks %q:\n%s", want, s)
 		}
@@ -442,13 +442,58 @@ func TestServeFacilitatorViewFits(t *testing.T) {
 // fakeInjector records injects.
 type fakeInjector struct{ fired []string }
 
-func (f *fakeInjector) Injects() []string { return []string{"webhook-returns", "volume-spike"} }
-func (f *fakeInjector) FireInject(name string) error {
+func (f *fakeInjector) InjectChoices() []injectChoice {
+	return []injectChoice{{Name: "webhook-returns", Label: "webhook-returns — The webhook is back"}, {Name: "volume-spike", Label: "volume-spike — Sending spikes"}}
+}
+
+func (f *fakeInjector) Fire(name string) (string, error) {
 	if name == "unknown" {
-		return errors.New("no such inject")
+		return "", errors.New("no such inject")
 	}
 	f.fired = append(f.fired, name)
-	return nil
+	return "title of " + name, nil
+}
+
+// The real drill's injects through the view's adapter: listed with title
+// and schedule, fired once (a notice for the player), then marked struck;
+// a second send is refused.
+func TestServeDrillInjector(t *testing.T) {
+	sc, err := drill.LoadScenario(drill.DefaultScenario)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Injects = append(sc.Injects, drill.Inject{Name: "rca-request", Kind: drill.InjectNotice, Title: "Support asks for a root-cause analysis", Message: "Reply within a day."})
+	acct := drill.New(sc, time.Now().UTC())
+	inj := drillInjector{acct}
+	var got *injectChoice
+	for _, c := range inj.InjectChoices() {
+		if c.Name == "rca-request" {
+			c := c
+			got = &c
+		}
+	}
+	if got == nil || got.Fired || !strings.Contains(got.Label, "Support asks for a root-cause analysis") {
+		t.Fatalf("choices: %+v", inj.InjectChoices())
+	}
+	title, err := inj.Fire("rca-request")
+	if err != nil || title != "Support asks for a root-cause analysis" {
+		t.Fatalf("Fire: %q %v", title, err)
+	}
+	notices := acct.Notices(0)
+	if len(notices) == 0 || notices[len(notices)-1].Inject != "rca-request" || notices[len(notices)-1].By != "facilitator" {
+		t.Errorf("no facilitator notice for the player: %+v", notices)
+	}
+	for _, c := range inj.InjectChoices() {
+		if c.Name == "rca-request" && (!c.Fired || !strings.Contains(c.Label, "struck at T+")) {
+			t.Errorf("after firing: %+v", c)
+		}
+	}
+	if _, err := inj.Fire("rca-request"); err == nil {
+		t.Error("an inject struck twice")
+	}
+	if _, err := inj.Fire("nope"); err == nil {
+		t.Error("an unknown inject was fired")
+	}
 }
 
 // The picker lists injects and sends the chosen one to the chosen targets;
@@ -473,7 +518,7 @@ func TestServeFacilitatorSendsInjects(t *testing.T) {
 	m.Init()
 	m.rows[0].inj = fi
 	m.Update(tea.KeyPressMsg{Code: 'i', Text: "i"})
-	if !m.picking || !strings.Contains(m.render(), "Send which inject to alice?") || !strings.Contains(m.render(), "volume-spike") {
+	if !m.picking || !strings.Contains(m.render(), "Send which inject to alice?") || !strings.Contains(m.render(), "volume-spike — Sending spikes") {
 		t.Fatalf("picker:\n%s", m.render())
 	}
 	m.Update(tea.KeyPressMsg{Code: tea.KeyDown})
@@ -482,10 +527,10 @@ func TestServeFacilitatorSendsInjects(t *testing.T) {
 		t.Fatal("enter sent nothing")
 	}
 	m.Update(cmd())
-	if len(fi.fired) != 1 || fi.fired[0] != "webhook-returns" {
-		t.Errorf("fired %v, want [webhook-returns] (sorted list, second entry)", fi.fired)
+	if len(fi.fired) != 1 || fi.fired[0] != "volume-spike" {
+		t.Errorf("fired %v, want [volume-spike] (the second in the drill's order)", fi.fired)
 	}
-	if !strings.Contains(m.status, "sent to 1 of 1") {
+	if !strings.Contains(m.status, `"volume-spike" (title of volume-spike) sent to 1 of 1`) {
 		t.Errorf("status %q", m.status)
 	}
 	msg := fireCmd("unknown", []sessionRow{{name: "alice", inj: fi, eng: e}, {name: "bob"}})()

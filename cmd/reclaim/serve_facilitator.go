@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -11,18 +10,47 @@ import (
 
 	"reclaim/checklist"
 	"reclaim/provider"
+	"reclaim/provider/drill"
 )
 
-// sessionScorer is a drill that keeps a running score (the drill debrief's
-// score, when the engine or the drill account offers it).
+// sessionScorer is a drill that keeps a running score (looked for on the
+// engine, then on its provider); without one the view shows "—".
 type sessionScorer interface {
 	Score() (got, max int)
 }
 
+// injectChoice is one inject a facilitator can send.
+type injectChoice struct {
+	Name  string
+	Label string // name, title, schedule, and when it struck if it did
+	Fired bool
+}
+
 // injector is a drill that can be sent injects by name.
 type injector interface {
-	Injects() []string
-	FireInject(name string) error
+	InjectChoices() []injectChoice
+	// Fire sets the inject off now and says what struck.
+	Fire(name string) (string, error)
+}
+
+// drillInjector is the simulated account's injects (provider/drill).
+type drillInjector struct{ a *drill.Account }
+
+func (d drillInjector) InjectChoices() []injectChoice {
+	var out []injectChoice
+	for _, s := range d.a.Injects() {
+		label := s.Name + " — " + s.Title + " (" + s.When + ")"
+		if s.Fired {
+			label += " · struck at T+" + drill.FormatClock(s.At)
+		}
+		out = append(out, injectChoice{Name: s.Name, Label: label, Fired: s.Fired})
+	}
+	return out
+}
+
+func (d drillInjector) Fire(name string) (string, error) {
+	n, err := d.a.FireInject(name)
+	return n.Title, err
 }
 
 // scorerOf and injectorOf look on the engine, then on its provider.
@@ -37,11 +65,8 @@ func scorerOf(e *checklist.Engine) sessionScorer {
 }
 
 func injectorOf(e *checklist.Engine) injector {
-	if s, ok := any(e).(injector); ok {
-		return s
-	}
-	if s, ok := e.Provider().(injector); ok {
-		return s
+	if a := drill.Of(e.Provider()); a != nil {
+		return drillInjector{a}
 	}
 	return nil
 }
@@ -72,6 +97,9 @@ func rowOf(l *liveSession, now time.Time) sessionRow {
 			r.scenario = provider.SanitizeN(inc.Scenario, 40)
 		}
 		r.clock = clockText(now.Sub(inc.Created))
+		if a := drill.Of(e.Provider()); a != nil {
+			r.clock = drill.FormatClock(a.Elapsed()) // the drill clock
+		}
 		if a := inc.Account(); a != nil {
 			r.progress = checklist.ProgressText(a.Progress(checklist.StepIDs()))
 			at = "finished"
@@ -93,14 +121,8 @@ func rowOf(l *liveSession, now time.Time) sessionRow {
 	return r
 }
 
-// clockText is elapsed time as h:mm:ss.
-func clockText(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	s := int(d / time.Second)
-	return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
-}
+// clockText is elapsed time as m:ss or h:mm:ss (the drill clock's form).
+func clockText(d time.Duration) string { return drill.FormatClock(d) }
 
 // facilitatorModel lists the players' sessions and sends injects. It is
 // plain text (no colour), so it reads the same on every terminal.
@@ -118,7 +140,8 @@ type facilitatorModel struct {
 	picking   bool
 	targetAll bool
 	target    string // identity.key of the one player
-	injects   []string
+	injects   []string // names, in the scenario's order
+	labels    []string
 	pick      int
 
 	status string
@@ -196,22 +219,33 @@ func (m *facilitatorModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 // openPicker lists the injects of the selected player's drill, or of every
-// connected drill.
+// connected drill (with how many have had each).
 func (m *facilitatorModel) openPicker(all bool) {
-	seen := map[string]bool{}
+	type agg struct {
+		c        injectChoice
+		fired, n int
+	}
+	byName := map[string]*agg{}
 	var names []string
+	targets := 0
 	for i, r := range m.rows {
 		if (!all && i != m.cursor) || r.inj == nil {
 			continue
 		}
-		for _, n := range r.inj.Injects() {
-			if !seen[n] {
-				seen[n] = true
-				names = append(names, n)
+		targets++
+		for _, c := range r.inj.InjectChoices() {
+			g := byName[c.Name]
+			if g == nil {
+				g = &agg{c: c}
+				byName[c.Name] = g
+				names = append(names, c.Name)
+			}
+			g.n++
+			if c.Fired {
+				g.fired++
 			}
 		}
 	}
-	sort.Strings(names)
 	if len(names) == 0 {
 		if all {
 			m.status = "No connected drill has injects to send."
@@ -220,7 +254,20 @@ func (m *facilitatorModel) openPicker(all bool) {
 		}
 		return
 	}
-	m.picking, m.targetAll, m.injects, m.pick = true, all, names, 0
+	m.injects, m.labels = nil, nil
+	for _, n := range names {
+		g := byName[n]
+		label := g.c.Label
+		if all {
+			label = n
+			if g.fired > 0 {
+				label += fmt.Sprintf(" · struck for %d of %d", g.fired, targets)
+			}
+		}
+		m.injects = append(m.injects, n)
+		m.labels = append(m.labels, provider.SanitizeN(label, 200))
+	}
+	m.picking, m.targetAll, m.pick = true, all, 0
 	m.target = m.rows[m.cursor].live.who.key
 	m.status = ""
 }
@@ -258,16 +305,17 @@ func (m *facilitatorModel) updatePicker(k tea.KeyPressMsg) (tea.Model, tea.Cmd) 
 // player who reconnects finds the changed account.
 func fireCmd(name string, targets []sessionRow) tea.Cmd {
 	return func() tea.Msg {
-		sent := 0
+		sent, struck := 0, ""
 		var failed []string
 		for _, r := range targets {
 			if r.inj == nil || r.eng == nil {
 				failed = append(failed, r.name+": no injects")
 				continue
 			}
-			err := r.inj.FireInject(name)
+			title, err := r.inj.Fire(name)
 			if err == nil {
-				err = r.eng.Save()
+				struck = title
+				err = r.eng.Save() // the changed account, for a reconnect
 			}
 			if err != nil {
 				failed = append(failed, r.name+": "+err.Error())
@@ -276,6 +324,9 @@ func fireCmd(name string, targets []sessionRow) tea.Cmd {
 			sent++
 		}
 		text := fmt.Sprintf("Inject %q sent to %d of %d players.", name, sent, len(targets))
+		if struck != "" {
+			text = fmt.Sprintf("Inject %q (%s) sent to %d of %d players.", name, struck, sent, len(targets))
+		}
 		if len(failed) > 0 {
 			text += " Not sent: " + strings.Join(failed, "; ")
 		}
@@ -410,7 +461,7 @@ func (m *facilitatorModel) renderPicker(line func(string)) {
 		if i == m.pick {
 			mark = "> "
 		}
-		line(mark + provider.SanitizeN(m.injects[i], 70))
+		line(mark + m.labels[i])
 	}
 	line("")
 	line("↑/↓ choose · enter send · esc back")
