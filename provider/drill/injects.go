@@ -224,7 +224,7 @@ func (a *Account) StepFinished(step, status string) bool {
 // applyLocked makes an inject happen to the account and tells the player.
 func (a *Account) applyLocked(in Inject, by string) Notice {
 	el := a.elapsedLocked()
-	now := time.Now().UTC().Truncate(time.Second)
+	now := a.wall().UTC().Truncate(time.Second)
 	at := a.st.Attacker
 	switch in.Kind {
 	case InjectTeammateAdded:
