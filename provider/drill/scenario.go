@@ -505,7 +505,7 @@ func (e *LoadError) Error() string {
 		if p.Field != "" {
 			b.WriteString(provider.SanitizeN(p.Field, 120) + ": ")
 		}
-		b.WriteString(provider.SanitizeN(p.Message, 300))
+		b.WriteString(provider.SanitizeN(p.Message, 800))
 	}
 	return b.String()
 }
@@ -544,14 +544,17 @@ func ParseScenario(file string, b []byte) (*Scenario, error) {
 	return &sc, nil
 }
 
-// yamlIndex maps paths ("injects[2].at") to nodes and tokens to paths.
+// yamlIndex maps paths ("injects[2].at") to nodes, and tokens' positions
+// to paths (a decode error's token comes from the decoder's own parse).
 type yamlIndex struct {
-	byPath  map[string]ast.Node
-	byToken map[*token.Token]string
+	byPath map[string]ast.Node
+	byPos  map[[2]int]string
 }
 
+func posOf(tk *token.Token) [2]int { return [2]int{tk.Position.Line, tk.Position.Column} }
+
 func indexYAML(f *ast.File) *yamlIndex {
-	ix := &yamlIndex{byPath: map[string]ast.Node{}, byToken: map[*token.Token]string{}}
+	ix := &yamlIndex{byPath: map[string]ast.Node{}, byPos: map[[2]int]string{}}
 	for _, d := range f.Docs {
 		if d.Body != nil {
 			ix.walk(d.Body, "")
@@ -575,8 +578,8 @@ func (ix *yamlIndex) walk(n ast.Node, p string) {
 		return
 	}
 	if tk := n.GetToken(); tk != nil {
-		if _, ok := ix.byToken[tk]; !ok {
-			ix.byToken[tk] = p
+		if _, ok := ix.byPos[posOf(tk)]; !ok {
+			ix.byPos[posOf(tk)] = p
 		}
 	}
 	switch n := n.(type) {
@@ -597,7 +600,7 @@ func (ix *yamlIndex) walk(n ast.Node, p string) {
 		}
 		if n.Key != nil {
 			if tk := n.Key.GetToken(); tk != nil {
-				ix.byToken[tk] = cp
+				ix.byPos[posOf(tk)] = cp
 			}
 		}
 		ix.walk(n.Value, cp)
@@ -643,7 +646,7 @@ func yamlProblem(err error, ix *yamlIndex) Problem {
 	tk := ye.GetToken()
 	p := Problem{Line: tk.Position.Line, Message: ye.GetMessage()}
 	if ix != nil {
-		p.Field = ix.byToken[tk]
+		p.Field = ix.byPos[posOf(tk)]
 	}
 	var te *yaml.TypeError
 	var ue *yaml.UnknownFieldError
