@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -426,6 +427,10 @@ func TestServeFacilitatorViewFits(t *testing.T) {
 	}
 	if strings.Contains(s, "\x1b") {
 		t.Errorf("an escape sequence reached the view:\n%q", s)
+	}
+	// alice's drill has a debrief: its score so far, out of the scenario's.
+	if !regexp.MustCompile(`(?m)^> alice@laptop .* \d+/\d+ steps +\d+/\d+ *$`).MatchString(s) {
+		t.Errorf("alice's row lacks progress and score:\n%s", s)
 	}
 	// No injects in this build's drill (or one to come): said, not hidden.
 	m.Update(tea.KeyPressMsg{Code: 'i', Text: "i"})

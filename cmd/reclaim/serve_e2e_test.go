@@ -195,10 +195,13 @@ func TestServeE2EPlayDropResume(t *testing.T) {
 	// The facilitator view lists the session: player, scenario, progress.
 	open("f", fac, "facilitator")
 	s := x.waitFor("f", "alice@laptop", 20*time.Second)
-	for _, want := range []string{"facilitator", "1 player", "sendgrid-leaked-key", "/22 steps", "SHA256:"} {
+	for _, want := range []string{"facilitator", "1 player", "sendgrid-leaked-key", "/22 steps", "from 127.0.0.1 · at: "} {
 		if !strings.Contains(s, want) {
 			t.Errorf("facilitator view lacks %q:\n%s", want, s)
 		}
+	}
+	if !regexp.MustCompile(`> alice@laptop .* \d+:\d\d +\d+/\d+ steps +\d+/\d+`).MatchString(s) {
+		t.Errorf("the player's row lacks clock, progress or score:\n%s", s)
 	}
 
 	// Drop the player's connection: the server notices (the facilitator

@@ -13,10 +13,27 @@ import (
 	"reclaim/provider/drill"
 )
 
-// sessionScorer is a drill that keeps a running score (looked for on the
-// engine, then on its provider); without one the view shows "—".
-type sessionScorer interface {
-	Score() (got, max int)
+// scoreEvery is how often a row's score is worked out again (a debrief
+// reads the whole incident).
+const scoreEvery = 5 * time.Second
+
+// scoreOf is the drill's score so far from its debrief ("got/max"), kept
+// on the session for scoreEvery; "—" when the engine has none to give.
+func scoreOf(l *liveSession, e *checklist.Engine, now time.Time) string {
+	l.mu.Lock()
+	if l.scoreEng == e && now.Sub(l.scoreAt) < scoreEvery {
+		defer l.mu.Unlock()
+		return l.score
+	}
+	l.mu.Unlock()
+	text := noValue
+	if d, err := e.Debrief(); err == nil && d.MaxScore > 0 {
+		text = fmt.Sprintf("%d/%d", d.Score, d.MaxScore)
+	}
+	l.mu.Lock()
+	l.score, l.scoreAt, l.scoreEng = text, now, e
+	l.mu.Unlock()
+	return text
 }
 
 // injectChoice is one inject a facilitator can send.
@@ -53,17 +70,7 @@ func (d drillInjector) Fire(name string) (string, error) {
 	return n.Title, err
 }
 
-// scorerOf and injectorOf look on the engine, then on its provider.
-func scorerOf(e *checklist.Engine) sessionScorer {
-	if s, ok := any(e).(sessionScorer); ok {
-		return s
-	}
-	if s, ok := e.Provider().(sessionScorer); ok {
-		return s
-	}
-	return nil
-}
-
+// injectorOf is the drill account's injects, nil for another provider.
 func injectorOf(e *checklist.Engine) injector {
 	if a := drill.Of(e.Provider()); a != nil {
 		return drillInjector{a}
@@ -111,13 +118,10 @@ func rowOf(l *liveSession, now time.Time) sessionRow {
 			r.progress += " done"
 			at = "finished"
 		}
-		if s := scorerOf(e); s != nil {
-			got, mx := s.Score()
-			r.score = fmt.Sprintf("%d/%d", got, mx)
-		}
+		r.score = scoreOf(l, e, now)
 		r.inj = injectorOf(e)
 	}
-	r.detail = provider.SanitizeN(fmt.Sprintf("%s · %s · from %s · at: %s", l.who.name, l.who.fingerprint, l.remote, at), 200)
+	r.detail = provider.SanitizeN(fmt.Sprintf("%s · from %s · at: %s · %s", l.who.name, l.remote, at, l.who.fingerprint), 200)
 	return r
 }
 

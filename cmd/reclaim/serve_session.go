@@ -33,6 +33,10 @@ type liveSession struct {
 	eng     *checklist.Engine // the drill open in it, once one is
 	opened  []*Session        // every incident it opened, saved and closed at the end
 	program *tea.Program
+	// the facilitator view's cached score (serve_facilitator.go)
+	score    string
+	scoreAt  time.Time
+	scoreEng *checklist.Engine
 
 	stopOnce sync.Once
 	reason   string        // why the server ended it ("" when the player quit)
