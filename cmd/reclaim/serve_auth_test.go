@@ -7,15 +7,18 @@ import (
 	"io"
 	"net"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	gossh "golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/bcrypt"
 
 	"reclaim/checklist"
+	"reclaim/provider/drill"
 )
 
 // serveInProcess runs a drill server on a loopback port in this process
@@ -212,6 +215,16 @@ func TestServeSessionLifecycleInProcess(t *testing.T) {
 	player, line := clientSigner(t)
 	cfg := serveTestConfig(t)
 	cfg.authorizedKeys = writeFile(t, dir, "ak", line+" alice\n", 0o600)
+	// A built-in scenario with injects (issue 13 asks for one).
+	var inject string
+	for _, n := range drill.Scenarios() {
+		if sc, err := drill.LoadScenario(n); err == nil && len(sc.Injects) > 0 && inject == "" {
+			cfg.scenario, inject = n, sc.Injects[0].Name
+		}
+	}
+	if inject == "" {
+		t.Fatal("no built-in scenario has injects")
+	}
 	ds, addr, _ := serveInProcess(t, cfg)
 
 	open := func() (*gossh.Client, io.Reader, io.WriteCloser) {
@@ -245,6 +258,24 @@ func TestServeSessionLifecycleInProcess(t *testing.T) {
 	if row.name != "alice" || !strings.Contains(row.progress, "steps") {
 		t.Errorf("facilitator row: %+v", row)
 	}
+	// The facilitator sends the scenario's first inject to alice: her
+	// simulated account gets it (a notice from the facilitator).
+	fm := newFacilitatorModel(ds.reg, cfg.scenario)
+	fm.Init()
+	fm.Update(tea.KeyPressMsg{Code: 'i', Text: "i"})
+	if !fm.picking {
+		t.Fatalf("no inject picker: %s\n%s", fm.status, fm.render())
+	}
+	fm.pick = slices.Index(fm.injects, inject)
+	_, cmd := fm.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+	fm.Update(cmd())
+	if !strings.Contains(fm.status, "sent to 1 of 1") {
+		t.Errorf("inject status: %q", fm.status)
+	}
+	ns := drill.Of(live[0].engine().Provider()).Notices(0)
+	if len(ns) == 0 || ns[len(ns)-1].Inject != inject || ns[len(ns)-1].By != "facilitator" {
+		t.Errorf("alice's drill did not get the inject: %+v", ns)
+	}
 
 	// The same key again: the first is told and closed, the second resumes.
 	_, out2, in2 := open()
@@ -255,6 +286,10 @@ func TestServeSessionLifecycleInProcess(t *testing.T) {
 	readUntil(t, out2, "Resume: Drill", 20*time.Second)
 	in2.Write([]byte("\r"))
 	readUntil(t, out2, "Resumed incident", 20*time.Second)
+	// The inject survived the reconnect (saved with the account).
+	if l := ds.reg.live(); len(l) != 1 || l[0].engine() == nil || len(drill.Of(l[0].engine().Provider()).Notices(0)) == 0 {
+		t.Error("the resumed drill lost the facilitator's inject")
+	}
 
 	// Shutdown (what SIGTERM does): told, saved, closed.
 	stopped := make(chan struct{})
