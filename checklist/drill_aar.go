@@ -102,7 +102,11 @@ func (d *Debrief) Markdown() string {
 			if in.Fired {
 				struck = fmt.Sprintf("T+%s (%s)", drill.FormatClock(in.At), in.By)
 			}
-			w("| %s | %s | %s | %s |\n", s(in.Title), s(in.When), s(struck), s(orBlank(in.Reaction)))
+			reaction := in.Reaction
+			if reaction == "" {
+				reaction = "—"
+			}
+			w("| %s | %s | %s | %s |\n", s(in.Title), s(in.When), s(struck), s(reaction))
 		}
 	}
 

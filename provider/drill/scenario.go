@@ -986,13 +986,16 @@ func (v *validator) objects() {
 	if sc.Attacker.KnowsPassword && mailjet {
 		v.errf("attacker.knows_password", "a Mailjet-style drill cannot change the password through the API, so it would never be contained")
 	}
-	if m := sc.KnownGood.Mail; v.required("known_good.mail.from", m.From) {
-		if m.PerDay < 0 || m.PerDay > 5000 {
-			v.errf("known_good.mail.per_day", "must be between 0 and 5000")
-		}
-		if len(m.Subjects) == 0 {
-			v.errf("known_good.mail.subjects", "required (at least one subject)")
-		}
+	m := &sc.KnownGood.Mail
+	if m.PerDay < 0 || m.PerDay > 5000 {
+		v.errf("known_good.mail.per_day", "must be between 0 and 5000")
+	}
+	if m.From == "" { // defaults: a newsletter from the account's domain
+		_, dom, _ := strings.Cut(sc.Account.Email, "@")
+		m.From = "news@" + firstNonEmpty(dom, "example.com")
+	}
+	if len(m.Subjects) == 0 {
+		m.Subjects = []string{"Your order has shipped", "Our weekly newsletter", "Your invoice"}
 	}
 	v.spike("attacker.mail", sc.Attacker.Mail, false)
 	if !slices.ContainsFunc(sc.KnownGood.Teammates, func(t TeammateSpec) bool { return t.Owner }) && len(sc.KnownGood.Teammates) > 0 {

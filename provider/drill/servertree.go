@@ -18,6 +18,12 @@ func (a *Account) WriteServerTree(dir string) error {
 	a.mu.Lock()
 	epoch := a.st.Epoch
 	files := slices.Clone(a.sc.Server.Files)
+	if len(files) == 0 { // a server with nothing leaked, so the scan reads something
+		files = []ServerFile{
+			{Path: "var/www/html/index.html", Content: "<!doctype html><title>Welcome</title>\n"},
+			{Path: "var/log/nginx/access.log", Content: "198.51.100.10 - - [01/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 612 \"-\" \"Mozilla/5.0\"\n"},
+		}
+	}
 	for _, l := range a.st.Leaks {
 		files = append(files, ServerFile{Path: l.Path, Content: l.Content})
 	}
