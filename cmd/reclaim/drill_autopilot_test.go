@@ -110,3 +110,21 @@ expectations:
 		t.Fatalf("%v\n%s", err, out)
 	}
 }
+
+// The example in docs/scenarios.md plays to full marks.
+func TestDrillDocExampleFullMarks(t *testing.T) {
+	b, err := os.ReadFile("../../docs/scenarios.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)## Example\n\n```yaml\n(.*?)```").FindSubmatch(b)
+	if m == nil {
+		t.Fatal("no example")
+	}
+	file := filepath.Join(t.TempDir(), "example.yaml")
+	os.WriteFile(file, m[1], 0o600)
+	out, err := runDrillCmd(t, t.TempDir(), "--autopilot", "--scenario", file)
+	if err != nil || !regexp.MustCompile(`(?m)^Score 100/100: 3 of 3 expectations met; contained at T\+`).MatchString(out) || !strings.Contains(out, "[inject at T+10:00] Another admin appeared: helpdesk2") {
+		t.Fatalf("%v\n%s", err, out)
+	}
+}
