@@ -494,7 +494,13 @@ func (r *optionsRun) drive() {
 			r.x.run("send-keys", "-t", r.target, "-l", code)
 			r.x.run("send-keys", "-t", r.target, "Enter")
 			r.typedCodes = true
-		case strings.Contains(s, "(y/n)"):
+		case strings.Contains(s, "(y/n)") || strings.Contains(s, "y yes, do it"):
+			// The proposed changes ask yes or no: the question must be
+			// drawn, not only the key help under it.
+			if !strings.Contains(s, "(y/n)") && !r.failed["changes.confirm"] {
+				r.failed["changes.confirm"] = true
+				t.Errorf("%d×%d: the proposed changes' yes/no question is not drawn (only its key help is):\n%s", optWidth, optHeight, s)
+			}
 			r.pressWait("y", 2*time.Second)
 		default:
 			r.pressWait("Enter", 2*time.Second)
