@@ -345,9 +345,54 @@ func TestDrillEveryCheckKindIsScored(t *testing.T) {
 			seen[x.Check.Kind] = true
 		}
 	}
+	// The two left are scored by TestDrillOrderAndKeepChecks.
 	for _, k := range drill.CheckKinds() {
-		if !seen[k] && k != drill.CheckKeyKept && k != drill.CheckRevokeAfterVerified && k != drill.CheckNoAttackerMailSettings+"x" {
+		if !seen[k] && k != drill.CheckKeyKept && k != drill.CheckRevokeAfterVerified {
 			t.Errorf("check kind %s is used by no built-in scenario", k)
 		}
+	}
+}
+
+// key_kept and key_revoked_after_replacement_verified: met by the perfect
+// run, missed when the owner's newsletter key is revoked before any
+// replacement exists.
+func TestDrillOrderAndKeepChecks(t *testing.T) {
+	extra := []drill.Expectation{
+		{ID: "order", Title: "Rotate before revoke", Points: 10, Check: drill.Check{Kind: drill.CheckRevokeAfterVerified}},
+		{ID: "kept", Title: "The newsletter key still works", Points: 10, Check: drill.Check{Kind: drill.CheckKeyKept, Key: "Hc5Ve1RuYo3Ti7Pa9Sd2Fg"}},
+	}
+	variant := func(t *testing.T) (*checklist.Engine, *drill.Account) {
+		e, acct := drillEngine(t, drill.DefaultScenario)
+		sc := acct.Scenario()
+		sc.Expectations = append(sc.Expectations, extra...)
+		return e, acct
+	}
+	e, _ := variant(t)
+	db, _ := play(t, e, checklist.DrillRun{})
+	if db.Score != 120 || db.MaxScore != 120 {
+		t.Errorf("perfect run: %s", strings.Join(db.Summary(), "\n"))
+	}
+	e, _ = variant(t)
+	ctx := context.Background()
+	if err := e.TakeInventory(ctx); err != nil {
+		t.Fatal(err)
+	}
+	revoke := checklist.Action{Key: "revoke-key:key:Hc5Ve1RuYo3Ti7Pa9Sd2Fg", Kind: checklist.ActRevokeKey, Destructive: true,
+		Target: checklist.Target{Kind: "key", ID: "Hc5Ve1RuYo3Ti7Pa9Sd2Fg", Name: "newsletter-worker"}}
+	if _, err := e.Apply(ctx, checklist.StepRevokeKeys, revoke, nil); err != nil {
+		t.Fatal(err)
+	}
+	db, err := e.Debrief()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, x := range db.Expectations {
+		if !x.Met {
+			got[x.ID] = x.Evidence
+		}
+	}
+	if !strings.Contains(got["order"], `"newsletter-worker" (Hc5Ve1…) at T+`) || !strings.Contains(got["kept"], "was revoked, but it was the owner's") {
+		t.Errorf("evidence: %q", got)
 	}
 }

@@ -803,6 +803,7 @@ func (v *validator) validate() {
 		if v.required(p+".what", o.What) {
 			v.text(p+".what", o.What)
 		}
+		v.text(p+".console", o.Console)
 	}
 	if rl := sc.RateLimit; rl != nil {
 		if rl.Every < 2 {
@@ -1183,10 +1184,11 @@ func stepOf(key string) (string, string, bool) {
 }
 
 func (v *validator) answers() {
-	for k := range v.sc.Answers {
+	for k, a := range v.sc.Answers {
 		if _, _, ok := stepOf(k); !ok {
 			v.errf(joinPath("answers", k), "not STEP.QUESTION with a known step id (%s, …)", strings.Join(StepIDs[:3], ", "))
 		}
+		v.text(joinPath("answers", k), a)
 	}
 }
 
