@@ -57,7 +57,7 @@ const (
 	defaultServeListen  = "127.0.0.1:2222"
 	defaultIdleTimeout  = 30 * time.Minute
 	defaultMaxTimeout   = 4 * time.Hour
-	defaultRatePerMin   = 10
+	defaultRatePerMin   = 20
 	defaultMaxSessions  = 50
 	serveHandshakeLimit = 30 * time.Second
 	// serveShutdownGrace bounds the clean stop on SIGTERM: the sessions are
@@ -96,10 +96,12 @@ drill: the sessions in progress with player, scenario, clock, progress and
 score, and injects sent to one player or to all.
 
 Sessions end after --idle-timeout without a key press and after
---max-timeout; new connections are limited to --rate-limit a minute per
-address. The host key is made on first run (ed25519, mode 0600) at
---host-key, default STATE/host_ed25519. SIGTERM or SIGINT stop the server:
-every session is told to quit and its drill is saved (exit 143/130).`,
+--max-timeout. New connections are limited to --rate-limit a minute per
+address (raise it when a whole team connects from behind one address); a
+refused client is told why. The host key is made on first run (ed25519,
+mode 0600) at --host-key, default STATE/host_ed25519. SIGTERM or SIGINT
+stop the server: every session is told to quit and its drill is saved
+(exit 143/130).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c.stateDir = stateDir()
@@ -112,7 +114,7 @@ every session is told to quit and its drill is saved (exit 143/130).`,
 	f.StringVar(&c.passwords, "passwords", "", "players' passwords: user:bcrypt-hash lines")
 	f.StringVar(&c.facilitatorKeys, "facilitator-keys", "", "public keys that get the facilitator view (authorized_keys format)")
 	f.StringVar(&c.hostKey, "host-key", "", "host key file, made on first run (default STATE/host_ed25519)")
-	f.StringVar(&c.scenario, "scenario", drill.DefaultScenario, "drill scenario for new drills ("+strings.Join(drill.Scenarios(), ", ")+")")
+	f.StringVar(&c.scenario, "scenario", drill.DefaultScenario, "drill scenario for new drills: a built-in ("+strings.Join(drill.Scenarios(), ", ")+") or a scenario file")
 	f.BoolVar(&c.insecureNoAuth, "insecure-no-auth", false, "let anyone connect (loopback addresses only)")
 	f.DurationVar(&c.idleTimeout, "idle-timeout", defaultIdleTimeout, "end a session after this long without a key press")
 	f.DurationVar(&c.maxTimeout, "max-timeout", defaultMaxTimeout, "end a session after this long in any case")
@@ -205,11 +207,16 @@ func newDrillServer(c serveConfig, logw io.Writer) (*drillServer, error) {
 			return nil, err
 		}
 	}
+	// The players' folders live below the state directory: it must be
+	// private (the same checks as every reclaim state directory).
+	if err := os.MkdirAll(c.stateDir, 0o700); err != nil {
+		return nil, fmt.Errorf("state directory: %w", err)
+	}
+	if err := (&checklist.Store{Dir: c.stateDir}).Check(); err != nil {
+		return nil, err
+	}
 	ds.hostKeyPath = c.hostKey
 	if ds.hostKeyPath == "" {
-		if err := os.MkdirAll(c.stateDir, 0o700); err != nil {
-			return nil, fmt.Errorf("state directory: %w", err)
-		}
 		ds.hostKeyPath = filepath.Join(c.stateDir, "host_ed25519")
 	}
 	pemBytes, fp, created, err := ensureHostKey(ds.hostKeyPath)

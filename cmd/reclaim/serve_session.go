@@ -32,7 +32,6 @@ type liveSession struct {
 	mu      sync.Mutex
 	eng     *checklist.Engine // the drill open in it, once one is
 	opened  []*Session        // every incident it opened, saved and closed at the end
-	program *tea.Program
 	// the facilitator view's cached score (serve_facilitator.go)
 	score    string
 	scoreAt  time.Time
@@ -401,9 +400,6 @@ func (ds *drillServer) runProgram(sess ssh.Session, l *liveSession, m tea.Model,
 		opts = append(opts, tea.WithColorProfile(colorprofile.Ascii))
 	}
 	p := tea.NewProgram(m, opts...)
-	l.mu.Lock()
-	l.program = p
-	l.mu.Unlock()
 	finished := make(chan struct{})
 	go ds.watchSession(ctx, cancel, l, p, in, winCh, finished)
 	final, err := p.Run()
