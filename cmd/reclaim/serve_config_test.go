@@ -16,8 +16,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
-	gossh "golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/bcrypt"
+	gossh "golang.org/x/crypto/ssh"
 
 	"reclaim/checklist"
 	"reclaim/provider/drill"
@@ -331,8 +331,8 @@ func TestServePasswordsFile(t *testing.T) {
 		t.Error("has() is wrong")
 	}
 	for body, want := range map[string]string{
-		"alice\n":                            ":1: want user:bcrypt-hash",
-		"# c\nbob:$1$notbcrypt\n":            `:2: the hash for "bob" is not a bcrypt hash`,
+		"alice\n":                             ":1: want user:bcrypt-hash",
+		"# c\nbob:$1$notbcrypt\n":             `:2: the hash for "bob" is not a bcrypt hash`,
 		"a:" + string(h) + "\na:" + string(h): ":2: user \"a\" is listed twice",
 		"ali ce:" + string(h) + "\n":          ":1: want user:bcrypt-hash",
 	} {

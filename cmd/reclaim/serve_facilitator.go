@@ -143,7 +143,7 @@ type facilitatorModel struct {
 	// the inject picker: open when picking
 	picking   bool
 	targetAll bool
-	target    string // identity.key of the one player
+	target    string   // identity.key of the one player
 	injects   []string // names, in the scenario's order
 	labels    []string
 	pick      int

@@ -29,9 +29,9 @@ type liveSession struct {
 	connected time.Time
 	scenario  string // the server's, for new drills
 
-	mu      sync.Mutex
-	eng     *checklist.Engine // the drill open in it, once one is
-	opened  []*Session        // every incident it opened, saved and closed at the end
+	mu     sync.Mutex
+	eng    *checklist.Engine // the drill open in it, once one is
+	opened []*Session        // every incident it opened, saved and closed at the end
 	// the facilitator view's cached score (serve_facilitator.go)
 	score    string
 	scoreAt  time.Time
@@ -245,8 +245,8 @@ func (s serveBackend) Open(id string) (*checklist.Engine, func(), error) {
 	return sess.Engine, sess.Close, nil
 }
 
-func (s serveBackend) Providers() []provider.Info         { return nil }
-func (s serveBackend) Credential(provider.Info) string     { return "" }
+func (s serveBackend) Providers() []provider.Info      { return nil }
+func (s serveBackend) Credential(provider.Info) string { return "" }
 func (s serveBackend) NewRecovery(string, string) (*checklist.Engine, func(), error) {
 	return nil, nil, errDrillsOnly
 }
