@@ -186,7 +186,6 @@ func TestServeE2EPlayDropResume(t *testing.T) {
 		t.Fatalf("no step done after a minute of Enter:\n%s", x.capture("p1"))
 	}
 	// The step's title as the resume line words it (the breadcrumb may cut it).
-	t.Logf("at %q", at)
 	at = strings.TrimSuffix(at, "…")
 	if len(at) > 30 {
 		at = at[:30]
@@ -244,9 +243,11 @@ func TestServeE2EPlayDropResume(t *testing.T) {
 	}
 
 	// SIGTERM: the player is told, the drill saved, the server exits 143.
+	termAt := time.Now()
 	srv.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-srv.done:
+		t.Logf("SIGTERM to exit: %s", time.Since(termAt).Round(time.Millisecond))
 	case <-time.After(10 * time.Second):
 		t.Fatal("reclaim serve did not exit within 10s of SIGTERM")
 	}
