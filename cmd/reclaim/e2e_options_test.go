@@ -386,10 +386,14 @@ func (r *optionsRun) check(c choiceQ, screen string) {
 	if r.failed[k] {
 		// The cursor's place is unknown now: go to the top, which every
 		// question has (usually "No answer yet").
-		for i := 0; i < n+2; i++ {
-			r.x.run("send-keys", "-t", r.target, "Up")
-		}
+		r.x.run("send-keys", "-t", r.target, "-N", fmt.Sprint(n+2), "Up")
 		cur, target = 0, 0
+	}
+	if cur > target {
+		// Every row was checked on the way down: go back in one go.
+		r.x.run("send-keys", "-t", r.target, "-N", fmt.Sprint(cur-target), "Up")
+		cur = target
+		look(r.capture(), cur)
 	}
 	goTo(target)
 	var hidden []string
