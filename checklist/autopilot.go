@@ -15,12 +15,32 @@ import (
 // as the drill's scripted owner: a question the drill has no scripted
 // answer for stays unanswered (the step stays open), never defaulted.
 func Autopilot(ctx context.Context, e *Engine, log func(string)) (*Report, error) {
+	return AutopilotWith(ctx, e, log, AutopilotOptions{})
+}
+
+// AutopilotOptions tune the autopilot for drills.
+type AutopilotOptions struct {
+	// BeforeStep runs before the autopilot picks each step (a drill moves
+	// its clock on and answers the injects that struck).
+	BeforeStep func(ctx context.Context, e *Engine) error
+	// Skip leaves a recommended action undone when it returns true: a
+	// scripted run with known mistakes.
+	Skip func(step StepID, act Action) bool
+}
+
+// AutopilotWith is Autopilot with options.
+func AutopilotWith(ctx context.Context, e *Engine, log func(string), opt AutopilotOptions) (*Report, error) {
 	e.mu.Lock()
 	e.Attester = "The autopilot (the drill's scripted answer)"
 	e.inc.Autopilot = true
 	e.mu.Unlock()
 	defer func() { e.mu.Lock(); e.Attester = ""; e.mu.Unlock() }()
 	for guard := 0; guard < 200; guard++ {
+		if opt.BeforeStep != nil {
+			if err := opt.BeforeStep(ctx, e); err != nil {
+				return nil, err
+			}
+		}
 		id := e.Next()
 		if id == "" {
 			break
@@ -101,7 +121,7 @@ func Autopilot(ctx context.Context, e *Engine, log func(string)) (*Report, error
 			did = append(did, fmt.Sprintf("%d findings", n))
 		}
 		for _, act := range e.Plan(id) {
-			if !act.Recommended || !hasInputs(act, inputs) {
+			if !act.Recommended || !hasInputs(act, inputs) || (opt.Skip != nil && opt.Skip(id, act)) {
 				continue
 			}
 			res, err := e.Apply(ctx, id, act, inputs)

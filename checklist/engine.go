@@ -92,6 +92,39 @@ type Engine struct {
 	// autopilot answers with the drill's script, and the report says so.
 	Attester string
 	pwSeen   map[[32]byte]bool
+	// observers are told when a step is finished (OnStep).
+	observers []func(StepID, Status) bool
+}
+
+// StepObserver is a provider that wants to know when a step is finished:
+// a drill sets off its "after step" injects. It reports whether its state
+// changed (the engine then saves).
+type StepObserver interface {
+	StepFinished(step, status string) bool
+}
+
+// OnStep adds fn to what is called, without the engine's lock, after a step
+// is finished (done, open or skipped); fn reports whether the provider's
+// state changed, so the engine saves it.
+func (e *Engine) OnStep(fn func(id StepID, status Status) bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.observers = append(e.observers, fn)
+}
+
+// stepFinished tells the observers that a step was finished.
+func (e *Engine) stepFinished(id StepID) {
+	e.mu.Lock()
+	obs := e.observers
+	status := e.acct().Step(id).Status
+	e.mu.Unlock()
+	changed := false
+	for _, fn := range obs {
+		changed = fn(id, status) || changed
+	}
+	if changed {
+		_ = e.Save()
+	}
 }
 
 // NewEngine binds an incident, its storage handle (nil: not saved) and a
@@ -108,6 +141,9 @@ func NewEngine(inc *Incident, h *Handle, p provider.Provider, secrets *Secrets) 
 	e := &Engine{inc: inc, h: h, prov: p, secrets: secrets, Now: func() time.Time { return time.Now().UTC() }, Timeout: 60 * time.Second}
 	if s, ok := p.(interface{ SessionKeyID() string }); ok {
 		e.SessionKeyID = s.SessionKeyID()
+	}
+	if o, ok := p.(StepObserver); ok {
+		e.observers = append(e.observers, func(id StepID, st Status) bool { return o.StepFinished(string(id), string(st)) })
 	}
 	return e
 }
@@ -845,7 +881,12 @@ var ErrNotReady = errors.New("step not ready")
 
 // Complete finishes a step with its answers, records what they mean and
 // saves. Secret answers are dropped.
-func (e *Engine) Complete(id StepID, answers map[string]string) error {
+func (e *Engine) Complete(id StepID, answers map[string]string) (err error) {
+	defer func() {
+		if err == nil {
+			e.stepFinished(id)
+		}
+	}()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	d := StepByID(id)
@@ -923,7 +964,12 @@ func (e *Engine) unreadLocked(d *StepDef, m Mode) string {
 }
 
 // Skip marks a step skipped with a reason (required).
-func (e *Engine) Skip(id StepID, reason string) error {
+func (e *Engine) Skip(id StepID, reason string) (err error) {
+	defer func() {
+		if err == nil {
+			e.stepFinished(id)
+		}
+	}()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if strings.TrimSpace(reason) == "" {

@@ -10,14 +10,12 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
-	"embed"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"math/big"
-	"path"
 	"slices"
 	"sort"
 	"strconv"
@@ -27,12 +25,6 @@ import (
 
 	"reclaim/provider"
 )
-
-//go:embed scenarios/*.json
-var scenarioFS embed.FS
-
-// DefaultScenario is the built-in drill.
-const DefaultScenario = "sendgrid-leaked-key"
 
 // Info is the drill adapter's description.
 var Info = provider.Info{
@@ -98,120 +90,6 @@ func init() {
 	}})
 }
 
-// Scenarios lists the embedded scenario names.
-func Scenarios() []string {
-	ents, _ := scenarioFS.ReadDir("scenarios")
-	var out []string
-	for _, e := range ents {
-		out = append(out, strings.TrimSuffix(e.Name(), ".json"))
-	}
-	return out
-}
-
-// LoadScenario reads an embedded scenario by name.
-func LoadScenario(name string) (*Scenario, error) {
-	b, err := scenarioFS.ReadFile(path.Join("scenarios", name+".json"))
-	if err != nil {
-		return nil, fmt.Errorf("no drill scenario %q (have: %s)", name, strings.Join(Scenarios(), ", "))
-	}
-	var sc Scenario
-	if err := json.Unmarshal(b, &sc); err != nil {
-		return nil, fmt.Errorf("drill scenario %q: %w", name, err)
-	}
-	return &sc, nil
-}
-
-// Offset is a time relative to the drill's start, written like "-2d", "-3h".
-type Offset string
-
-func (o Offset) at(epoch time.Time) time.Time {
-	s := string(o)
-	if s == "" {
-		return time.Time{}
-	}
-	unit := s[len(s)-1]
-	n, err := strconv.Atoi(s[:len(s)-1])
-	if err != nil {
-		return epoch
-	}
-	switch unit {
-	case 'd':
-		return epoch.Add(time.Duration(n) * 24 * time.Hour)
-	case 'h':
-		return epoch.Add(time.Duration(n) * time.Hour)
-	case 'm':
-		return epoch.Add(time.Duration(n) * time.Minute)
-	}
-	return epoch
-}
-
-// Scenario is the embedded description of a compromised account.
-type Scenario struct {
-	ID           string `json:"id"`
-	Title        string `json:"title"`
-	Briefing     string `json:"briefing"`
-	Style        string `json:"style"`
-	Detected     string `json:"detected"`
-	Suspended    bool   `json:"suspended"`
-	StillSending bool   `json:"still_sending"`
-	Account      struct {
-		Username, Email, Company, Type string
-		Created                        Offset
-	} `json:"account"`
-	OwnDomains []string `json:"own_domains"`
-	YourIP     string   `json:"your_ip"`
-	SessionKey string   `json:"session_key"`
-	LeakedKey  string   `json:"leaked_key"`
-	Keys       []struct {
-		ID         string   `json:"id"`
-		Name       string   `json:"name"`
-		Scopes     []string `json:"scopes"`
-		FullAccess bool     `json:"full_access"`
-		Created    Offset   `json:"created"`
-		Subuser    string   `json:"subuser"`
-		Master     bool     `json:"master"`   // Mailjet style: the master key
-		Inactive   bool     `json:"inactive"` // Mailjet style: deactivated
-	} `json:"keys"`
-	Teammates []struct {
-		Username, Email, Name, Token string
-		Admin, Owner, Pending        bool
-		Created                      Offset
-	} `json:"teammates"`
-	Subusers []struct {
-		Username, Email string
-		Created         Offset
-	} `json:"subusers"`
-	Webhooks []struct {
-		ID, Kind, URL, Hostname string
-		Enabled                 bool
-		Created                 Offset
-	} `json:"webhooks"`
-	MailSettings []provider.MailSetting `json:"mail_settings"`
-	Senders      []struct {
-		ID, Kind, Address string
-		Verified          bool
-		Created           Offset
-	} `json:"senders"`
-	AllowList []string `json:"allow_list"`
-	Activity  []struct {
-		IP, Location, Method string
-		Allowed              bool
-		First, Last          Offset
-		Count                int
-	} `json:"activity"`
-	Console map[provider.Item][]string `json:"console"`
-	Answers map[string]string          `json:"answers"`
-	Mail    struct {
-		From           string   `json:"from"`
-		NormalPerDay   int      `json:"normal_per_day"`
-		NormalSubjects []string `json:"normal_subjects"`
-		SpikeDays      []int    `json:"spike_days"`
-		SpikePerDay    int      `json:"spike_per_day"`
-		SpikeFrom      string   `json:"spike_from"`
-		SpikeSubjects  []string `json:"spike_subjects"`
-	} `json:"mail"`
-}
-
 // state is the simulated account; it is what Snapshot saves.
 type state struct {
 	Scenario     string                 `json:"scenario"`
@@ -235,6 +113,41 @@ type state struct {
 	// PasswordHash is the password the player set (salted PBKDF2-SHA256,
 	// never the password); empty while the starting one is current.
 	PasswordHash string `json:"password_hash,omitempty"`
+
+	// ScenarioYAML is a scenario file's text, so that a drill started from
+	// a file resumes without it (built-ins are found by name).
+	ScenarioYAML string `json:"scenario_yaml,omitempty"`
+	ScenarioFile string `json:"scenario_file,omitempty"`
+	// Attacker is what counts as the attacker's access (injects add to it).
+	Attacker *attackerSet `json:"attacker,omitempty"`
+	// Fired are the injects that struck; Notices what the player was told.
+	Fired   []firedInject `json:"fired,omitempty"`
+	Notices []Notice      `json:"notices,omitempty"`
+	Contain Containment   `json:"containment"`
+	// Bursts are mail spikes sent during the drill (volume_spike injects).
+	Bursts []burst `json:"bursts,omitempty"`
+	// Leaks are files added to the server during the drill.
+	Leaks []LeakSpec `json:"leaks,omitempty"`
+}
+
+// attackerSet names the attacker's footholds in the account.
+type attackerSet struct {
+	Keys         []string `json:"keys,omitempty"`   // keys the attacker made
+	Leaked       []string `json:"leaked,omitempty"` // the owner's keys whose secret the attacker holds
+	Teammates    []string `json:"teammates,omitempty"`
+	Invites      []string `json:"invites,omitempty"` // invite tokens
+	Subusers     []string `json:"subusers,omitempty"`
+	WebhookURLs  []string `json:"webhook_urls,omitempty"`
+	MailSettings []string `json:"mail_settings,omitempty"`
+	Password     bool     `json:"password,omitempty"`
+}
+
+// burst is mail sent in a spike during the drill.
+type burst struct {
+	At       time.Time `json:"at"`
+	From     string    `json:"from"`
+	Count    int       `json:"count"`
+	Subjects []string  `json:"subjects"`
 }
 
 // Account is a simulated compromised account.
@@ -245,6 +158,13 @@ type Account struct {
 	// Latency is added to every call, so the UI's spinners are exercised.
 	Latency time.Duration
 	faults  map[string][]error
+
+	now     func() time.Time // the drill clock's source (nil: time.Now)
+	calls   int              // API calls, for the occasional rate limit
+	subs    map[int]chan Notice
+	nextSub int
+	onRate  func(time.Duration)
+	treeDir string
 }
 
 // New builds a drill account from a scenario; epoch is "now" in the story.
@@ -252,31 +172,90 @@ func New(sc *Scenario, epoch time.Time) *Account {
 	epoch = epoch.UTC().Truncate(time.Second)
 	a := &Account{sc: sc}
 	st := state{Scenario: sc.ID, Epoch: epoch, KeyHashes: map[string]string{}, ConsoleDone: map[string]bool{}, NextID: 1}
-	st.Account = provider.Account{Username: sc.Account.Username, Email: sc.Account.Email, Company: sc.Account.Company, Type: sc.Account.Type, Created: sc.Account.Created.at(epoch)}
+	if sc.Source != "built-in" && len(sc.raw) > 0 {
+		st.ScenarioYAML, st.ScenarioFile = string(sc.raw), sc.Source
+	}
+	ac := sc.Account
+	st.Account = provider.Account{Username: ac.Username, Email: ac.Email, Company: ac.Company, Type: ac.Type, Created: ac.Created.at(epoch)}
+	kg, at := sc.KnownGood, sc.Attacker
 	for _, k := range sc.Keys {
-		st.Keys = append(st.Keys, provider.APIKey{ID: k.ID, Name: k.Name, Scopes: k.Scopes, FullAccess: k.FullAccess, Created: k.Created.at(epoch), Subuser: k.Subuser, Master: k.Master, Inactive: k.Inactive})
+		st.Keys = append(st.Keys, k.key(epoch))
 	}
-	for _, t := range sc.Teammates {
-		st.Teammates = append(st.Teammates, provider.Teammate{Username: t.Username, Email: t.Email, Name: t.Name, Admin: t.Admin, Owner: t.Owner, Pending: t.Pending, Token: t.Token, Created: t.Created.at(epoch)})
+	for _, t := range append(slices.Clone(kg.Teammates), at.Teammates...) {
+		st.Teammates = append(st.Teammates, t.teammate(epoch))
 	}
-	for _, s := range sc.Subusers {
+	for _, s := range append(slices.Clone(kg.Subusers), at.Subusers...) {
 		st.Subusers = append(st.Subusers, provider.Subuser{Username: s.Username, Email: s.Email, Created: s.Created.at(epoch)})
 	}
-	for _, w := range sc.Webhooks {
-		st.Webhooks = append(st.Webhooks, provider.Webhook{ID: w.ID, Kind: w.Kind, URL: w.URL, Hostname: w.Hostname, Enabled: w.Enabled, Created: w.Created.at(epoch)})
+	for _, w := range append(slices.Clone(kg.Webhooks), at.Webhooks...) {
+		st.Webhooks = append(st.Webhooks, provider.Webhook{ID: w.ID, Kind: w.Kind, URL: w.URL, Hostname: w.Hostname, Enabled: !w.Disabled, Created: w.Created.at(epoch)})
 	}
-	st.MailSettings = slices.Clone(sc.MailSettings)
-	for _, s := range sc.Senders {
-		st.Senders = append(st.Senders, provider.Sender{ID: s.ID, Kind: s.Kind, Address: s.Address, Verified: s.Verified, Created: s.Created.at(epoch)})
+	for _, m := range kg.MailSettings {
+		st.MailSettings = append(st.MailSettings, provider.MailSetting{Name: m.Name, Enabled: m.Enabled, Forwards: m.Forwards, Value: m.Value})
 	}
-	for i, c := range sc.AllowList {
+	for _, m := range at.MailSettings {
+		ms := provider.MailSetting{Name: m.Name, Enabled: m.Enabled, Forwards: m.Forwards, Value: m.Value}
+		if i := slices.IndexFunc(st.MailSettings, func(x provider.MailSetting) bool { return x.Name == m.Name }); i >= 0 {
+			st.MailSettings[i] = ms // the attacker changed the owner's setting
+		} else {
+			st.MailSettings = append(st.MailSettings, ms)
+		}
+	}
+	for _, s := range append(slices.Clone(kg.Senders), at.Senders...) {
+		st.Senders = append(st.Senders, provider.Sender{ID: s.ID, Kind: s.Kind, Address: s.Address, Verified: !s.Unverified, Created: s.Created.at(epoch)})
+	}
+	for i, c := range kg.AllowList {
 		st.AllowList = append(st.AllowList, provider.AllowRule{ID: fmt.Sprint(i + 1), CIDR: c})
 	}
-	for _, e := range sc.Activity {
-		st.Activity = append(st.Activity, provider.AccessEvent{IP: e.IP, Location: e.Location, Method: e.Method, Allowed: e.Allowed, First: e.First.at(epoch), Last: e.Last.at(epoch), Count: e.Count})
+	for _, e := range append(slices.Clone(kg.Activity), at.Activity...) {
+		st.Activity = append(st.Activity, e.event(epoch))
 	}
+	st.Attacker = sc.attackerSet()
 	a.st = st
+	a.mu.Lock()
+	a.trackLocked("")
+	a.mu.Unlock()
 	return a
+}
+
+func (k KeySpec) key(epoch time.Time) provider.APIKey {
+	return provider.APIKey{ID: k.ID, Name: k.Name, Scopes: slices.Clone(k.Scopes), FullAccess: k.FullAccess, Created: k.Created.at(epoch), Subuser: k.Subuser, Master: k.Master, Inactive: k.Inactive}
+}
+
+func (t TeammateSpec) teammate(epoch time.Time) provider.Teammate {
+	return provider.Teammate{Username: t.Username, Email: t.Email, Name: t.Name, Admin: t.Admin, Owner: t.Owner, Pending: t.Pending, Token: t.Token, Created: t.Created.at(epoch)}
+}
+
+func (e ActivitySpec) event(epoch time.Time) provider.AccessEvent {
+	return provider.AccessEvent{IP: e.IP, Location: e.Location, Method: e.Method, Allowed: !e.Refused, First: e.First.at(epoch), Last: e.Last.at(epoch), Count: e.Count}
+}
+
+// attackerSet is the scenario's attacker footholds at the start.
+func (sc *Scenario) attackerSet() *attackerSet {
+	at := sc.Attacker
+	s := &attackerSet{Leaked: slices.Clone(at.LeakedKeys), Password: at.KnowsPassword}
+	for _, k := range at.Keys {
+		s.Keys = append(s.Keys, k.ID)
+	}
+	for _, t := range at.Teammates {
+		if t.Pending {
+			s.Invites = append(s.Invites, t.Token)
+		} else {
+			s.Teammates = append(s.Teammates, t.Username)
+		}
+	}
+	for _, u := range at.Subusers {
+		s.Subusers = append(s.Subusers, u.Username)
+	}
+	for _, w := range at.Webhooks {
+		s.WebhookURLs = append(s.WebhookURLs, w.URL)
+	}
+	for _, m := range at.MailSettings {
+		if m.Enabled {
+			s.MailSettings = append(s.MailSettings, m.Name)
+		}
+	}
+	return s
 }
 
 // Restore rebuilds a drill account from a Snapshot.
@@ -285,7 +264,16 @@ func Restore(b []byte) (*Account, error) {
 	if err := json.Unmarshal(b, &st); err != nil {
 		return nil, fmt.Errorf("drill state: %w", err)
 	}
-	sc, err := LoadScenario(st.Scenario)
+	var sc *Scenario
+	var err error
+	if st.ScenarioYAML != "" {
+		sc, err = ParseScenario(firstNonEmpty(st.ScenarioFile, "saved scenario"), []byte(st.ScenarioYAML))
+		if sc != nil {
+			sc.Source = firstNonEmpty(st.ScenarioFile, "saved scenario")
+		}
+	} else {
+		sc, err = LoadScenario(st.Scenario)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -295,7 +283,19 @@ func Restore(b []byte) (*Account, error) {
 	if st.ConsoleDone == nil {
 		st.ConsoleDone = map[string]bool{}
 	}
+	if st.Attacker == nil { // saved before the drill tracked the attacker
+		st.Attacker = sc.attackerSet()
+	}
 	return &Account{sc: sc, st: st}, nil
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
 }
 
 // Scenario returns the scenario the account was built from.
@@ -345,13 +345,58 @@ func (a *Account) call(ctx context.Context, op string) error {
 	if err := ctx.Err(); err != nil {
 		return &provider.Error{Kind: provider.ErrUnavailable, Op: op, Err: err}
 	}
+	if err := a.rateLimit(ctx, op); err != nil {
+		return err
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.fireDueLocked()
 	if q := a.faults[op]; len(q) > 0 {
 		a.faults[op] = q[1:]
 		return q[0]
 	}
 	return nil
+}
+
+// rateLimit makes every Nth call wait as the real adapter does when the
+// provider answers 429: it tells OnRateLimit's listener and waits (a
+// fraction of the scenario's wait, and only in a drill with latency: tests
+// and the autopilot do not sleep).
+func (a *Account) rateLimit(ctx context.Context, op string) error {
+	rl := a.sc.RateLimit
+	if rl == nil || rl.Every < 2 {
+		return nil
+	}
+	a.mu.Lock()
+	a.calls++
+	hit := a.calls%rl.Every == 0
+	fn := a.onRate
+	a.mu.Unlock()
+	if !hit {
+		return nil
+	}
+	if fn != nil {
+		fn(rl.wait)
+	}
+	wait := min(rl.wait, 4*a.Latency)
+	if wait <= 0 {
+		return nil
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return &provider.Error{Kind: provider.ErrRateLimited, Op: op, Status: 429, RetryAfter: rl.wait, Err: ctx.Err()}
+	case <-t.C:
+	}
+	return nil
+}
+
+// OnRateLimit implements provider.RateLimitNotifier.
+func (a *Account) OnRateLimit(fn func(wait time.Duration)) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.onRate = fn
 }
 
 func notFound(op, what string) error {
@@ -437,6 +482,7 @@ func (a *Account) RevokeKey(ctx context.Context, id string) error {
 		return notFound("revoke key", "key "+id)
 	}
 	a.st.Keys = slices.Delete(a.st.Keys, i, i+1)
+	a.trackLocked("")
 	return nil
 }
 
@@ -499,6 +545,7 @@ func (a *Account) RemoveTeammate(ctx context.Context, t provider.Teammate) error
 		return &provider.Error{Kind: provider.ErrInvalid, Op: "remove teammate", Status: 400, Message: "the account owner cannot be removed"}
 	}
 	a.st.Teammates = slices.Delete(a.st.Teammates, i, i+1)
+	a.trackLocked("")
 	return nil
 }
 
@@ -525,6 +572,7 @@ func (a *Account) DisableSubuser(ctx context.Context, username string) error {
 	for i := range a.st.Subusers {
 		if a.st.Subusers[i].Username == username {
 			a.st.Subusers[i].Disabled = true
+			a.trackLocked("")
 			return nil
 		}
 	}
@@ -553,6 +601,7 @@ func (a *Account) DeleteWebhook(ctx context.Context, w provider.Webhook) error {
 		return notFound("delete webhook", "webhook "+w.ID)
 	}
 	a.st.Webhooks = slices.Delete(a.st.Webhooks, i, i+1)
+	a.trackLocked("")
 	return nil
 }
 
@@ -646,38 +695,61 @@ func (a *Account) ListMessages(ctx context.Context, since time.Time, fn func([]p
 	if err := a.call(ctx, "list_messages"); err != nil {
 		return err
 	}
-	m := a.sc.Mail
-	spike := map[int]bool{}
-	for _, d := range m.SpikeDays {
-		spike[d] = true
+	m, spike := a.sc.KnownGood.Mail, a.sc.Attacker.Mail
+	spikeDay := map[int]bool{}
+	for _, d := range spike.Days {
+		spikeDay[d] = true
 	}
+	a.mu.Lock()
+	epoch, bursts := a.st.Epoch, slices.Clone(a.st.Bursts)
+	a.mu.Unlock()
 	const pageSize = 1000
 	page := make([]provider.Message, 0, pageSize)
 	n := 0
+	emit := func(at time.Time, from, subject string) error {
+		n++
+		page = append(page, provider.Message{
+			ID: fmt.Sprintf("msg-%06d", n), From: from, To: fmt.Sprintf("recipient%d@example.net", n%997),
+			Subject: subject, Sent: at, Status: "delivered",
+		})
+		if len(page) == pageSize {
+			if err := fn(page); err != nil {
+				return err
+			}
+			page = page[:0]
+		}
+		return nil
+	}
 	for day := -29; day <= 0; day++ {
-		start := a.st.Epoch.Add(time.Duration(day) * 24 * time.Hour).Truncate(24 * time.Hour)
+		start := epoch.Add(time.Duration(day) * 24 * time.Hour).Truncate(24 * time.Hour)
 		if start.Before(since.Truncate(24 * time.Hour)) {
 			continue
 		}
-		count, from, subjects := m.NormalPerDay+(day*7+31)%23, m.From, m.NormalSubjects
-		if spike[day] {
-			count, from, subjects = m.SpikePerDay, m.SpikeFrom, m.SpikeSubjects
+		count, from, subjects := m.PerDay+(day*7+31)%23, m.From, m.Subjects
+		if spikeDay[day] && spike.PerDay > 0 {
+			count, from, subjects = spike.PerDay, spike.From, spike.Subjects
+		}
+		if len(subjects) == 0 {
+			continue
 		}
 		for i := 0; i < count; i++ {
-			n++
 			at := start.Add(time.Duration(i) * (24 * time.Hour / time.Duration(count+1)))
-			if at.After(a.st.Epoch) {
-				at = a.st.Epoch.Add(-time.Duration(count-i) * time.Second)
+			if at.After(epoch) {
+				at = epoch.Add(-time.Duration(count-i) * time.Second)
 			}
-			page = append(page, provider.Message{
-				ID: fmt.Sprintf("msg-%06d", n), From: from, To: fmt.Sprintf("recipient%d@example.net", n%997),
-				Subject: subjects[i%len(subjects)], Sent: at, Status: "delivered",
-			})
-			if len(page) == pageSize {
-				if err := fn(page); err != nil {
-					return err
-				}
-				page = page[:0]
+			if err := emit(at, from, subjects[i%len(subjects)]); err != nil {
+				return err
+			}
+		}
+	}
+	// Spikes sent during the drill (injects).
+	for _, b := range bursts {
+		if b.At.Before(since) || len(b.Subjects) == 0 {
+			continue
+		}
+		for i := 0; i < b.Count; i++ {
+			if err := emit(b.At.Add(time.Duration(i)*time.Second/10), b.From, b.Subjects[i%len(b.Subjects)]); err != nil {
+				return err
 			}
 		}
 	}
@@ -724,6 +796,7 @@ func (a *Account) ChangePassword(ctx context.Context, oldPassword, newPassword s
 	}
 	a.st.PasswordHash = h
 	a.st.PasswordSet = time.Now().UTC()
+	a.trackLocked("")
 	return nil
 }
 
@@ -811,14 +884,15 @@ func (a *Account) ConsoleDo(item provider.Item, action string) error {
 			return !t.Owner && a.st.Epoch.Sub(t.Created) < 30*24*time.Hour
 		})
 	}
+	a.trackLocked("")
 	return nil
 }
 
 // YourIP is the address the drill's user connects from.
-func (a *Account) YourIP() string { return a.sc.YourIP }
+func (a *Account) YourIP() string { return a.sc.Account.YourIP }
 
 // SessionKeyID is the id of the key reclaim is using in the drill.
-func (a *Account) SessionKeyID() string { return a.sc.SessionKey }
+func (a *Account) SessionKeyID() string { return a.sc.Account.SessionKey }
 
 // DrillAnswers are the scenario's answers to the procedure's questions,
 // offered as defaults (what a well-prepared owner would answer). While the

@@ -124,6 +124,7 @@ func (a *Account) deactivateMailjetKey(id string) error {
 		return &provider.Error{Kind: provider.ErrUnsupported, Op: "deactivate API key", Err: mailjet.ErrMasterKey}
 	}
 	a.st.Keys[i].Inactive = true
+	a.trackLocked("")
 	return nil
 }
 
@@ -216,3 +217,7 @@ func (v *mailjetView) FailNext(op string, err error)   { v.a.FailNext(op, err) }
 func (v *mailjetView) Styled() provider.Provider       { return v }
 func (v *mailjetView) String() string                  { return "drill account (Mailjet style)" }
 func (v *mailjetView) Briefing() string                { return v.a.sc.Briefing }
+func (v *mailjetView) StepFinished(step, status string) bool {
+	return v.a.StepFinished(step, status)
+}
+func (v *mailjetView) OnRateLimit(fn func(wait time.Duration)) { v.a.OnRateLimit(fn) }

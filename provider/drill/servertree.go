@@ -2,40 +2,83 @@ package drill
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
 
-// WriteServerTree writes a small fake web server under dir for the drill's
-// leak scan: the production .env left in a web root (with the leaked key,
-// so the scan finds its id), a wp-config backup, and access logs showing
+// WriteServerTree writes the scenario's simulated server under dir for the
+// drill's leak scan (and the files that leaked during the drill so far):
+// typically the production .env left in a web root and access logs showing
 // bots fetching /.env. Secrets are random and made at run time; the tree
-// belongs in a temporary folder, never in the state directory.
+// belongs in a temporary folder, never in the state directory. Files that
+// leak later in the drill are added to the same folder.
 func (a *Account) WriteServerTree(dir string) error {
 	a.mu.Lock()
-	leakedID, epoch := a.sc.LeakedKey, a.st.Epoch
-	a.mu.Unlock()
-	files := map[string]string{}
-	web := filepath.Join("var", "www", "acme", "public")
-	if a.sc.Style == "mailjet" || leakedID == "" {
-		files[filepath.Join(web, "index.php")] = "<?php echo 'Acme';\n"
-	} else {
-		key := "SG." + leakedID + "." + randomString(43)
-		files[filepath.Join(web, ".env")] = strings.Join([]string{
-			"APP_NAME=Acme", "APP_ENV=production", "APP_DEBUG=true",
-			"APP_KEY=base64:" + randomString(43) + "=",
-			"DB_PASSWORD=" + randomString(20),
-			"MAIL_MAILER=smtp", "MAIL_HOST=smtp.sendgrid.net", "MAIL_PORT=587", "MAIL_USERNAME=apikey",
-			"MAIL_PASSWORD=" + key,
-			"SENDGRID_API_KEY=" + key,
-			"AWS_ACCESS_KEY_ID=AKIA" + strings.ToUpper(randomHex(16)),
-			"AWS_SECRET_ACCESS_KEY=" + randomString(40),
-			"",
-		}, "\n")
-		files[filepath.Join(web, "index.php")] = "<?php require __DIR__.'/../vendor/autoload.php';\n"
+	epoch := a.st.Epoch
+	files := slices.Clone(a.sc.Server.Files)
+	if len(files) == 0 { // a server with nothing leaked, so the scan reads something
+		files = []ServerFile{
+			{Path: "var/www/html/index.html", Content: "<!doctype html><title>Welcome</title>\n"},
+			{Path: "var/log/nginx/access.log", Content: "198.51.100.10 - - [01/Nov/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 612 \"-\" \"Mozilla/5.0\"\n"},
+		}
 	}
+	for _, l := range a.st.Leaks {
+		files = append(files, ServerFile{Path: l.Path, Content: l.Content})
+	}
+	a.treeDir = dir
+	a.mu.Unlock()
+	return writeTreeFiles(dir, files, epoch)
+}
+
+// renderTemplate fills a server file's placeholders: {{sendgrid_key ID}}
+// (the same made-up secret for an id throughout a file), {{random N}},
+// {{hex N}}, {{HEX N}}, {{twilio_sid}}, {{twilio_token}}, {{aws_key_id}}
+// and {{root}} (the tree's folder).
+func renderTemplate(tpl, root string, keys map[string]string) string {
+	return placeholderRE.ReplaceAllStringFunc(tpl, func(m string) string {
+		f := strings.Fields(m[2 : len(m)-2])
+		if len(f) == 0 {
+			return m
+		}
+		n := 0
+		if len(f) > 1 {
+			n, _ = strconv.Atoi(f[1])
+		}
+		switch f[0] {
+		case placeholderSendGridID:
+			if len(f) < 2 {
+				return m
+			}
+			s, ok := keys[f[1]]
+			if !ok {
+				s = "SG." + f[1] + "." + randomString(43)
+				keys[f[1]] = s
+			}
+			return s
+		case "random":
+			return randomString(n)
+		case "hex":
+			return randomHex(n + n%2)[:n]
+		case "HEX":
+			return strings.ToUpper(randomHex(n + n%2)[:n])
+		case "twilio_sid":
+			return "AC" + randomHex(32)
+		case "twilio_token":
+			return randomHex(32)
+		case "aws_key_id":
+			return "AKIA" + strings.ToUpper(randomHex(16))
+		case "root":
+			return root
+		}
+		return m
+	})
+}
+
+// androxgh0stLog is a web server's access log with a bot harvesting .env
+// files (AndroxGh0st) over the nine days before the drill.
+func androxgh0stLog(epoch time.Time) string {
 	var log strings.Builder
 	t := epoch.Add(-9 * 24 * time.Hour)
 	ips := []string{"203.0.113.77", "203.0.113.78", "192.0.2.200"}
@@ -53,16 +96,5 @@ func (a *Account) WriteServerTree(dir string) error {
 			fmt.Fprintf(&log, "198.51.100.23 - - [%s] \"GET / HTTP/1.1\" 200 5120 \"-\" \"Mozilla/5.0\"\n", ts)
 		}
 	}
-	files[filepath.Join("var", "log", "nginx", "access.log")] = log.String()
-	files[filepath.Join("etc", "nginx", "sites-enabled", "acme.conf")] = "server {\n  server_name acme.example;\n  root " + filepath.Join(dir, web) + ";\n}\n"
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-			return err
-		}
-		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
-			return err
-		}
-	}
-	return nil
+	return log.String()
 }
