@@ -164,7 +164,7 @@ func bigModel(b *testing.B) (*tui.Model, *bigBackend) {
 	pump(b, m, cmd, func(s string) bool { return strings.Contains(s, "Triage") && !strings.Contains(s, "Drill briefing") })
 	for i := 0; i < 5 && !onOverview(screenOf(m)); i++ {
 		_, cmd = m.Update(keyPress("esc"))
-		pump(b, m, cmd, func(string) bool { return true })
+		pump(b, m, cmd, onOverview) // screens change through a command
 		time.Sleep(20 * time.Millisecond)
 	}
 	if !onOverview(screenOf(m)) {
@@ -226,7 +226,8 @@ func keystrokes(b *testing.B, m *tui.Model, be *bigBackend, fwd, back string, st
 // 10,000-key inventory, then the before → now counts).
 func BenchmarkKeystrokeFindings(b *testing.B) {
 	m, be := bigModel(b)
-	m.Update(keyPress("f"))
+	_, cmd := m.Update(keyPress("f"))
+	pump(b, m, cmd, func(s string) bool { return strings.Contains(s, "Findings") })
 	if s := screenOf(m); !strings.Contains(s, "Findings") {
 		b.Fatalf("f did not open the findings:\n%s", s)
 	}
