@@ -30,9 +30,18 @@ type Common struct {
 	Now       func() time.Time
 	// Spinner is the spinner's current frame.
 	Spinner string
+	// Getenv reads the user's environment (mail settings); NoMail says why
+	// the report cannot be mailed from here.
+	Getenv func(string) string
+	NoMail string
 
 	// The footer: what runs now, the last error, the last note.
 	Busy, Err, Status string
+
+	// A drill's running clock and the injects that struck so far.
+	Clock   time.Duration
+	IsDrill bool
+	Notices []checklist.DrillNotice
 
 	// The open incident, refreshed from every message that carries one.
 	Eng   Engine

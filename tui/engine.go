@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"time"
 
 	"reclaim/checklist"
 	"reclaim/provider"
@@ -41,6 +42,12 @@ type Engine interface {
 	WriteReport() (*checklist.Report, error)
 	Close(ctx context.Context) (*checklist.Report, error)
 	ReconcileWithJournal() []string
+
+	// Drills (false / nil otherwise)
+	DrillClock() (time.Duration, bool)
+	DrillTick(after int) ([]checklist.DrillNotice, error)
+	WriteAfterAction() (*checklist.Debrief, error)
+	AfterActionPath() string
 }
 
 var _ Engine = (*checklist.Engine)(nil)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -56,11 +55,15 @@ func (p *reportPreview) sendCmd() tea.Cmd {
 	e, r := p.s.eng, p.report
 	to := e.Provider().Info().Support.Email
 	dry := e.IsDryRun()
+	getenv, noMail := p.s.c.Getenv, p.s.c.NoMail
 	return func() tea.Msg {
+		if noMail != "" {
+			return filedMsg{err: fmt.Errorf("%s: copy the report (c) or record a console filing (y)", noMail)}
+		}
 		if dry {
 			return filedMsg{err: fmt.Errorf("this is a DRY RUN: nothing was changed on the account, so its report cannot be sent to support")}
 		}
-		cfg, err := filing.ForSupport(os.Getenv, to)
+		cfg, err := filing.ForSupport(getenv, to)
 		if err != nil {
 			return filedMsg{err: fmt.Errorf("%v — set RECLAIM_SMTP_HOST, RECLAIM_SMTP_PORT, RECLAIM_SMTP_USER, RECLAIM_SMTP_PASSWORD and RECLAIM_SMTP_TO (the support address or your ticket's reply address), or use \"reclaim report --send --to ADDRESS\"", err)}
 		}

@@ -152,7 +152,7 @@ func (s *startScreen) realItem() startItem {
 		names = append(names, p.Name)
 	}
 	if len(names) == 0 {
-		return startItem{label: "Start a recovery on a real account", detail: "no real provider adapter in this build: use the drill", action: "real", disabled: true}
+		return startItem{label: "Start a recovery on a real account", detail: "no real provider here: use the drill", action: "real", disabled: true}
 	}
 	return startItem{label: "Start a recovery on a real account", detail: strings.Join(names, ", "), action: "real"}
 }

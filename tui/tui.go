@@ -49,6 +49,9 @@ type Options struct {
 	Getenv func(string) string
 	// Now is the clock for relative times (tests).
 	Now func() time.Time
+	// NoMail, when set, says why the report cannot be mailed from here
+	// (the drill server: a player must not make it send mail).
+	NoMail string
 }
 
 // MinWidth and MinHeight are the smallest terminal the UI lays out in.
@@ -86,8 +89,9 @@ type Model struct {
 	closeFn  func()
 	quitting bool
 	exitErr  error
-	// reportPath is where the closing report was written.
-	reportPath string
+	// reportPath is where the closing report was written, aarPath a
+	// drill's after-action report.
+	reportPath, aarPath string
 }
 
 // New builds the root model.
@@ -99,10 +103,11 @@ func New(b Backend, opts Options) *Model {
 		opts.Getenv = os.Getenv
 	}
 	color := !opts.NoColor && opts.Getenv("NO_COLOR") == ""
-	c := &Common{Keys: DefaultKeyMap(), Color: color, Now: opts.Now, PlainTerm: opts.Getenv("TERM") == "dumb"}
+	c := &Common{Keys: DefaultKeyMap(), Color: color, Now: opts.Now, PlainTerm: opts.Getenv("TERM") == "dumb", Getenv: opts.Getenv, NoMail: opts.NoMail}
 	c.Styles = newStyles(true, color)
 	c.Busy = "Loading incidents"
 	m := &Model{c: c, opts: opts, backend: b, help: help.New(), spin: spinner.New(spinner.WithSpinner(spinner.Line)), isDark: true, width: 80, height: 24}
+	m.restyle()
 	m.start = newStartScreen(c, b, opts)
 	m.overview = &overviewScreen{c: c}
 	m.findings = newPager(c, findingsLines)
@@ -139,6 +144,9 @@ type reportMsg struct {
 	text, path string
 	err        error
 	closed     bool
+	// a finished drill's debrief and after-action report
+	debrief *checklist.Debrief
+	aarPath string
 }
 
 // stateMsg carries a fresh copy of the incident after an engine change.
@@ -174,7 +182,19 @@ func closeReportCmd(e Engine) tea.Cmd {
 		if err != nil {
 			return reportMsg{err: err}
 		}
-		return reportMsg{text: r.Markdown(), path: e.ReportPath(), closed: true}
+		msg := reportMsg{text: r.Markdown(), path: e.ReportPath(), closed: true}
+		if _, drill := e.DrillClock(); drill {
+			d, err := e.WriteAfterAction()
+			if err != nil && d == nil {
+				msg.err = fmt.Errorf("the report is written; the drill's debrief failed: %w", err)
+				return msg
+			}
+			msg.debrief, msg.aarPath = d, e.AfterActionPath()
+			if err != nil {
+				msg.aarPath = ""
+			}
+		}
+		return msg
 	}
 }
 
@@ -206,7 +226,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case tea.BackgroundColorMsg:
 		m.isDark = msg.IsDark()
-		m.c.Styles = newStyles(m.isDark, m.c.Color)
+		m.restyle()
 		return nil
 	case spinner.TickMsg:
 		var cmd tea.Cmd
@@ -225,6 +245,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.onSession(msg)
 	case archiveMsg:
 		return m.onArchive(msg)
+	case drillTickMsg:
+		return m.onDrillTick(msg)
+	case drillNoticesMsg:
+		return m.onDrillNotices(msg)
 	case stateMsg:
 		m.c.Busy = ""
 		if msg.err != nil {
@@ -243,6 +267,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.reportPath = msg.path
 		}
 		m.report = newPager(m.c, reportLines(msg.text, msg.path))
+		if msg.debrief != nil {
+			m.aarPath = msg.aarPath
+			m.report = newPager(m.c, debriefLines(msg.debrief, msg.aarPath, msg.text, msg.path))
+		}
 		m.report.fixed = true
 		m.report.back = navigate(screenOverview)
 		m.screen = screenReport
@@ -254,7 +282,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		if key.Matches(msg, m.c.Keys.Color) && !m.typing() {
 			m.c.Color = !m.c.Color
-			m.c.Styles = newStyles(m.isDark, m.c.Color)
+			m.restyle()
 			return nil
 		}
 	}
@@ -262,6 +290,16 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return a.Update(msg)
 	}
 	return nil
+}
+
+// restyle builds the styles for the background and the colour setting;
+// without colour the help line is plain too.
+func (m *Model) restyle() {
+	m.c.Styles = newStyles(m.isDark, m.c.Color)
+	m.help.Styles = help.Styles{}
+	if m.c.Color {
+		m.help.Styles = help.DefaultStyles(m.isDark)
+	}
 }
 
 // typing is whether a form field has the keys (ctrl+t is then typed).
@@ -396,6 +434,17 @@ func (m *Model) onSession(msg sessionMsg) tea.Cmd {
 	m.setClose(msg.close)
 	c.Eng = msg.eng
 	c.Err = ""
+	c.Notices, c.Clock = nil, 0
+	var clock tea.Cmd
+	if t, ok := msg.eng.DrillClock(); ok && c.Inc != nil && c.Inc.Closed.IsZero() {
+		c.IsDrill, c.Clock = true, t
+		clock = drillCheckCmd(c.Eng, 0) // injects due while it was closed strike now
+	}
+	return tea.Batch(clock, m.showSession(msg))
+}
+
+func (m *Model) showSession(msg sessionMsg) tea.Cmd {
+	c := m.c
 	if msg.brief != "" && msg.fresh {
 		m.briefing = &briefingScreen{c: c, text: msg.brief, drill: c.Inc != nil && c.Inc.Drill}
 		m.screen = screenBriefing
@@ -531,6 +580,9 @@ func (m *Model) header() string {
 		}
 		done, total := countSteps(c.Views, "")
 		right := checklist.ProgressText(done, total)
+		if c.IsDrill && c.Clock > 0 && m.screen != screenArchive {
+			right = clockText(c.Clock) + " · " + right
+		}
 		if lipgloss.Width(title)+1+len(right) > w-10 {
 			right = fmt.Sprintf("%d/%d", done, total) // no room for "steps"
 		}
@@ -551,6 +603,9 @@ func (m *Model) ExitMessage() string {
 		return ""
 	}
 	if m.reportPath != "" && !inc.Closed.IsZero() {
+		if m.aarPath != "" {
+			return "Report written to " + m.reportPath + "\nDrill debrief (after-action report) written to " + m.aarPath
+		}
 		return "Report written to " + m.reportPath
 	}
 	if inc.Closed.IsZero() {

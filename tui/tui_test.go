@@ -27,11 +27,18 @@ type memBackend struct {
 	t     *testing.T
 	store *checklist.Store
 	onNew func(*drill.Account)
+	// clock is the drill clock's time (epoch+5 min when zero).
+	clock func() time.Time
 }
 
 func (b *memBackend) List() ([]checklist.Summary, error) { return b.store.List() }
 
 func (b *memBackend) engine(inc *checklist.Incident, h *checklist.Handle, acct *drill.Account) *checklist.Engine {
+	// The drill clock stands at T+05:00, so views do not change with time.
+	acct.SetClock(func() time.Time { return epoch.Add(5 * time.Minute) })
+	if b.clock != nil {
+		acct.SetClock(b.clock)
+	}
 	e := checklist.NewEngine(inc, h, acct, nil)
 	tree := b.t.TempDir()
 	if err := acct.WriteServerTree(tree); err == nil {
@@ -43,7 +50,10 @@ func (b *memBackend) engine(inc *checklist.Incident, h *checklist.Handle, acct *
 }
 
 func (b *memBackend) NewDrill(sc string) (*checklist.Engine, func(), error) {
-	s, err := drill.LoadScenario(drill.DefaultScenario)
+	if sc == "" {
+		sc = drill.DefaultScenario
+	}
+	s, err := drill.LoadScenario(sc)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -260,7 +270,15 @@ func TestWholeDrillByKeyboard(t *testing.T) {
 	if h.m.screen != screenReport {
 		t.Fatalf("expected the report screen, got:\n%s", h.screen())
 	}
-	h.expect("Report preview")
+	// A drill ends on its debrief, the completion report below it.
+	h.expect("Drill debrief")
+	h.expect("Score ")
+	if _, err := os.Stat(filepath.Join(dir, "incidents", "20261122-090000-test-drill", "after-action.md")); err != nil {
+		t.Errorf("no after-action report: %v", err)
+	}
+	if all := ansi.Strip(strings.Join(h.m.report.lines(), "\n")); !strings.Contains(all, "Completion report") || !strings.Contains(all, "## Summary for support") {
+		t.Error("the completion report does not follow the debrief")
+	}
 	b, err := os.ReadFile(filepath.Join(dir, "incidents", "20261122-090000-test-drill", "report.md"))
 	if err != nil {
 		t.Fatal(err)

@@ -324,9 +324,10 @@ func (ds *drillServer) shutdown(reason string, grace time.Duration) {
 }
 
 // clearServerTerminalEnv drops the server's own terminal and mail settings
-// from its environment: the UI must take each session's (the TUI still reads
-// NO_COLOR and TERM from the process at New, and the report step reads
-// RECLAIM_SMTP_*), so no player inherits the server's.
+// from its environment. Each player's UI takes TERM and NO_COLOR from its
+// session (tui.Options.Getenv) and sends no mail (tui.Options.NoMail); this
+// is a second guard, so nothing a later change reads from the process
+// environment can leak the server's settings to a player.
 func clearServerTerminalEnv() []string {
 	var ignored []string
 	for _, kv := range os.Environ() {

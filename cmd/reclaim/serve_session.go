@@ -338,7 +338,20 @@ func (ds *drillServer) handle(sess ssh.Session) {
 		return
 	}
 	ds.log.printf("player %s (%s) connected from %s; term %q", who.name, who.fingerprint, remote, provider.SanitizeN(t.term, 30))
-	m := tui.New(serveBackend{b: b, live: l}, tui.Options{Drill: true, Scenario: ds.cfg.scenario, NoColor: t.noColor})
+	// The player's terminal, from the session; never the server's
+	// environment, and no mail sent on a player's behalf.
+	env := func(k string) string {
+		switch k {
+		case "TERM":
+			return t.term
+		case "NO_COLOR":
+			if t.noColor {
+				return "1"
+			}
+		}
+		return ""
+	}
+	m := tui.New(serveBackend{b: b, live: l}, tui.Options{Drill: true, Scenario: ds.cfg.scenario, NoColor: t.noColor, Getenv: env, NoMail: "sending mail is off on the drill server"})
 	final := ds.runProgram(sess, l, m, winCh, t)
 	l.saveAll()
 	msg := ""
