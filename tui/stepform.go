@@ -27,8 +27,10 @@ type stepForm struct {
 	// heights re-size the option lists to the rows the screen has.
 	heights map[*huh.Group]func(rows int)
 	pending func(rows int)
-	// reserve is the rows kept above the form (the step's title).
-	reserve int
+	// reserve is the rows kept above the form (the step's title); sizedW
+	// and sizedH the size it was last laid out for.
+	reserve        int
+	sizedW, sizedH int
 }
 
 // newStepForm builds the form, or nil when the step asks nothing.
@@ -178,9 +180,15 @@ func (f *stepForm) fit() {
 	}
 }
 
+// setSize lays the form out for width w with reserve rows kept above it;
+// it does nothing when neither changed (the root calls it on every
+// message).
 func (f *stepForm) setSize(w, reserve int) {
+	if w == f.sizedW && reserve == f.reserve && f.c.Height == f.sizedH {
+		return
+	}
+	f.sizedW, f.sizedH, f.reserve = w, f.c.Height, reserve
 	f.form.WithWidth(w)
-	f.reserve = reserve
 	f.fit()
 }
 

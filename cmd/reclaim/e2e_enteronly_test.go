@@ -20,7 +20,7 @@ func enterOnly(x *tmux, target string) {
 	for time.Now().Before(deadline) {
 		time.Sleep(150 * time.Millisecond)
 		s := x.capture(target)
-		if strings.Contains(s, "Report preview") {
+		if strings.Contains(s, "Report preview") || strings.Contains(s, "Drill debrief") { // a drill ends on its debrief
 			return
 		}
 		if strings.Contains(s, "Closing the incident") || strings.Contains(s, "Saving") {

@@ -438,7 +438,7 @@ func (r *optionsRun) drive() {
 	deadline := time.Now().Add(150 * time.Second)
 	for time.Now().Before(deadline) {
 		s := r.settle()
-		if strings.Contains(s, "Report preview") {
+		if strings.Contains(s, "Report preview") || strings.Contains(s, "Drill debrief") { // a drill ends on its debrief
 			return
 		}
 		if strings.Contains(s, "Closing the incident") || strings.Contains(s, "Saving") {

@@ -100,7 +100,7 @@ func drive(x *tmux, target string, stop func(screen string) bool) string {
 	for time.Now().Before(deadline) {
 		time.Sleep(150 * time.Millisecond)
 		s := x.capture(target)
-		if strings.Contains(s, "Report preview") {
+		if strings.Contains(s, "Report preview") || strings.Contains(s, "Drill debrief") { // a drill ends on its debrief
 			return s
 		}
 		if stop != nil && stop(s) {
