@@ -77,18 +77,46 @@ func (m *Model) onDrillNotices(msg drillNoticesMsg) tea.Cmd {
 
 // noticeText is an inject as the footer shows it.
 func noticeText(n checklist.DrillNotice) string {
-	s := fmt.Sprintf("DRILL INJECT at %s: %s", clockText(n.At), provider.SanitizeN(n.Title, 120))
-	if n.Message != "" {
-		s += " — " + provider.SanitizeN(n.Message, 200)
+	s := fmt.Sprintf("DRILL INJECT %s: %s", clockText(n.At), provider.SanitizeN(n.Title, 120))
+	if r := revisitText(n); r != "" {
+		s += " Revisit " + r + "."
 	}
-	if len(n.Revisit) > 0 {
-		var titles []string
-		for _, id := range n.Revisit {
-			titles = append(titles, "\u201c"+titleOf(checklist.StepID(id))+"\u201d")
-		}
-		s += " Revisit " + strings.Join(titles, ", ") + " (o on the overview reopens a step)."
+	if n.Message != "" {
+		s += " " + provider.SanitizeN(n.Message, 200)
 	}
 	return "! " + s
+}
+
+// revisitText names the steps a notice sends the player back to.
+func revisitText(n checklist.DrillNotice) string {
+	var titles []string
+	for _, id := range n.Revisit {
+		titles = append(titles, "\u201c"+titleOf(checklist.StepID(id))+"\u201d")
+	}
+	return strings.Join(titles, ", ")
+}
+
+// noticeLines are the injects that struck, newest first, for the
+// overview: one row each, at most three.
+func noticeLines(c *Common) []string {
+	if len(c.Notices) == 0 {
+		return nil
+	}
+	st := c.Styles
+	what := fmt.Sprintf("! %d drill injects struck", len(c.Notices))
+	if len(c.Notices) == 1 {
+		what = "! 1 drill inject struck"
+	}
+	out := []string{st.Warn.Render(what) + st.Subtle.Render(" — o on a step reopens it")}
+	for i := len(c.Notices) - 1; i >= 0 && i >= len(c.Notices)-3; i-- {
+		n := c.Notices[i]
+		l := fmt.Sprintf("  %s %s", clockText(n.At), provider.Sanitize(n.Title))
+		if r := revisitText(n); r != "" {
+			l += " → " + r
+		}
+		out = append(out, cut(l, c.Width))
+	}
+	return out
 }
 
 // clockText is a drill clock as T+MM:SS (T+H:MM:SS past an hour).

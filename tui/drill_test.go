@@ -37,7 +37,7 @@ func TestDrillClockAndInjects(t *testing.T) {
 		t.Fatalf("the inject did not strike: %+v", m.c.Notices)
 	}
 	h.expect("T+17:00")
-	if j := joined(h.screen()); !strings.Contains(j, "DRILL INJECT at T+17:00: A new admin teammate appeared: it-helpdesk") || !strings.Contains(j, "Revisit") {
+	if j := joined(h.screen()); !strings.Contains(j, "DRILL INJECT T+17:00: A new admin teammate appeared: it-helpdesk") || !strings.Contains(j, "Revisit") {
 		t.Fatalf("no notice on screen:\n%s", h.screen())
 	}
 	tms, err := drill.Of(m.c.Eng.Provider()).ListTeammates(context.Background())
@@ -50,6 +50,12 @@ func TestDrillClockAndInjects(t *testing.T) {
 	}
 	if !found {
 		t.Error("the inject did not add the attacker's admin to the simulated account")
+	}
+	// The overview lists it with the step to revisit.
+	h.press(h.m.c.Keys.Enter) // the briefing
+	h.press(h.m.c.Keys.Back)
+	if j := joined(h.screen()); !strings.Contains(j, "1 drill inject struck") || !strings.Contains(j, "T+17:00 A new admin teammate appeared: it-helpdesk → “Teammates") {
+		t.Fatalf("the overview does not list the inject:\n%s", h.screen())
 	}
 	// The same notice is not shown twice.
 	h.send(drillTickMsg{eng: m.c.Eng})

@@ -163,6 +163,9 @@ func (s *overviewScreen) View() string {
 			b.WriteString("  " + sel + line + "\n")
 		}
 	}
+	if nl := noticeLines(c); len(nl) > 0 {
+		b.WriteString("\n" + strings.Join(nl, "\n") + "\n")
+	}
 	if c.Inc != nil && c.Inc.Account() != nil {
 		open, history := 0, 0
 		for _, f := range c.Inc.Account().Findings {

@@ -265,6 +265,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		if msg.closed {
 			m.reportPath = msg.path
+			m.c.Status = "Finished: the report is written. pgdn/end scroll it; q quits."
+			if msg.debrief != nil {
+				m.c.Status = "The drill is over: its debrief, then the report. pgdn/end scroll; q quits."
+			}
 		}
 		m.report = newPager(m.c, reportLines(msg.text, msg.path))
 		if msg.debrief != nil {
