@@ -1,12 +1,11 @@
-package tui_test
+package tui
 
 // Speed goal of issue 12: Update plus View take at most 1 ms per keystroke
 // with a 10,000-row inventory. Checked by these benchmarks (never by a timed
 // test); bench/keystroke.sh runs them and compares ns/op against 1 ms.
 //
-// Only the exported API is used (tui.New, tui.Options, tui.Backend,
-// Model.Init/Update/View/Render), so the benchmarks survive a refactoring of
-// the package's internals.
+// They drive the model through its tea.Model API only (Init, Update, View),
+// with the keys of the package's tests (keyMsg).
 
 import (
 	"context"
@@ -21,7 +20,6 @@ import (
 	"reclaim/checklist"
 	"reclaim/provider"
 	"reclaim/provider/drill"
-	"reclaim/tui"
 )
 
 // benchRows is the inventory size the speed goal names.
@@ -93,7 +91,7 @@ func (b *bigBackend) NewDrill(string) (*checklist.Engine, func(), error) {
 // pump runs commands the way a Bubble Tea program would, feeding their
 // messages back into the model, until done(screen) holds. Spinner ticks and
 // cursor blinks are dropped (they would keep it going for ever).
-func pump(tb testing.TB, m *tui.Model, cmd tea.Cmd, done func(string) bool) {
+func pump(tb testing.TB, m *Model, cmd tea.Cmd, done func(string) bool) {
 	tb.Helper()
 	results := make(chan tea.Msg, 256)
 	launch := func(c tea.Cmd) {
@@ -129,41 +127,22 @@ func pump(tb testing.TB, m *tui.Model, cmd tea.Cmd, done func(string) bool) {
 	}
 }
 
-func screenOf(m *tui.Model) string { return ansi.Strip(m.Render()) }
-
-func keyPress(k string) tea.KeyPressMsg {
-	switch k {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "up":
-		return tea.KeyPressMsg{Code: tea.KeyUp}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "pgdown":
-		return tea.KeyPressMsg{Code: tea.KeyPgDown}
-	case "pgup":
-		return tea.KeyPressMsg{Code: tea.KeyPgUp}
-	}
-	r := []rune(k)
-	return tea.KeyPressMsg{Code: r[0], Text: k}
-}
+func screenOf(m *Model) string { return ansi.Strip(m.Render()) }
 
 // bigModel returns a model at 80×24 on the overview of a drill whose
 // inventory holds benchRows extra keys.
-func bigModel(b *testing.B) (*tui.Model, *bigBackend) {
+func bigModel(b *testing.B) (*Model, *bigBackend) {
 	b.Helper()
 	be := &bigBackend{tb: b, store: &checklist.Store{Dir: b.TempDir()}}
-	m := tui.New(be, tui.Options{Drill: true, Fresh: true, NoColor: true, Now: func() time.Time { return benchEpoch.Add(time.Hour) }})
+	m := New(be, Options{Drill: true, Fresh: true, NoColor: true, Now: func() time.Time { return benchEpoch.Add(time.Hour) }})
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	pump(b, m, m.Init(), func(s string) bool { return strings.Contains(s, "Drill briefing") })
 	// The briefing's enter opens the first step; esc leaves it for the
 	// overview (the step list).
-	_, cmd := m.Update(keyPress("enter"))
+	_, cmd := m.Update(keyMsg("enter"))
 	pump(b, m, cmd, func(s string) bool { return strings.Contains(s, "Triage") && !strings.Contains(s, "Drill briefing") })
 	for i := 0; i < 5 && !onOverview(screenOf(m)); i++ {
-		_, cmd = m.Update(keyPress("esc"))
+		_, cmd = m.Update(keyMsg("esc"))
 		pump(b, m, cmd, onOverview) // screens change through a command
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -185,14 +164,14 @@ func onOverview(s string) bool {
 
 // mustMove fails unless key fwd changes the screen (and back undoes it):
 // a benchmark of a key that does nothing would measure nothing.
-func mustMove(b *testing.B, m *tui.Model, fwd, back string) {
+func mustMove(b *testing.B, m *Model, fwd, back string) {
 	b.Helper()
 	before := screenOf(m)
-	m.Update(keyPress(fwd))
+	m.Update(keyMsg(fwd))
 	if screenOf(m) == before {
 		b.Fatalf("%q does not change the screen:\n%s", fwd, before)
 	}
-	m.Update(keyPress(back))
+	m.Update(keyMsg(back))
 	if screenOf(m) != before {
 		b.Fatalf("%q does not undo %q", back, fwd)
 	}
@@ -201,9 +180,9 @@ func mustMove(b *testing.B, m *tui.Model, fwd, back string) {
 // keystrokes benchmarks one keystroke's Update plus View. The keys run
 // forward for a stretch, then back, so the scroll position keeps moving
 // instead of resting at one end.
-func keystrokes(b *testing.B, m *tui.Model, be *bigBackend, fwd, back string, stretch int) {
+func keystrokes(b *testing.B, m *Model, be *bigBackend, fwd, back string, stretch int) {
 	b.Helper()
-	f, r := keyPress(fwd), keyPress(back)
+	f, r := keyMsg(fwd), keyMsg(back)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -226,7 +205,7 @@ func keystrokes(b *testing.B, m *tui.Model, be *bigBackend, fwd, back string, st
 // 10,000-key inventory, then the before → now counts).
 func BenchmarkKeystrokeFindings(b *testing.B) {
 	m, be := bigModel(b)
-	_, cmd := m.Update(keyPress("f"))
+	_, cmd := m.Update(keyMsg("f"))
 	pump(b, m, cmd, func(s string) bool { return strings.Contains(s, "Findings") })
 	if s := screenOf(m); !strings.Contains(s, "Findings") {
 		b.Fatalf("f did not open the findings:\n%s", s)
