@@ -32,3 +32,12 @@ func (e *Engine) DrillTick(after int) ([]DrillNotice, error) {
 	}
 	return d.Notices(after), err
 }
+
+// DrillNotices are the notices after seq so far (no I/O: nothing fires).
+func (e *Engine) DrillNotices(after int) []DrillNotice {
+	d := drill.Of(e.prov)
+	if d == nil {
+		return nil
+	}
+	return d.Notices(after)
+}

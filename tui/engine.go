@@ -46,6 +46,7 @@ type Engine interface {
 	// Drills (false / nil otherwise)
 	DrillClock() (time.Duration, bool)
 	DrillTick(after int) ([]checklist.DrillNotice, error)
+	DrillNotices(after int) []checklist.DrillNotice
 	WriteAfterAction() (*checklist.Debrief, error)
 	AfterActionPath() string
 }

@@ -442,7 +442,14 @@ func (m *Model) onSession(msg sessionMsg) tea.Cmd {
 	var clock tea.Cmd
 	if t, ok := msg.eng.DrillClock(); ok && c.Inc != nil && c.Inc.Closed.IsZero() {
 		c.IsDrill, c.Clock = true, t
-		clock = drillCheckCmd(c.Eng, 0) // injects due while it was closed strike now
+		// Injects that struck before (a resumed drill) are listed, not
+		// announced again; those due while it was closed strike now.
+		c.Notices = msg.eng.DrillNotices(0)
+		last := 0
+		if n := len(c.Notices); n > 0 {
+			last = c.Notices[n-1].Seq
+		}
+		clock = drillCheckCmd(c.Eng, last)
 	}
 	return tea.Batch(clock, m.showSession(msg))
 }

@@ -62,7 +62,8 @@ func (x *tmux) waitFor(target, want string, timeout time.Duration) string {
 	var screen string
 	for time.Now().Before(deadline) {
 		screen = x.capture(target)
-		if strings.Contains(screen, want) {
+		// A shell's line may wrap at the pane's edge: look across rows too.
+		if strings.Contains(screen, want) || strings.Contains(strings.ReplaceAll(screen, "\n", ""), want) {
 			return screen
 		}
 		time.Sleep(80 * time.Millisecond)
