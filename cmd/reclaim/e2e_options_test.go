@@ -454,8 +454,11 @@ func (r *optionsRun) drive() {
 				t.Fatalf("reading the incident the binary saves: %v", err)
 			}
 			c, ok := r.match(s, qs)
-			if os.Getenv("RECLAIM_E2E_OPTIONS_TRACE") != "" {
+			if tr := os.Getenv("RECLAIM_E2E_OPTIONS_TRACE"); tr != "" {
 				t.Logf("form %q -> %v %s", rows[0], ok, c.key())
+				if tr == "screens" {
+					t.Logf("screen:\n%s", s)
+				}
 			}
 			if ok {
 				if _, listed := r.expect[c.step]; !listed {
