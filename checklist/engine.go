@@ -976,7 +976,7 @@ func (e *Engine) Skip(id StepID, reason string) (err error) {
 		return errors.New("say why the step is skipped: the report shows it")
 	}
 	st := e.acct().Step(id)
-	st.Status, st.Reason, st.Finished = StatusSkipped, reason, e.Now()
+	st.Status, st.Reason, st.Finished = StatusSkipped, ScrubSecrets(reason), e.Now()
 	st.Level, st.Statement, st.Attestations = LevelSkipped, "Skipped: "+ScrubSecrets(reason), nil
 	e.journalLocked(id, ActionSkipStep, "", string(LevelSkipped), st.Statement)
 	e.advanceLocked(id)

@@ -1,47 +1,33 @@
 package checklist
 
 import (
-	"regexp"
 	"strings"
-	"sync"
 
 	"reclaim/provider"
 )
 
-var (
-	scrubOnce sync.Once
-	scrubRE   []*regexp.Regexp
-)
-
-// ScrubSecrets masks anything shaped like a credential of a registered
-// provider, keeping a few characters at each end. It is the safety net for
-// free text the user types (notes, answers) before it is saved.
+// ScrubSecrets masks every credential a registered detector finds
+// (provider.Detectors, the one definition of the providers' key shapes;
+// the leak scanner uses the same), keeping a few characters at each end.
+// It is the safety net for free text the user types (notes, answers,
+// skip reasons) before it is saved, and for every report rendering.
+// Public identifiers (a Twilio SID) stay readable.
 func ScrubSecrets(s string) string {
-	scrubOnce.Do(func() {
-		seen := map[string]bool{}
-		for _, info := range provider.All() {
-			for _, kf := range info.KeyFormats {
-				if kf.Pattern == "" || seen[kf.Pattern] || len(kf.ContextWords) > 0 {
-					continue
-				}
-				seen[kf.Pattern] = true
-				if re, err := regexp.Compile(kf.Pattern); err == nil {
-					scrubRE = append(scrubRE, re)
-				}
-			}
-		}
-		// SendGrid's shape is always known, even with no adapter registered.
-		if !seen[sendgridPattern] {
-			scrubRE = append(scrubRE, regexp.MustCompile(sendgridPattern))
-		}
-	})
-	for _, re := range scrubRE {
-		s = re.ReplaceAllStringFunc(s, Redact)
+	spans := provider.FindSecrets([]byte(s))
+	if len(spans) == 0 {
+		return s
 	}
-	return s
+	var b strings.Builder
+	b.Grow(len(s))
+	last := 0
+	for _, sp := range spans {
+		b.WriteString(s[last:sp[0]])
+		b.WriteString(Redact(s[sp[0]:sp[1]]))
+		last = sp[1]
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
-
-const sendgridPattern = `SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}`
 
 // Redact shows a secret as its first and last few characters.
 func Redact(secret string) string {

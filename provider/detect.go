@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"bytes"
+	"math/rand/v2"
 	"sort"
 	"sync"
 )
@@ -27,6 +29,11 @@ type Detector struct {
 	// not retain w.Buf, must not allocate per byte, and must stay inside
 	// [w.Lo, w.Hi).
 	Find func(w *Window, emit func(Match))
+	// Samples builds texts the detector must find credentials in, from r so
+	// no key-shaped literal sits in the source. Every detector has some:
+	// the registry's tests check that Find reports each sample's secrets
+	// and that ScrubSecrets removes them from everything an owner types.
+	Samples func(r *rand.Rand) []Sample
 }
 
 // Window is the part of a buffer a detector may look at.
@@ -35,7 +42,15 @@ type Window struct {
 	Lo, Hi           int    // window bounds in Buf
 	HitStart, HitEnd int    // the anchor occurrence in Buf
 	Anchor           string // the anchor that hit (lower case)
+	// Scrub is set when the caller is the scrubber (FindSecrets): a shape
+	// that looks like a placeholder is reported too, since masking one
+	// too many costs nothing and missing a key leaks it.
+	Scrub bool
 }
+
+// Placeholder is LooksPlaceholder for the scanner, and false for the
+// scrubber (Window.Scrub). Detectors call it instead of LooksPlaceholder.
+func (w *Window) Placeholder(s []byte) bool { return !w.Scrub && LooksPlaceholder(s) }
 
 // Match is one credential a detector found: the secret is
 // w.Buf[Start:End]. It never leaves the scanner except redacted and hashed.
@@ -54,6 +69,9 @@ type Match struct {
 	// scanner only shows it redacted).
 	Pair   string
 	PairID string
+	// Public marks an identifier that is not a secret (a Twilio account or
+	// key SID): the scanner reports it, the scrubber leaves it readable.
+	Public bool
 }
 
 var (
@@ -68,6 +86,9 @@ func RegisterDetectors(ds ...Detector) {
 	for _, d := range ds {
 		if d.Find == nil || len(d.Anchors) == 0 {
 			panic("provider: detector " + d.Name + " has no anchors or Find")
+		}
+		if d.Samples == nil {
+			panic("provider: detector " + d.Name + " has no Samples")
 		}
 		for _, x := range detectors {
 			if x.Name == d.Name {
@@ -305,3 +326,96 @@ func (d Detector) Run(b []byte) []Match {
 	}
 	return out
 }
+
+// Sample is text in which a detector must find credentials: the shared
+// tests type it into every field an owner can fill and check that
+// ScrubSecrets leaves none of Secrets on disk.
+type Sample struct {
+	Text    string
+	Secrets []string // the secret values Find must report in Text
+}
+
+// FindSecrets runs every registered detector over b and returns the spans
+// of the credentials found, sorted and merged where they overlap; public
+// identifiers (Match.Public) are left out. It is the scrubber's pass: one
+// case-folded copy of b, then a substring search per anchor, so text with
+// no anchor costs a few microseconds per kilobyte.
+func FindSecrets(b []byte) [][2]int {
+	ds := scrubDetectors()
+	if len(ds) == 0 || len(b) == 0 {
+		return nil
+	}
+	lower := foldPool.Get().(*[]byte)
+	defer foldPool.Put(lower)
+	*lower = append((*lower)[:0], b...)
+	lb := *lower
+	for i, c := range lb {
+		if 'A' <= c && c <= 'Z' {
+			lb[i] = c + 'a' - 'A'
+		}
+	}
+	var spans [][2]int
+	for di := range ds {
+		d := &ds[di]
+		before, after := d.Before, d.After
+		if before == 0 && after == 0 {
+			before, after = 256, 256
+		}
+		for _, a := range d.Anchors {
+			for off := 0; off < len(lb); {
+				k := bytes.Index(lb[off:], []byte(a))
+				if k < 0 {
+					break
+				}
+				j := off + k
+				w := Window{Buf: b, Lo: max(0, j-before), Hi: min(len(b), j+len(a)+after), HitStart: j, HitEnd: j + len(a), Anchor: a, Scrub: true}
+				d.Find(&w, func(m Match) {
+					if !m.Public && m.Start < m.End {
+						spans = append(spans, [2]int{m.Start, m.End})
+					}
+				})
+				off = j + 1
+			}
+		}
+	}
+	if len(spans) < 2 {
+		return spans
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i][0] < spans[j][0] })
+	out := spans[:1]
+	for _, s := range spans[1:] {
+		last := &out[len(out)-1]
+		if s[0] < last[1] {
+			last[1] = max(last[1], s[1])
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+var foldPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// scrubDetectors is the registry as of the last registration (a copy the
+// scrubber reads without locking on every call).
+func scrubDetectors() []Detector {
+	detMu.RLock()
+	defer detMu.RUnlock()
+	return detectors
+}
+
+// SampleString returns n characters drawn from alpha, for Samples.
+func SampleString(r *rand.Rand, alpha string, n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = alpha[r.IntN(len(alpha))]
+	}
+	return string(b)
+}
+
+// Alphabets for Samples.
+const (
+	SampleHex    = "0123456789abcdef"
+	SampleAlnum  = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	SampleB64URL = SampleAlnum + "_-"
+)

@@ -48,11 +48,7 @@ type Info struct {
 	Name    string // display name, e.g. "Twilio SendGrid"
 	Console map[Item]string
 	Support Support
-	// KeyFormats lists the credential shapes this provider issues; the leak
-	// scanner builds its detectors from them, so a new adapter brings its
-	// patterns with it.
-	KeyFormats []KeyFormat
-	Quirks     []string
+	Quirks  []string
 	// GraceWindow is how long an old secret may keep working after it is
 	// revoked or reset (0: it dies at once).
 	GraceWindow time.Duration
@@ -93,18 +89,6 @@ type Support struct {
 	Email        string // empty when the provider takes tickets only in its console
 	TicketOnly   bool   // a logged-in console ticket is the only channel
 	Instructions string
-}
-
-// KeyFormat describes one credential shape.
-type KeyFormat struct {
-	Kind        string // e.g. "api_key"
-	Description string
-	// Pattern is a Go regular expression matching the whole credential.
-	Pattern string
-	// Prefix is a fixed literal the credential starts with, if any.
-	Prefix string
-	// ContextWords must appear near a match for shapes with no prefix.
-	ContextWords []string
 }
 
 // ConsoleLink returns the console deep link for an item, or "".

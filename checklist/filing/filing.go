@@ -19,8 +19,6 @@ import (
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
-
-	"reclaim/checklist"
 )
 
 // Security is how the connection to the SMTP server is protected.
@@ -192,25 +190,28 @@ func cfgErr(format string, a ...any) error {
 	return &Error{Kind: KindConfig, Msg: fmt.Sprintf(format, a...)}
 }
 
-// Subject is the message's subject line for a report.
-func Subject(r *checklist.Report) string {
-	s := "Account recovery report"
-	if r.Account != "" {
-		s += " for " + r.Account
-	}
-	s += " (" + r.Provider + ", incident " + r.Incident + ")"
-	if r.Drill {
-		s = "[DRILL] " + s
-	}
-	return s
+// Report is what is filed: a reclaim report (*checklist.Report) with its
+// envelope and its three renderings. The filing package does not import
+// checklist, so it knows the report only through this.
+type Report interface {
+	MailSubject() string
+	AttachmentName() string
+	IncidentID() string
+	JournalHead() string
+	Markdown() string
+	HTML() ([]byte, error)
+	JSON() ([]byte, error)
 }
 
+// Subject is the message's subject line for a report.
+func Subject(r Report) string { return r.MailSubject() }
+
 // AttachmentName is the JSON attachment's file name.
-func AttachmentName(r *checklist.Report) string { return "reclaim-report-" + r.Incident + ".json" }
+func AttachmentName(r Report) string { return r.AttachmentName() }
 
 // BuildMessage makes the message: Markdown text part, HTML alternative,
 // JSON attachment, a fresh Message-ID.
-func BuildMessage(cfg Config, r *checklist.Report) (*gomail.Msg, error) {
+func BuildMessage(cfg Config, r Report) (*gomail.Msg, error) {
 	js, err := r.JSON()
 	if err != nil {
 		return nil, err
@@ -230,8 +231,8 @@ func BuildMessage(cfg Config, r *checklist.Report) (*gomail.Msg, error) {
 	m.SetDate()
 	m.SetMessageID()
 	m.SetUserAgent("reclaim")
-	m.SetGenHeader("X-Reclaim-Incident", r.Incident)
-	m.SetGenHeader("X-Reclaim-Journal-Hash", r.JournalHash)
+	m.SetGenHeader("X-Reclaim-Incident", r.IncidentID())
+	m.SetGenHeader("X-Reclaim-Journal-Hash", r.JournalHead())
 	m.SetBodyString(gomail.TypeTextPlain, r.Markdown())
 	m.AddAlternativeString(gomail.TypeTextHTML, string(html))
 	if err := m.AttachReader(AttachmentName(r), bytes.NewReader(js), gomail.WithFileContentType("application/json")); err != nil {
@@ -243,7 +244,7 @@ func BuildMessage(cfg Config, r *checklist.Report) (*gomail.Msg, error) {
 // Send mails the report and returns its Message-ID (without angle
 // brackets). A failure is an *Error saying what went wrong; the report on
 // disk is untouched either way.
-func Send(ctx context.Context, cfg Config, r *checklist.Report) (string, error) {
+func Send(ctx context.Context, cfg Config, r Report) (string, error) {
 	cfg.Normalize()
 	if err := cfg.Validate(); err != nil {
 		return "", err

@@ -15,6 +15,7 @@ var Detector = provider.Detector{
 	Before:   4,
 	After:    100,
 	Find:     find,
+	Samples:  samples,
 }
 
 func find(w *provider.Window, emit func(provider.Match)) {
@@ -37,7 +38,7 @@ func find(w *provider.Window, emit func(provider.Match)) {
 	if !provider.Exact(b, t, w.Hi, 16, &provider.Alnum, &provider.TokenChar) {
 		return
 	}
-	if provider.LooksPlaceholder(b[h:h+64]) || provider.LooksPlaceholder(b[t:t+16]) {
+	if w.Placeholder(b[h:h+64]) || w.Placeholder(b[t:t+16]) {
 		return
 	}
 	emit(provider.Match{Kind: kind, Start: i, End: t + 16})

@@ -52,12 +52,6 @@ var Info = provider.Info{
 		TicketOnly:   true,
 		Instructions: "Drill: in a real incident you would log in, choose \"Contact Support\" and open a ticket; account takeovers are handled by ticket only.",
 	},
-	KeyFormats: []provider.KeyFormat{{
-		Kind:        "api_key",
-		Description: "SendGrid API key: SG.<22-char id>.<43-char secret>",
-		Pattern:     `SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}`,
-		Prefix:      "SG.",
-	}},
 	AltConsole: map[provider.Item]string{
 		provider.ItemPassword:  "https://console.twilio.com",
 		provider.ItemTwoFactor: "https://console.twilio.com",

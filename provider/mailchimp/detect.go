@@ -15,6 +15,7 @@ var Mailchimp = provider.Detector{
 	Before:   40,
 	After:    8,
 	Find:     findMailchimp,
+	Samples:  mailchimpSamples,
 }
 
 func findMailchimp(w *provider.Window, emit func(provider.Match)) {
@@ -28,7 +29,7 @@ func findMailchimp(w *provider.Window, emit func(provider.Match)) {
 	if e-d < 1 || e-d > 2 || !provider.BoundaryAfter(b, e, w.Hi, &provider.TokenChar) {
 		return
 	}
-	if provider.LooksPlaceholder(b[s:i]) {
+	if w.Placeholder(b[s:i]) {
 		return
 	}
 	emit(provider.Match{Kind: "api_key", Start: s, End: e})
@@ -50,6 +51,7 @@ var MandrillPrefixed = provider.Detector{
 	Before:   4,
 	After:    30,
 	Find:     findMandrillPrefixed,
+	Samples:  mandrillPrefixedSamples,
 }
 
 func findMandrillPrefixed(w *provider.Window, emit func(provider.Match)) {
@@ -62,7 +64,7 @@ func findMandrillPrefixed(w *provider.Window, emit func(provider.Match)) {
 		return
 	}
 	v := b[k : k+22]
-	if provider.LooksPlaceholder(v) || !provider.Mixed(v) {
+	if w.Placeholder(v) || !provider.Mixed(v) {
 		return
 	}
 	emit(provider.Match{Kind: "api_key", Start: i, End: k + 22})
@@ -77,6 +79,7 @@ var MandrillNamed = provider.Detector{
 	Before:   0,
 	After:    60,
 	Find:     findMandrillNamed,
+	Samples:  mandrillNamedSamples,
 }
 
 func findMandrillNamed(w *provider.Window, emit func(provider.Match)) {
@@ -99,7 +102,7 @@ func findMandrillNamed(w *provider.Window, emit func(provider.Match)) {
 		return
 	}
 	v := b[i : i+22]
-	if provider.LooksPlaceholder(v) || !provider.Mixed(v) {
+	if w.Placeholder(v) || !provider.Mixed(v) {
 		return
 	}
 	emit(provider.Match{Kind: "api_key", Start: i, End: i + 22})

@@ -16,6 +16,7 @@ var Legacy = provider.Detector{
 	Before:   8,
 	After:    40,
 	Find:     findLegacy,
+	Samples:  legacySamples,
 }
 
 func findLegacy(w *provider.Window, emit func(provider.Match)) {
@@ -39,7 +40,7 @@ func findLegacy(w *provider.Window, emit func(provider.Match)) {
 	if !provider.Exact(b, h, w.Hi, 32, &provider.HexLower, &provider.TokenChar) {
 		return
 	}
-	if provider.LooksPlaceholder(b[h : h+32]) {
+	if w.Placeholder(b[h : h+32]) {
 		return
 	}
 	emit(provider.Match{Kind: kind, Start: start, End: h + 32})
@@ -54,6 +55,7 @@ var Modern = provider.Detector{
 	Before:   300,
 	After:    300,
 	Find:     findModern,
+	Samples:  modernSamples,
 }
 
 func findModern(w *provider.Window, emit func(provider.Match)) {
@@ -73,7 +75,7 @@ func findModern(w *provider.Window, emit func(provider.Match)) {
 			i = e
 			continue
 		}
-		if !provider.LooksPlaceholder(b[i:e]) {
+		if !w.Placeholder(b[i:e]) {
 			emit(provider.Match{Kind: "api_key", Start: i, End: e + 18})
 		}
 		i = e + 18

@@ -23,6 +23,7 @@ var Named = provider.Detector{
 	Before:   240,
 	After:    320,
 	Find:     findNamed,
+	Samples:  namedSamples,
 }
 
 // APIConnect finds the key pair passed to apiConnect('key', 'secret').
@@ -33,6 +34,7 @@ var APIConnect = provider.Detector{
 	Before:   0,
 	After:    100,
 	Find:     findAPIConnect,
+	Samples:  apiConnectSamples,
 }
 
 // otherProviders are words that make a name belong to someone else.
@@ -56,7 +58,7 @@ func findNamed(w *provider.Window, emit func(provider.Match)) {
 		if e-i == 32 && provider.BoundaryAfter(b, e, w.Hi, &provider.TokenChar) {
 			v := b[i:e]
 			name := provider.NameBefore(b, i, w.Lo)
-			if kind := kindOf(name, isHexLower(v)); kind != "" && !provider.LooksPlaceholder(v) {
+			if kind := kindOf(name, isHexLower(v)); kind != "" && !w.Placeholder(v) {
 				if kind != "v4_token" || provider.Mixed(v) {
 					emit(provider.Match{Kind: kind, Start: i, End: e})
 				}
@@ -121,7 +123,7 @@ func findAPIConnect(w *provider.Window, emit func(provider.Match)) {
 			i++
 		}
 		e := provider.RunEnd(b, i, w.Hi, &provider.Alnum)
-		if e-i != 32 || !isHexLower(b[i:e]) || provider.LooksPlaceholder(b[i:e]) {
+		if e-i != 32 || !isHexLower(b[i:e]) || w.Placeholder(b[i:e]) {
 			return
 		}
 		spans[k] = [2]int{i, e}

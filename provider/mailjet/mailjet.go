@@ -64,20 +64,6 @@ var Info = provider.Info{
 			"Mailjet re-enables the account once you state that each of its five steps is done, with your findings: " +
 			strings.Join(ProcedureSteps, " "),
 	},
-	KeyFormats: []provider.KeyFormat{
-		{
-			Kind:         "api_key",
-			Description:  "Mailjet API key (the public half of the pair): 32 hex characters, no prefix",
-			Pattern:      `[0-9a-f]{32}`,
-			ContextWords: []string{"mailjet", "MJ_APIKEY_PUBLIC", "MAILJET_API_KEY", "MAILJET_APIKEY", "in-v3.mailjet.com"},
-		},
-		{
-			Kind:         "secret_key",
-			Description:  "Mailjet secret key (the private half of the pair): 32 hex characters, no prefix",
-			Pattern:      `[0-9a-f]{32}`,
-			ContextWords: []string{"mailjet", "MJ_APIKEY_PRIVATE", "MAILJET_SECRET_KEY", "MAILJET_API_SECRET", "MAILJET_APISECRET", "in-v3.mailjet.com"},
-		},
-	},
 	Quirks: []string{
 		"A Mailjet credential is a pair: the API key (public) and the secret key. reclaim needs both.",
 		"The master key cannot be deactivated or deleted through the API: its secret is reset in the console (" + APIKeysPage + "). If reclaim is using the master key, restart it with the new secret after the reset; progress is saved.",

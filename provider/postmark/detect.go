@@ -18,6 +18,7 @@ var Detector = provider.Detector{
 	Before:   120,
 	After:    300,
 	Find:     find,
+	Samples:  samples,
 }
 
 // IsUUID reports whether b[i:] starts with a UUID (8-4-4-4-12 hex).
@@ -53,7 +54,7 @@ func find(w *provider.Window, emit func(provider.Match)) {
 		}
 		name := provider.NameBefore(b, i, w.Lo)
 		if provider.ContainsFold(name, "token") && !provider.ContainsFold(name, "messageid") &&
-			!provider.LooksPlaceholder(b[i:i+36]) {
+			!w.Placeholder(b[i:i+36]) {
 			kind := "server_token"
 			if provider.ContainsFold(name, "account") {
 				kind = "account_token"

@@ -15,6 +15,7 @@ var Detector = provider.Detector{
 	Before:   4,
 	After:    80,
 	Find:     findKey,
+	Samples:  samples,
 }
 
 func findKey(w *provider.Window, emit func(provider.Match)) {
@@ -37,7 +38,7 @@ func findKey(w *provider.Window, emit func(provider.Match)) {
 	if !provider.Exact(b, sec, w.Hi, 43, &provider.TokenChar, &provider.TokenChar) {
 		return
 	}
-	if provider.LooksPlaceholder(b[id:id+22]) || provider.LooksPlaceholder(b[sec:sec+43]) {
+	if w.Placeholder(b[id:id+22]) || w.Placeholder(b[sec:sec+43]) {
 		return
 	}
 	emit(provider.Match{Kind: "api_key", Start: i, End: sec + 43, KeyID: string(b[id : id+22])})

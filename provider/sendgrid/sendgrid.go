@@ -68,12 +68,6 @@ var Info = provider.Info{
 			"credentials are handled by SendGrid's Consumer Trust team, by ticket only (not chat): say the " +
 			"account was compromised, and paste the completion report.",
 	},
-	KeyFormats: []provider.KeyFormat{{
-		Kind:        "api_key",
-		Description: "SendGrid API key: SG.<22-char key id>.<43-char secret>; the middle part is the api_key_id",
-		Pattern:     `SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}`,
-		Prefix:      "SG.",
-	}},
 	Quirks: []string{
 		"The very first API key of an account must be created in the web console (" + console + "/settings/api_keys); after that a key with the api_keys scopes can create more.",
 		"A key created without scopes gets Full Access: reclaim always names the scopes it asks for.",

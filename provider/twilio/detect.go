@@ -23,6 +23,7 @@ var Detector = provider.Detector{
 	Before:   160,
 	After:    400,
 	Find:     find,
+	Samples:  samples,
 }
 
 const pairReach = 220 // how far after a SID its partner may be
@@ -41,17 +42,17 @@ func find(w *provider.Window, emit func(provider.Match)) {
 		n := e - i
 		switch {
 		case n == 34 && (c == 'A' && b[i+1] == 'C' || c == 'S' && b[i+1] == 'K') && allHexLower(b[i+2:e]) && provider.BoundaryAfter(b, e, w.Hi, &provider.TokenChar):
-			if provider.LooksPlaceholder(b[i+2 : e]) {
+			if w.Placeholder(b[i+2 : e]) {
 				break
 			}
 			sid := string(b[i:e])
 			if c == 'A' {
-				emit(provider.Match{Kind: "account_sid", Start: i, End: e, Pair: "auth_token"})
+				emit(provider.Match{Kind: "account_sid", Start: i, End: e, Pair: "auth_token", Public: true})
 				if s, t, ok := partner(w, e, true); ok {
 					emit(provider.Match{Kind: "auth_token", Start: s, End: t, Pair: "account_sid", PairID: sid})
 				}
 			} else {
-				emit(provider.Match{Kind: "api_key_sid", Start: i, End: e, Pair: "api_key_secret"})
+				emit(provider.Match{Kind: "api_key_sid", Start: i, End: e, Pair: "api_key_secret", Public: true})
 				if s, t, ok := partner(w, e, false); ok {
 					emit(provider.Match{Kind: "api_key_secret", Start: s, End: t, Pair: "api_key_sid", PairID: sid})
 				}
@@ -61,9 +62,9 @@ func find(w *provider.Window, emit func(provider.Match)) {
 			name := provider.NameBefore(b, i, w.Lo)
 			v := b[i:e]
 			switch {
-			case isTokenName(name) && allHexLower(v) && !provider.LooksPlaceholder(v):
+			case isTokenName(name) && allHexLower(v) && !w.Placeholder(v):
 				emit(provider.Match{Kind: "auth_token", Start: i, End: e, Pair: "account_sid"})
-			case isSecretName(name) && provider.Mixed(v) && !provider.LooksPlaceholder(v):
+			case isSecretName(name) && provider.Mixed(v) && !w.Placeholder(v):
 				emit(provider.Match{Kind: "api_key_secret", Start: i, End: e, Pair: "api_key_sid"})
 			}
 		}
@@ -98,7 +99,7 @@ func partner(w *provider.Window, from int, hex bool) (int, int, bool) {
 			if !hex {
 				ok = provider.Mixed(v)
 			}
-			if ok && !provider.LooksPlaceholder(v) {
+			if ok && !w.Placeholder(v) {
 				return i, e, true
 			}
 		}
