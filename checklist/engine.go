@@ -257,8 +257,13 @@ func (e *Engine) Questions(id StepID) []Question {
 	m, _ := e.ModeOf(d)
 	qs := d.Questions(e, e.acct(), m)
 	if d.Contradicts != nil {
-		if c := d.Contradicts(e, e.acct()); len(c) > 0 && slices.ContainsFunc(qs, func(q Question) bool { return q.Attest != nil }) {
-			qs = append(qs, overrideQuestion(c))
+		if c := d.Contradicts(e, e.acct()); len(c) > 0 {
+			if i := slices.IndexFunc(qs, func(q Question) bool { return q.Attest != nil }); i >= 0 {
+				// Asked only after a Yes the data contradicts.
+				o := overrideQuestion(c)
+				o.When, o.WhenIn = [2]string{qs[i].ID, ""}, qs[i].Attest.Yes
+				qs = append(qs, o)
+			}
 		}
 	}
 	hints := e.drillAnswers()

@@ -2,6 +2,7 @@ package checklist
 
 import (
 	"reclaim/provider"
+	"slices"
 	"strings"
 )
 
@@ -93,6 +94,9 @@ type Question struct {
 	// (When[0]) equals When[1] (differs from it, with WhenNot).
 	When    [2]string
 	WhenNot bool
+	// WhenIn, when set, shows the question only while When[0]'s answer is
+	// one of these values (When[1] is then unused).
+	WhenIn []string
 	// Attest makes the answer the owner's word for the step's claim.
 	Attest *Attest
 	// Hint is a drill's scripted answer, shown, never preselected.
@@ -102,6 +106,19 @@ type Question struct {
 	// Validate checks an answer as it is typed (nil: anything goes); it
 	// may read the form's other live answers.
 	Validate func(v string, others Answers) error
+}
+
+// Shown reports whether the question is asked, given the form's live
+// answers (its When condition).
+func (q Question) Shown(answer func(id string) string) bool {
+	if q.When[0] == "" {
+		return true
+	}
+	v := answer(q.When[0])
+	if len(q.WhenIn) > 0 {
+		return slices.Contains(q.WhenIn, v)
+	}
+	return (v == q.When[1]) != q.WhenNot
 }
 
 // Guide is what a guided step tells the user.

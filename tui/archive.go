@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -14,9 +15,10 @@ import (
 // archiveScreen is a finished incident, read-only: its report as written,
 // its findings and its journal. Nothing in it changes the incident.
 type archiveScreen struct {
-	c    *Common
-	tabs []*pager
-	tab  int
+	c     *Common
+	tabs  []*pager
+	names []string
+	tab   int
 }
 
 // archiveMsg is a finished incident opened to read.
@@ -24,7 +26,9 @@ type archiveMsg struct {
 	eng    *checklist.Engine
 	close  func()
 	report string
-	err    error
+	// debrief is a drill's after-action report ("" when none was written)
+	debrief string
+	err     error
 }
 
 func (msg archiveMsg) snapshot() (*checklist.Incident, []checklist.StepView) {
@@ -44,11 +48,17 @@ func openArchiveCmd(b Backend, id string) tea.Cmd {
 		}
 		text := ""
 		if raw, err := os.ReadFile(e.ReportPath()); err == nil && len(raw) < 8<<20 {
-			text = provider.Sanitize(string(raw))
+			text = strings.Join(sanitizeLines(string(raw)), "\n")
 		} else {
 			text = "(report.md could not be read; rebuilt from the journal)\n\n" + e.BuildReport().Markdown()
 		}
-		return archiveMsg{eng: e, close: closeFn, report: text}
+		msg := archiveMsg{eng: e, close: closeFn, report: text}
+		if p := e.AfterActionPath(); p != "" {
+			if raw, err := os.ReadFile(p); err == nil && len(raw) < 8<<20 {
+				msg.debrief = strings.Join(sanitizeLines(string(raw)), "\n")
+			}
+		}
+		return msg
 	}
 }
 
@@ -70,7 +80,14 @@ func (m *Model) onArchive(msg archiveMsg) tea.Cmd {
 	m.c.Eng = msg.eng
 	a := &archiveScreen{c: m.c}
 	back := tea.Batch(closeArchiveCmd(m), m.start.listCmd())
-	for _, content := range []func(*Common) []string{reportLines(msg.report, msg.eng.ReportPath()), findingsLines, journalLines} {
+	contents := []func(*Common) []string{reportLines(msg.report, msg.eng.ReportPath()), findingsLines, journalLines}
+	a.names = []string{"Report", "Findings", "Journal"}
+	if msg.debrief != "" {
+		text := msg.debrief
+		contents = append(contents, func(*Common) []string { return []string{text} })
+		a.names = append(a.names, "Debrief")
+	}
+	for _, content := range contents {
 		p := newPager(m.c, content)
 		p.back = back
 		a.tabs = append(a.tabs, p)
@@ -78,7 +95,7 @@ func (m *Model) onArchive(msg archiveMsg) tea.Cmd {
 	a.tabs[0].fixed = true
 	m.archive = a
 	m.screen = screenArchive
-	m.c.Status = "Read-only: tab shows the report, the findings and the journal in turn."
+	m.c.Status = "Read-only: tab shows the " + strings.ToLower(strings.Join(a.names, ", ")) + " in turn; esc goes back."
 	return nil
 }
 
@@ -103,7 +120,7 @@ func (a *archiveScreen) Update(msg tea.Msg) tea.Cmd {
 func (a *archiveScreen) View() string {
 	st := a.c.Styles
 	head := ""
-	for i, name := range []string{"Report", "Findings", "Journal"} {
+	for i, name := range a.names {
 		if i == a.tab {
 			head += st.Selected.Render("[" + name + "]")
 		} else {

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"github.com/charmbracelet/x/ansi"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,12 +42,22 @@ func TestFinishedIncidentOpensReadOnly(t *testing.T) {
 	h2.expect("READ-ONLY")
 	h2.expect("[Report]")
 	h2.expect("recovery report")
+	// The report keeps its lines (it is not run together into one).
+	if all := ansi.Strip(strings.Join(h2.m.archive.tabs[0].lines(), "\n")); !strings.Contains(all, "\n## Summary for support") {
+		t.Fatalf("the report tab runs the report's lines together:\n%s", h2.screen())
+	}
 	fitsIn(t, h2.screen(), 80, 24)
 	h2.press(h2.m.c.Keys.Tab)
 	h2.expect("[Findings]")
 	h2.press(h2.m.c.Keys.Tab)
 	h2.expect("[Journal]")
 	h2.expect("#1 2026-11-22")
+	h2.press(h2.m.c.Keys.Tab)
+	h2.expect("[Debrief]")
+	h2.expect("after-action report")
+	h2.press(h2.m.c.Keys.Tab)
+	h2.press(h2.m.c.Keys.Tab)
+	h2.press(h2.m.c.Keys.Tab)
 	h2.press(h2.m.c.Keys.End)
 	fitsIn(t, h2.screen(), 80, 24)
 	h2.press(h2.m.c.Keys.Back)

@@ -7,10 +7,17 @@ import (
 	"reclaim/checklist"
 )
 
-// TestQRCodeAndItsButtonFitAt80x24: the 2FA QR page draws the whole code and
-// the button to go on, even right after a step's status line was shown.
+// TestQRCodeAndItsButtonFitAt80x24: the 2FA QR page draws its instruction,
+// the whole code and the button to go on, even right after a step's status
+// line was shown, at 80×24 and at the 70×22 minimum.
 func TestQRCodeAndItsButtonFitAt80x24(t *testing.T) {
-	h := newHarness(t, t.TempDir(), Options{Drill: true}, 80, 24)
+	for _, sz := range [][2]int{{80, 24}, {70, 22}} {
+		qrFits(t, sz[0], sz[1])
+	}
+}
+
+func qrFits(t *testing.T, w, ht int) {
+	h := newHarness(t, t.TempDir(), Options{Drill: true}, w, ht)
 	h.press(h.m.c.Keys.Enter)
 	for i := 0; i < 40 && !(h.m.step != nil && h.m.step.id == checklist.StepTwoFactor); i++ {
 		h.finishStep()
@@ -19,6 +26,10 @@ func TestQRCodeAndItsButtonFitAt80x24(t *testing.T) {
 	sc := h.screen()
 	if !h.m.step.fullScreen() {
 		t.Fatalf("not on the QR page:\n%s", sc)
+	}
+	fitsIn(t, sc, w, ht)
+	if !strings.Contains(sc, "Scan it with your authenticator app") {
+		t.Fatalf("%dx%d: no instruction above the QR code:\n%s", w, ht, sc)
 	}
 	if !strings.Contains(sc, "Scanned with the authenticator app") {
 		t.Fatalf("the button under the QR code is not drawn at 80x24:\n%s", sc)

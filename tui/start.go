@@ -252,47 +252,53 @@ func (s *startScreen) View() string {
 	return b.String()
 }
 
-// briefingScreen is a drill's story, or what a real key allows.
+// briefingScreen is a drill's story, or what a real key allows; a long one
+// scrolls (pgdn, end, the wheel).
 type briefingScreen struct {
 	c     *Common
 	text  string
 	drill bool
+	page  *pager
 }
 
-func (s *briefingScreen) SetSize(int, int) {}
+func newBriefing(c *Common, text string, drill bool) *briefingScreen {
+	b := &briefingScreen{c: c, text: text, drill: drill}
+	b.page = newPager(c, b.lines)
+	b.page.fixed = true
+	return b
+}
+
+func (s *briefingScreen) SetSize(w, h int) { s.page.SetSize(w, h) }
 
 func (s *briefingScreen) ShortHelp() []key.Binding {
-	return []key.Binding{relabel(s.c.Keys.Enter, "start"), s.c.Keys.Quit}
+	k := s.c.Keys
+	return []key.Binding{relabel(k.Enter, "start"), k.PageDown, k.Quit}
 }
 
 func (s *briefingScreen) Update(msg tea.Msg) tea.Cmd {
-	k, ok := msg.(tea.KeyPressMsg)
-	if !ok {
-		return nil
+	if k, ok := msg.(tea.KeyPressMsg); ok {
+		switch {
+		case key.Matches(k, s.c.Keys.Quit):
+			return quitCmd
+		case key.Matches(k, s.c.Keys.Enter):
+			return openStepCmd(cursorStep(s.c))
+		case key.Matches(k, s.c.Keys.Back):
+			return nil
+		}
 	}
-	switch {
-	case key.Matches(k, s.c.Keys.Quit):
-		return quitCmd
-	case key.Matches(k, s.c.Keys.Enter):
-		return openStepCmd(cursorStep(s.c))
-	}
-	return nil
+	return s.page.Update(msg)
 }
 
-func (s *briefingScreen) View() string {
+func (s *briefingScreen) View() string { return s.page.View() }
+
+func (s *briefingScreen) lines(*Common) []string {
 	st := s.c.Styles
-	var b strings.Builder
 	if !s.drill {
-		b.WriteString(st.Bold.Render("What this key allows") + "\n\n")
-		b.WriteString(s.text + "\n\n")
-		b.WriteString(st.Accent.Render("Press enter to start with triage."))
-		return b.String()
+		return []string{st.Bold.Render("What this key allows"), "", s.text, "", st.Accent.Render("Press enter to start with triage.")}
 	}
-	b.WriteString(st.Bold.Render("Drill briefing") + "\n\n")
-	b.WriteString(provider.Sanitize(s.text) + "\n\n")
-	b.WriteString("This is a simulated account: every change you make really changes the\nsimulation, and the audit afterwards shows the result.\n\n")
-	b.WriteString(st.Accent.Render("Press enter to start with triage."))
-	return b.String()
+	out := []string{st.Bold.Render("Drill briefing"), ""}
+	out = append(out, sanitizeLines(s.text)...)
+	return append(out, "", "This is a simulated account: every change you make really changes the simulation, and the audit afterwards shows the result.", "", st.Accent.Render("Press enter to start with triage."))
 }
 
 // permissionBrief lists which steps the key allows, and for the others the

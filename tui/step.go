@@ -557,7 +557,11 @@ func (s *stepScreen) View() string {
 	ctx := s.contextLines()
 	if len(ctx) > 0 && avail > 1 {
 		if len(ctx) > avail {
-			ctx = append(ctx[:avail-1], st.Subtle.Render(fmt.Sprintf("… %d more lines (f: findings view)", len(ctx)-avail+1)))
+			more := "f: findings view"
+			if s.typing() {
+				more = "the findings view has the inventory: esc, then f"
+			}
+			ctx = append(ctx[:avail-1], st.Subtle.Render(fmt.Sprintf("… %d more lines (%s)", len(ctx)-avail+1, more)))
 		}
 		head = append(head, ctx...)
 	}

@@ -89,11 +89,16 @@ func newStepForm(c *Common, questions []checklist.Question) *stepForm {
 			v := q.Default
 			f.strVals[q.ID] = &v
 			setup := &v
-			groups = append(groups, huh.NewGroup(huh.NewInput().Key(q.ID).Title(q.Prompt).Description(q.Help).EchoMode(huh.EchoModePassword).Value(&v).Validate(validate)))
+			help := q.Help
+			if strings.TrimSpace(q.Default) != "" {
+				// Said, never hidden: the field is not empty.
+				help = strings.TrimSpace(help + " Drill: the simulated console's key is filled in (shown as ****); clear it to enrol another way.")
+			}
+			groups = append(groups, huh.NewGroup(huh.NewInput().Key(q.ID).Title(q.Prompt).Description(help).EchoMode(huh.EchoModePassword).Value(&v).Validate(validate)))
 			// The QR code, on its own page so it fits 80×24.
 			note := huh.NewNote()
 			f.qrNote = note
-			groups = append(groups, huh.NewGroup(note.DescriptionFunc(func() string {
+			groups = append(groups, huh.NewGroup(note.Title("Scan it with your authenticator app, then press enter").DescriptionFunc(func() string {
 				set, err := checklist.ParseTOTPSetup(*setup)
 				if err != nil {
 					return "No setup key: press enter to go on."
@@ -132,8 +137,7 @@ func newStepForm(c *Common, questions []checklist.Question) *stepForm {
 			f.heights[g], f.pending = f.pending, nil
 		}
 		if q.When[0] != "" {
-			dep, want, not := q.When[0], q.When[1], q.WhenNot
-			g = g.WithHideFunc(func() bool { return (f.current(dep) == want) == not })
+			g = g.WithHideFunc(func() bool { return !q.Shown(f.current) })
 		}
 		groups = append(groups, g)
 	}
@@ -176,7 +180,9 @@ func (f *stepForm) fit() {
 			g.WithHeight(min(lipgloss.Height(g.Content()), room))
 			continue
 		}
-		g.WithHeight(min(lipgloss.Height(g.Content())+1, room))
+		// Two spare rows: a validation error that wraps stays in view
+		// with the field it is about.
+		g.WithHeight(min(lipgloss.Height(g.Content())+2, room))
 	}
 }
 

@@ -147,7 +147,12 @@ type reportMsg struct {
 	// a finished drill's debrief and after-action report
 	debrief *checklist.Debrief
 	aarPath string
+	// the incident once closed
+	inc   *checklist.Incident
+	views []checklist.StepView
 }
+
+func (msg reportMsg) snapshot() (*checklist.Incident, []checklist.StepView) { return msg.inc, msg.views }
 
 // stateMsg carries a fresh copy of the incident after an engine change.
 type stateMsg struct {
@@ -182,7 +187,7 @@ func closeReportCmd(e Engine) tea.Cmd {
 		if err != nil {
 			return reportMsg{err: err}
 		}
-		msg := reportMsg{text: r.Markdown(), path: e.ReportPath(), closed: true}
+		msg := reportMsg{text: r.Markdown(), path: e.ReportPath(), closed: true, inc: e.Snapshot(), views: e.Views()}
 		if _, drill := e.DrillClock(); drill {
 			d, err := e.WriteAfterAction()
 			if err != nil && d == nil {
@@ -457,7 +462,7 @@ func (m *Model) onSession(msg sessionMsg) tea.Cmd {
 func (m *Model) showSession(msg sessionMsg) tea.Cmd {
 	c := m.c
 	if msg.brief != "" && msg.fresh {
-		m.briefing = &briefingScreen{c: c, text: msg.brief, drill: c.Inc != nil && c.Inc.Drill}
+		m.briefing = newBriefing(c, msg.brief, c.Inc != nil && c.Inc.Drill)
 		m.screen = screenBriefing
 		return nil
 	}
@@ -477,10 +482,20 @@ func (m *Model) showSession(msg sessionMsg) tea.Cmd {
 
 func (m *Model) contentWidth() int { return max(20, min(m.width, maxWidth)-2) }
 
+// fullScreen is whether the active screen takes every row (the QR code)
+// while nothing runs and no error is shown.
+func (m *Model) fullScreen() bool {
+	f, ok := m.active().(interface{ fullScreen() bool })
+	return ok && f.fullScreen() && m.c.Busy == "" && m.c.Err == ""
+}
+
 // sync gives the active screen the rows left between header and footer.
 func (m *Model) sync() {
 	w := m.contentWidth()
 	h := m.height - len(wrapLines(m.header(), w)) - len(m.footer())
+	if m.fullScreen() {
+		h = m.height
+	}
 	m.c.Width, m.c.Height = w, max(3, h)
 	for _, s := range []component{m.start, m.overview, m.findings} {
 		s.SetSize(m.c.Width, m.c.Height)
@@ -527,7 +542,8 @@ func (m *Model) View() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
 	v.WindowTitle = "reclaim"
-	if p, ok := m.active().(*pager); ok && p != nil {
+	switch m.active().(type) {
+	case *pager, *briefingScreen, *archiveScreen:
 		// The wheel scrolls long text; elsewhere the mouse stays the
 		// terminal's, to select and copy a console link.
 		v.MouseMode = tea.MouseModeCellMotion
@@ -549,6 +565,11 @@ func (m *Model) render() string {
 	if a := m.active(); a != nil {
 		body = a.View()
 	}
+	if m.fullScreen() {
+		// The 2FA QR code needs every row: no header, no footer (its
+		// button says how to go on).
+		return m.layout("", body, nil)
+	}
 	return m.layout(m.header(), body, m.footer())
 }
 
@@ -556,7 +577,10 @@ func (m *Model) render() string {
 // and clipping to the width so nothing breaks the frame.
 func (m *Model) layout(header, body string, foot []string) string {
 	w := m.contentWidth()
-	head := wrapLines(header, w)
+	var head []string
+	if header != "" {
+		head = wrapLines(header, w)
+	}
 	avail := m.height - len(head) - len(foot)
 	lines := wrapLines(body, w)
 	if len(lines) > avail {

@@ -580,12 +580,15 @@ func startPane(x *tmux, name, cmd string) {
 	x.run("set-option", "-t", name, "status", "off")
 }
 
-// answers that open the conditional questions: custom scopes, and the
-// payment follow-up.
+// answers that open the conditional questions: custom scopes, the payment
+// follow-up, and a Yes the account's data contradicts (its override
+// question is asked only then).
 func unlockingAnswers() map[string]string {
 	return map[string]string{
-		string(checklist.StepCreateKey) + ".preset":     "custom",
-		string(checklist.StepAuditPayment) + ".unknown": "yes",
+		string(checklist.StepCreateKey) + ".preset":             "custom",
+		string(checklist.StepAuditPayment) + ".unknown":         "yes",
+		string(checklist.StepAuditTwoFactor) + ".all_enrolled":  "yes",
+		string(checklist.StepAuditSenders) + ".removed_unknown": "yes",
 	}
 }
 
