@@ -41,7 +41,7 @@ const DefaultScenario = "sendgrid-leaked-key"
 const maxScenarioFile = 1 << 20
 
 // maxScenarioDepth caps how deeply a scenario file's collections nest
-// (block and flow together; the built-ins need 6). The preflight refuses a
+// (block and flow together; the built-ins need 5). The preflight refuses a
 // deeper file before go-yaml's parser and decoder, which take time and
 // memory that grow with the depth, ever see it.
 const maxScenarioDepth = 32
