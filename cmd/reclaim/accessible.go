@@ -575,48 +575,176 @@ func (a *accessible) brief(e *checklist.Engine, fresh bool) {
 	}
 }
 
-// walk runs every step still to do, then closes the incident.
+// walk runs every step still to do, then closes the incident. A step the
+// owner leaves open (it could not be finished) stays to do, so the report
+// shows it open, and the walk goes on past it, as the terminal UI does.
 func (a *accessible) walk(e *checklist.Engine) error {
+	leftOpen := map[checklist.StepID]bool{}
+	announced := map[checklist.StepID]bool{}
+	var forced checklist.StepID
+	last := -1 // index of the last step gone through
 	for guard := 0; guard < 1000; guard++ {
-		id := e.Next()
+		id := forced
+		forced = ""
+		views := e.Views()
 		if id == "" {
+			for _, v := range views {
+				if v.State.Status == checklist.StatusTodo && !leftOpen[v.Def.ID] {
+					id = v.Def.ID
+					break
+				}
+			}
+		}
+		if id == "" {
+			for i := last + 1; i < len(views); i++ {
+				a.notApplicable(views, i, announced)
+			}
+			if len(leftOpen) > 0 {
+				a.blank()
+				a.say("Gone through every step; %d left open (the report lists them). Run \"%s\" to come back to them.", len(leftOpen), a.resume)
+			}
 			return a.finish(e)
 		}
-		if err := a.step(e, id); err != nil {
+		idx := slices.IndexFunc(views, func(v checklist.StepView) bool { return v.Def.ID == id })
+		for i := last + 1; i < idx; i++ {
+			a.notApplicable(views, i, announced)
+		}
+		last = idx
+		end, err := a.step(e, id)
+		if err != nil {
 			return err
+		}
+		switch {
+		case end.back != "":
+			delete(leftOpen, id)
+			delete(leftOpen, end.back)
+			forced = end.back
+			last = slices.IndexFunc(views, func(v checklist.StepView) bool { return v.Def.ID == end.back }) - 1
+		case end.leaveOpen:
+			leftOpen[id] = true
+			a.say("Left open: %s. Nothing is claimed for it; the report lists it as open.", checklist.StepByID(id).Title)
+		default:
+			delete(leftOpen, id)
 		}
 	}
 	return errors.New("the procedure does not advance")
 }
 
-// step runs one step until it is finished or skipped.
-func (a *accessible) step(e *checklist.Engine, id checklist.StepID) error {
+// notApplicable says, once, that step i does not apply (so the step
+// numbers have no gap).
+func (a *accessible) notApplicable(views []checklist.StepView, i int, announced map[checklist.StepID]bool) {
+	v := views[i]
+	if v.State.Status != checklist.StatusNA || announced[v.Def.ID] {
+		return
+	}
+	announced[v.Def.ID] = true
+	a.blank()
+	a.say("Step %d of %d: %s \u2014 not applicable (%s).", i+1, len(views), v.Def.Title, provider.SanitizeN(v.State.Reason, 300))
+}
+
+// stepEnd is how the owner left a step that was not finished.
+type stepEnd struct {
+	// leaveOpen: it stays open (to do) and the walk goes on.
+	leaveOpen bool
+	// back: the step to go through first (the one this step needs).
+	back checklist.StepID
+}
+
+// step runs one step until it is finished, skipped, left open, or the
+// owner goes back to the step it needs.
+func (a *accessible) step(e *checklist.Engine, id checklist.StepID) (stepEnd, error) {
 	for {
 		err := a.stepOnce(e, id)
 		switch {
 		case err == nil:
-			return nil
+			return stepEnd{}, nil
 		case errors.Is(err, errAccSkip):
 			done, err := a.skip(e, id)
 			if err != nil || done {
-				return err
+				return stepEnd{}, err
 			}
 			continue
 		case errors.Is(err, errAccQuit), errors.Is(err, errAccInterrupt), a.ctx.Err() != nil:
-			return err
+			return stepEnd{}, err
 		}
 		a.say("! %s", accDescribe(err))
-		_, err = a.ask("Press Enter to go through this step again, s to skip it, q to quit: ", false)
+		back := neededStep(e, id, err)
+		prompt := "Press Enter to leave this step open and go on, r to go through it again, "
+		if back != "" {
+			prompt += "b to go back to \u201c" + checklist.StepByID(back).Title + "\u201d, "
+		}
+		prompt += "s to skip it (with a reason), q to quit: "
+	again:
+		v, err := a.ask(prompt, false)
 		switch {
 		case errors.Is(err, errAccSkip):
 			done, err := a.skip(e, id)
 			if err != nil || done {
-				return err
+				return stepEnd{}, err
 			}
 		case err != nil:
-			return err
+			return stepEnd{}, err
+		default:
+			switch strings.ToLower(strings.TrimSpace(v)) {
+			case "":
+				return stepEnd{leaveOpen: true}, nil
+			case "r":
+			case "b":
+				if back == "" {
+					a.say("! There is no step to go back to: type r, s, q, or press Enter.")
+					goto again
+				}
+				return stepEnd{back: back}, nil
+			default:
+				a.say("! Not a choice: press Enter, or type r, b, s or q.")
+				goto again
+			}
 		}
 	}
+}
+
+// neededStep is the step a step that could not be finished needs: the one
+// its not-ready message names ("… (Rotate \u203a Create the replacement key)"
+// or a phase, "(Preserve evidence)"), else the applicable step before it.
+func neededStep(e *checklist.Engine, id checklist.StepID, err error) checklist.StepID {
+	views := e.Views()
+	idx := slices.IndexFunc(views, func(v checklist.StepView) bool { return v.Def.ID == id })
+	if idx <= 0 {
+		return ""
+	}
+	if errors.Is(err, checklist.ErrNotReady) {
+		msg := err.Error()
+		for rest := msg; ; {
+			i := strings.IndexByte(rest, '(')
+			if i < 0 {
+				break
+			}
+			j := strings.IndexByte(rest[i:], ')')
+			if j < 0 {
+				break
+			}
+			inner := rest[i+1 : i+j]
+			rest = rest[i+j:]
+			parts := strings.Split(inner, "\u203a")
+			name := strings.TrimSpace(parts[len(parts)-1])
+			for _, v := range views[:idx] {
+				if v.State.Status != checklist.StatusNA && v.Def.Title == name {
+					return v.Def.ID
+				}
+			}
+			for _, v := range views[:idx] {
+				if v.State.Status != checklist.StatusNA && string(v.Def.Phase) == name {
+					return v.Def.ID
+				}
+			}
+		}
+	}
+	for i := idx - 1; i >= 0; i-- {
+		if views[i].State.Status != checklist.StatusNA {
+			return views[i].Def.ID
+		}
+	}
+	return ""
 }
 
 // skip asks why and skips the step; false when the owner went back.

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -130,6 +131,10 @@ func optionNumber(out, label string) string {
 	return ""
 }
 
+// accNotReadyPrompt begins the question asked at a step that could not be
+// finished.
+const accNotReadyPrompt = "Press Enter to leave this step open and go on"
+
 // enterOrApply answers Enter everywhere, and y where changes are proposed.
 // A step that cannot finish is a failure (Enter there would loop).
 func enterOrApply(t *testing.T) func(out, prompt string) string {
@@ -137,7 +142,7 @@ func enterOrApply(t *testing.T) func(out, prompt string) string {
 		switch {
 		case strings.HasPrefix(prompt, "Apply these"):
 			return "y"
-		case strings.HasPrefix(prompt, "Press Enter to go through this step again"):
+		case strings.HasPrefix(prompt, accNotReadyPrompt):
 			t.Errorf("a step could not be finished:\n%s", lastLines(out, 12))
 			return "q"
 		case strings.HasPrefix(prompt, "Choose ") && strings.Contains(prompt, "no answer yet"):
@@ -249,6 +254,139 @@ func TestAccessibleDrillEnterOnly(t *testing.T) {
 	}
 }
 
+// TestAccessibleDrillEnterOnlyNoApply: Enter at every prompt, no y
+// anywhere. No change is made, so the steps that need one (deploying a
+// replacement key that was never created) cannot be finished: Enter there
+// leaves them open and the run goes on to the end, with the report saying
+// they are open and claiming nothing.
+func TestAccessibleDrillEnterOnlyNoApply(t *testing.T) {
+	bin := buildBinary(t)
+	state := t.TempDir()
+	notReady := 0
+	r := runAccessibleDriven(t, bin, nil, []string{"drill", "--accessible", "--state-dir", state}, func(out, prompt string) string {
+		if strings.HasPrefix(prompt, accNotReadyPrompt) {
+			notReady++
+			if !strings.Contains(prompt, "r to go through it again") || !strings.Contains(prompt, "s to skip it") || !strings.Contains(prompt, "q to quit") {
+				t.Errorf("prompt %q", prompt)
+			}
+		}
+		return ""
+	})
+	if os.Getenv("RECLAIM_SHOW_ACCESSIBLE") != "" {
+		fmt.Println(r.out)
+	}
+	if notReady == 0 {
+		t.Fatalf("no step was not ready: this test no longer covers leaving one open\n%s", lastLines(r.out, 30))
+	}
+	if r.prompts > 600 {
+		t.Errorf("%d prompts for an Enter-only run: a step repeats", r.prompts)
+	}
+	report := accCheckOutput(t, r.out)
+	accCheckNothingAttested(t, bin, state, report, r.out)
+	for _, want := range []string{
+		"! step not ready: there is no replacement key to deploy yet: create it first",
+		accNotReadyPrompt + ", r to go through it again, b to go back to \u201cCreate the replacement key\u201d, s to skip it (with a reason), q to quit: \n",
+		"Left open: Deploy and verify the replacement. Nothing is claimed for it; the report lists it as open.",
+		"left open (the report lists them)",
+	} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("the transcript lacks %q", want)
+		}
+	}
+	if !strings.Contains(r.out, "0 changes made to the account") {
+		t.Errorf("an Enter-only run changed the account:\n%s", lastLines(r.out, 60))
+	}
+	// Each step once, numbered without a gap: a step that does not apply
+	// is said, with its number.
+	re := regexp.MustCompile(`(?m)^Step (\d+) of (\d+): `)
+	seen := 0
+	for _, m := range re.FindAllStringSubmatch(r.out, -1) {
+		n, _ := strconv.Atoi(m[1])
+		total, _ := strconv.Atoi(m[2])
+		if n != seen+1 {
+			t.Errorf("step %d follows step %d", n, seen)
+		}
+		seen = n
+		if total != len(checklist.Steps()) {
+			t.Errorf("of %d, want %d", total, len(checklist.Steps()))
+		}
+	}
+	if seen != len(checklist.Steps()) {
+		t.Errorf("the last step printed is %d of %d", seen, len(checklist.Steps()))
+	}
+	if !regexp.MustCompile(`(?m)^Step \d+ of \d+: .+ \x{2014} not applicable \(.+\)\.$`).MatchString(r.out) {
+		t.Error("no step is said to be not applicable")
+	}
+	md, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, row := range accClaim.FindAllStringSubmatch(string(md), -1) {
+		if strings.TrimSpace(row[1]) == "Deploy and verify the replacement" {
+			found = true
+			if row[2] != "open" {
+				t.Errorf("the step left open is %q in the report: %s", row[2], row[0])
+			}
+		}
+	}
+	if !found {
+		t.Errorf("the report has no row for the step left open:\n%s", md)
+	}
+}
+
+// TestAccessibleNotReadyGoBack: at the step that needs the replacement key,
+// b goes back to the step that creates it; once it is created (y there),
+// the step that needed it is gone through again and finished, and the run
+// goes on from there.
+func TestAccessibleNotReadyGoBack(t *testing.T) {
+	bin := buildBinary(t)
+	state := t.TempDir()
+	back, notReady := false, 0
+	r := runAccessibleDriven(t, bin, nil, []string{"drill", "--accessible", "--state-dir", state}, func(out, prompt string) string {
+		switch {
+		case strings.HasPrefix(prompt, accNotReadyPrompt):
+			notReady++
+			if !back {
+				back = true
+				return "b"
+			}
+			t.Errorf("not ready again after going back:\n%s", lastLines(out, 12))
+			return "q"
+		case strings.HasPrefix(prompt, "Apply these") && back:
+			return "y"
+		}
+		return ""
+	})
+	if os.Getenv("RECLAIM_SHOW_ACCESSIBLE") != "" {
+		fmt.Println(r.out)
+	}
+	accCheckOutput(t, r.out)
+	if notReady != 1 {
+		t.Errorf("%d not-ready prompts, want 1", notReady)
+	}
+	if n := strings.Count(r.out, "Step 6 of 23: Create the replacement key\n"); n != 2 {
+		t.Errorf("the step that creates the key was gone through %d times, want 2", n)
+	}
+	if n := strings.Count(r.out, "Step 7 of 23: Deploy and verify the replacement\n"); n != 2 {
+		t.Errorf("the step that needs the key was gone through %d times, want 2", n)
+	}
+	if strings.Contains(r.out, "Left open: ") {
+		t.Error("a step was left open, though the owner went back")
+	}
+	i := strings.LastIndex(r.out, "Step 7 of 23: ")
+	j := strings.Index(r.out, "Step 8 of 23: ")
+	if i < 0 || j < i {
+		t.Fatalf("step 8 does not follow the second pass of step 7")
+	}
+	if !strings.Contains(r.out[:i], "New key created, shown once") {
+		t.Error("no replacement key was created before the second pass")
+	}
+	if !strings.Contains(r.out[i:j], "Result: verified. The new key answered a read call") {
+		t.Errorf("the second pass of the step that needed the key did not finish:\n%s", r.out[i:j])
+	}
+}
+
 // TestAccessibleDrillScripted answers some questions (two triage answers,
 // the 2FA method, a password change, a skip, a console filing) and checks
 // what each leads to: attested, verified, skipped; no typed secret shows.
@@ -279,7 +417,7 @@ func TestAccessibleDrillScripted(t *testing.T) {
 			return "the drill has no server of ours to scan"
 		case strings.HasPrefix(prompt, "The ticket id"):
 			return "T-4242"
-		case strings.HasPrefix(prompt, "Press Enter to go through this step again"):
+		case strings.HasPrefix(prompt, accNotReadyPrompt):
 			t.Errorf("a step could not be finished:\n%s", lastLines(out, 12))
 			return "q"
 		case strings.HasPrefix(prompt, "Choose 1-4 [Enter: 1, not now]"):

@@ -18,6 +18,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 
@@ -38,6 +39,12 @@ const DefaultScenario = "sendgrid-leaked-key"
 
 // maxScenarioFile caps a scenario file's size.
 const maxScenarioFile = 1 << 20
+
+// maxScenarioDepth caps how deeply a scenario file's collections nest
+// (block and flow together; the built-ins need 5). The preflight refuses a
+// deeper file before go-yaml's parser and decoder, which take time and
+// memory that grow with the depth, ever see it.
+const maxScenarioDepth = 32
 
 // Scenario is a drill: the account before the compromise, what the attacker
 // left, what strikes during the drill and what a good response achieves.
@@ -513,7 +520,21 @@ func (e *LoadError) Error() string {
 // ParseScenario decodes and validates a scenario; file names it in errors.
 func ParseScenario(file string, b []byte) (*Scenario, error) {
 	le := &LoadError{File: file}
-	f, err := parser.ParseBytes(b, 0)
+	if len(b) > maxScenarioFile {
+		le.Problems = append(le.Problems, Problem{Line: 1, Message: fmt.Sprintf("larger than %d bytes", maxScenarioFile)})
+		return nil, le
+	}
+	// One linear pass over the tokens refuses anchors, aliases, merge keys
+	// and deep nesting before anything expands or recurses; the parser
+	// reuses the tokens.
+	tokens := lexer.Tokenize(string(b))
+	if tokens.InvalidToken() == nil {
+		if p := preflight(tokens); p != nil {
+			le.Problems = append(le.Problems, *p)
+			return nil, le
+		}
+	}
+	f, err := parser.Parse(tokens, 0)
 	if err != nil {
 		le.Problems = append(le.Problems, yamlProblem(err, nil))
 		return nil, le
@@ -542,6 +563,85 @@ func ParseScenario(file string, b []byte) (*Scenario, error) {
 	sc.raw = slices.Clone(b)
 	sc.Keys = append(slices.Clone(sc.KnownGood.Keys), sc.Attacker.Keys...)
 	return &sc, nil
+}
+
+// preflight refuses what the scenario format leaves out and what would
+// make go-yaml's parser or decoder eat time and memory: anchors, aliases
+// and merge keys (a few lines of aliases expand to billions of nodes) and
+// collections nested deeper than maxScenarioDepth. It is one pass over the
+// tokens and allocates nothing but a small stack.
+func preflight(tokens token.Tokens) *Problem {
+	type level struct {
+		col int
+		seq bool
+	}
+	var stack []level
+	flow := 0
+	deep := func(tk *token.Token) *Problem {
+		return &Problem{Line: tk.Position.Line, Message: fmt.Sprintf("nested deeper than %d levels: a scenario needs far fewer", maxScenarioDepth)}
+	}
+	// block enters a block mapping (seq false) or sequence at col: a
+	// shallower or equal column closes what is open to its right.
+	block := func(col int, seq bool) bool {
+		for len(stack) > 0 {
+			top := stack[len(stack)-1]
+			if top.col > col || (top.col == col && top.seq && !seq) {
+				stack = stack[:len(stack)-1]
+				continue
+			}
+			if top.col == col && top.seq == seq {
+				return true
+			}
+			break
+		}
+		stack = append(stack, level{col, seq})
+		return len(stack) <= maxScenarioDepth
+	}
+	// name is an anchor's or alias's name: the token after it.
+	name := func(i int) string {
+		if i+1 < len(tokens) && tokens[i+1].Position.Line == tokens[i].Position.Line {
+			return provider.SanitizeN(tokens[i+1].Value, 40)
+		}
+		return ""
+	}
+	for i, tk := range tokens {
+		switch tk.Type {
+		case token.AnchorType:
+			return &Problem{Line: tk.Position.Line, Message: fmt.Sprintf("YAML anchors (&%s) are not allowed in a scenario file: write each value out", name(i))}
+		case token.AliasType:
+			return &Problem{Line: tk.Position.Line, Message: fmt.Sprintf("YAML aliases (*%s) are not allowed in a scenario file: write the value out (quote text that starts with *)", name(i))}
+		case token.MergeKeyType:
+			return &Problem{Line: tk.Position.Line, Message: "YAML merge keys (<<) are not allowed in a scenario file: write the fields out"}
+		case token.DocumentHeaderType:
+			stack, flow = stack[:0], 0
+		case token.SequenceStartType, token.MappingStartType:
+			flow++
+			if flow+len(stack) > maxScenarioDepth {
+				return deep(tk)
+			}
+		case token.SequenceEndType, token.MappingEndType:
+			if flow > 0 {
+				flow--
+			}
+		case token.SequenceEntryType, token.MappingKeyType:
+			if flow == 0 && !block(tk.Position.Column, tk.Type == token.SequenceEntryType) {
+				return deep(tk)
+			}
+		case token.MappingValueType:
+			if flow > 0 || i == 0 {
+				continue
+			}
+			// The mapping starts at its key (and the key's tag).
+			k := tokens[i-1]
+			for j := i - 2; j >= 0 && tokens[j].Type == token.TagType && tokens[j].Position.Line == k.Position.Line; j-- {
+				k = tokens[j]
+			}
+			if !block(k.Position.Column, false) {
+				return deep(tk)
+			}
+		}
+	}
+	return nil
 }
 
 // yamlIndex maps paths ("injects[2].at") to nodes, and tokens' positions

@@ -2,9 +2,11 @@ package drill_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -61,6 +63,9 @@ func TestScenarioValidationErrors(t *testing.T) {
 		want           string // the whole error, FILE:LINE: field: message
 	}{
 		{"unknown field", "  points: 10\n", "  points: 10\n  pts: 3\n", `tiny.yaml:29: expectations[0].pts: unknown field "pts"`},
+		{"unknown nested field", "  username: tiny\n", "  username: tiny\n  phone: 555\n", `tiny.yaml:9: account.phone: unknown field "phone"`},
+		{"unknown first field", "account:\n  username: tiny\n", "account:\n  nick: x\n  username: tiny\n", `tiny.yaml:8: account.nick: unknown field "nick"`},
+		{"unknown field in a list", "- id: keys\n", "- id: keys\n  weight: 2\n", `tiny.yaml:27: expectations[0].weight: unknown field "weight"`},
 		{"wrong type", "  points: 10\n", "  points: ten\n", `tiny.yaml:28: expectations[0].points: expected a whole number, got "ten"`},
 		{"wrong type bool", "provider: sendgrid\n", "provider: sendgrid\nsuspended: maybe\n", `tiny.yaml:7: suspended: expected true or false, got "maybe"`},
 		{"mapping for a list", "injects:\n- name: hello", "injects:\n  name: hello", `tiny.yaml:20: injects: expected a list, got a mapping`},
@@ -102,6 +107,114 @@ func TestScenarioValidationErrors(t *testing.T) {
 			}
 			if got := err.Error(); got != c.want {
 				t.Errorf("\n got: %s\nwant: %s", got, c.want)
+			}
+		})
+	}
+}
+
+// laughs is a "billion laughs" file: nine lines of anchors, each a list of
+// nine aliases of the one before, expand to 9^9 strings.
+func laughs() string {
+	var b strings.Builder
+	b.WriteString("a: &a [x, x, x, x, x, x, x, x, x]\n")
+	for c := 'b'; c <= 'i'; c++ {
+		fmt.Fprintf(&b, "%c: &%c [%s]\n", c, c, strings.TrimSuffix(strings.Repeat("*"+string(c-1)+", ", 9), ", "))
+	}
+	b.WriteString("title: *i\n")
+	return b.String()
+}
+
+// flowNest is title: [[[…]]] nested n deep.
+func flowNest(n int) string {
+	return "title: " + strings.Repeat("[", n) + strings.Repeat("]", n) + "\n"
+}
+
+// blockNest is a block list nested n deep, one level a line.
+func blockNest(n int) string {
+	var b strings.Builder
+	b.WriteString("title:\n")
+	for i := 1; i < n; i++ {
+		fmt.Fprintf(&b, "%s-\n", strings.Repeat(" ", i))
+	}
+	fmt.Fprintf(&b, "%s- x\n", strings.Repeat(" ", n))
+	return b.String()
+}
+
+// allocated is the bytes f allocates.
+func allocated(f func()) uint64 {
+	var m0, m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
+	f()
+	runtime.ReadMemStats(&m1)
+	return m1.TotalAlloc - m0.TotalAlloc
+}
+
+// Hostile YAML is refused by the preflight, before go-yaml's parser or
+// decoder expands or recurses: with the file's line, and with little
+// memory (unchecked, the laughs took 1.9 GB and the deep list 1.9 GB).
+func TestScenarioRefusesHostileYAML(t *testing.T) {
+	cases := []struct {
+		name, src, want string
+		maxAlloc        uint64
+	}{
+		{"billion laughs", laughs(), `h.yaml:1: YAML anchors (&a) are not allowed in a scenario file: write each value out`, 1 << 20},
+		{"deep flow", flowNest(20000), `h.yaml:1: nested deeper than 32 levels: a scenario needs far fewer`, 32 << 20},
+		{"deep block", blockNest(300), `h.yaml:33: nested deeper than 32 levels: a scenario needs far fewer`, 32 << 20},
+		{"deep mappings", "title:\n" + func() string {
+			var b strings.Builder
+			for i := 1; i <= 40; i++ {
+				fmt.Fprintf(&b, "%sk%d:\n", strings.Repeat(" ", i), i)
+			}
+			return b.String()
+		}(), `h.yaml:33: nested deeper than 32 levels: a scenario needs far fewer`, 1 << 20},
+		{"alias", strings.Replace(tiny, "title: Tiny drill\n", "title: *t\n", 1), `h.yaml:3: YAML aliases (*t) are not allowed in a scenario file: write the value out (quote text that starts with *)`, 1 << 20},
+		{"merge key", strings.Replace(tiny, "  at: 5m\n", "  at: 5m\n  <<: {url: x}\n", 1), `h.yaml:23: YAML merge keys (<<) are not allowed in a scenario file: write the fields out`, 1 << 20},
+		{"too large", tiny + "# " + strings.Repeat("x", 1<<20) + "\n", `h.yaml:1: larger than 1048576 bytes`, 4 << 20},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var err error
+			n := allocated(func() { _, err = drill.ParseScenario("h.yaml", []byte(c.src)) })
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if got := err.Error(); got != c.want {
+				t.Errorf("\n got: %s\nwant: %s", got, c.want)
+			}
+			t.Logf("%d bytes: %.2f MB allocated", len(c.src), float64(n)/(1<<20))
+			if n > c.maxAlloc {
+				t.Errorf("allocated %d bytes refusing %d bytes (at most %d)", n, len(c.src), c.maxAlloc)
+			}
+		})
+	}
+}
+
+// 32 levels pass the preflight (and reach the decoder); 33 do not.
+func TestScenarioDepthLimitIsExact(t *testing.T) {
+	for _, c := range []struct {
+		src, want string
+	}{
+		{flowNest(31), `t.yaml:1: title: expected text, got "["`},
+		{flowNest(32), `t.yaml:1: nested deeper than 32 levels: a scenario needs far fewer`},
+		{blockNest(31), `t.yaml:2: title: expected text, got "-"`},
+		{blockNest(32), `t.yaml:33: nested deeper than 32 levels: a scenario needs far fewer`},
+	} {
+		_, err := drill.ParseScenario("t.yaml", []byte(c.src))
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%.40q…:\n got: %v\nwant: %s", c.src, err, c.want)
+		}
+	}
+}
+
+func BenchmarkScenarioRefusesHostileYAML(b *testing.B) {
+	for _, c := range []struct{ name, src string }{{"laughs", laughs()}, {"deep-flow-20000", flowNest(20000)}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := drill.ParseScenario("h.yaml", []byte(c.src)); err == nil {
+					b.Fatal("accepted")
+				}
 			}
 		})
 	}
