@@ -64,11 +64,7 @@ func choose(opts ...Option) []Option { return append([]Option{NoAnswer}, opts...
 
 // Visible reports whether q is shown, given the answers so far.
 func (q Question) Visible(answers map[string]string) bool {
-	if q.When[0] == "" {
-		return true
-	}
-	eq := answers[q.When[0]] == q.When[1]
-	return eq != q.WhenNot
+	return q.Shown(func(id string) string { return answers[id] })
 }
 
 // LabelOf returns the label of an answer (the value itself for free text).

@@ -152,7 +152,9 @@ type reportMsg struct {
 	views []checklist.StepView
 }
 
-func (msg reportMsg) snapshot() (*checklist.Incident, []checklist.StepView) { return msg.inc, msg.views }
+func (msg reportMsg) snapshot() (*checklist.Incident, []checklist.StepView) {
+	return msg.inc, msg.views
+}
 
 // stateMsg carries a fresh copy of the incident after an engine change.
 type stateMsg struct {

@@ -38,7 +38,7 @@ const FormatVersion = 1
 const DefaultScenario = "sendgrid-leaked-key"
 
 // maxScenarioFile caps a scenario file's size.
-const maxScenarioFile = 1 << 20
+const maxScenarioFile = 256 << 10
 
 // maxScenarioDepth caps how deeply a scenario file's collections nest
 // (block and flow together; the built-ins need 5). The preflight refuses a

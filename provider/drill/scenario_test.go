@@ -170,7 +170,7 @@ func TestScenarioRefusesHostileYAML(t *testing.T) {
 		}(), `h.yaml:33: nested deeper than 32 levels: a scenario needs far fewer`, 1 << 20},
 		{"alias", strings.Replace(tiny, "title: Tiny drill\n", "title: *t\n", 1), `h.yaml:3: YAML aliases (*t) are not allowed in a scenario file: write the value out (quote text that starts with *)`, 1 << 20},
 		{"merge key", strings.Replace(tiny, "  at: 5m\n", "  at: 5m\n  <<: {url: x}\n", 1), `h.yaml:23: YAML merge keys (<<) are not allowed in a scenario file: write the fields out`, 1 << 20},
-		{"too large", tiny + "# " + strings.Repeat("x", 1<<20) + "\n", `h.yaml:1: larger than 1048576 bytes`, 4 << 20},
+		{"too large", tiny + "# " + strings.Repeat("x", 1<<20) + "\n", `h.yaml:1: larger than 262144 bytes`, 4 << 20},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
