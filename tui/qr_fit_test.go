@@ -28,6 +28,12 @@ func qrFits(t *testing.T, w, ht int) {
 		t.Fatalf("not on the QR page:\n%s", sc)
 	}
 	fitsIn(t, sc, w, ht)
+	if !strings.Contains(sc, "DRILL") {
+		t.Errorf("%dx%d: the QR page does not say it is a drill:\n%s", w, ht, sc)
+	}
+	if w == 80 && !strings.HasPrefix(strings.TrimSpace(sc), "reclaim") {
+		t.Errorf("80x24: the header should stay above the QR page:\n%s", sc)
+	}
 	if !strings.Contains(sc, "Scan it with your authenticator app") {
 		t.Fatalf("%dx%d: no instruction above the QR code:\n%s", w, ht, sc)
 	}

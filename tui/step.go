@@ -151,6 +151,14 @@ func (s *stepScreen) fullScreen() bool {
 	return s.phase == spForm && s.form != nil && s.form.onQRPage()
 }
 
+// fullScreenRows is the rows the full-screen page needs.
+func (s *stepScreen) fullScreenRows() int {
+	if s.form == nil {
+		return 0
+	}
+	return s.form.qrRows
+}
+
 func (s *stepScreen) SetSize(w, _ int) {
 	if s.form != nil {
 		s.form.setSize(w, len(wrapLines(s.titleLine(), w)))

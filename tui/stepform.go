@@ -22,6 +22,7 @@ type stepForm struct {
 	groups    []*huh.Group
 	qrGroup   *huh.Group // the 2FA QR page, sized for the code
 	qrNote    *huh.Note  // its field, to know when the QR page shows
+	qrRows    int        // the rows the QR page needs
 	strVals   map[string]*string
 	multVals  map[string]*[]string
 	// heights re-size the option lists to the rows the screen has.
@@ -98,7 +99,12 @@ func newStepForm(c *Common, questions []checklist.Question) *stepForm {
 			// The QR code, on its own page so it fits 80×24.
 			note := huh.NewNote()
 			f.qrNote = note
-			groups = append(groups, huh.NewGroup(note.Title("Scan it with your authenticator app, then press enter").DescriptionFunc(func() string {
+			title := "Scan it with your authenticator app, then press enter"
+			if c.IsDrill {
+				title = "DRILL — " + title // the header may make way for the code
+			}
+			f.qrRows = qrHeight(v)
+			groups = append(groups, huh.NewGroup(note.Title(title).DescriptionFunc(func() string {
 				set, err := checklist.ParseTOTPSetup(*setup)
 				if err != nil {
 					return "No setup key: press enter to go on."

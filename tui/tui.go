@@ -491,12 +491,22 @@ func (m *Model) fullScreen() bool {
 	return ok && f.fullScreen() && m.c.Busy == "" && m.c.Err == ""
 }
 
+// fullScreenHeader: the header (with the DRILL badge and clock) stays
+// above a full-screen page when the rows allow.
+func (m *Model) fullScreenHeader() bool {
+	f, ok := m.active().(interface{ fullScreenRows() int })
+	return ok && m.height-len(wrapLines(m.header(), m.contentWidth())) >= f.fullScreenRows()
+}
+
 // sync gives the active screen the rows left between header and footer.
 func (m *Model) sync() {
 	w := m.contentWidth()
 	h := m.height - len(wrapLines(m.header(), w)) - len(m.footer())
 	if m.fullScreen() {
 		h = m.height
+		if m.fullScreenHeader() {
+			h -= len(wrapLines(m.header(), w))
+		}
 	}
 	m.c.Width, m.c.Height = w, max(3, h)
 	for _, s := range []component{m.start, m.overview, m.findings} {
@@ -568,9 +578,13 @@ func (m *Model) render() string {
 		body = a.View()
 	}
 	if m.fullScreen() {
-		// The 2FA QR code needs every row: no header, no footer (its
-		// button says how to go on).
-		return m.layout("", body, nil)
+		// The 2FA QR code needs the rows: no footer (its button says how
+		// to go on), and no header either when the screen is short.
+		header := ""
+		if m.fullScreenHeader() {
+			header = m.header()
+		}
+		return m.layout(header, body, nil)
 	}
 	return m.layout(m.header(), body, m.footer())
 }
