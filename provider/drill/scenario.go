@@ -1304,20 +1304,27 @@ func (v *validator) attackerURL(url string) bool {
 	return slices.ContainsFunc(v.sc.Attacker.Webhooks, func(w WebhookSpec) bool { return w.URL == url })
 }
 
+// uniqueName checks a required name (an inject's, an expectation's): its
+// spelling, and that no earlier one of the list (seen: name → path) has it.
+func (v *validator) uniqueName(p, field, what, name string, seen map[string]string) {
+	if !v.required(p+field, name) {
+		return
+	}
+	if !nameRE.MatchString(name) {
+		v.errf(p+field, "use lower-case letters, digits and dashes")
+	}
+	if prev, ok := seen[name]; ok {
+		v.errf(p+field, "duplicate %s %q (also at %s)", what, name, prev)
+	}
+	seen[name] = p
+}
+
 func (v *validator) injects() {
 	names := map[string]string{}
 	for i := range v.sc.Injects {
 		in := &v.sc.Injects[i]
 		p := fmt.Sprintf("injects[%d]", i)
-		if v.required(p+".name", in.Name) {
-			if !nameRE.MatchString(in.Name) {
-				v.errf(p+".name", "use lower-case letters, digits and dashes")
-			}
-			if prev, ok := names[in.Name]; ok {
-				v.errf(p+".name", "duplicate inject %q (also at %s)", in.Name, prev)
-			}
-			names[in.Name] = p
-		}
+		v.uniqueName(p, ".name", "inject", in.Name, names)
 		if v.required(p+".title", in.Title) {
 			v.text(p+".title", in.Title)
 		}
@@ -1432,15 +1439,7 @@ func (v *validator) expectations() {
 	ids := map[string]string{}
 	for i, x := range sc.Expectations {
 		p := fmt.Sprintf("expectations[%d]", i)
-		if v.required(p+".id", x.ID) {
-			if !nameRE.MatchString(x.ID) {
-				v.errf(p+".id", "use lower-case letters, digits and dashes")
-			}
-			if prev, ok := ids[x.ID]; ok {
-				v.errf(p+".id", "duplicate expectation %q (also at %s)", x.ID, prev)
-			}
-			ids[x.ID] = p
-		}
+		v.uniqueName(p, ".id", "expectation", x.ID, ids)
 		if v.required(p+".title", x.Title) {
 			v.text(p+".title", x.Title)
 		}
