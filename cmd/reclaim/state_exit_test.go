@@ -375,7 +375,10 @@ func TestStateSIGKILLLeftoversSweptAtStart(t *testing.T) {
 	// What a kill between temp file and rename leaves.
 	leftover := filepath.Join(dirs[0], ".state.json.4242.tmp")
 	os.WriteFile(leftover, []byte(`{"half":`), 0o600)
-	old := time.Now().Add(-time.Hour)
+	// Older than the machine's boot: no running reclaim can own it (a
+	// reclaim left running by something else on this machine would keep a
+	// temp file younger than itself, rightly).
+	old := bootTime(t).Add(-time.Hour)
 	os.Chtimes(leftover, old, old)
 
 	// Any command starts with the sweep.
@@ -433,4 +436,22 @@ func TestStateStartScreenListsDamaged(t *testing.T) {
 		t.Error("the damaged state changed")
 	}
 	x.run("send-keys", "-t", "n", "C-c")
+}
+
+// bootTime is when this machine booted (/proc/stat btime).
+func bootTime(t *testing.T) time.Time {
+	t.Helper()
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		t.Skipf("skipping: no /proc/stat: %v", err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "btime "); ok {
+			if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+				return time.Unix(n, 0)
+			}
+		}
+	}
+	t.Fatal("no btime in /proc/stat")
+	return time.Time{}
 }
