@@ -46,20 +46,26 @@ func openArchiveCmd(b Backend, id string) tea.Cmd {
 		if err != nil {
 			return archiveMsg{err: err}
 		}
-		text := ""
-		if raw, err := os.ReadFile(e.ReportPath()); err == nil && len(raw) < 8<<20 {
-			text = strings.Join(sanitizeLines(string(raw)), "\n")
-		} else {
+		text, ok := readSanitized(e.ReportPath())
+		if !ok {
 			text = "(report.md could not be read; rebuilt from the journal)\n\n" + e.BuildReport().Markdown()
 		}
 		msg := archiveMsg{eng: e, close: closeFn, report: text}
 		if p := e.AfterActionPath(); p != "" {
-			if raw, err := os.ReadFile(p); err == nil && len(raw) < 8<<20 {
-				msg.debrief = strings.Join(sanitizeLines(string(raw)), "\n")
-			}
+			msg.debrief, _ = readSanitized(p)
 		}
 		return msg
 	}
+}
+
+// readSanitized reads a text file the incident wrote (at most 8 MiB),
+// sanitized line by line.
+func readSanitized(path string) (string, bool) {
+	raw, err := os.ReadFile(path)
+	if err != nil || len(raw) >= 8<<20 {
+		return "", false
+	}
+	return strings.Join(sanitizeLines(string(raw)), "\n"), true
 }
 
 // closeArchiveCmd releases the incident and goes back to the start screen.
