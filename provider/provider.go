@@ -69,6 +69,26 @@ type Info struct {
 	// BaseURLEnv names the environment variable that overrides the API base
 	// URL (tests, regional endpoints).
 	BaseURLEnv string
+	// KeyHint says what the provider's secret key looks like, for prompts
+	// and help ("SG.<key id>.<secret>"); KeyIDHint says where a leaked key's
+	// id is found in it ("the middle part of SG.<id>.<secret>"; "" when a
+	// leaked secret does not name its key).
+	KeyHint   string
+	KeyIDHint string
+	// LeakSearch is what to search public code for to find this provider's
+	// leaked keys (e.g. `"SG."`, `MAILGUN_API_KEY`).
+	LeakSearch string
+	// ScopePresets are the permission sets offered for a new key, least
+	// privileged first (empty: the provider's keys carry no scopes, or
+	// KeyScopes alone are offered). A preset's Value is a comma-separated
+	// list of KeyScopes, or a role name for providers whose keys take one.
+	ScopePresets []ScopePreset
+}
+
+// ScopePreset is one permission set offered for a new key.
+type ScopePreset struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
 }
 
 // CredentialField is one credential input: read from Env, else the OS
@@ -117,8 +137,16 @@ type APIKey struct {
 	Master     bool      `json:"master,omitempty"`
 }
 
+// Two-factor states of a teammate (TwoFactor; "" when the API does not say).
+const (
+	TwoFactorOn  = "on"
+	TwoFactorOff = "off"
+)
+
 // Teammate is a user with access to the account, or a pending invite.
 type Teammate struct {
+	TwoFactor string `json:"two_factor,omitempty"` // TwoFactorOn, TwoFactorOff or ""
+	Role      string `json:"role,omitempty"`
 	Username string    `json:"username"`
 	Email    string    `json:"email,omitempty"`
 	Name     string    `json:"name,omitempty"`
@@ -141,6 +169,10 @@ type Subuser struct {
 const (
 	WebhookEvent = "event"
 	WebhookParse = "parse"
+	// WebhookRoute is an inbound route that forwards mail (Mailgun routes,
+	// Postmark inbound forwarding): URL holds the target, an http(s) URL or
+	// "mailto:address"; Filter holds the route's match expression.
+	WebhookRoute = "route"
 )
 
 // Webhook is an event webhook or an inbound-parse route.
@@ -149,6 +181,8 @@ type Webhook struct {
 	Kind     string    `json:"kind"` // WebhookEvent or WebhookParse
 	URL      string    `json:"url"`
 	Hostname string    `json:"hostname,omitempty"` // parse routes: the receiving hostname
+	Domain   string    `json:"domain,omitempty"`   // the sending domain it belongs to, where webhooks are per domain
+	Filter   string    `json:"filter,omitempty"`   // routes: the match expression
 	Enabled  bool      `json:"enabled"`
 	Created  time.Time `json:"created,omitzero"`
 }
@@ -203,6 +237,49 @@ type Message struct {
 type NewKey struct {
 	APIKey
 	Secret string `json:"-"`
+}
+
+// Secret kinds: account-level secrets that are not API keys.
+const (
+	SecretAuthToken      = "auth_token"      // Twilio's account auth token
+	SecretSMTP           = "smtp_credential" // a per-domain SMTP login (Mailgun), a server's SMTP token
+	SecretSigningKey     = "signing_key"     // the key that signs webhooks (Mailgun)
+	SecretServerToken    = "server_token"    // Postmark server API token
+	SecretAccountToken   = "account_token"   // Postmark account token
+	SecretMasterPassword = "master_password"
+)
+
+// AccountSecret is an account-level secret that is not an API key: an auth
+// token, an SMTP credential, a webhook signing key. The value is never part
+// of it.
+type AccountSecret struct {
+	ID      string    `json:"id"`
+	Kind    string    `json:"kind"`
+	Name    string    `json:"name"`             // e.g. "postmaster@mg.example.com", "primary auth token"
+	Domain  string    `json:"domain,omitempty"` // where it is per domain or per server
+	Created time.Time `json:"created,omitzero"`
+	// Session is true when reclaim itself is connected with this secret:
+	// rotating it ends the session's credential (the adapter then switches
+	// to the new value itself, or says so).
+	Session bool `json:"session,omitempty"`
+}
+
+// RotatedSecret is a secret's new value, shown once and never persisted.
+type RotatedSecret struct {
+	AccountSecret
+	Value string `json:"-"`
+	// Note says what the owner must do with it (update the app's config,
+	// the old value's grace window), sanitized by the adapter.
+	Note string `json:"note,omitempty"`
+}
+
+// Leak is a credential the leak scanner found, as its detector described
+// it: the provider ID that owns the shape, the kind ("api_key", "smtp",
+// ...), and the public key id the secret names, when it names one.
+type Leak struct {
+	Provider string `json:"provider"`
+	Kind     string `json:"kind"`
+	KeyID    string `json:"key_id,omitempty"`
 }
 
 // ---- capabilities ----
@@ -306,6 +383,32 @@ type ActivityLister interface {
 // that a large account never sits in memory whole.
 type MessageLister interface {
 	ListMessages(ctx context.Context, since time.Time, fn func([]Message) error) error
+}
+
+// SubuserEnabler re-enables a subuser (undo of DisableSubuser).
+type SubuserEnabler interface {
+	EnableSubuser(ctx context.Context, username string) error
+}
+
+// SecretLister lists account-level secrets other than API keys (auth
+// tokens, SMTP credentials, webhook signing keys).
+type SecretLister interface {
+	ListSecrets(ctx context.Context) ([]AccountSecret, error)
+}
+
+// SecretRotator replaces one such secret with a new value, and proves the
+// new value works before it returns where the API allows (Twilio: create a
+// secondary auth token, verify it, promote it). The old value is dead
+// afterwards, or dies within Info.GraceWindow.
+type SecretRotator interface {
+	RotateSecret(ctx context.Context, s AccountSecret) (RotatedSecret, error)
+}
+
+// LeakMatcher matches a credential the leak scanner found to the account
+// key it is, so the engine revokes that key first. ok is false when the leak
+// is not one of this account's keys as far as the provider can tell.
+type LeakMatcher interface {
+	MatchLeak(l Leak, keys []APIKey) (keyID string, ok bool)
 }
 
 // PasswordChanger changes the account password. Passwords are never stored.
