@@ -145,16 +145,16 @@ const (
 
 // Teammate is a user with access to the account, or a pending invite.
 type Teammate struct {
-	TwoFactor string `json:"two_factor,omitempty"` // TwoFactorOn, TwoFactorOff or ""
-	Role      string `json:"role,omitempty"`
-	Username string    `json:"username"`
-	Email    string    `json:"email,omitempty"`
-	Name     string    `json:"name,omitempty"`
-	Admin    bool      `json:"admin,omitempty"`
-	Owner    bool      `json:"owner,omitempty"`
-	Pending  bool      `json:"pending,omitempty"`
-	Token    string    `json:"token,omitempty"` // id of a pending invite (not a credential)
-	Created  time.Time `json:"created,omitzero"`
+	TwoFactor string    `json:"two_factor,omitempty"` // TwoFactorOn, TwoFactorOff or ""
+	Role      string    `json:"role,omitempty"`
+	Username  string    `json:"username"`
+	Email     string    `json:"email,omitempty"`
+	Name      string    `json:"name,omitempty"`
+	Admin     bool      `json:"admin,omitempty"`
+	Owner     bool      `json:"owner,omitempty"`
+	Pending   bool      `json:"pending,omitempty"`
+	Token     string    `json:"token,omitempty"` // id of a pending invite (not a credential)
+	Created   time.Time `json:"created,omitzero"`
 }
 
 // Subuser is a sub-account.
