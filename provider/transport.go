@@ -613,7 +613,7 @@ func JSONProblem(err error) string {
 	if errors.As(err, &te) {
 		return fmt.Sprintf("field %s has the wrong type (%s)", SanitizeN(te.Field, 80), SanitizeN(te.Value, 40))
 	}
-	return "it could not be parsed"
+	return SanitizeN(err.Error(), 120)
 }
 
 // SameOrigin resolves a next-page link the provider returned (absolute URL or
