@@ -295,6 +295,9 @@ func (c *HTTPClient) Do(ctx context.Context, r Request, use func(status int, bod
 	fail := func(kind error, status int, err error) error {
 		return &Error{Kind: kind, Op: r.Op, Status: status, Err: err}
 	}
+	if err := ctx.Err(); err != nil {
+		return fail(ErrUnavailable, 0, err)
+	}
 	target, err := c.target(&r)
 	if err != nil {
 		return fail(ErrInvalid, 0, err)
