@@ -25,6 +25,10 @@ type Inventory struct {
 	AllowList    []provider.AllowRule   `json:"allow_list"`
 	Activity     []provider.AccessEvent `json:"activity"`
 	Mail         *MailSummary           `json:"mail,omitempty"`
+	// Secrets are the account-level secrets that are not API keys (auth
+	// tokens, SMTP credentials, signing keys), from provider.SecretLister:
+	// names and dates only, never a value.
+	Secrets []provider.AccountSecret `json:"secrets,omitempty"`
 	// Read lists the sections that were read; Errors those that failed
 	// (with the reason); a section in neither the provider cannot read.
 	Read   []string          `json:"read"`
@@ -70,6 +74,7 @@ const (
 	SecAllow     = "ip_allow_list"
 	SecActivity  = "access_activity"
 	SecMessages  = "messages_30d"
+	SecSecrets   = "account_secrets"
 )
 
 // TakeInventory reads everything the provider can read, concurrently. A
@@ -150,6 +155,9 @@ func TakeInventory(ctx context.Context, p provider.Provider, now time.Time, sect
 	if r, ok := p.(provider.ActivityLister); ok {
 		run(SecActivity, func() (err error) { inv.Activity, err = r.ListActivity(ctx); return })
 	}
+	if r, ok := p.(provider.SecretLister); ok {
+		run(SecSecrets, func() (err error) { inv.Secrets, err = r.ListSecrets(ctx); return })
+	}
 	if r, ok := p.(provider.MessageLister); ok {
 		run(SecMessages, func() error {
 			s, err := SummarizeMail(ctx, r, now.Add(-30*24*time.Hour))
@@ -192,6 +200,8 @@ func sectionLen(inv *Inventory, sec string) (n int, list bool) {
 		return len(inv.AllowList), true
 	case SecActivity:
 		return len(inv.Activity), true
+	case SecSecrets:
+		return len(inv.Secrets), true
 	}
 	return 0, false
 }

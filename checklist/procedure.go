@@ -334,8 +334,8 @@ var procedure = []*StepDef{
 		},
 		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
 			def := ""
-			if r, ok := e.Scanner.(interface{ DefaultRoots() []string }); ok {
-				def = strings.Join(r.DefaultRoots(), ",")
+			if e.Scanner != nil {
+				def = strings.Join(e.Scanner.DefaultRoots(), ",")
 			}
 			return []Question{{ID: "paths", Prompt: "Folders to scan (comma separated)", Help: "Web roots, app folders and /var/log; node_modules and vendor are included.", Kind: QText, Default: def}}
 		},

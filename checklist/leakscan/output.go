@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 
-	"reclaim/checklist"
 	"reclaim/provider"
 )
 
@@ -38,6 +37,10 @@ var providerNames = map[string]string{
 	"sendgrid": "SendGrid", "mailjet": "Mailjet", "mailgun": "Mailgun", "postmark": "Postmark", "brevo": "Brevo",
 	"twilio": "Twilio", "mailchimp": "Mailchimp", "mandrill": "Mandrill", "git": "Git remote",
 }
+
+// DisplayName is a provider id's name for people ("sendgrid" ->
+// "SendGrid"); an unknown id is returned as it is.
+func DisplayName(p string) string { return displayName(p) }
 
 func displayName(p string) string {
 	if n, ok := providerNames[p]; ok {
@@ -301,7 +304,19 @@ func short(fp string) string {
 	return fp
 }
 
-func humanBytes(n int64) string { return checklist.HumanBytes(n) }
+// humanBytes renders a byte count for people: "3.1 MiB" (the same as
+// checklist.HumanBytes, which this package does not import).
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
 
 // ---- SARIF 2.1.0 ----
 
