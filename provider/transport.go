@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -78,9 +80,12 @@ type Request struct {
 	Path   string // joined to the base URL's path: "/v3/api_keys" (already escaped)
 	Route  string // optional path template ("/v3/api_keys/{id}") for Refine/messages
 	Query  url.Values
-	JSON   any         // JSON body (Content-Type: application/json), or
-	Form   url.Values  // form body (application/x-www-form-urlencoded; Twilio, Mailgun)
-	Header http.Header // extra headers (e.g. SendGrid "on-behalf-of")
+	JSON   any        // JSON body (Content-Type: application/json), or
+	Form   url.Values // form body (application/x-www-form-urlencoded; Twilio, Mailgun)
+	// Multipart is a form body sent as multipart/form-data (fields only, no
+	// files), for endpoints whose spec accepts only that (Mailgun's writes).
+	Multipart url.Values
+	Header    http.Header // extra headers (e.g. SendGrid "on-behalf-of")
 	// Idempotent: retried after 5xx/connection failures. Zero value: true for
 	// GET, HEAD, PUT, DELETE, OPTIONS; false for POST, PATCH. Set NotIdempotent
 	// to force false for e.g. a DELETE that must never repeat.
@@ -263,9 +268,34 @@ func (c *HTTPClient) target(r *Request) (string, error) {
 
 // encodeBody returns the request body and its content type.
 func encodeBody(r *Request) ([]byte, string, error) {
+	n := 0
+	for _, set := range []bool{r.JSON != nil, r.Form != nil, r.Multipart != nil} {
+		if set {
+			n++
+		}
+	}
 	switch {
-	case r.JSON != nil && r.Form != nil:
-		return nil, "", errors.New("a request has a JSON body or a form body, not both")
+	case n > 1:
+		return nil, "", errors.New("a request has one body: JSON, a form or a multipart form")
+	case r.Multipart != nil:
+		var buf bytes.Buffer
+		w := multipart.NewWriter(&buf)
+		keys := make([]string, 0, len(r.Multipart))
+		for k := range r.Multipart {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			for _, v := range r.Multipart[k] {
+				if err := w.WriteField(k, v); err != nil {
+					return nil, "", err
+				}
+			}
+		}
+		if err := w.Close(); err != nil {
+			return nil, "", err
+		}
+		return buf.Bytes(), w.FormDataContentType(), nil
 	case r.JSON != nil:
 		b, err := json.Marshal(r.JSON)
 		return b, "application/json", err

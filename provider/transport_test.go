@@ -498,6 +498,24 @@ func TestTransportBodies(t *testing.T) {
 	if err := c.Do(tctx(t), provider.Request{Op: "x", Method: "POST", Path: "/x", JSON: 1, Form: url.Values{}}, nil); !errors.Is(err, provider.ErrInvalid) {
 		t.Errorf("both bodies: %v", err)
 	}
+	// A multipart form: every field arrives, as the server parses it.
+	mp := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseMultipartForm(1 << 20); err != nil {
+			http.Error(w, err.Error(), 415)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]string{"ct": r.Header.Get("Content-Type"), "role": r.FormValue("role"), "desc": r.FormValue("description")})
+	})
+	mc := newTC(t, mp.URL, nil)
+	if err := mc.Do(tctx(t), provider.Request{Op: "x", Method: "POST", Path: "/v1/keys", Multipart: url.Values{"role": {"sending"}, "description": {"a&b c"}}}, use); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out["ct"], "multipart/form-data; boundary=") || out["role"] != "sending" || out["desc"] != "a&b c" {
+		t.Errorf("multipart: %v", out)
+	}
+	if err := c.Do(tctx(t), provider.Request{Op: "x", Method: "POST", Path: "/x", Form: url.Values{}, Multipart: url.Values{}}, nil); !errors.Is(err, provider.ErrInvalid) {
+		t.Errorf("form and multipart: %v", err)
+	}
 	// GetJSON.
 	if err := c.GetJSON(tctx(t), "x", "/g", url.Values{"a": {"1"}}, &out); err != nil || out["query"] != "a=1" || out["method"] != "GET" {
 		t.Errorf("%v %v", err, out)
