@@ -89,6 +89,29 @@ type Finding struct {
 	// InWebRoot is true when the file is under a web root (it could be
 	// downloaded).
 	InWebRoot bool `json:"in_web_root,omitempty"`
+
+	// Where inside the file the value was (issue 16). Member is the path
+	// inside an archive or compressed file, nested members joined with "!/"
+	// (File "backup.zip", Member "site.tar.gz!/wp-config.php": shown as
+	// "backup.zip!/site.tar.gz!/wp-config.php:12"). Layer names a container
+	// image layer (its digest, short) or "config" for the image config.
+	Member string `json:"member,omitempty"`
+	Layer  string `json:"layer,omitempty"`
+	// Git history: File is the repository, Path the file inside it, Commit
+	// the commit that added the value (full hex id; "" for an object no
+	// commit reaches), AuthorDate that commit's author date, Ref a ref or
+	// "stash"/"unreachable" that reaches it, InHead whether HEAD still holds
+	// it, Public whether the repository has a public remote.
+	Commit     string    `json:"commit,omitempty"`
+	Path       string    `json:"path,omitempty"`
+	AuthorDate time.Time `json:"author_date,omitzero"`
+	Ref        string    `json:"ref,omitempty"`
+	InHead     *bool     `json:"in_head,omitempty"`
+	Public     bool      `json:"public,omitempty"`
+	// Encoding names how the value was encoded where it was found
+	// ("base64", "base64url", "url", "json-escape", "php-escape",
+	// "basic-auth"); "" when it was in plain text.
+	Encoding string `json:"encoding,omitempty"`
 }
 
 // Exposure is a path that is dangerous even without a key in it.
@@ -316,6 +339,12 @@ type Options struct {
 	// ConfigRoot is the root of the system whose nginx/Apache configs name
 	// the web roots ("" is "/"; tests point it at a folder of their own).
 	ConfigRoot string
+
+	// Archives reads inside archives and compressed files (zip, tar, gz,
+	// bz2, ...) and container images, within bounded expansion. History
+	// also scans the git history of every repository found under a root.
+	Archives bool
+	History  bool
 
 	// for tests: more folders to treat as kernel file systems, a call
 	// before each file is opened, one before each folder is opened (to be
