@@ -83,6 +83,7 @@ func (r *Report) IncompleteReasons() []string {
 	if n := r.NotListed - r.KeysNotListed; n > 0 {
 		out = append(out, fmt.Sprintf("%d more %s not listed (over the caps)", n, plural(n, "finding", "findings")))
 	}
+	out = append(out, r.Archives.incompleteReasons()...) // archive.go
 	return out
 }
 
@@ -153,13 +154,16 @@ func WriteText(w io.Writer, r *Report) error {
 			if f.InWebRoot {
 				extra += " [in a web root]"
 			}
-			fmt.Fprintf(w, "  %s:%d  %s %s  %s  %s%s\n", san(f.File), f.Line, san(displayName(f.Provider)), san(f.Kind), san(f.Redacted), short(f.Fingerprint), extra)
+			if f.Layer != "" {
+				extra += " [image layer " + san(f.Layer) + "]"
+			}
+			fmt.Fprintf(w, "  %s:%d  %s %s  %s  %s%s\n", san(f.Place()), f.Line, san(displayName(f.Provider)), san(f.Kind), san(f.Redacted), short(f.Fingerprint), extra)
 		}
 	}
 	if len(r.AlsoExposed) > 0 {
 		fmt.Fprintf(w, "\nAlso exposed — rotate too (%d):\n", len(r.AlsoExposed))
 		for _, f := range r.AlsoExposed {
-			fmt.Fprintf(w, "  %s:%d  %s %s  %s  %s\n", san(f.File), f.Line, san(f.Provider), san(f.Kind), san(f.Redacted), short(f.Fingerprint))
+			fmt.Fprintf(w, "  %s:%d  %s %s  %s  %s\n", san(f.Place()), f.Line, san(f.Provider), san(f.Kind), san(f.Redacted), short(f.Fingerprint))
 		}
 	}
 	if len(r.Exposures) > 0 {
@@ -262,6 +266,7 @@ func (r *Report) Notes() []string {
 	if r.TooBig > 0 {
 		out = append(out, fmt.Sprintf("Did not read %d %s over the size limit", r.TooBig, plural(r.TooBig, "file", "files")))
 	}
+	out = append(out, r.Archives.notes()...) // archive.go
 	if r.NotListed > 0 {
 		out = append(out, fmt.Sprintf("%d more findings not listed (over the caps: %d distinct credentials, %d more places of listed ones, %d other secrets in one file or %d in all); every distinct credential found is listed up to %d",
 			r.NotListed, MaxKeys, MaxFindings, MaxFindingsPerFile, MaxFindings, MaxKeys))
