@@ -260,11 +260,50 @@ var (
 // for reuse, and what it counted.
 type archState struct {
 	stats    ArchiveStats
-	mbuf     []byte   // a member's text, as buf is a file's
-	sniff    [][]byte // per depth: a member's first bytes
-	flate    []io.ReadCloser
+	mbuf     []byte // a member's text, as buf is a file's
+	levels   []*archLevel
+	top      int // levels in use
 	zstd     *zstd.Decoder
 	zstdBusy bool
+}
+
+// archLevel is what one open archive or member being sniffed uses, kept
+// for reuse: a stack, one level per archive or member open at once.
+type archLevel struct {
+	sniff []byte
+	br    *bufio.Reader
+	gz    *gzip.Reader
+	fl    io.ReadCloser
+}
+
+func (a *archState) push() *archLevel {
+	if a.top == len(a.levels) {
+		a.levels = append(a.levels, &archLevel{})
+	}
+	a.top++
+	return a.levels[a.top-1]
+}
+
+func (a *archState) pop() { a.top-- }
+
+// bufio is the level's read buffer, reset onto r.
+func (l *archLevel) bufio(r io.Reader) *bufio.Reader {
+	if l.br == nil {
+		l.br = bufio.NewReaderSize(r, 64<<10)
+	} else {
+		l.br.Reset(r)
+	}
+	return l.br
+}
+
+// flate is the level's deflate decoder, reset onto r (a *bufio.Reader:
+// the decoder's fast path, and it reads exactly to the end of its stream).
+func (l *archLevel) flate(r *bufio.Reader) io.ReadCloser {
+	if l.fl != nil && l.fl.(flate.Resetter).Reset(r, nil) == nil {
+		return l.fl
+	}
+	l.fl = flate.NewReader(r)
+	return l.fl
 }
 
 // archJob is one archive on disk being read.
@@ -306,7 +345,7 @@ func (s *fileScanner) archiveFirst(r *reader, raw []byte, final bool, path strin
 	}
 	a.stats.Read++
 	job := &archJob{path: path, inWeb: inWeb, logDir: logDir, layer: layer}
-	src := &fileStream{r: r, buf: s.buf[:chunkSize], n: len(raw), final: final}
+	src := &fileStream{r: r, buf: s.buf, n: len(raw), final: final}
 	var err error
 	if kind == kindNone {
 		// the config blob of an OCI image layout
@@ -400,23 +439,9 @@ func (f *fileStream) ReadByte() (byte, error) {
 	return c, nil
 }
 
-// byteReader is an io.Reader that is an io.ByteReader too: flate reads
-// exactly up to the end of its stream from one, and no further.
-type byteReader interface {
-	io.Reader
-	io.ByteReader
-}
-
-func asByteReader(r io.Reader) byteReader {
-	if br, ok := r.(byteReader); ok {
-		return br
-	}
-	return bufio.NewReaderSize(r, 32<<10)
-}
-
-// countIn counts the compressed bytes a decoder reads.
+// countIn counts the bytes read from r.
 type countIn struct {
-	r byteReader
+	r io.Reader
 	n int64
 }
 
@@ -426,21 +451,13 @@ func (c *countIn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (c *countIn) ReadByte() (byte, error) {
-	b, err := c.r.ReadByte()
-	if err == nil {
-		c.n++
-	}
-	return b, err
-}
-
 // expander counts what a decoder expands to, against the archive's caps
 // and the bomb ratio (in: the compressed bytes it read); it also stops
 // when the scan does.
 type expander struct {
 	r    io.Reader
 	job  *archJob
-	in   *int64
+	in   func() int64
 	out  int64
 	stop *stopFlag
 }
@@ -462,7 +479,7 @@ func (e *expander) Read(p []byte) (int, error) {
 	if e.job.bomb {
 		minOut = min(minOut, 64<<10)
 	}
-	if e.out > minOut && e.out > bombRatio*max(*e.in, 1) {
+	if e.out > minOut && e.out > bombRatio*max(e.in(), 1) {
 		return n, &bombError{at: e}
 	}
 	return n, err
@@ -496,15 +513,23 @@ func (s *fileScanner) openArchive(job *archJob, kind int, src io.Reader, self st
 		return nil
 	}
 	a := s.arch
-	in := &countIn{r: asByteReader(src)}
+	lv := a.push()
+	defer a.pop()
+	cnt := &countIn{r: src}
+	in := lv.bufio(cnt)
 	var dec io.Reader
 	switch kind {
 	case kindGzip:
-		zr, err := gzip.NewReader(in)
-		if err != nil {
+		if lv.gz == nil {
+			zr, err := gzip.NewReader(in)
+			if err != nil {
+				return err
+			}
+			lv.gz = zr
+		} else if err := lv.gz.Reset(in); err != nil {
 			return err
 		}
-		dec = zr
+		dec = lv.gz
 	case kindBzip2:
 		dec = bzip2.NewReader(in)
 	case kindZstd:
@@ -533,7 +558,7 @@ func (s *fileScanner) openArchive(job *archJob, kind int, src io.Reader, self st
 		defer func() { a.zstdBusy = false; a.zstd.Reset(nil) }()
 		dec = a.zstd
 	}
-	ex := &expander{r: dec, job: job, in: &in.n, stop: s.stop}
+	ex := &expander{r: dec, job: job, in: func() int64 { return cnt.n - int64(in.Buffered()) }, stop: s.stop}
 	name := strippedName(self)
 	if self == "" {
 		name = strippedName(job.path)
@@ -565,10 +590,12 @@ func (s *fileScanner) member(job *archJob, r io.Reader, name string, depth int, 
 		a.stats.Skipped++
 		return nil
 	}
-	for len(a.sniff) <= depth {
-		a.sniff = append(a.sniff, make([]byte, sniffBytes))
+	lv := a.push()
+	defer a.pop()
+	if lv.sniff == nil {
+		lv.sniff = make([]byte, sniffBytes)
 	}
-	sniff := a.sniff[depth]
+	sniff := lv.sniff
 	n, err := io.ReadFull(r, sniff)
 	eof := false
 	switch {
@@ -803,18 +830,4 @@ func (s *fileScanner) collect(job *archJob, where string) {
 func looksJSON(b []byte) bool {
 	b = bytes.TrimLeft(b, " \t\r\n")
 	return len(b) > 0 && b[0] == '{'
-}
-
-// flateReader is the worker's deflate decoder for depth, reset onto r.
-func (a *archState) flateReader(depth int, r io.Reader) io.ReadCloser {
-	for len(a.flate) <= depth {
-		a.flate = append(a.flate, nil)
-	}
-	if f := a.flate[depth]; f != nil {
-		if f.(flate.Resetter).Reset(r, nil) == nil {
-			return f
-		}
-	}
-	a.flate[depth] = flate.NewReader(r)
-	return a.flate[depth]
 }

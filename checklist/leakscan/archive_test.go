@@ -550,3 +550,40 @@ func TestOCILayoutFolder(t *testing.T) {
 		t.Errorf("images %d layers %d findings %d", a.Images, a.Layers, len(rep.Findings))
 	}
 }
+
+// Many small members of a tar.gz (several in the first 8 KiB, which the
+// compressed stream's sniff read holds while the tar's members are read):
+// each key is found in its own member, at its line.
+func TestArchiveSmallMembers(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	dir := t.TempDir()
+	var ms []member
+	keys := map[string]string{}
+	for i := 0; i < 40; i++ {
+		k := sgKey(r)
+		n := fmt.Sprintf("conf/%02d.env", i)
+		keys[n] = k
+		ms = append(ms, m(n, strings.Repeat("#\n", i%5)+"SENDGRID_API_KEY="+k+"\n"))
+	}
+	writeFile(t, filepath.Join(dir, "small.tgz"), gzOf(tarOf(t, ms...)))
+	writeFile(t, filepath.Join(dir, "small.zip"), zipOf(t, false, ms...))
+	rep := archScan(t, dir)
+	for i := 0; i < 40; i++ {
+		n := fmt.Sprintf("conf/%02d.env", i)
+		hits := 0
+		for _, f := range rep.Findings {
+			if f.Fingerprint == Fingerprint([]byte(keys[n])) {
+				hits++
+				if f.Member != n || f.Line != i%5+1 {
+					t.Errorf("%s: found at %s:%d, want line %d", n, f.Place(), f.Line, i%5+1)
+				}
+			}
+		}
+		if hits != 2 {
+			t.Errorf("%s: found %d times, want 2 (tgz and zip)", n, hits)
+		}
+	}
+	if len(rep.Findings) != 80 {
+		t.Errorf("%d findings, want 80", len(rep.Findings))
+	}
+}

@@ -2,6 +2,7 @@ package leakscan
 
 import (
 	"archive/tar"
+	"bufio"
 	"compress/bzip2"
 	"encoding/binary"
 	"errors"
@@ -73,9 +74,9 @@ var (
 	errZipUnknown = errors.New("zip: a member of unknown size that cannot be read (stored or encrypted, with a data descriptor)")
 )
 
-// limitedBR reads at most n bytes of r, as a byteReader.
+// limitedBR reads at most n bytes of r.
 type limitedBR struct {
-	r byteReader
+	r *bufio.Reader
 	n int64
 }
 
@@ -123,7 +124,11 @@ func skipN(r io.Reader, n int64) error {
 // readZip reads the members of a zip stream.
 func (s *fileScanner) readZip(job *archJob, src io.Reader, depth int, chain string) error {
 	a := s.arch
-	br := asByteReader(src)
+	lv := a.push()
+	defer a.pop()
+	cnt := &countIn{r: src}
+	br := lv.bufio(cnt)
+	pos := func() int64 { return cnt.n - int64(br.Buffered()) }
 	var hdr [30]byte
 	var nameBuf []byte
 	for {
@@ -195,6 +200,8 @@ func (s *fileScanner) readZip(job *archJob, src io.Reader, depth int, chain stri
 			lim.n = math.MaxInt64
 		}
 		var content io.Reader
+		start := pos()
+		deflated := false
 		switch {
 		case flags&1 != 0:
 			if !job.encrypted {
@@ -207,11 +214,12 @@ func (s *fileScanner) readZip(job *archJob, src io.Reader, depth int, chain stri
 		case method == 0 && known:
 			content = lim
 		case method == 8:
-			in := &countIn{r: lim}
-			content = &expander{r: a.flateReader(depth, in), job: job, in: &in.n, stop: s.stop}
+			// straight from the zip's buffer: deflate ends by itself
+			deflated = true
+			content = &expander{r: lv.flate(br), job: job, in: func() int64 { return pos() - start }, stop: s.stop}
 		case method == 12 && known:
 			in := &countIn{r: lim}
-			content = &expander{r: bzip2.NewReader(in), job: job, in: &in.n, stop: s.stop}
+			content = &expander{r: bzip2.NewReader(in), job: job, in: func() int64 { return in.n }, stop: s.stop}
 		case method == 93 && known:
 			in := &countIn{r: lim}
 			d, err := zstd.NewReader(in, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(64<<20), zstd.WithDecoderMaxMemory(64<<20))
@@ -219,7 +227,7 @@ func (s *fileScanner) readZip(job *archJob, src io.Reader, depth int, chain stri
 				return err
 			}
 			defer d.Close()
-			content = &expander{r: d, job: job, in: &in.n, stop: s.stop}
+			content = &expander{r: d, job: job, in: func() int64 { return in.n }, stop: s.stop}
 		case method != 0:
 			// lzma, xz, ppmd …: not read
 			a.stats.Unsupported++
@@ -247,6 +255,14 @@ func (s *fileScanner) readZip(job *archJob, src io.Reader, depth int, chain stri
 			}
 			// the rest of the member: skipped, or (size unknown) read to its end
 			switch {
+			case known && deflated:
+				rest := int64(csize) - (pos() - start)
+				if rest < 0 {
+					return errZipHeader // the deflate stream ran past the member
+				}
+				if err := skipN(br, rest); err != nil {
+					return err
+				}
 			case known:
 				if err := skipN(br, lim.n); err != nil {
 					return err
