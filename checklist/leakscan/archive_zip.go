@@ -200,6 +200,7 @@ func (s *fileScanner) readZip(job *archJob, src io.Reader, depth int, chain stri
 			lim.n = math.MaxInt64
 		}
 		var content io.Reader
+		var closer func()
 		start := pos()
 		deflated := false
 		switch {
@@ -226,7 +227,7 @@ func (s *fileScanner) readZip(job *archJob, src io.Reader, depth int, chain stri
 			if err != nil {
 				return err
 			}
-			defer d.Close()
+			closer = d.Close
 			content = &expander{r: d, job: job, in: func() int64 { return in.n }, stop: s.stop}
 		case method != 0:
 			// lzma, xz, ppmd …: not read
@@ -278,6 +279,9 @@ func (s *fileScanner) readZip(job *archJob, src io.Reader, depth int, chain stri
 					return err
 				}
 			}
+		}
+		if closer != nil {
+			closer()
 		}
 		if desc {
 			// the data descriptor: [signature] crc, sizes (8 bytes each in zip64)
