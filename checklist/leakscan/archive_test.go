@@ -587,3 +587,54 @@ func TestArchiveSmallMembers(t *testing.T) {
 		t.Errorf("%d findings, want 80", len(rep.Findings))
 	}
 }
+
+// A stopped scan stops inside an archive: the expander checks the stop
+// flag on every read, and nothing more is expanded.
+func TestArchiveStops(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	var big strings.Builder
+	for big.Len() < 8<<20 {
+		big.WriteString(rnd(r, anA, 99) + "\n")
+	}
+	data := gzOf([]byte(big.String()))
+	ch := make(chan struct{})
+	s := &fileScanner{e: getEngine(), buf: make([]byte, chunkSize+overlap), stop: &stopFlag{done: ch}, fileCap: 1 << 30, archives: true}
+	s.archState()
+	job := &archJob{path: "/x/big.log.gz"}
+	// the scan is stopped once a quarter of the compressed stream is read
+	src := &stopAfter{r: bytes.NewReader(data), n: len(data) / 4, stop: func() { close(ch) }}
+	err := s.openArchive(job, kindGzip, src, "", 1, "")
+	if err != errStopped || job.expanded == 0 || job.expanded > int64(big.Len())/2 {
+		t.Errorf("stopped scan: err %v, %d of %d bytes expanded", err, job.expanded, big.Len())
+	}
+}
+
+type stopAfter struct {
+	r    *bytes.Reader
+	n    int
+	stop func()
+}
+
+func (s *stopAfter) Read(p []byte) (int, error) {
+	k, err := s.r.Read(p)
+	if s.n -= k; s.n <= 0 && s.stop != nil {
+		s.stop()
+		s.stop = nil
+	}
+	return k, err
+}
+
+// A root that is an archive is read (reclaim scan backup.zip).
+func TestArchiveAsRoot(t *testing.T) {
+	r := rand.New(rand.NewPCG(25, 26))
+	k := sgKey(r)
+	p := filepath.Join(t.TempDir(), "backup.zip")
+	writeFile(t, p, zipOf(t, false, m("wp-config.php", wpConfig(k))))
+	rep := guardedScan(t, []string{p}, Options{Archives: true, ConfigRoot: t.TempDir()})
+	if f := findingOf(rep, k); f == nil || f.File != p || f.Member != "wp-config.php" || f.Line != 12 {
+		t.Errorf("archive as root: %+v", f)
+	}
+	if err := rep.RootsError(); err != nil {
+		t.Error(err)
+	}
+}
