@@ -57,6 +57,9 @@ type Result struct {
 	Detail  string
 	// NewKey is set by ActCreateKey: show it once, then drop it.
 	NewKey *provider.NewKey
+	// Rotated is set by ActRotateSecret: show its new value once, then
+	// drop it.
+	Rotated *provider.RotatedSecret
 }
 
 // LeakScanner is the seam for the file scanner (a later issue): the
@@ -174,6 +177,9 @@ type StepView struct {
 	NAWhy   string
 	State   StepState
 	Console string
+	// Guide is what to look for and record in the console, for this
+	// provider.
+	Guide Guide
 }
 
 // Views returns every step with its mode and state.
@@ -192,7 +198,11 @@ func (e *Engine) viewsLocked() []StepView {
 		if m == ModeNA && st.Status == StatusTodo {
 			st.Status, st.Reason = StatusNA, why
 		}
-		out = append(out, StepView{Def: d, Mode: m, NAWhy: why, State: st, Console: e.consoleLink(d.Item)})
+		g := d.Guide
+		if d.GuideFor != nil {
+			g = d.GuideFor(e.prov.Info())
+		}
+		out = append(out, StepView{Def: d, Mode: m, NAWhy: why, State: st, Console: e.consoleLink(d.Item), Guide: g})
 	}
 	return out
 }
@@ -647,6 +657,8 @@ func (e *Engine) do(ctx context.Context, act Action, inputs map[string]string) (
 		return Result{Detail: "a read call with the new key succeeded"}, nil
 	case ActVerifyDead:
 		return e.verifyDead(ctx, inputs, act.Key == deadRecheckKey)
+	case ActRotateSecret:
+		return e.rotateSecret(ctx, act)
 	case ActRevokeKey:
 		r, ok := p.(provider.KeyRevoker)
 		if !ok {

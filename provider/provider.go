@@ -9,6 +9,7 @@ package provider
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -450,10 +451,22 @@ const (
 	// ConsoleResetMaster: the owner reset the master secret on the API
 	// keys page (DrillStyle.MasterKey).
 	ConsoleResetMaster ConsoleAction = "reset-master-secret"
-	// ConsoleRotateSecrets: the owner rotated, on the page, the account
-	// secrets the procedure named (the guided form of SecretRotator).
-	ConsoleRotateSecrets ConsoleAction = "rotate-secrets"
+	// ConsoleRotateSecret: the owner rotated, on the page, the account
+	// secret the action names (ConsoleRotateSecret.On(id)): the guided
+	// form of SecretRotator.
+	ConsoleRotateSecret ConsoleAction = "rotate-secret"
 )
+
+// On returns the action on one target (an account secret's id).
+func (a ConsoleAction) On(target string) ConsoleAction {
+	return a + ":" + ConsoleAction(target)
+}
+
+// Split returns the action and its target ("" when it names none).
+func (a ConsoleAction) Split() (ConsoleAction, string) {
+	k, t, _ := strings.Cut(string(a), ":")
+	return ConsoleAction(k), t
+}
 
 // Simulator is a simulated account: the drill. Nothing it does reaches a
 // real provider. The engine, the UI and the commands know a drill by this

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -135,7 +136,7 @@ func (s *startScreen) onIncidents(msg incidentsMsg) tea.Cmd {
 	}
 	items, resumeDrill := s.incidentItems(msg.list)
 	s.items = append(items,
-		startItem{label: "Start a new drill", detail: "a simulated compromised SendGrid account; nothing real is touched", action: "drill"},
+		startItem{label: "Start a new drill", detail: cmp.Or(s.opts.DrillAbout, "a simulated compromised account") + "; nothing real is touched", action: "drill"},
 		s.realItem(),
 		startItem{label: "Quit", action: "quit"},
 	)

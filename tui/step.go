@@ -284,6 +284,11 @@ func (s *stepScreen) onActionDone(msg actionDoneMsg) tea.Cmd {
 		s.phase = spSecret
 		return nil
 	}
+	if msg.res.Rotated != nil {
+		s.newKey = newRotatedView(s.c, *msg.res.Rotated)
+		s.phase = spSecret
+		return nil
+	}
 	return s.nextAction()
 }
 
@@ -600,15 +605,14 @@ func (s *stepScreen) contextLines() []string {
 	w := c.Width
 	var out []string
 	one := func(l string) { out = append(out, ansi.Truncate(l, w, "…")) }
-	d := s.view.Def
 	if s.view.Mode == checklist.ModeGuided && s.view.Console != "" {
 		one(st.Subtle.Render("Console: ") + st.Accent.Render(provider.Sanitize(s.view.Console)))
 	}
 	if s.view.Mode != checklist.ModeAuto {
-		for _, l := range d.Guide.LookFor {
+		for _, l := range s.view.Guide.LookFor {
 			one("  • look for " + l)
 		}
-		for _, l := range d.Guide.Record {
+		for _, l := range s.view.Guide.Record {
 			one("  • record " + l)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"reclaim/checklist"
 	"reclaim/provider"
+	"reclaim/provider/drill"
 	"reclaim/tui"
 )
 
@@ -73,7 +74,7 @@ func runTUI(cmd *cobra.Command, start tuiStart) error {
 		return withCode(exitError, err)
 	}
 	noColor := g.noColor || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb"
-	m := tui.New(tuiBackend{b}, tui.Options{Drill: start.drill, Scenario: start.scenario, Fresh: start.fresh, NoColor: noColor})
+	m := tui.New(tuiBackend{b}, tui.Options{Drill: start.drill, Scenario: start.scenario, DrillAbout: drill.About(start.scenario), Fresh: start.fresh, NoColor: noColor})
 	// SIGINT, SIGHUP and SIGTERM cancel the command's context (see
 	// watchSignals): the program stops and restores the terminal, and the
 	// exit hooks save the incident and remove the drill's temporary tree.

@@ -89,12 +89,17 @@ type state struct {
 	Bursts []burst `json:"bursts,omitempty"`
 	// Leaks are files added to the server during the drill.
 	Leaks []LeakSpec `json:"leaks,omitempty"`
+	// Secrets are the account secrets that are not API keys; Rotated says
+	// when each was rotated (never a value).
+	Secrets []provider.AccountSecret `json:"secrets,omitempty"`
+	Rotated map[string]time.Time     `json:"rotated,omitempty"`
 }
 
 // attackerSet names the attacker's footholds in the account.
 type attackerSet struct {
 	Keys         []string `json:"keys,omitempty"`   // keys the attacker made
 	Leaked       []string `json:"leaked,omitempty"` // the owner's keys whose secret the attacker holds
+	Secrets      []string `json:"secrets,omitempty"` // the owner's account secrets the attacker holds
 	Teammates    []string `json:"teammates,omitempty"`
 	Invites      []string `json:"invites,omitempty"` // invite tokens
 	Subusers     []string `json:"subusers,omitempty"`
@@ -174,6 +179,9 @@ func New(sc *Scenario, epoch time.Time) *Account {
 	for _, e := range append(slices.Clone(kg.Activity), at.Activity...) {
 		st.Activity = append(st.Activity, e.event(epoch))
 	}
+	for _, x := range kg.Secrets {
+		st.Secrets = append(st.Secrets, provider.AccountSecret{ID: x.ID, Kind: x.Kind, Name: x.Name, Domain: x.Domain, Created: x.Created.at(epoch)})
+	}
 	st.Attacker = sc.attackerSet()
 	a.st = st
 	a.mu.Lock()
@@ -197,7 +205,7 @@ func (e ActivitySpec) event(epoch time.Time) provider.AccessEvent {
 // attackerSet is the scenario's attacker footholds at the start.
 func (sc *Scenario) attackerSet() *attackerSet {
 	at := sc.Attacker
-	s := &attackerSet{Leaked: slices.Clone(at.LeakedKeys), Password: at.KnowsPassword}
+	s := &attackerSet{Leaked: slices.Clone(at.LeakedKeys), Secrets: slices.Clone(at.LeakedSecrets), Password: at.KnowsPassword}
 	for _, k := range at.Keys {
 		s.Keys = append(s.Keys, k.ID)
 	}
@@ -819,6 +827,12 @@ func (a *Account) ConsoleDo(item provider.Item, action provider.ConsoleAction) e
 	case item == provider.ItemAPIKeys && action == provider.ConsoleResetMaster:
 		if a.masterLocked() != "" && a.st.MasterReset.IsZero() {
 			a.st.MasterReset = time.Now().UTC().Truncate(time.Second)
+		}
+	case item == provider.ItemAPIKeys && kindOf(action) == provider.ConsoleRotateSecret:
+		// The owner rotated the secret in the console: the old value dies.
+		_, id := action.Split()
+		if i := slices.IndexFunc(a.st.Secrets, func(x provider.AccountSecret) bool { return x.ID == id }); i >= 0 {
+			a.rotateLocked(i)
 		}
 	case item == provider.ItemTeammates && action == provider.ConsoleRemoveUnknown && !offers[provider.TeammateRemover](a.style):
 		// The owner removed, in the console, the users added recently

@@ -400,6 +400,7 @@ func (a *Account) openAccessLocked() []string {
 	if at.Password && a.st.PasswordHash == "" {
 		out = append(out, "the account password the attacker knows")
 	}
+	out = append(out, a.openSecretsLocked(at.Secrets)...)
 	return out
 }
 

@@ -125,12 +125,27 @@ type KnownGood struct {
 	AllowList    []string          `yaml:"allow_list"`
 	Activity     []ActivitySpec    `yaml:"activity"`
 	Mail         NormalMail        `yaml:"mail"`
+	// Secrets are account secrets other than API keys (auth tokens, SMTP
+	// logins, signing keys), for styles whose API lists them.
+	Secrets []SecretSpec `yaml:"secrets"`
+}
+
+// SecretSpec is an account secret that is not an API key.
+type SecretSpec struct {
+	ID      string `yaml:"id"`
+	Kind    string `yaml:"kind"`
+	Name    string `yaml:"name"`
+	Domain  string `yaml:"domain"`
+	Created Offset `yaml:"created"`
 }
 
 // AttackerSpec is what the attacker holds and left in the account.
 type AttackerSpec struct {
 	// LeakedKeys are known_good keys whose secret the attacker holds.
 	LeakedKeys []string `yaml:"leaked_keys"`
+	// LeakedSecrets are known_good secrets the attacker holds, until they
+	// are rotated.
+	LeakedSecrets []string `yaml:"leaked_secrets"`
 	// KnowsPassword: the attacker logs in with the password until it is
 	// changed (credential stuffing).
 	KnowsPassword bool              `yaml:"knows_password"`
@@ -418,7 +433,7 @@ func FormatClock(d time.Duration) string {
 // keeps equal): the drill cannot import the checklist.
 var StepIDs = []string{
 	"triage", "evidence.inventory", "evidence.review", "investigate.questions", "investigate.scan",
-	"rotate.create", "rotate.verify", "rotate.revoke", "rotate.deadcheck", "password.reset",
+	"rotate.create", "rotate.verify", "rotate.revoke", "rotate.secrets", "rotate.deadcheck", "password.reset",
 	"twofactor.enrol", "audit.account", "audit.keys", "audit.payment", "audit.twofactor",
 	"audit.teammates", "audit.ipaccess", "audit.webhooks", "audit.subusers", "audit.mailsettings",
 	"audit.senders", "audit.mail", "report.support",
@@ -434,6 +449,20 @@ func Scenarios() []string {
 		}
 	}
 	return out
+}
+
+// About says what a drill on the scenario simulates, for a menu: "a
+// simulated compromised SendGrid account" (name: as LoadScenario takes it;
+// "" is the default scenario). A scenario that does not load is described
+// without its provider.
+func About(name string) string {
+	if name == "" {
+		name = DefaultScenario
+	}
+	if sc, err := LoadScenario(name); err == nil && sc.style != nil {
+		return "a simulated compromised " + sc.style.s.Name + " account"
+	}
+	return "a simulated compromised account"
 }
 
 // IsScenarioFile reports whether a --scenario value names a file (it
@@ -925,6 +954,7 @@ func (v *validator) validate() {
 	}
 	v.account()
 	v.objects()
+	v.secrets()
 	v.server()
 	v.console()
 	v.answers()

@@ -85,6 +85,13 @@ var Info = provider.Info{
 	AltConsole:     UnifiedLoginConsole,
 	AltConsoleName: "Twilio unified login",
 	KeyScopes:      []string{"mail.send", "stats.read", "suppression.read", "templates.read", "marketing.read", "user.webhooks.event.settings.read", "api_keys.read", "mail_settings.read"},
+	KeyHint:        "SG.<key id>.<secret>",
+	KeyIDHint:      "the middle part of SG.<id>.<secret>",
+	LeakSearch:     `"SG."`,
+	ScopePresets: []provider.ScopePreset{
+		{Value: "mail.send", Label: "Mail send only (recommended)"},
+		{Value: "mail.send,stats.read", Label: "Mail send + stats"},
+	},
 }
 
 // TwilioConsole is where accounts on Twilio unified login manage their
