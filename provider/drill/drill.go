@@ -97,8 +97,8 @@ type state struct {
 
 // attackerSet names the attacker's footholds in the account.
 type attackerSet struct {
-	Keys         []string `json:"keys,omitempty"`   // keys the attacker made
-	Leaked       []string `json:"leaked,omitempty"` // the owner's keys whose secret the attacker holds
+	Keys         []string `json:"keys,omitempty"`    // keys the attacker made
+	Leaked       []string `json:"leaked,omitempty"`  // the owner's keys whose secret the attacker holds
 	Secrets      []string `json:"secrets,omitempty"` // the owner's account secrets the attacker holds
 	Teammates    []string `json:"teammates,omitempty"`
 	Invites      []string `json:"invites,omitempty"` // invite tokens
