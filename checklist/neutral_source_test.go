@@ -26,7 +26,7 @@ var neutralDirs = []string{".", "../tui", "../cmd/reclaim"}
 // file no longer has it.
 var neutralAllowed = map[string]string{
 	"findings.go:Its id matches a leaked SG.<id>.<secret> string: revoke it once a replacement works.": "scan branch",
-	"scanrecord.go:leaked SendGrid key id":                                                                "scan branch",
+	"scanrecord.go:leaked SendGrid key id": "scan branch",
 }
 
 // anonymousAllowed are the scanner seams' method names (the leak scanner's
