@@ -178,3 +178,41 @@ func TestDrillSecretsValidation(t *testing.T) {
 		}
 	}
 }
+
+// Without a master key, the credential the attacker holds is a leaked
+// key's: it works until the key is revoked, so a dead-credential check in
+// a style with a grace window proves something.
+func TestDrillLeakedKeyCredential(t *testing.T) {
+	yaml := strings.Replace(kitScenario, "  leaked_secrets: [tok-1]\n", "  leaked_secrets: [tok-1]\n  leaked_keys: [KK0000000000000bbb]\n", 1)
+	sc, err := drill.ParseScenario("kit.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := drill.New(sc, time.Now())
+	p := a.Styled()
+	cred := a.LeakedCredential()
+	if !strings.HasPrefix(cred, "KK0000000000000bbb:") {
+		t.Fatalf("leaked credential %q", cred)
+	}
+	ctx := context.Background()
+	if err := p.(provider.KeyVerifier).VerifyKey(ctx, cred); err != nil {
+		t.Fatalf("the leaked credential does not work before the revocation: %v", err)
+	}
+	if err := p.(provider.KeyRevoker).RevokeKey(ctx, "KK0000000000000bbb"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.(provider.KeyVerifier).VerifyKey(ctx, cred); !errors.Is(err, provider.ErrBadCredentials) {
+		t.Errorf("the leaked credential works after the revocation: %v", err)
+	}
+	back, err := drill.Restore(must(a.Snapshot()))
+	if err != nil || back.LeakedCredential() != cred {
+		t.Errorf("after a resume: %q (%v)", back.LeakedCredential(), err)
+	}
+}
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
+}

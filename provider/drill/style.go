@@ -189,17 +189,27 @@ func (a *Account) leakedMasterSecret() string {
 	return "drill-secret-" + hex.EncodeToString(h[:8])
 }
 
-// LeakedCredential implements provider.Simulator: the master key's leaked
-// credential, in the style's credential form, while the style has a master
-// key; "" otherwise.
+// leakedSecretFor is the made-up secret of a leaked key: derived from the
+// drill's start, so it survives a resume without being written down.
+func (a *Account) leakedSecretFor(id string) string {
+	h := sha256.Sum256([]byte("reclaim drill leaked key " + a.st.Scenario + " " + id + " " + a.st.Epoch.Format(time.RFC3339)))
+	return "drill-secret-" + hex.EncodeToString(h[:8])
+}
+
+// LeakedCredential implements provider.Simulator: the credential the
+// attacker holds, in the style's credential form: the master key's while
+// the style has one, else the first leaked key's (attacker.leaked_keys);
+// "" when the scenario has neither. The dead-credential check tries it.
 func (a *Account) LeakedCredential() string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	m := a.masterLocked()
-	if m == "" {
-		return ""
+	if m := a.masterLocked(); m != "" {
+		return a.style.s.Keys.Format(m, a.leakedMasterSecret())
 	}
-	return a.style.s.Keys.Format(m, a.leakedMasterSecret())
+	if at := a.st.Attacker; at != nil && len(at.Leaked) > 0 {
+		return a.style.s.Keys.Format(at.Leaked[0], a.leakedSecretFor(at.Leaked[0]))
+	}
+	return ""
 }
 
 // revokeLocked deletes a key, or deactivates it in a style whose API has no
@@ -242,6 +252,19 @@ func (a *Account) verifyLocked(cred string) error {
 		leaked := a.leakedMasterSecret()
 		if cred == a.style.s.Keys.Format(m, leaked) || cred == leaked {
 			if a.st.MasterReset.IsZero() {
+				return nil
+			}
+			return bad
+		}
+	}
+	if at := a.st.Attacker; at != nil {
+		// A leaked key's credential works while the key is listed and
+		// active.
+		for _, id := range at.Leaked {
+			if cred != a.style.s.Keys.Format(id, a.leakedSecretFor(id)) {
+				continue
+			}
+			if i := slices.IndexFunc(a.st.Keys, func(k provider.APIKey) bool { return k.ID == id }); i >= 0 && !a.st.Keys[i].Inactive && !a.st.Keys[i].Master {
 				return nil
 			}
 			return bad
