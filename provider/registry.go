@@ -134,6 +134,11 @@ type DrillStyle struct {
 	// DeactivateKeys: revoking a key deactivates it (still listed, Inactive)
 	// instead of deleting it.
 	DeactivateKeys bool
+	// MatchLeak matches a credential the leak scanner found to the
+	// simulated account's key, as the adapter's LeakMatcher does (nil: a
+	// leak of this provider whose KeyID is a listed key's id). Embed
+	// provider.LeakMatcher in the View to expose it.
+	MatchLeak func(l Leak, keys []APIKey) (keyID string, ok bool)
 	// Support replaces Info.Support.Instructions in a drill: what filing
 	// the report would be in a real incident.
 	Support string

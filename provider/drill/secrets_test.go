@@ -25,6 +25,7 @@ type kitSecretsView struct {
 	provider.KeyVerifier
 	provider.SecretLister
 	provider.SecretRotator
+	provider.LeakMatcher
 }
 
 func init() {
@@ -215,4 +216,24 @@ func must(b []byte, err error) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// A style without its own leak matcher: a leak of the imitated provider
+// names its key by id.
+func TestDrillMatchLeakDefault(t *testing.T) {
+	sc, err := drill.ParseScenario("kit.yaml", []byte(kitScenario))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := drill.New(sc, time.Now())
+	keys, _ := a.ListKeys(context.Background())
+	m := a.Styled().(provider.LeakMatcher)
+	if id, ok := m.MatchLeak(provider.Leak{Provider: "kitsecrets", Kind: "api_key", KeyID: "KK0000000000000bbb"}, keys); !ok || id != "KK0000000000000bbb" {
+		t.Errorf("not matched: %q %v", id, ok)
+	}
+	for _, l := range []provider.Leak{{Provider: "sendgrid", KeyID: "KK0000000000000bbb"}, {Provider: "kitsecrets", KeyID: "KKnope"}, {Provider: "kitsecrets"}} {
+		if id, ok := m.MatchLeak(l, keys); ok {
+			t.Errorf("%+v matched %q", l, id)
+		}
+	}
 }

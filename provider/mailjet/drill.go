@@ -23,6 +23,7 @@ type drillView struct {
 	provider.SenderLister
 	provider.ActivityLister
 	provider.MessageLister
+	provider.LeakMatcher
 }
 
 // DrillStyle is how the drill imitates Mailjet ("provider: mailjet" in a

@@ -25,6 +25,7 @@ type drillView struct {
 	provider.AllowListWriter
 	provider.ActivityLister
 	provider.MessageLister
+	provider.LeakMatcher
 	provider.PasswordChanger
 }
 
