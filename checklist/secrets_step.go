@@ -18,8 +18,9 @@ const StepRotateSecrets StepID = "rotate.secrets"
 // login, a signing key) with a new value, through the API.
 const ActRotateSecret ActionKind = "rotate-secret"
 
-// secretSection is the inventory section that holds Inventory.Secrets.
-const secretSection = "secrets"
+// secretSection is the inventory section that holds Inventory.Secrets
+// (SecSecrets where the inventory reads it).
+const secretSection = "account_secrets"
 
 // rotateSecretsStep: auth tokens, SMTP credentials and signing keys are not
 // API keys, so revoking keys leaves them working. The owner picks which to
@@ -32,6 +33,8 @@ var rotateSecretsStep = &StepDef{
 	Why:  "Auth tokens, SMTP logins and signing keys are not API keys: revoking the keys leaves them working for whoever copied them.",
 	Item: provider.ItemAPIKeys,
 	Auto: hasAll(has[provider.SecretLister](), has[provider.SecretRotator]()),
+	// Re-read when the step opens: what was rotated in the console shows.
+	Sections: []string{secretSection},
 	Applies: func(e *Engine, p provider.Provider) (Mode, string) {
 		if !provider.Has[provider.SecretLister](p) {
 			return ModeNA, p.Info().Name + " lists no account secrets besides its API keys"
