@@ -29,12 +29,7 @@ func newScanCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "scan [PATH…] [--format text|json|sarif]",
 		Short: "Find where provider credentials leaked on this server (files, web roots, logs)",
-		Long: `Scan files for the credentials of every provider reclaim knows (SendGrid,
-Mailjet, Mailgun, Postmark, Brevo, Twilio, Mailchimp, Mandrill), exposed
-configuration (.env in a web root, wp-config.php backups, phpinfo pages,
-.git in a web root, Laravel APP_DEBUG=true), attack traces in web-server logs
-(/.env and /.git/config probes, AndroxGh0st) and the other secrets in the same
-files ("also exposed — rotate too").
+		Long: wrapText("Scan files for the credentials of every provider reclaim knows ("+detectorNames()+"), exposed configuration (.env in a web root, wp-config.php backups, phpinfo pages, .git in a web root, Laravel APP_DEBUG=true), attack traces in web-server logs (/.env and /.git/config probes, AndroxGh0st) and the other secrets in the same files (\"also exposed — rotate too\").", 75) + `
 
 With no PATH it scans the web roots named by the local nginx/Apache configs,
 else the current directory. The configs are read like scanned files (no
@@ -76,8 +71,8 @@ in sparse files are skipped); folders whose path is longer than 4,096 bytes
 are not walked into.
 
 Each secret is listed once per file, with how often it occurs there. Every
-distinct credential (a SendGrid key id; for other providers the key or
-secret itself) is listed, up to 20,000, so copies or decoys cannot push a
+distinct credential (the key id, for providers whose keys name it; for
+others the key or secret itself) is listed, up to 20,000, so copies or decoys cannot push a
 real key out of the list; further places of a listed credential are listed
 up to 20,000 in all.
 
@@ -89,8 +84,8 @@ was read, but the result is incomplete (…): not an all-clear."), and
 reclaim exits 1.
 
 Secrets are never printed: each finding shows the value redacted and a
-fingerprint, "sha256:" + the hex SHA-256 of the exact secret. SendGrid
-findings show the key id, as listed in the account.
+fingerprint, "sha256:" + the hex SHA-256 of the exact secret. A key that
+names its id shows the key id, as listed in the account.
 
 The summary names each PATH with the files and bytes read from it (and,
 for a symbolic link, the target it was read through). A PATH that does not
@@ -215,3 +210,24 @@ func runScan(ctx context.Context, stdout, stderr io.Writer, paths []string, form
 // scanConfigRootEnv names the root under which `reclaim scan` reads the
 // nginx/Apache configs ("" or unset: "/").
 const scanConfigRootEnv = "RECLAIM_SCAN_CONFIG_ROOT"
+
+// detectorNames lists the providers whose credentials the scan detects, by
+// name where an adapter is registered.
+func detectorNames() string {
+	var names []string
+	seen := map[string]bool{}
+	for _, d := range provider.Detectors() {
+		if d.Provider == "" || seen[d.Provider] {
+			continue
+		}
+		seen[d.Provider] = true
+		name := d.Provider
+		if f, ok := provider.Lookup(d.Provider); ok {
+			name = f.Info.Name
+		} else {
+			name = strings.ToUpper(name[:1]) + name[1:]
+		}
+		names = append(names, name)
+	}
+	return strings.Join(names, ", ")
+}
