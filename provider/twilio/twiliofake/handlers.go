@@ -48,8 +48,8 @@ func (s *Server) accountJSON(a Account) map[string]any {
 	return map[string]any{
 		"auth_token": a.Token, "date_created": rfc2822(a.Created), "date_updated": rfc2822(a.Created),
 		"friendly_name": a.Name, "owner_account_sid": s.St.Account.SID, "sid": a.SID, "status": a.Status,
-		"subresource_uris": map[string]string{"keys": base + "/Keys.json", "incoming_phone_numbers": base + "/IncomingPhoneNumbers.json"},
 		"type": a.Type, "uri": base + ".json",
+		"subresource_uris": map[string]string{"keys": base + "/Keys.json", "incoming_phone_numbers": base + "/IncomingPhoneNumbers.json"},
 	}
 }
 
