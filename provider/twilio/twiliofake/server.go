@@ -24,8 +24,15 @@ type Fault struct {
 	// Retry-After: RetryAfter, rounded up to whole seconds).
 	Status     int
 	RetryAfter time.Duration
-	// Delay holds the whole answer back (a slow first byte).
+	// Message replaces the error body's message (hostile text, an echoed
+	// credential).
+	Message string
+	// Delay holds the whole answer back (a slow first byte); the request is
+	// not carried out when the client gives up first.
 	Delay time.Duration
+	// Hold carries the request out, then holds its answer back this long
+	// (an answer lost on the way: the change happened).
+	Hold time.Duration
 	// Trickle sends the start of the real answer at once, then one byte
 	// every Trickle.
 	Trickle time.Duration
@@ -254,7 +261,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			writeRaw(w, f.Status, errBody(429, 20429, "Too Many Requests"))
 			return
 		case f.Status != 0:
-			writeRaw(w, f.Status, errBody(f.Status, 20500, http.StatusText(f.Status)))
+			msg := f.Message
+			if msg == "" {
+				msg = http.StatusText(f.Status)
+			}
+			writeRaw(w, f.Status, errBody(f.Status, 20500, msg))
 			return
 		case f.Huge > 0:
 			w.Header().Set("Content-Type", "application/json")
@@ -267,6 +278,21 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 			_, _ = w.Write([]byte(`]}`))
+			return
+		case f.Hold > 0:
+			rec := httptest.NewRecorder()
+			q.w = rec
+			rt.handle(s, q)
+			select {
+			case <-time.After(f.Hold):
+			case <-r.Context().Done():
+				return
+			}
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(rec.Body.Bytes())
 			return
 		case f.Truncate || f.Trickle > 0:
 			rec := httptest.NewRecorder()
