@@ -162,14 +162,16 @@ func Default(now time.Time) State {
 	return st
 }
 
-// Clean is an account with nothing suspicious: one old main key, one old
-// number pointing at the owner's host, no subaccounts, no events.
+// Clean is an account with nothing suspicious: one old restricted key, one
+// old number without webhooks (its messages go to a Messaging Service), no
+// subaccounts, no events. (A Main key has full access, and a webhook URL
+// cannot be judged by its domain: either is a finding.)
 func Clean(now time.Time) State {
 	old := now.Add(-400 * 24 * time.Hour)
 	return State{
 		Account: NewAccount("Acme", old),
-		Keys:    []Key{NewKey("prod", KeyMain, old)},
-		Numbers: []Number{{SID: SID("PN"), Phone: "+15005550006", Name: "main", SmsURL: "https://hooks.acme.example/sms", Created: old}},
+		Keys:    []Key{NewKey("prod", KeyRestricted, old, "/twilio/messaging/messages/create")},
+		Numbers: []Number{{SID: SID("PN"), Phone: "+15005550006", Name: "main", Created: old}},
 	}
 }
 
