@@ -94,6 +94,9 @@ func (c *Client) listSubaccounts(ctx context.Context, sec *provider.Section) ([]
 // A subaccount listing that fails (a standard key may not read accounts)
 // leaves the main account alone: the subusers section reports the failure.
 func (c *Client) fanout(ctx context.Context) (owners []string, cut int) {
+	// One listing for the sections that start together (keys, webhooks).
+	c.fanMu.Lock()
+	defer c.fanMu.Unlock()
 	c.mu.Lock()
 	subs, fresh := c.subs, c.subsAt.Add(subsCacheTTL).After(c.now())
 	c.mu.Unlock()

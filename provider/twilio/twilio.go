@@ -223,6 +223,7 @@ type Client struct {
 	pageSize int
 	now      func() time.Time
 
+	fanMu    sync.Mutex // one subaccount listing at a time for the fan-out
 	mu       sync.Mutex
 	keyOwner map[string]string // key SID -> owning account SID, from ListKeys
 	subs     []subaccount      // cached subaccount listing (fan-out)
