@@ -54,9 +54,9 @@ func (c *Client) Account(ctx context.Context) (provider.Account, error) {
 	if err := c.api.GetJSON(ctx, "read the account", accountPath(c.account), nil, &a); err != nil {
 		return provider.Account{}, err
 	}
-	typ := clip(a.Type)
+	typ := provider.SanitizeN(a.Type, 40)
 	if a.Status != "" && a.Status != "active" {
-		typ = strings.TrimSpace(typ + " (" + clip(a.Status) + ")")
+		typ = strings.TrimSpace(typ + " (" + provider.SanitizeN(a.Status, 40) + ")")
 	}
 	return provider.Account{Username: clip(a.Name), Type: typ, Created: a.Created.Time}, nil
 }
@@ -303,7 +303,7 @@ func numberWebhooks(n *number, owner, main string) []provider.Webhook {
 			continue
 		}
 		out = append(out, provider.Webhook{
-			ID: provider.Clip(n.SID, 40) + "/" + h.field, Kind: h.kind, URL: provider.Clip(u, 2048),
+			ID: provider.SanitizeN(n.SID, 40) + "/" + h.field, Kind: h.kind, URL: provider.Clip(u, 2048),
 			Hostname: phone + " " + h.what, Enabled: true, Created: n.Created.Time,
 		})
 	}

@@ -300,7 +300,7 @@ func TestRevokeIsSentOnceAndReadBack(t *testing.T) {
 	st := twiliofake.Default(time.Now())
 	srv := fake(t, st)
 	c := client(t, srv, st.Account.Credential(), twilio.Options{AttemptTimeout: 300 * time.Millisecond}, provider.Limits{})
-	attacker, status := st.Keys[2], st.Keys[1]
+	attacker, status, subKey := st.Keys[2], st.Keys[1], st.Keys[4] // (the fake shares st's slices)
 
 	// A 500: not retried, and the key is still there.
 	srv.Inject(twiliofake.Fault{Method: "DELETE", Path: "/v1/Keys/*", Status: 500})
@@ -317,6 +317,24 @@ func TestRevokeIsSentOnceAndReadBack(t *testing.T) {
 	}
 	if n := srv.Hits("DELETE /v1/Keys/{Sid}"); n != 2 {
 		t.Errorf("the deletes were sent %d times", n)
+	}
+	// A subaccount's key (2010 API): a 500 is not mistaken for success.
+	if _, err := c.ListKeys(bg); err != nil {
+		t.Fatal(err)
+	}
+	srv.Inject(twiliofake.Fault{Method: "DELETE", Path: "/2010-04-01/*", Status: 500})
+	if err := c.RevokeKey(bg, subKey.SID); !errors.Is(err, provider.ErrUnavailable) {
+		t.Fatalf("revoke a subaccount's key after a 500: %v", err)
+	}
+	if err := c.VerifyKey(bg, subKey.SID+":"+subKey.Secret); err != nil {
+		t.Errorf("the key is still live: %v", err)
+	}
+	srv.Inject(twiliofake.Fault{Method: "DELETE", Path: "/2010-04-01/*", Hold: 600 * time.Millisecond})
+	if err := c.RevokeKey(bg, subKey.SID); err != nil {
+		t.Fatalf("revoke a subaccount's key with a lost answer: %v", err)
+	}
+	if err := c.VerifyKey(bg, subKey.SID+":"+subKey.Secret); !errors.Is(err, provider.ErrBadCredentials) {
+		t.Errorf("revoked subaccount key: %v", err)
 	}
 }
 

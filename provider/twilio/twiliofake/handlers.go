@@ -23,6 +23,7 @@ func init() {
 	handle("POST", "/2010-04-01/Accounts/{Sid}.json", classMain, "", updateAccount)
 	handle("GET", "/2010-04-01/Accounts/{AccountSid}/Keys.json", classMain, "", listKeys2010)
 	handle("POST", "/2010-04-01/Accounts/{AccountSid}/Keys.json", classMain, "", createKey2010)
+	handle("GET", "/2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json", classMain, "", fetchKey2010)
 	handle("DELETE", "/2010-04-01/Accounts/{AccountSid}/Keys/{Sid}.json", classMain, "", deleteKey2010)
 	handle("GET", "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json", classAny, PermNumbersList, listNumbers)
 	handle("POST", "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json", classAny, "/twilio/phone-numbers/incoming-phone-numbers/update", updateNumber)
@@ -181,6 +182,18 @@ func (s *Server) deleteKey(q *req, account, sid string) {
 	}
 	s.St.Keys = slices.Delete(s.St.Keys, i, i+1)
 	writeRaw(q.w, http.StatusNoContent, nil)
+}
+
+func fetchKey2010(s *Server, q *req) {
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	sid := q.params["AccountSid"]
+	i := slices.IndexFunc(s.St.Keys, func(k Key) bool { return k.SID == q.params["Sid"] && s.St.owner(k.Owner) == sid })
+	if i < 0 || !s.mayAct(q.who, sid) {
+		q.fail(404, 20404, "The requested resource was not found")
+		return
+	}
+	q.json(200, key2010(s.St.Keys[i]))
 }
 
 func deleteKey2010(s *Server, q *req) {

@@ -64,8 +64,10 @@ type Server struct {
 	bodies    map[string][]url.Values // "METHOD pattern" -> form bodies received
 }
 
-// New starts a fake serving st on a loopback port.
+// New starts a fake serving a copy of st on a loopback port.
 func New(st State) *Server {
+	st.Keys, st.Subaccounts = slices.Clone(st.Keys), slices.Clone(st.Subaccounts)
+	st.Numbers, st.Events = slices.Clone(st.Numbers), slices.Clone(st.Events)
 	s := &Server{St: st, routeHits: map[string]int{}, bodies: map[string][]url.Values{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
