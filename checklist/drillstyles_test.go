@@ -6,4 +6,5 @@ package checklist
 import (
 	_ "reclaim/provider/mailjet"
 	_ "reclaim/provider/sendgrid"
+	_ "reclaim/provider/twilio"
 )

@@ -6,4 +6,5 @@ package tui
 import (
 	_ "reclaim/provider/mailjet"
 	_ "reclaim/provider/sendgrid"
+	_ "reclaim/provider/twilio"
 )

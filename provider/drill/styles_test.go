@@ -6,4 +6,5 @@ package drill_test
 import (
 	_ "reclaim/provider/mailjet"
 	_ "reclaim/provider/sendgrid"
+	_ "reclaim/provider/twilio"
 )
