@@ -3,9 +3,9 @@ package mgfake
 import (
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
