@@ -26,6 +26,9 @@ func init() {
 	handle("PUT", "/v4/domains/{name}", updateDomain)
 	handle("GET", "/v3/domains/{domain}/webhooks", listWebhooks)
 	handle("DELETE", "/v4/domains/{domain}/webhooks", deleteWebhooks)
+	handle("PUT", "/v3/domains/{domain_name}/webhooks/{webhook_name}", putEventWebhook)
+	handle("DELETE", "/v3/domains/{domain_name}/webhooks/{webhook_name}", deleteEventWebhook)
+	handle("POST", "/v3/{domain_name}/messages", sendMessage)
 	handle("GET", "/v3/routes", listRoutes)
 	handle("GET", "/v3/routes/{id}", getRoute)
 	handle("PUT", "/v3/routes/{id}", updateRoute)
@@ -332,6 +335,61 @@ func deleteWebhooks(s *Server, q *req) {
 		return
 	}
 	q.json(http.StatusOK, webhooksJSON(d))
+}
+
+func putEventWebhook(s *Server, q *req) {
+	ev := q.params["webhook_name"]
+	if !slices.Contains(webhookEvents, ev) {
+		q.json(http.StatusBadRequest, map[string]string{"Reason": "unknown webhook type"})
+		return
+	}
+	urls := q.form["url"]
+	if len(urls) == 0 {
+		q.json(http.StatusBadRequest, map[string]string{"Reason": "url is required"})
+		return
+	}
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	d := s.domainLocked(q, q.params["domain_name"])
+	if d == nil {
+		writeRaw(q.w, http.StatusNotFound, msgBody("Domain not found"))
+		return
+	}
+	if d.Webhooks == nil {
+		d.Webhooks = map[string][]string{}
+	}
+	d.Webhooks[ev] = slices.Clone(urls)
+	q.json(http.StatusOK, map[string]any{"message": "Webhook has been updated", "webhook": map[string]any{"urls": urls}})
+}
+
+func deleteEventWebhook(s *Server, q *req) {
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	d := s.domainLocked(q, q.params["domain_name"])
+	if d == nil || len(d.Webhooks[q.params["webhook_name"]]) == 0 {
+		writeRaw(q.w, http.StatusNotFound, msgBody("Webhook not found"))
+		return
+	}
+	urls := d.Webhooks[q.params["webhook_name"]]
+	delete(d.Webhooks, q.params["webhook_name"])
+	q.json(http.StatusOK, map[string]any{"message": "Webhook has been deleted", "webhook": map[string]any{"urls": urls}})
+}
+
+// sendMessage checks the request and refuses it (the fake sends nothing):
+// a message needs from, to and text or html.
+func sendMessage(s *Server, q *req) {
+	s.Mu.Lock()
+	d := s.domainLocked(q, q.params["domain_name"])
+	s.Mu.Unlock()
+	if d == nil {
+		writeRaw(q.w, http.StatusNotFound, msgBody("Domain not found"))
+		return
+	}
+	if q.form.Get("from") == "" {
+		q.fail(http.StatusBadRequest, "from parameter is missing")
+		return
+	}
+	q.fail(http.StatusBadRequest, "the fake sends no mail")
 }
 
 // ---- routes ----

@@ -38,6 +38,9 @@ type Fault struct {
 	Malformed bool
 	// Huge answers 200 with a body of this many bytes.
 	Huge int64
+	// Lost carries the request out, then answers 502: the change is made
+	// and its answer lost.
+	Lost bool
 }
 
 // Server is the fake. Lock Mu to read or change St while it serves.
@@ -199,6 +202,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeRaw(w, http.StatusUnauthorized, msgBody("Forbidden: IP address is not allowlisted"))
 		return
 	}
+	if !roleAllows(*caller, rt, params) {
+		// Sending keys only send, for their own domain: anything else
+		// answers as if the key were unknown.
+		writeRaw(w, http.StatusUnauthorized, msgBody("Invalid private key"))
+		return
+	}
 	q := &req{w: w, r: r, params: params, caller: *caller, obo: r.Header.Get("X-Mailgun-On-Behalf-Of")}
 	if r.Body != nil {
 		var buf bytes.Buffer
@@ -239,6 +248,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	switch {
+	case f.Lost:
+		rec := httptest.NewRecorder()
+		q.w = rec
+		rt.handle(s, q)
+		writeRaw(w, http.StatusBadGateway, msgBody("Bad Gateway"))
 	case f.Status != 0:
 		if f.RetryAfter != "" {
 			w.Header().Set("Retry-After", f.RetryAfter)
@@ -290,6 +304,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+}
+
+// roleAllows applies a key's role: a sending key may only POST its domain's
+// messages.
+func roleAllows(k Key, rt *route, params map[string]string) bool {
+	if k.Role != "sending" {
+		return true
+	}
+	return rt.method == "POST" && rt.pattern == "/v3/{domain_name}/messages" && params["domain_name"] == k.Domain
 }
 
 type readCloser struct{ *bytes.Reader }
