@@ -34,6 +34,7 @@ func init() {
 	handle("PUT", "/v3/routes/{id}", updateRoute)
 	handle("DELETE", "/v3/routes/{id}", deleteRoute)
 	handle("GET", "/v5/accounts/subaccounts", listSubaccounts)
+	handle("GET", "/v5/accounts/subaccounts/{subaccount_id}", getSubaccount)
 	handle("POST", "/v5/accounts/subaccounts/{subaccount_id}/disable", disableSubaccount)
 	handle("POST", "/v5/accounts/subaccounts/{subaccount_id}/enable", enableSubaccount)
 	handle("GET", "/v3/domains/{domain_name}/credentials", listCredentials)
@@ -480,6 +481,17 @@ func listSubaccounts(s *Server, q *req) {
 	total := len(s.St.Subaccounts) + s.LyingTotal
 	s.Mu.Unlock()
 	q.json(http.StatusOK, map[string]any{"subaccounts": items, "total": total})
+}
+
+func getSubaccount(s *Server, q *req) {
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	i := slices.IndexFunc(s.St.Subaccounts, func(a Subaccount) bool { return a.ID == q.params["subaccount_id"] })
+	if i < 0 {
+		writeRaw(q.w, http.StatusNotFound, msgBody("Not Found"))
+		return
+	}
+	q.json(http.StatusOK, map[string]any{"subaccount": subJSON(s.St.Subaccounts[i])})
 }
 
 func setSubStatus(s *Server, q *req, status, already string) {
