@@ -699,7 +699,15 @@ type credJSON struct {
 	CreatedAt mgTime `json:"created_at"`
 }
 
-// Secret ids: "smtp:<domain>:<login>", and SigningKeyID.
+func (x credJSON) login() string {
+	if x.Login != "" {
+		return x.Login
+	}
+	return x.Mailbox
+}
+
+// Secret ids: "smtp:<domain>:<fingerprint of the login>" (the login may
+// be longer than what is kept of it), and SigningKeyID.
 const (
 	smtpPrefix = "smtp:"
 	// SigningKeyID is the id of the account's webhook signing key.
@@ -725,11 +733,8 @@ func (c *Client) ListSecrets(ctx context.Context) ([]provider.AccountSecret, err
 			key: "items", pageSize: 1000, id: func(x credJSON) string { return x.Login },
 		}, func(cs []credJSON) {
 			for _, x := range cs {
-				login := clip(x.Login, maxName)
-				if login == "" {
-					login = clip(x.Mailbox, maxName)
-				}
-				out = append(out, provider.AccountSecret{ID: smtpPrefix + d.name + ":" + login, Kind: provider.SecretSMTP, Name: login, Domain: d.name, Created: x.CreatedAt.Time})
+				login := x.login()
+				out = append(out, provider.AccountSecret{ID: smtpPrefix + d.name + ":" + short(login), Kind: provider.SecretSMTP, Name: clip(login, maxName), Domain: d.name, Created: x.CreatedAt.Time})
 			}
 		})
 		if err != nil && !errors.Is(err, provider.ErrTruncated) && !errors.Is(err, provider.ErrNotFound) {

@@ -528,19 +528,37 @@ func (c *Client) RotateSecret(ctx context.Context, s provider.AccountSecret) (pr
 	case s.ID == SigningKeyID || s.Kind == provider.SecretSigningKey:
 		return c.rotateSigningKey(ctx, s)
 	case strings.HasPrefix(s.ID, smtpPrefix):
-		dom, login, ok := strings.Cut(strings.TrimPrefix(s.ID, smtpPrefix), ":")
-		if ok && dom != "" && login != "" {
-			return c.resetSMTP(ctx, s, dom, login)
+		dom, fp, ok := strings.Cut(strings.TrimPrefix(s.ID, smtpPrefix), ":")
+		if ok && dom != "" && fp != "" {
+			return c.resetSMTP(ctx, s, dom, fp)
 		}
 	}
 	return provider.RotatedSecret{}, &provider.Error{Kind: provider.ErrInvalid, Op: "rotate a secret", Message: fmt.Sprintf("%q is not a secret reclaim listed", provider.SanitizeN(s.ID, 80))}
 }
 
-func (c *Client) resetSMTP(ctx context.Context, s provider.AccountSecret, dom, login string) (provider.RotatedSecret, error) {
+func (c *Client) resetSMTP(ctx context.Context, s provider.AccountSecret, dom, fp string) (provider.RotatedSecret, error) {
 	const op = "reset an SMTP password"
 	d, err := c.findDomain(ctx, dom)
 	if err != nil {
 		return provider.RotatedSecret{}, err
+	}
+	// Find the login again by its fingerprint.
+	login := ""
+	err = listSkip(ctx, c, c.section("SMTP credentials"), skipList[credJSON]{
+		op: "list SMTP credentials", path: "/v3/domains/" + seg(d.name) + "/credentials", header: onBehalfOf(d.sub),
+		key: "items", pageSize: 1000, id: func(x credJSON) string { return x.login() },
+	}, func(cs []credJSON) {
+		for _, x := range cs {
+			if short(x.login()) == fp {
+				login = x.login()
+			}
+		}
+	})
+	if login == "" {
+		if err != nil && !errors.Is(err, provider.ErrTruncated) {
+			return provider.RotatedSecret{}, err
+		}
+		return provider.RotatedSecret{}, &provider.Error{Kind: provider.ErrNotFound, Op: op, Message: "the domain no longer has that SMTP login"}
 	}
 	pw := newPassword()
 	err = c.http.Do(ctx, provider.Request{Op: op, Method: http.MethodPut, Path: "/v3/domains/" + seg(d.name) + "/credentials/" + seg(login),
