@@ -25,6 +25,8 @@ type Inventory struct {
 	AllowList    []provider.AllowRule   `json:"allow_list"`
 	Activity     []provider.AccessEvent `json:"activity"`
 	Mail         *MailSummary           `json:"mail,omitempty"`
+	// Secrets are account secrets other than API keys (SecretLister).
+	Secrets []provider.AccountSecret `json:"secrets,omitempty"`
 	// Read lists the sections that were read; Errors those that failed
 	// (with the reason); a section in neither the provider cannot read.
 	Read   []string          `json:"read"`
