@@ -144,7 +144,7 @@ func TestInventoryKeepsTheRest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(inv.Errors[checklist.SecTeammates], "provider unavailable") || len(inv.Keys) != 4 || len(inv.Webhooks) != 7 || inv.Mail == nil {
+	if !strings.Contains(inv.Errors[checklist.SecTeammates], "provider unavailable") || len(inv.Keys) != 5 || len(inv.Webhooks) != 7 || inv.Mail == nil {
 		t.Fatalf("errors %v, %d keys, %d webhooks", inv.Errors, len(inv.Keys), len(inv.Webhooks))
 	}
 	// A failure mid-way through the mail keeps the pages already handed

@@ -64,8 +64,11 @@ func TestInventory(t *testing.T) {
 			t.Errorf("section %s not read (read: %v)", sec, inv.Read)
 		}
 	}
-	if len(inv.Keys) != 4 {
+	if len(inv.Keys) != 5 {
 		t.Errorf("keys: %+v", inv.Keys)
+	}
+	if i := slices.IndexFunc(inv.Keys, func(k provider.APIKey) bool { return k.Name == "relay" }); i < 0 || inv.Keys[i].Subuser != mgfake.EscSubName+" (sa1)" {
+		t.Errorf("the subaccount's key: %+v", inv.Keys)
 	}
 	var admin int
 	for _, k := range inv.Keys {
@@ -73,8 +76,8 @@ func TestInventory(t *testing.T) {
 			admin++
 		}
 	}
-	if admin != 3 {
-		t.Errorf("admin keys %d, want 3: %+v", admin, inv.Keys)
+	if admin != 4 {
+		t.Errorf("admin keys %d, want 4: %+v", admin, inv.Keys)
 	}
 	tf := map[string]string{}
 	for _, u := range inv.Teammates {
@@ -199,6 +202,21 @@ func TestKeys(t *testing.T) {
 	}
 	if _, ok := f.Key(session.ID); !ok {
 		t.Fatal("session key deleted")
+	}
+	// A subaccount's key, by a client that has not listed the keys (a
+	// resumed session): deleted on the subaccount's behalf.
+	var relay string
+	for _, k := range keys {
+		if k.Name == "relay" {
+			relay = k.ID
+		}
+	}
+	fresh := newClient(t, f, session.Secret, mailgun.Options{})
+	if err := fresh.RevokeKey(ctx, relay); err != nil {
+		t.Fatalf("delete the subaccount's key: %v", err)
+	}
+	if _, ok := f.Key(relay); ok || relay == "" {
+		t.Fatal("the subaccount's key is still there")
 	}
 	// A failed delete is never sent twice: after a 502 the key list is
 	// read back.

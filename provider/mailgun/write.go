@@ -130,7 +130,22 @@ func (c *Client) RevokeKey(ctx context.Context, id string) error {
 	c.mu.Lock()
 	sub = c.keySub[id]
 	c.mu.Unlock()
-	err := c.http.Do(ctx, provider.Request{Op: op, Method: http.MethodDelete, Path: "/v1/keys/" + seg(id), Route: "/v1/keys/{key_id}", Header: onBehalfOf(sub), NotIdempotent: true}, nil)
+	del := func(sub string) error {
+		return c.http.Do(ctx, provider.Request{Op: op, Method: http.MethodDelete, Path: "/v1/keys/" + seg(id), Route: "/v1/keys/{key_id}", Header: onBehalfOf(sub), NotIdempotent: true}, nil)
+	}
+	err := del(sub)
+	if errors.Is(err, provider.ErrNotFound) && sub == "" {
+		// Not the account's: a subaccount's key this process has not
+		// listed yet (a resumed session)? List, and delete on its behalf.
+		if _, lerr := c.ListKeys(ctx); lerr == nil || errors.Is(lerr, provider.ErrTruncated) {
+			c.mu.Lock()
+			sub = c.keySub[id]
+			c.mu.Unlock()
+			if sub != "" {
+				err = del(sub)
+			}
+		}
+	}
 	if err == nil || !errors.Is(err, provider.ErrUnavailable) {
 		return err
 	}

@@ -75,7 +75,7 @@ func listKeys(s *Server, q *req) {
 	s.Mu.Lock()
 	items := []map[string]any{}
 	for _, k := range s.St.Keys {
-		if (kind == "" || k.Kind == kind) && (dom == "" || k.Domain == dom) {
+		if k.Subaccount == q.obo && (kind == "" || k.Kind == kind) && (dom == "" || k.Domain == dom) {
 			items = append(items, keyJSON(k))
 		}
 	}
@@ -113,7 +113,7 @@ func createKey(s *Server, q *req) {
 		return
 	}
 	k := NewKey(q.form.Get("description"), role)
-	k.Kind, k.Domain, k.Created = kind, q.form.Get("domain_name"), time.Now()
+	k.Kind, k.Domain, k.Created, k.Subaccount = kind, q.form.Get("domain_name"), time.Now(), q.obo
 	s.St.Keys = append(s.St.Keys, k)
 	m := keyJSON(k)
 	m["secret"] = k.Secret
@@ -123,7 +123,7 @@ func createKey(s *Server, q *req) {
 func deleteKey(s *Server, q *req) {
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
-	i := slices.IndexFunc(s.St.Keys, func(k Key) bool { return k.ID == q.params["key_id"] })
+	i := slices.IndexFunc(s.St.Keys, func(k Key) bool { return k.ID == q.params["key_id"] && k.Subaccount == q.obo })
 	if i < 0 {
 		writeRaw(q.w, http.StatusNotFound, msgBody("no key matching id"))
 		return

@@ -30,6 +30,7 @@ type Key struct {
 	Domain      string // for domain keys
 	Requestor   string
 	UserName    string
+	Subaccount  string // the subaccount that owns it ("" the account)
 	Disabled    bool
 	Created     time.Time
 	Secret      string
@@ -141,7 +142,7 @@ const (
 
 // Default is a small compromised account: the owner's old verified domain
 // acme.example with a legitimate webhook and SMTP login, and an attacker's
-// key (a disguised name, admin), a user without 2FA, a route forwarding
+// key (a disguised name, admin) and another in a fresh subaccount, a user without 2FA, a route forwarding
 // mail to an outside address and one to an outside URL, an event webhook
 // to an outside host, a fresh domain and subaccount, and phishing mail.
 // Names carry terminal escapes, control characters and bidi overrides.
@@ -157,8 +158,10 @@ func Default(now time.Time) (st State, session Key) {
 	attacker := NewKey(EscName, "admin")
 	attacker.Created = now.Add(-36 * time.Hour)
 	attacker.Requestor, attacker.UserName = "m4llory@evil.example", "Mallory"
+	subKey := NewKey("relay", "admin")
+	subKey.Created, subKey.Subaccount = now.Add(-25*time.Hour), "sa1"
 	st = State{
-		Keys: []Key{session, primary, app, attacker},
+		Keys: []Key{session, primary, app, attacker, subKey},
 		Users: []User{
 			{ID: "u1", Name: "Olivia Owner", Email: "owner@acme.example", Role: "admin", IsMaster: true, TFAEnabled: true, TFAActive: true, OpenedIP: "198.51.100.7"},
 			{ID: "u2", Name: "Dev Eloper", Email: "dev@acme.example", Role: "developer", TFAEnabled: false, TFAActive: false},
