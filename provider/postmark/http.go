@@ -231,3 +231,34 @@ func list[T any](ctx context.Context, c *Client, sec *provider.Section, lc listC
 		}
 	}
 }
+
+// joined is errors.Join on one line ("; " between the errors): an error
+// reaches terminals, where a newline has no place.
+type joined []error
+
+func (j joined) Error() string {
+	parts := make([]string, len(j))
+	for i, e := range j {
+		parts[i] = e.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (j joined) Unwrap() []error { return j }
+
+// join is errors.Join with joined's one-line text.
+func join(errs ...error) error {
+	var out joined
+	for _, e := range errs {
+		if e != nil {
+			out = append(out, e)
+		}
+	}
+	switch len(out) {
+	case 0:
+		return nil
+	case 1:
+		return out[0]
+	}
+	return out
+}

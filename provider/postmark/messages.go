@@ -134,7 +134,7 @@ func (c *Client) ListMessages(ctx context.Context, since time.Time, fn func([]pr
 		sec.Stop(provider.CauseSource, "no usable API token to read the messages of "+strings.Join(clip(noToken, 5), ", "))
 	}
 	sourceCut(sec, sl)
-	return errors.Join(append(errs, sec.Err())...)
+	return join(append(errs, sec.Err())...)
 }
 
 // bounces reads a server's bounces and spam complaints in [from, to] into
@@ -336,7 +336,7 @@ func (c *Client) BounceStats(ctx context.Context, since time.Time) ([]ServerStat
 		spikes = append(spikes, findSpikes(st, since, c.now())...)
 	}
 	sourceCut(sec, sl)
-	return stats, spikes, errors.Join(append(errs, sec.Err())...)
+	return stats, spikes, join(append(errs, sec.Err())...)
 }
 
 // findSpikes flags the days of st with at least the minimum count and

@@ -143,7 +143,7 @@ func (c *Client) ListWebhooks(ctx context.Context) ([]provider.Webhook, error) {
 		sec.Stop(provider.CauseSource, fmt.Sprintf("no usable API token to read the webhooks of %s", strings.Join(clip(noToken, 5), ", ")))
 	}
 	sourceCut(sec, sl)
-	return out, errors.Join(append(errs, sec.Err())...)
+	return out, join(append(errs, sec.Err())...)
 }
 
 // errStop ends a fan-out read: the section stopped (a cap, the time limit).
@@ -260,7 +260,7 @@ func (c *Client) ListSenders(ctx context.Context) ([]provider.Sender, error) {
 	if err != nil {
 		errs = append(errs, err)
 	}
-	return out, errors.Join(append(errs, sec.Err())...)
+	return out, join(append(errs, sec.Err())...)
 }
 
 // ListSecrets implements provider.SecretLister: every server's API tokens

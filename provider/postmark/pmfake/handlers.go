@@ -26,19 +26,21 @@ func init() {
 			}
 		}
 		q.srv.Mu.Unlock()
+		total := q.total(len(all), offset, count)
+		from := offset
 		if q.fault != nil && q.fault.GrowTotal {
+			all = nil
 			for i := range count {
 				n := int64(offset + i)
 				all = append(all, Server{ID: 1_000_000 + n, Name: fmt.Sprintf("grown %d", n), ApiTokens: []string{}})
 			}
-			all = all[len(all)-count:]
-			offset = 0
+			from = 0
 		}
 		out := []map[string]any{}
-		for _, sv := range page(all, offset, count) {
+		for _, sv := range page(all, from, count) {
 			out = append(out, serverJSON(sv))
 		}
-		q.json(map[string]any{"TotalCount": q.total(len(all), offset, count), "Servers": out})
+		q.json(map[string]any{"TotalCount": total, "Servers": out})
 	})
 	handle("GET", "/servers/{serverid}", account, func(q *req) {
 		i := q.serverByID()

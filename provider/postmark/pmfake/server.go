@@ -84,7 +84,8 @@ func (s *Fake) ClearFaults() {
 // Requests is how many requests arrived.
 func (s *Fake) Requests() int64 { return s.requests.Load() }
 
-// Hits is how many requests reached "METHOD /route/template".
+// Hits is how many requests reached "METHOD /route/template" (counted
+// before the token is checked).
 func (s *Fake) Hits(route string) int {
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
@@ -178,6 +179,24 @@ func (s *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		writeRaw(w, http.StatusNotFound, ErrBody(CodeNotFound, "Not found."))
 		return
 	}
+	s.Mu.Lock()
+	s.routeHits[rt.method+" "+rt.pattern]++
+	f := s.takeFault(r.Method, r.URL.Path)
+	s.Mu.Unlock()
+	// Faults of the network or the provider's front (a delay, a status, an
+	// HTML page, a huge body) strike before the token is checked; those
+	// that shape a real answer (malformed, trickling, repeated or growing
+	// pages) after.
+	if f != nil && f.Delay > 0 {
+		select {
+		case <-time.After(f.Delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	if f != nil && s.early(w, f) {
+		return
+	}
 	q := &req{w: w, r: r, params: params, srv: s, server: -1}
 	at, st := r.Header.Get("X-Postmark-Account-Token"), r.Header.Get("X-Postmark-Server-Token")
 	s.Mu.Lock()
@@ -216,22 +235,48 @@ func (s *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		_, _ = buf.ReadFrom(http.MaxBytesReader(w, r.Body, 1<<20))
 		q.body = buf.Bytes()
 	}
-	s.Mu.Lock()
-	s.routeHits[rt.method+" "+rt.pattern]++
-	f := s.takeFault(r.Method, r.URL.Path)
-	s.Mu.Unlock()
 	q.fault = f
 	if f == nil {
 		rt.handle(q)
 		return
 	}
-	if f.Delay > 0 {
-		select {
-		case <-time.After(f.Delay):
-		case <-r.Context().Done():
+	switch {
+	case f.Malformed || f.Trickle > 0:
+		rec := httptest.NewRecorder()
+		q.w = rec
+		rt.handle(q)
+		b := rec.Body.Bytes()
+		if f.Malformed {
+			b = b[:len(b)/2]
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(rec.Code)
+		fl, _ := w.(http.Flusher)
+		if f.Trickle <= 0 {
+			_, _ = w.Write(b)
 			return
 		}
+		for i := range b {
+			if _, err := w.Write(b[i : i+1]); err != nil {
+				return
+			}
+			if fl != nil {
+				fl.Flush()
+			}
+			select {
+			case <-time.After(f.Trickle):
+			case <-r.Context().Done():
+				return
+			}
+		}
+	default: // Repeat, GrowTotal: the handler reads q.fault
+		rt.handle(q)
 	}
+}
+
+// early answers the faults that strike before the token is checked; false
+// when f is not one of them.
+func (s *Fake) early(w http.ResponseWriter, f *Fault) bool {
 	msg := func(def string) string {
 		if f.Message != "" {
 			return f.Message
@@ -267,41 +312,14 @@ func (s *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{"TotalCount":1,"Servers":[`))
 		for n := int64(0); n < f.Huge; n += int64(len(chunk)) {
 			if _, err := w.Write(chunk); err != nil {
-				return
+				return true
 			}
 		}
 		_, _ = w.Write([]byte(`]}`))
-	case f.Malformed || f.Trickle > 0:
-		rec := httptest.NewRecorder()
-		q.w = rec
-		rt.handle(q)
-		b := rec.Body.Bytes()
-		if f.Malformed {
-			b = b[:len(b)/2]
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(rec.Code)
-		fl, _ := w.(http.Flusher)
-		if f.Trickle <= 0 {
-			_, _ = w.Write(b)
-			return
-		}
-		for i := range b {
-			if _, err := w.Write(b[i : i+1]); err != nil {
-				return
-			}
-			if fl != nil {
-				fl.Flush()
-			}
-			select {
-			case <-time.After(f.Trickle):
-			case <-r.Context().Done():
-				return
-			}
-		}
-	default: // Repeat, GrowTotal: the handler reads q.fault
-		rt.handle(q)
+	default:
+		return false
 	}
+	return true
 }
 
 func (s *Fake) takeFault(method, path string) *Fault {
