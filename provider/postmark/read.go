@@ -47,7 +47,7 @@ func (c *Client) ListMailSettings(ctx context.Context) ([]provider.MailSetting, 
 		tl := clean(p.TrackLinks, 40)
 		set := []provider.MailSetting{
 			{Name: s.label + ": SMTP sending", Enabled: p.SmtpApiActivated},
-			{Name: s.label + ": API tokens", Enabled: len(s.listed) > 0, Value: fmt.Sprintf("%d tokens", len(s.listed))},
+			{Name: s.label + ": API tokens", Enabled: len(s.listed) > 0, Value: plural(len(s.listed), "token")},
 			{Name: s.label + ": raw email in inbound posts", Enabled: p.RawEmailEnabled},
 			{Name: s.label + ": open tracking", Enabled: p.TrackOpens},
 			{Name: s.label + ": link tracking", Enabled: tl != "" && tl != "None", Value: tl},
@@ -324,4 +324,11 @@ func RotationGuide(s provider.AccountSecret) string {
 	}
 	id, _, _ := strings.Cut(strings.TrimPrefix(s.ID, "server:"), ":")
 	return "Open " + ServerTokensPage(id) + " (the server's API Tokens tab), add a new token (a server holds up to three), deploy it to every app and SMTP login that used the old one, delete the old one, then let reclaim prove it dead."
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
