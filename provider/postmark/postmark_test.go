@@ -80,6 +80,10 @@ func TestInventoryWithAccountToken(t *testing.T) {
 	st, s := pmfake.Default(now)
 	f := fake(t, st)
 	c := client(t, f, s.AccountToken+":-", postmark.Options{}, provider.Limits{})
+	rep, err := c.Permissions(bg)
+	if err != nil || len(rep.Granted) != 1 || !rep.Allowed(provider.ItemSenders) {
+		t.Errorf("permissions of the account token: %v %+v", err, rep)
+	}
 
 	subs, err := c.ListSubusers(bg)
 	if err != nil || len(subs) != 3 || subs[0].Username != "Production (#101)" {
@@ -191,6 +195,10 @@ func TestServerTokenOnly(t *testing.T) {
 	if c.HasAccountToken() {
 		t.Fatal("has an account token")
 	}
+	rep, err := c.Permissions(bg)
+	if err != nil || len(rep.Granted) != 1 || rep.Allowed(provider.ItemSenders) || !rep.Allowed(provider.ItemWebhooks) {
+		t.Errorf("permissions of a server token: %v %+v", err, rep)
+	}
 	subs, err := c.ListSubusers(bg)
 	if err != nil || len(subs) != 1 || subs[0].Username != "Production (#101)" {
 		t.Fatalf("servers: %v %+v", err, subs)
@@ -229,11 +237,20 @@ func TestCredentials(t *testing.T) {
 	if _, err := postmark.New(provider.Config{Credential: pmfake.NewToken(), BaseURL: "http://192.0.2.1"}); err == nil || !strings.Contains(err.Error(), "plain http") {
 		t.Errorf("plain http to a remote host: %v", err)
 	}
-	st, _ := pmfake.Default(time.Now())
+	st, s := pmfake.Default(time.Now())
 	f := fake(t, st)
 	c := client(t, f, pmfake.NewToken()+":-", postmark.Options{}, provider.Limits{})
 	if _, err := c.ListSubusers(bg); !errors.Is(err, provider.ErrBadCredentials) || !strings.Contains(err.Error(), "valid Account token") {
 		t.Errorf("a wrong account token: %v", err)
+	}
+	if _, err := c.Permissions(bg); !errors.Is(err, provider.ErrBadCredentials) {
+		t.Errorf("permissions of a wrong account token: %v", err)
+	}
+	// Both tokens given: both are checked.
+	_, s2 := pmfake.Default(time.Now())
+	c = client(t, f, s2.AccountToken+":"+s.ServerToken, postmark.Options{}, provider.Limits{})
+	if _, err := c.Permissions(bg); !errors.Is(err, provider.ErrBadCredentials) {
+		t.Errorf("a wrong account token beside a good server token: %v", err)
 	}
 }
 
