@@ -100,7 +100,7 @@ type serverList struct {
 	trunc *provider.Truncation
 }
 
-const cacheTTL = 20 * time.Second
+const cacheTTL = 5 * time.Second
 
 // servers reads the servers: every server through the account token, or
 // the one server of the server token.
