@@ -5,5 +5,6 @@ package checklist
 // the command does.
 import (
 	_ "reclaim/provider/mailjet"
+	_ "reclaim/provider/postmark"
 	_ "reclaim/provider/sendgrid"
 )

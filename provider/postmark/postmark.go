@@ -85,9 +85,17 @@ var ProcedureSteps = []string{
 	"6. Email Postmark support with what happened and what was done.",
 }
 
-// GraceWindow is 0: the reference (providers.md §5) records no period in
-// which a deleted token keeps working; VerifyKey checks it at once.
-const GraceWindow = 0
+// GraceWindow is a precaution, not a documented figure. The reference
+// (providers.md §5) records no period in which a deleted token keeps
+// working, and Postmark documents none (a third-party runbook: "no
+// grace-period setting"); but nothing verified that a token dies at once
+// either, and a server token is also the SMTP relay's login (Mailjet's
+// relay outlives a reset by over an hour). So reclaim proves an old token
+// dead right after the console deletes it (VerifyKey) and once more after
+// 10 minutes. The checklist also offers its console-reset-and-prove step
+// (StepDeadCheck) only to providers with a grace window: Postmark, whose
+// tokens are only ever deleted in the console, needs that step.
+const GraceWindow = 10 * time.Minute
 
 // Info describes the Postmark adapter.
 var Info = provider.Info{
@@ -118,7 +126,7 @@ var Info = provider.Info{
 	},
 	Quirks: []string{
 		"Postmark has two kinds of token: the account token (servers, sender signatures, domains) and one to three tokens per server (sending, messages, webhooks). Both are plain UUIDs and cannot be told apart by shape.",
-		"Tokens cannot be created, rotated or deleted through the API: add a new token on the server's API Tokens tab (" + ServersPage + "/<id>/credentials), deploy it, then delete the old one; the account token is reset at " + AccountTokens + ". reclaim then proves the old token dead.",
+		"Tokens cannot be created, rotated or deleted through the API: add a new token on the server's API Tokens tab (" + ServersPage + "/<id>/credentials), deploy it, then delete the old one; the account token is reset at " + AccountTokens + ". reclaim then proves the old token dead, and again 10 minutes later (Postmark documents no grace window; the second check is a precaution).",
 		"A server token is also the server's SMTP user name and password: rotating it changes the SMTP login too.",
 		"Servers are the unit of isolation: an attacker may add a server to send from; deleting one deletes its message history, so reclaim only lists them and the console deletes.",
 		"Users, 2FA, passwords and billing are in the console only; the Users page shows who lacks 2FA.",

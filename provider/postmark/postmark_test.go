@@ -129,11 +129,16 @@ func TestInventoryWithAccountToken(t *testing.T) {
 	if err != nil || len(secrets) != 5 {
 		t.Fatalf("secrets: %v %+v", err, secrets)
 	}
-	if secrets[0].Kind != provider.SecretAccountToken || !secrets[0].Session || secrets[0].ID != "account:"+postmark.Fingerprint(s.AccountToken) {
+	if secrets[0].Kind != provider.SecretAccountToken || !secrets[0].Session || secrets[0].ID != "token:"+postmark.Fingerprint(s.AccountToken) {
 		t.Errorf("account token: %+v", secrets[0])
 	}
-	if secrets[1].ID != "server:101:"+postmark.Fingerprint(s.ServerToken) || secrets[1].Kind != provider.SecretServerToken || secrets[1].Session {
+	if secrets[1].ID != "token:"+postmark.Fingerprint(s.ServerToken) || secrets[1].Kind != provider.SecretServerToken || secrets[1].Session ||
+		secrets[1].Domain != "Production (#101)" {
 		t.Errorf("server token: %+v", secrets[1])
+	}
+	keys, err := c.ListKeys(bg)
+	if err != nil || len(keys) != 5 || !keys[0].Master || keys[0].ID != c.SessionKeyID() || keys[1].Master || keys[1].Subuser != "Production (#101)" {
+		t.Errorf("keys: %v %+v (session %s)", err, keys, c.SessionKeyID())
 	}
 	if g := postmark.RotationGuide(secrets[1]); !strings.Contains(g, "https://account.postmarkapp.com/servers/101/credentials") {
 		t.Errorf("guide: %s", g)
@@ -212,7 +217,7 @@ func TestServerTokenOnly(t *testing.T) {
 		t.Errorf("senders without the account token: %v", err)
 	}
 	secrets, err := c.ListSecrets(bg)
-	if err != nil || len(secrets) != 2 || !secrets[0].Session {
+	if err != nil || len(secrets) != 2 || !secrets[0].Session || secrets[0].ID != c.SessionKeyID() {
 		t.Fatalf("secrets: %v %+v", err, secrets)
 	}
 	n := 0

@@ -267,8 +267,9 @@ func (c *Client) ListSenders(ctx context.Context) ([]provider.Sender, error) {
 // (provider.SecretServerToken; a server token is also its SMTP login) and
 // the account token reclaim is connected with. Values are never part of
 // them: a token is named by its server, its place and its fingerprint
-// (Fingerprint), and its id is "server:<id>:<fingerprint>" or
-// "account:<fingerprint>". Session marks the tokens reclaim uses. Postmark
+// (Fingerprint), and its id is "token:<fingerprint>" (Domain names a
+// server token's server, "name (#id)"). Session marks the tokens reclaim
+// uses. Postmark
 // cannot rotate them through its API: the console does (ServerTokensPage,
 // AccountTokens), and VerifyKey proves the old one dead.
 func (c *Client) ListSecrets(ctx context.Context) ([]provider.AccountSecret, error) {
@@ -280,7 +281,7 @@ func (c *Client) ListSecrets(ctx context.Context) ([]provider.AccountSecret, err
 	var out []provider.AccountSecret
 	if c.acct != "" && sec.Keep(1) == 1 {
 		fp := Fingerprint(c.acct)
-		out = append(out, provider.AccountSecret{ID: "account:" + fp, Kind: provider.SecretAccountToken,
+		out = append(out, provider.AccountSecret{ID: tokenID(c.acct), Kind: provider.SecretAccountToken,
 			Name: "the account API token reclaim is connected with (fingerprint " + fp + ")", Session: true})
 	}
 	for _, s := range sl.servers {
@@ -294,7 +295,7 @@ func (c *Client) ListSecrets(ctx context.Context) ([]provider.AccountSecret, err
 			if !t.usable {
 				name += ", malformed: no request can carry it"
 			}
-			these = append(these, provider.AccountSecret{ID: "server:" + s.id + ":" + t.fp, Kind: provider.SecretServerToken,
+			these = append(these, provider.AccountSecret{ID: "token:" + t.fp, Kind: provider.SecretServerToken,
 				Name: name, Domain: s.label, Session: t.usable && t.value == c.srv})
 		}
 		k := sec.Keep(len(these))
@@ -322,8 +323,7 @@ func RotationGuide(s provider.AccountSecret) string {
 	if s.Kind == provider.SecretAccountToken {
 		return "Reset the account API token at " + AccountTokens + ", put the new one wherever the old one was used, then let reclaim prove the old one dead."
 	}
-	id, _, _ := strings.Cut(strings.TrimPrefix(s.ID, "server:"), ":")
-	return "Open " + ServerTokensPage(id) + " (the server's API Tokens tab), add a new token (a server holds up to three), deploy it to every app and SMTP login that used the old one, delete the old one, then let reclaim prove it dead."
+	return "Open " + ServerTokensPage(labelID(s.Domain)) + " (the server's API Tokens tab), add a new token (a server holds up to three), deploy it to every app and SMTP login that used the old one, delete the old one, then let reclaim prove it dead."
 }
 
 func plural(n int, what string) string {
@@ -331,4 +331,46 @@ func plural(n int, what string) string {
 		return "1 " + what
 	}
 	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// ListKeys implements provider.KeyLister: Postmark's tokens are its API
+// keys, listed as ListSecrets lists them (same ids, by fingerprint, never
+// a value): the account token reclaim is connected with (Master: like a
+// master key it is reset in the console, never revoked through the API)
+// and every server's tokens (Subuser: the server's "name (#id)"). Postmark
+// gives no creation times or scopes. Tokens are not created or revoked
+// through the API: there is no KeyCreator or KeyRevoker.
+func (c *Client) ListKeys(ctx context.Context) ([]provider.APIKey, error) {
+	secrets, err := c.ListSecrets(ctx)
+	keys := make([]provider.APIKey, 0, len(secrets))
+	for _, s := range secrets {
+		keys = append(keys, provider.APIKey{ID: s.ID, Name: s.Name, Subuser: s.Domain, Master: s.Kind == provider.SecretAccountToken})
+	}
+	return keys, err
+}
+
+// SessionKeyID is the id (ListKeys, ListSecrets) of the token reclaim is
+// connected with: the account token when given, else the server token.
+// The engine never proposes to act on it.
+func (c *Client) SessionKeyID() string {
+	if c.acct != "" {
+		return tokenID(c.acct)
+	}
+	return tokenID(c.srv)
+}
+
+// tokenID is a token's id in ListSecrets and ListKeys.
+func tokenID(tok string) string { return "token:" + Fingerprint(tok) }
+
+// labelID is the server id at the end of a "name (#id)" label ("" when
+// there is none).
+func labelID(label string) string {
+	i := strings.LastIndex(label, "(#")
+	if i < 0 || !strings.HasSuffix(label, ")") {
+		return ""
+	}
+	if id := label[i+2 : len(label)-1]; isID(id) {
+		return id
+	}
+	return ""
 }
