@@ -206,4 +206,3 @@ func dateQuery(from, to time.Time) url.Values {
 	q.Set("todate", to.UTC().Format("2006-01-02"))
 	return q
 }
-
