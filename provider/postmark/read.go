@@ -266,10 +266,9 @@ func (c *Client) ListSenders(ctx context.Context) ([]provider.Sender, error) {
 // ListSecrets implements provider.SecretLister: every server's API tokens
 // (provider.SecretServerToken; a server token is also its SMTP login) and
 // the account token reclaim is connected with. Values are never part of
-// them: a token is named by its server, its place and its fingerprint
-// (Fingerprint), and its id is "token:<fingerprint>" (Domain names a
-// server token's server, "name (#id)"). Session marks the tokens reclaim
-// uses. Postmark
+// them: a token is named by its server and its place, its id is
+// "token:<fingerprint>" (Fingerprint), and Domain names a server token's
+// server ("name (#id)"). Session marks the tokens reclaim uses. Postmark
 // cannot rotate them through its API: the console does (ServerTokensPage,
 // AccountTokens), and VerifyKey proves the old one dead.
 func (c *Client) ListSecrets(ctx context.Context) ([]provider.AccountSecret, error) {
@@ -280,9 +279,8 @@ func (c *Client) ListSecrets(ctx context.Context) ([]provider.AccountSecret, err
 	sec := c.limits.Section("secrets")
 	var out []provider.AccountSecret
 	if c.acct != "" && sec.Keep(1) == 1 {
-		fp := Fingerprint(c.acct)
 		out = append(out, provider.AccountSecret{ID: tokenID(c.acct), Kind: provider.SecretAccountToken,
-			Name: "the account API token reclaim is connected with (fingerprint " + fp + ")", Session: true})
+			Name: "the account API token reclaim is connected with", Session: true})
 	}
 	for _, s := range sl.servers {
 		var these []provider.AccountSecret
@@ -291,7 +289,7 @@ func (c *Client) ListSecrets(ctx context.Context) ([]provider.AccountSecret, err
 			listed = append([]listedToken{{fp: Fingerprint(c.srv), usable: true, value: c.srv}}, listed...)
 		}
 		for i, t := range listed {
-			name := fmt.Sprintf("API token %d of server %s (fingerprint %s)", i+1, s.label, t.fp)
+			name := fmt.Sprintf("API token %d of server %s", i+1, s.label)
 			if !t.usable {
 				name += ", malformed: no request can carry it"
 			}
