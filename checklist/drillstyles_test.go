@@ -5,6 +5,7 @@ package checklist
 // the command does.
 import (
 	_ "reclaim/provider/mailjet"
+	_ "reclaim/provider/postmark"
 	_ "reclaim/provider/sendgrid"
 	_ "reclaim/provider/twilio"
 )
