@@ -291,13 +291,43 @@ func numericID(id string) bool {
 	return true
 }
 
-// validEmail is a loose check of an email used in a URL path: one @, no
-// spaces or controls, bounded.
+// validEmail is a loose check of an email that goes into a URL path (path
+// escaped): one @, bounded. Attacker text in it (controls, bidi
+// overrides) is kept: the user must be removable by the email Brevo has.
 func validEmail(s string) bool {
-	if len(s) == 0 || len(s) > 254 || strings.Count(s, "@") != 1 {
-		return false
+	return len(s) >= 3 && len(s) <= maxField && strings.Count(s, "@") == 1
+}
+
+// joined is several failures of one read (its parts), on one line: "; "
+// between them, where errors.Join would put line breaks. errors.Is and
+// provider.SplitTruncated see each one.
+type joined []error
+
+func (j joined) Error() string {
+	parts := make([]string, len(j))
+	for i, e := range j {
+		parts[i] = e.Error()
 	}
-	return !strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '/' || r == '\\' || r == '?' || r == '#' })
+	return strings.Join(parts, "; ")
+}
+
+func (j joined) Unwrap() []error { return j }
+
+// join is nil, the one non-nil error, or a joined of them.
+func join(errs ...error) error {
+	var out joined
+	for _, e := range errs {
+		if e != nil {
+			out = append(out, e)
+		}
+	}
+	switch len(out) {
+	case 0:
+		return nil
+	case 1:
+		return out[0]
+	}
+	return out
 }
 
 func errf(kind error, op, format string, args ...any) error {

@@ -84,7 +84,7 @@ func (c *Client) Account(ctx context.Context) (provider.Account, error) {
 		Username: clip(a.Email),
 		Email:    clip(a.Email),
 		Company:  clip(a.CompanyName),
-		Type:     strings.Join(plans, ", "),
+		Type:     provider.Sanitize(strings.Join(plans, ", ")),
 	}, nil
 }
 
@@ -107,7 +107,7 @@ func (c *Client) ListSecrets(ctx context.Context) ([]provider.AccountSecret, err
 	if relay != "" {
 		name += " (relay " + relay + ")"
 	}
-	return []provider.AccountSecret{{ID: "smtp", Kind: provider.SecretSMTP, Name: name}}, nil
+	return []provider.AccountSecret{{ID: "smtp", Kind: provider.SecretSMTP, Name: provider.Sanitize(name)}}, nil
 }
 
 // ---- TeammateLister ----
@@ -193,7 +193,7 @@ func (c *Client) ListTeammates(ctx context.Context) ([]provider.Teammate, error)
 	case planGated(aerr):
 		// Not a master account: there are no admin users to read.
 	default:
-		return out, errors.Join(aerr, sec.Err())
+		return out, join(aerr, sec.Err())
 	}
 	c.mu.Lock()
 	clear(c.users)
@@ -282,7 +282,7 @@ func privilegeSummary(p bvPermissions) (string, bool) {
 			parts = append(parts, feature+": "+strings.Join(perms, ", "))
 		}
 	}
-	return provider.Clip(strings.Join(parts, "; "), 600), admin
+	return provider.SanitizeN(strings.Join(parts, "; "), 600), admin
 }
 
 // featureSummary renders a user's feature_access ("marketing: full, crm:
@@ -301,7 +301,7 @@ func featureSummary(fa map[string]json.RawMessage) string {
 		}
 		parts = append(parts, provider.Clip(k, 40)+": "+strings.Join(v, "/"))
 	}
-	return provider.Clip(strings.Join(parts, ", "), 400)
+	return provider.SanitizeN(strings.Join(parts, ", "), 400)
 }
 
 // featureGrants reports whether any of the features is granted ("all",
@@ -365,7 +365,7 @@ func (c *Client) ListSubusers(ctx context.Context) ([]provider.Subuser, error) {
 		func(page []bvSubAccount) error {
 			for _, s := range page {
 				name := clip(strings.TrimSpace(s.CompanyName))
-				out = append(out, provider.Subuser{Username: fmt.Sprintf("%s (id %s)", name, s.ID), Disabled: !s.Active, Created: s.CreatedAt.Time})
+				out = append(out, provider.Subuser{Username: provider.Clip(provider.Sanitize(fmt.Sprintf("%s (id %s)", name, s.ID)), maxField), Disabled: !s.Active, Created: s.CreatedAt.Time})
 			}
 			return nil
 		})
@@ -421,9 +421,9 @@ func (c *Client) ListWebhooks(ctx context.Context) ([]provider.Webhook, error) {
 	}
 	if len(errs) > 0 {
 		if out == nil {
-			return nil, errors.Join(errs...)
+			return nil, join(errs...)
 		}
-		return out, errors.Join(append(errs, sec.Err())...)
+		return out, join(append(errs, sec.Err())...)
 	}
 	return out, sec.Err()
 }
@@ -470,9 +470,9 @@ func (c *Client) ListSenders(ctx context.Context) ([]provider.Sender, error) {
 	}
 	if len(errs) > 0 {
 		if out == nil {
-			return nil, errors.Join(errs...)
+			return nil, join(errs...)
 		}
-		return out, errors.Join(append(errs, sec.Err())...)
+		return out, join(append(errs, sec.Err())...)
 	}
 	return out, sec.Err()
 }
@@ -572,12 +572,13 @@ func (g *activityAgg) add(a bvActivity) {
 
 func (g *activityAgg) event() provider.AccessEvent {
 	e := g.ev
-	e.Method = strings.Join(g.actions, ", ")
+	e.Method = provider.Sanitize(strings.Join(g.actions, ", "))
 	if len(g.users) > 0 {
 		e.Location = "user " + strings.Join(g.users, ", ")
 		if g.more > 0 {
 			e.Location += fmt.Sprintf(" and %d more", g.more)
 		}
+		e.Location = provider.Sanitize(e.Location)
 	}
 	return e
 }
@@ -614,7 +615,8 @@ const EventsPageSize = 2500
 func (c *Client) ListMessages(ctx context.Context, since time.Time, fn func([]provider.Message) error) error {
 	const op = "list the last 30 days of mail"
 	sec := c.limits.MessageSection("messages")
-	days := int(c.now().Sub(since).Hours()/24) + 2 // "including today"
+	// Days "including today" (UTC), back to since's date.
+	days := int(c.now().UTC().Truncate(24*time.Hour).Sub(since.UTC().Truncate(24*time.Hour)).Hours()/24) + 1
 	days = min(max(days, 1), 90)
 	q := url.Values{"event": {"requests"}, "days": {strconv.Itoa(days)}, "sort": {"desc"}}
 	return offsetList(ctx, c, sec, op, "/smtp/statistics/events", "events", q, EventsPageSize,

@@ -185,7 +185,7 @@ func (c *Client) RemoveTeammate(ctx context.Context, t provider.Teammate) error 
 		req.Route = "/organization/user/invitation/revoke/{email}"
 	}
 	if err := gone(c.http.Do(ctx, req, nil)); err != nil {
-		return err
+		return mayHaveHappened(err, "list the users again")
 	}
 	c.mu.Lock()
 	delete(c.users, strings.ToLower(email))
@@ -201,5 +201,21 @@ func (c *Client) DeleteWebhook(ctx context.Context, w provider.Webhook) error {
 	if !numericID(w.ID) {
 		return errf(provider.ErrInvalid, op, "Brevo webhook ids are numbers")
 	}
-	return gone(c.http.Do(ctx, provider.Request{Op: op, Method: http.MethodDelete, Path: "/webhooks/" + w.ID, Route: "/webhooks/{webhookId}", NotIdempotent: true}, nil))
+	err := gone(c.http.Do(ctx, provider.Request{Op: op, Method: http.MethodDelete, Path: "/webhooks/" + w.ID, Route: "/webhooks/{webhookId}", NotIdempotent: true}, nil))
+	return mayHaveHappened(err, "list the webhooks again")
+}
+
+// mayHaveHappened says, on a change that got no clear answer (a 5xx, a
+// timeout), that Brevo may have carried it out: it is not retried blindly.
+func mayHaveHappened(err error, check string) error {
+	var pe *provider.Error
+	if errors.Is(err, provider.ErrUnavailable) && errors.As(err, &pe) {
+		note := "Brevo may have carried it out: " + check + " before retrying"
+		if pe.Message == "" {
+			pe.Message = note
+		} else {
+			pe.Message += "; " + note
+		}
+	}
+	return err
 }

@@ -40,6 +40,9 @@ const (
 	GrowingCount
 	// IPBlock answers Brevo's 401 "unrecognised IP address".
 	IPBlock
+	// HostileError answers 400 with an errorModel whose code and message
+	// are attacker text (Escapes and 5,000 more characters).
+	HostileError
 )
 
 // Fault is an injected failure for requests whose path matches Path ("":
@@ -79,6 +82,13 @@ func (s *Server) Inject(f Fault) {
 	s.Mu.Lock()
 	defer s.Mu.Unlock()
 	s.faults = append(s.faults, &f)
+}
+
+// ClearFaults removes every injected fault.
+func (s *Server) ClearFaults() {
+	s.Mu.Lock()
+	defer s.Mu.Unlock()
+	s.faults = nil
 }
 
 // Requests is how many requests arrived.
@@ -268,6 +278,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		case IPBlock:
 			writeRaw(w, 401, errBody("unauthorized", ipBlockMessage))
+			return
+		case HostileError:
+			writeRaw(w, 400, errBody("invalid_parameter"+Escapes, Escapes+strings.Repeat("B\x1b[31m", 600)))
 			return
 		case Slow:
 			select {
