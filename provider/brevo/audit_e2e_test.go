@@ -196,6 +196,16 @@ func TestAuditCommandErrors(t *testing.T) {
 	if code != 2 || !strings.Contains(string(errOut), "refused") {
 		t.Fatalf("bad key: exit %d\n%s", code, errOut)
 	}
+	// A key Brevo refuses from this address (authorised IPs) is not called
+	// refused: the audit says which page authorises the address.
+	blocked := bvfake.NewKey(405)
+	f.Mu.Lock()
+	f.St.BlockedKeys = []string{blocked}
+	f.Mu.Unlock()
+	_, errOut, code = runAudit(t, bin, f.URL, blocked)
+	if code != 2 || !strings.Contains(string(errOut), "https://app.brevo.com/security/authorised_ips") || strings.Contains(string(errOut), "refused the key") {
+		t.Fatalf("IP-blocked key: exit %d\n%s", code, errOut)
+	}
 	_, errOut, code = runAudit(t, bin, "http://192.0.2.1:80", bvfake.NewKey(1))
 	if code != 2 || !strings.Contains(string(errOut), "plain http") {
 		t.Fatalf("non-loopback http: exit %d\n%s", code, errOut)

@@ -41,6 +41,10 @@ func TestFaults(t *testing.T) {
 	}{
 		{name: "429 short wait is waited out", fault: bvfake.Fault{Path: "/account", Kind: bvfake.RateLimit, Times: 1, RetryAfter: time.Second},
 			call: account, hits: 2},
+		{name: "429 with x-sib-ratelimit-reset alone", fault: bvfake.Fault{Path: "/account", Kind: bvfake.RateLimit, Times: 1, RetryAfter: time.Second, ResetOnly: true},
+			call: account, hits: 2},
+		{name: "429 long reset fails with the wait", fault: bvfake.Fault{Path: "/account", Kind: bvfake.RateLimit, RetryAfter: 5 * time.Minute, ResetOnly: true},
+			call: account, kind: provider.ErrRateLimited, text: "retry in 5m0s", hits: 1},
 		{name: "429 long wait fails with the wait", fault: bvfake.Fault{Path: "/account", Kind: bvfake.RateLimit, RetryAfter: 2 * time.Minute},
 			call: account, kind: provider.ErrRateLimited, text: "retry in 2m0s", hits: 1},
 		{name: "500 on a read is retried", fault: bvfake.Fault{Path: "/senders", Kind: bvfake.ServerError, Times: 2},

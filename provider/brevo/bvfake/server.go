@@ -53,8 +53,11 @@ type Fault struct {
 	Kind         FaultKind
 	Times        int
 	RetryAfter   time.Duration
-	Delay        time.Duration
-	Size         int64
+	// ResetOnly leaves Retry-After out of a 429: the wait is in
+	// x-sib-ratelimit-reset alone.
+	ResetOnly bool
+	Delay     time.Duration
+	Size      int64
 }
 
 // Server is the fake. Lock Mu to read or change St while it serves.
@@ -268,7 +271,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 				ra = time.Second
 			}
 			secs := strconv.Itoa(int((ra + time.Second - 1) / time.Second))
-			w.Header().Set("Retry-After", secs)
+			if !f.ResetOnly {
+				w.Header().Set("Retry-After", secs)
+			}
 			w.Header().Set("x-sib-ratelimit-remaining", "0")
 			w.Header().Set("x-sib-ratelimit-reset", secs)
 			writeRaw(w, 429, errBody("too_many_requests", "The expected rate limit is exceeded."))
