@@ -25,24 +25,26 @@ func unsafeRune(s string) (rune, bool) {
 	return 0, false
 }
 
-// strings walks v and calls fn with the path and value of every string.
-func walkStrings(path string, v reflect.Value, fn func(path, s string)) {
+// walkStrings walks v and calls fn with the struct type and field name of
+// every string ("Teammate", "Role"; typ is "" for a string outside a
+// struct).
+func walkStrings(typ, field string, v reflect.Value, fn func(typ, field, s string)) {
 	switch v.Kind() {
 	case reflect.String:
-		fn(path, v.String())
+		fn(typ, field, v.String())
 	case reflect.Struct:
 		for i := range v.NumField() {
-			if v.Type().Field(i).IsExported() {
-				walkStrings(path+"."+v.Type().Field(i).Name, v.Field(i), fn)
+			if f := v.Type().Field(i); f.IsExported() {
+				walkStrings(v.Type().Name(), f.Name, v.Field(i), fn)
 			}
 		}
 	case reflect.Slice, reflect.Array:
 		for i := range v.Len() {
-			walkStrings(path+"[]", v.Index(i), fn)
+			walkStrings(typ, field, v.Index(i), fn)
 		}
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
-			walkStrings(path, v.Elem(), fn)
+			walkStrings(typ, field, v.Elem(), fn)
 		}
 	}
 }
@@ -98,24 +100,25 @@ func TestHostileStrings(t *testing.T) {
 	if len(ts) != 5 || len(subs) != 1 || len(hs) != 3 || len(ss) != 3 || len(acts) == 0 || len(sec) != 1 || len(msgs) != 150 {
 		t.Fatalf("lost data: %d users, %d subs, %d hooks, %d senders, %d activity, %d secrets, %d messages", len(ts), len(subs), len(hs), len(ss), len(acts), len(sec), len(msgs))
 	}
-	checked := 0
+	checked, composedSeen := 0, map[string]bool{}
 	for _, r := range results {
-		v := reflect.ValueOf(r)
-		walkStrings(v.Type().String(), v, func(path, s string) {
+		walkStrings("", "", reflect.ValueOf(r), func(typ, field, s string) {
 			checked++
-			field := path[strings.LastIndex(path, ".")+1:]
-			typ := strings.TrimPrefix(strings.TrimPrefix(path[:strings.Index(path, ".")], "[]"), "provider.")
 			// Caps hold: nothing the adapter keeps is longer than its
 			// field cap (1 KiB; subjects 1,000 bytes) plus the "…".
 			if len(s) > 1024+len("…") {
-				t.Errorf("%s is %d bytes", path, len(s))
+				t.Errorf("%s.%s is %d bytes", typ, field, len(s))
 			}
 			if composed[typ+"."+field] {
+				composedSeen[typ+"."+field] = true
 				if r, bad := unsafeRune(s); bad {
-					t.Errorf("%s carries %U: %q", path, r, provider.Clip(s, 120))
+					t.Errorf("%s.%s carries %U: %q", typ, field, r, provider.Clip(s, 120))
 				}
 			}
 		})
+	}
+	if len(composedSeen) != len(composed) {
+		t.Errorf("composed fields checked: %v, want all of %v", composedSeen, composed)
 	}
 	if checked < 100 {
 		t.Fatalf("only %d strings checked", checked)
