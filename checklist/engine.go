@@ -96,12 +96,9 @@ type Engine struct {
 	observers []func(StepID, Status) bool
 }
 
-// StepObserver is a provider that wants to know when a step is finished:
-// a drill sets off its "after step" injects. It reports whether its state
-// changed (the engine then saves).
-type StepObserver interface {
-	StepFinished(step, status string) bool
-}
+// StepObserver is a provider that wants to know when a step is finished
+// (provider.StepObserver).
+type StepObserver = provider.StepObserver
 
 // OnStep adds fn to what is called, without the engine's lock, after a step
 // is finished (done, open or skipped); fn reports whether the provider's
@@ -133,13 +130,13 @@ func NewEngine(inc *Incident, h *Handle, p provider.Provider, secrets *Secrets) 
 	if secrets == nil {
 		secrets = NewSecrets(nil)
 	}
-	// A provider may present a narrower view of itself: a drill account
-	// simulating a provider whose API can do less than the drill can.
-	if s, ok := p.(interface{ Styled() provider.Provider }); ok {
+	// A drill account works through the view of the provider it imitates:
+	// only the capabilities that provider's API has.
+	if s, ok := p.(provider.Simulator); ok {
 		p = s.Styled()
 	}
 	e := &Engine{inc: inc, h: h, prov: p, secrets: secrets, Now: func() time.Time { return time.Now().UTC() }, Timeout: 60 * time.Second}
-	if s, ok := p.(interface{ SessionKeyID() string }); ok {
+	if s, ok := p.(provider.SessionKeyReporter); ok {
 		e.SessionKeyID = s.SessionKeyID()
 	}
 	if o, ok := p.(StepObserver); ok {
@@ -292,10 +289,17 @@ func (e *Engine) DrillAnswer(id StepID, q string) string {
 }
 
 func (e *Engine) drillAnswers() map[string]string {
-	if h, ok := e.prov.(interface{ DrillAnswers() map[string]string }); ok {
-		return h.DrillAnswers()
+	if s, ok := e.prov.(provider.Simulator); ok {
+		return s.DrillAnswers()
 	}
 	return nil
+}
+
+// Simulator returns the drill account the engine works on, or nil when the
+// account is a real one.
+func (e *Engine) Simulator() provider.Simulator {
+	s, _ := e.prov.(provider.Simulator)
+	return s
 }
 
 // Plan returns the changes a step proposes, recommended ones first.
@@ -730,7 +734,7 @@ func (e *Engine) do(ctx context.Context, act Action, inputs map[string]string) (
 		// offline, it says so and goes on). A drill makes no network call
 		// unless a test points it at a fake range server.
 		breach := "breach check: skipped (drill: no network call)"
-		if !p.Info().Drill || os.Getenv(PwnedBaseURLEnv) != "" {
+		if _, sim := p.(provider.Simulator); !sim || os.Getenv(PwnedBaseURLEnv) != "" {
 			pr := CheckPwned(ctx, nil, inputs["new"])
 			if msg := pr.Problem(); msg != "" {
 				return Result{}, errors.New(msg)
@@ -746,10 +750,6 @@ func (e *Engine) do(ctx context.Context, act Action, inputs map[string]string) (
 	return Result{}, fmt.Errorf("unknown action %q", act.Kind)
 }
 
-// ConsoleResetMaster is the console action a drill carries out when the user
-// says they reset the master secret (provider.ConsoleSimulator).
-const ConsoleResetMaster = "reset-master-secret"
-
 // verifyDead checks that an old credential is now refused. The credential
 // comes from inputs["old_credential"] (used for this one call, never stored
 // or journaled); a drill supplies its simulated leaked credential itself.
@@ -760,15 +760,17 @@ func (e *Engine) verifyDead(ctx context.Context, inputs map[string]string, reche
 		return Result{}, &provider.Error{Kind: provider.ErrUnsupported, Op: string(ActVerifyDead)}
 	}
 	cred := strings.TrimSpace(inputs["old_credential"])
-	if p.Info().Drill {
+	if sim, ok := p.(provider.Simulator); ok {
+		// The drill carries out the reset the owner says they did, and
+		// tries the credential its attacker holds.
 		e.mu.Lock()
 		reset := e.acct().Step(StepDeadCheck).Answers["reset_in_console"] == "yes"
 		e.mu.Unlock()
-		if c, ok := p.(provider.ConsoleSimulator); ok && reset {
-			_ = c.ConsoleDo(provider.ItemAPIKeys, ConsoleResetMaster)
+		if reset {
+			_ = sim.ConsoleDo(provider.ItemAPIKeys, provider.ConsoleResetMaster)
 		}
-		if d, ok := p.(interface{ LeakedCredential() string }); ok && d.LeakedCredential() != "" {
-			cred = d.LeakedCredential()
+		if c := sim.LeakedCredential(); c != "" {
+			cred = c
 		}
 	}
 	if cred == "" {

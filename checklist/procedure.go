@@ -780,8 +780,8 @@ var procedure = []*StepDef{
 				if e.DryRun {
 					return
 				}
-				if c, ok := e.prov.(provider.ConsoleSimulator); ok {
-					_ = c.ConsoleDo(provider.ItemPayment, "remove-unknown")
+				if sim, ok := e.prov.(provider.Simulator); ok {
+					_ = sim.ConsoleDo(provider.ItemPayment, provider.ConsoleRemoveUnknown)
 				}
 				e.journalLocked(StepAuditPayment, "remove payment method (console)", "payment", "ok", "the user removed the unknown payment method in the console")
 			}
@@ -836,8 +836,8 @@ var procedure = []*StepDef{
 			}
 			// Only the drill's simulated console changes here; on a real
 			// account what the console work did shows in the re-read list.
-			if c, ok := e.prov.(provider.ConsoleSimulator); ok {
-				_ = c.ConsoleDo(provider.ItemTeammates, "remove-unknown")
+			if sim, ok := e.prov.(provider.Simulator); ok {
+				_ = sim.ConsoleDo(provider.ItemTeammates, provider.ConsoleRemoveUnknown)
 				for i := range a.Findings {
 					if k := a.Findings[i].Target.Kind; k == "teammate" || k == "invite" {
 						a.Findings[i].Resolved = true

@@ -53,8 +53,8 @@ func (s *startScreen) newDrillCmd() tea.Cmd {
 		e, c, err := b.NewDrill(sc)
 		msg := sessionMsg{eng: e, close: c, err: err, fresh: true}
 		if err == nil {
-			if br, ok := e.Provider().(interface{ Briefing() string }); ok {
-				msg.brief = br.Briefing()
+			if sim := e.Simulator(); sim != nil {
+				msg.brief = sim.Briefing()
 			}
 		}
 		return msg

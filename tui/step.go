@@ -133,8 +133,8 @@ func (s *stepScreen) Init() tea.Cmd {
 		msg.view = e.View(id)
 		msg.questions = e.Questions(id)
 		msg.plan = e.Plan(id)
-		if cs, ok := e.Provider().(provider.ConsoleSimulator); ok && msg.view.Def.Item != "" && msg.view.Mode == checklist.ModeGuided {
-			msg.console = cs.ConsoleView(msg.view.Def.Item)
+		if sim := e.Simulator(); sim != nil && msg.view.Def.Item != "" && msg.view.Mode == checklist.ModeGuided {
+			msg.console = sim.ConsoleView(msg.view.Def.Item)
 		}
 		msg.inc, msg.views = e.Snapshot(), e.Views()
 		return msg

@@ -439,15 +439,7 @@ func (a *accessible) pick(n int, prompt string) (int, error) {
 	}
 }
 
-func realProviders() []provider.Info {
-	var out []provider.Info
-	for _, i := range provider.All() {
-		if !i.Drill {
-			out = append(out, i)
-		}
-	}
-	return out
-}
+func realProviders() []provider.Info { return provider.Real() }
 
 // resumeIncident opens a saved incident, asking for its credential when
 // neither the environment nor the keyring has it.
@@ -547,10 +539,10 @@ func (a *accessible) brief(e *checklist.Engine, fresh bool) {
 	if !fresh {
 		return
 	}
-	if b, ok := e.Provider().(interface{ Briefing() string }); ok {
+	if sim := e.Simulator(); sim != nil {
 		a.blank()
 		a.say("Drill briefing:")
-		for _, l := range strings.Split(strings.TrimSpace(b.Briefing()), "\n") {
+		for _, l := range strings.Split(strings.TrimSpace(sim.Briefing()), "\n") {
 			a.say("  %s", provider.Sanitize(l))
 		}
 		return
@@ -901,8 +893,8 @@ func (a *accessible) header(e *checklist.Engine, id checklist.StepID) {
 			a.say("Record: %s", l)
 		}
 	}
-	if c, ok := e.Provider().(provider.ConsoleSimulator); ok && d.Item != "" && v.Mode == checklist.ModeGuided {
-		if lines := c.ConsoleView(d.Item); len(lines) > 0 {
+	if sim := e.Simulator(); sim != nil && d.Item != "" && v.Mode == checklist.ModeGuided {
+		if lines := sim.ConsoleView(d.Item); len(lines) > 0 {
 			a.say("The simulated console shows:")
 			for _, l := range lines {
 				a.say("  %s", provider.SanitizeN(l, 300))

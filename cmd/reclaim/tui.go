@@ -43,15 +43,7 @@ func (t tuiBackend) Open(id string) (*checklist.Engine, func(), error) {
 	return s.Engine, s.Close, nil
 }
 
-func (t tuiBackend) Providers() []provider.Info {
-	var out []provider.Info
-	for _, i := range provider.All() {
-		if !i.Drill {
-			out = append(out, i)
-		}
-	}
-	return out
-}
+func (t tuiBackend) Providers() []provider.Info { return provider.Real() }
 
 func (t tuiBackend) Credential(info provider.Info) string {
 	c, _ := t.b.Credential(info)
