@@ -54,12 +54,16 @@ const (
 	CompromisedHelp = "https://help.brevo.com/hc/en-us/articles/4409685261714-My-account-has-been-compromised-what-should-I-do"
 )
 
-// GraceWindow is how long an old key keeps working after it is deleted.
-// Neither the reference (providers.md §4) nor Brevo's help pages mention a
-// grace window for API or SMTP keys (a third-party page says Brevo
-// "instantly invalidates the old value"): 0, and the dead-credential proof
-// (VerifyKey) checks it.
-const GraceWindow = 0
+// GraceWindow is how long an old key may keep working after it is deleted
+// in the console. Neither the reference (providers.md §4) nor Brevo's help
+// pages state one (a third-party page says Brevo invalidates a deleted key
+// at once; not verified), and Brevo says nothing of how soon its SMTP relay
+// drops a deleted SMTP key. reclaim assumes up to 10 minutes: Brevo's keys
+// are deleted in the console only, so the dead-credential check (VerifyKey,
+// VerifySMTP) is what proves the deletion, and it runs once after it and
+// once more after this window. A refused first check is recorded as proof
+// at once; the second only confirms it.
+const GraceWindow = 10 * time.Minute
 
 // ProcedureSteps is the checklist for Brevo's support, in the order of
 // Brevo's help article "My account has been compromised, what should I
@@ -114,6 +118,7 @@ var Info = provider.Info{
 		"Sub-accounts and admin users of a master account are read only on Enterprise master accounts; elsewhere Brevo refuses those calls and they are reported as not available.",
 		"Webhooks are read for all three types (transactional, marketing and inbound parsing): Brevo's GET /webhooks returns only transactional ones unless asked.",
 		"The last 30 days of mail come from the transactional events report (\"requests\" events, with subjects); marketing campaigns are not included. /smtp/emails is not used: it needs a recipient, template or message id.",
+		"A deleted key's grace window is not documented: reclaim checks the old key right after you delete it in the console (one harmless GET /account, or an SMTP login for an SMTP key, that must be refused) and once more after 10 minutes.",
 		"Removing a user revokes an active user's access or cancels a pending invitation; the account owner and the login email of the account are never removed.",
 	},
 	GraceWindow: GraceWindow,

@@ -50,7 +50,7 @@ func TestRegistered(t *testing.T) {
 	if in.Support.URL == "" || in.Support.Email != "contact@brevo.com" || len(in.Support.Checklist) < 5 || in.Support.TicketOnly {
 		t.Errorf("support: %+v", in.Support)
 	}
-	if in.GraceWindow != 0 || in.KeyHint == "" || in.LeakSearch == "" {
+	if in.GraceWindow != 10*time.Minute || in.KeyHint == "" || in.LeakSearch == "" {
 		t.Errorf("grace %v, key hint %q, leak search %q", in.GraceWindow, in.KeyHint, in.LeakSearch)
 	}
 	joined := strings.Join(in.Quirks, " ")
@@ -251,15 +251,13 @@ func TestDeadCredentialProof(t *testing.T) {
 	if errors.Is(err, provider.ErrBadCredentials) || !errors.Is(err, brevo.ErrIPBlocked) || !strings.Contains(err.Error(), brevo.AuthorisedIPsPage) {
 		t.Fatalf("IP-blocked key: %v", err)
 	}
-	if err := c.VerifyKey(bg, bvfake.NewSMTPKey(1)); !errors.Is(err, provider.ErrInvalid) || !strings.Contains(err.Error(), "SMTP relay") {
-		t.Fatalf("SMTP key through the API: %v", err)
+	if err := c.VerifyKey(bg, "hunter2hunter2"); !errors.Is(err, provider.ErrInvalid) {
+		t.Fatalf("not a Brevo key: %v", err)
 	}
-	for _, l := range f.Log() {
-		if strings.Contains(l, "xsmtp") {
-			t.Fatalf("an SMTP key reached the API: %s", l)
-		}
-	}
+	before := len(f.Log())
 
+	// SMTP keys are checked at the relay, never with the API: through
+	// VerifySMTP, or VerifyKey given an SMTP key.
 	relay, err := bvfake.NewRelay(f)
 	if err != nil {
 		t.Fatal(err)
@@ -269,13 +267,33 @@ func TestDeadCredentialProof(t *testing.T) {
 	if err := c.VerifySMTP(bg, bvfake.NewSMTPKey(1)); err != nil {
 		t.Fatalf("live SMTP key: %v", err)
 	}
-	err = c.VerifySMTP(bg, "owner@acme.example:"+bvfake.NewSMTPKey(2))
-	var pe *provider.Error
-	if !errors.Is(err, provider.ErrBadCredentials) || !errors.As(err, &pe) || pe.Status != 535 {
-		t.Fatalf("dead SMTP key: %v", err)
+	if err := c.VerifyKey(bg, bvfake.NewSMTPKey(1)); err != nil {
+		t.Fatalf("live SMTP key through VerifyKey: %v", err)
 	}
-	if got := relay.Logins(); len(got) != 2 || got[0] != "owner@acme.example" {
+	var pe *provider.Error
+	for _, dead := range []func() error{
+		func() error { return c.VerifySMTP(bg, "owner@acme.example:"+bvfake.NewSMTPKey(2)) },
+		func() error { return c.VerifyKey(bg, bvfake.NewSMTPKey(2)) },
+	} {
+		if err := dead(); !errors.Is(err, provider.ErrBadCredentials) || !errors.As(err, &pe) || pe.Status != 535 {
+			t.Fatalf("dead SMTP key: %v", err)
+		}
+	}
+	if err := c.VerifySMTP(bg, key); !errors.Is(err, provider.ErrInvalid) {
+		t.Fatalf("an API key at the relay: %v", err)
+	}
+	if got := relay.Logins(); len(got) != 4 || got[0] != "owner@acme.example" {
 		t.Errorf("relay logins: %v", got)
+	}
+	for _, l := range f.Log()[before:] {
+		if l != "GET /account" {
+			t.Errorf("an SMTP check called the API for more than the login: %s", l)
+		}
+	}
+	for _, l := range f.Log() {
+		if strings.Contains(l, "xsmtp") {
+			t.Fatalf("an SMTP key reached the API: %s", l)
+		}
 	}
 	// A relay that is down is not mistaken for a dead key.
 	relay.Close()

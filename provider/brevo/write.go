@@ -27,26 +27,47 @@ func gone(err error) error {
 }
 
 // VerifyKey implements provider.KeyVerifier, the dead-credential proof for
-// a replaced API key: a harmless read (GET /account) made with the given
-// key. nil: Brevo accepts it (a 403 still means it authenticated);
-// ErrBadCredentials: Brevo refused it (401), the key is dead. A 401 that
-// names an unauthorised IP address is NOT a dead key: it comes back as
-// ErrPermission wrapping ErrIPBlocked (the key may work from elsewhere).
-// An SMTP key (xsmtpsib-) cannot be checked with the API: VerifySMTP does.
+// a deleted key: a harmless check made with the given key. For an API key
+// (xkeysib-…) it is GET /account: nil when Brevo accepts the key (a 403
+// still means it authenticated), ErrBadCredentials when Brevo refuses it
+// (401): the key is dead. A 401 that names an unauthorised IP address is
+// NOT a dead key: it comes back as ErrPermission wrapping ErrIPBlocked (the
+// key may work from elsewhere). The API refuses every SMTP key, so an SMTP
+// key (xsmtpsib-…, or login:key) is checked with a login to the SMTP relay
+// instead (VerifySMTP). Anything else is refused as not a Brevo key, never
+// sent: a 401 for it would prove nothing.
 func (c *Client) VerifyKey(ctx context.Context, secret string) error {
 	const op = "verify a key"
 	secret = strings.TrimSpace(secret)
+	_, key := splitLogin(secret)
 	switch {
 	case secret == "" || strings.ContainsAny(secret, "\r\n\t "):
 		return errf(provider.ErrInvalid, op, "not a key")
-	case strings.HasPrefix(secret, "xsmtpsib-"):
-		return errf(provider.ErrInvalid, op, "this is an SMTP key: the API refuses every SMTP key, so only a login to the SMTP relay can prove it dead")
+	case strings.HasPrefix(key, smtpKeyPrefix):
+		return c.VerifySMTP(ctx, secret)
+	case !strings.HasPrefix(secret, apiKeyPrefix):
+		return errf(provider.ErrInvalid, op, "not a Brevo API key (xkeysib-…) or SMTP key (xsmtpsib-…); an SMTP master password is checked as login:password at the SMTP relay")
 	}
 	err := c.http.Do(ctx, provider.Request{Op: op, Method: http.MethodGet, Path: "/account", Auth: keyAuth(secret)}, nil)
 	if errors.Is(err, provider.ErrPermission) && !errors.Is(err, ErrIPBlocked) {
 		return nil
 	}
 	return err
+}
+
+// Key prefixes (the detectors' anchors).
+const (
+	apiKeyPrefix  = "xkey" + "sib-"
+	smtpKeyPrefix = "xsmtp" + "sib-"
+)
+
+// splitLogin splits "login:key" (login an email) into its parts; anything
+// else is the key alone.
+func splitLogin(credential string) (login, key string) {
+	if i := strings.LastIndex(credential, ":"); i > 0 && strings.Contains(credential[:i], "@") {
+		return credential[:i], credential[i+1:]
+	}
+	return "", credential
 }
 
 // SMTPRelay is Brevo's SMTP relay; RECLAIM_BREVO_SMTP_ADDR overrides it
@@ -64,13 +85,14 @@ const (
 // (535), the key is dead.
 func (c *Client) VerifySMTP(ctx context.Context, credential string) error {
 	const op = "log in to the SMTP relay"
-	credential = strings.TrimSpace(credential)
-	login, key := "", credential
-	if i := strings.LastIndex(credential, ":"); i > 0 && strings.Contains(credential[:i], "@") {
-		login, key = credential[:i], credential[i+1:]
-	}
+	login, key := splitLogin(strings.TrimSpace(credential))
 	if key == "" || strings.ContainsAny(key, "\r\n\t ") {
 		return errf(provider.ErrInvalid, op, "give the SMTP key, or login:key")
+	}
+	if strings.HasPrefix(key, apiKeyPrefix) {
+		// An API key is no SMTP password: the relay's refusal would prove
+		// nothing about it.
+		return errf(provider.ErrInvalid, op, "this is an API key, not an SMTP key: it is checked with the API")
 	}
 	if login == "" {
 		a, err := c.account(ctx, "read the SMTP login")
