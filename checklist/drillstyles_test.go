@@ -4,6 +4,7 @@ package checklist
 // declare (provider.RegisterDrillStyle): the tests link the adapters in, as
 // the command does.
 import (
+	_ "reclaim/provider/brevo"
 	_ "reclaim/provider/mailjet"
 	_ "reclaim/provider/postmark"
 	_ "reclaim/provider/sendgrid"
