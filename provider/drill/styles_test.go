@@ -5,6 +5,7 @@ package drill_test
 // command does.
 import (
 	_ "reclaim/provider/brevo"
+	_ "reclaim/provider/mailgun"
 	_ "reclaim/provider/mailjet"
 	_ "reclaim/provider/postmark"
 	_ "reclaim/provider/sendgrid"

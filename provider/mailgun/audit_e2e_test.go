@@ -97,8 +97,8 @@ func TestAudit(t *testing.T) {
 		"Verify your account now",
 		"m4llory@evil.example", // the user without 2FA
 		"Findings (",
-		"unfamiliar host \"mailto:m4llory@evil.example\"",
-		"unfamiliar host \"inbound.evil.example\"",
+		"forwards mail to a foreign address \"m4llory@evil.example\"",
+		"forwards mail to a foreign address \"inbound.evil.example\"",
 		"unfamiliar host \"collector.evil.example\"",
 		"unfamiliar host \"archive.evil.example\"",
 	} {

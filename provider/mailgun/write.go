@@ -57,7 +57,7 @@ func (c *Client) CreateKey(ctx context.Context, name string, scopes []string) (p
 		form.Set("domain_name", dom)
 	}
 	var k keyJSON
-	err := c.http.Do(ctx, provider.Request{Op: op, Method: http.MethodPost, Path: "/v1/keys", Form: form}, func(_ int, body []byte) error {
+	err := c.http.Do(ctx, provider.Request{Op: op, Method: http.MethodPost, Path: "/v1/keys", Multipart: form}, func(_ int, body []byte) error {
 		var v struct {
 			Key keyJSON `json:"key"`
 		}
@@ -193,7 +193,7 @@ func (c *Client) VerifyKey(ctx context.Context, secret string) error {
 	}
 	for _, d := range doms {
 		perr := c.http.Do(ctx, provider.Request{Op: op, Method: http.MethodPost, Path: "/v3/" + seg(d.name) + "/messages", Route: "/v3/{domain_name}/messages",
-			Form: url.Values{}, Auth: auth, Header: onBehalfOf(d.sub)}, nil)
+			Multipart: url.Values{}, Auth: auth, Header: onBehalfOf(d.sub)}, nil)
 		switch {
 		case perr == nil:
 			// Accepted with no fields: nothing to send, but the key works.
@@ -234,7 +234,7 @@ func (c *Client) AddAllowRules(ctx context.Context, cidrs []string) ([]provider.
 	for _, s := range clean {
 		var listed []allowJSON
 		err := c.http.Do(ctx, provider.Request{Op: op, Method: http.MethodPost, Path: "/v2/ip_whitelist",
-			Form: url.Values{"address": {s}, "description": {"added by reclaim (account recovery)"}}}, func(_ int, body []byte) error {
+			Multipart: url.Values{"address": {s}, "description": {"added by reclaim (account recovery)"}}}, func(_ int, body []byte) error {
 			items, _, err := provider.DecodeList[allowJSON](body, "addresses", provider.DefaultMaxItems)
 			if err != nil {
 				return provider.MalformedJSON(op, "Mailgun", len(body), err)
@@ -356,7 +356,7 @@ func (c *Client) removeHookByEvent(ctx context.Context, d domain, target string)
 		path := "/v3/domains/" + seg(d.name) + "/webhooks/" + seg(ev)
 		r := provider.Request{Op: op, Method: http.MethodDelete, Path: path, Route: "/v3/domains/{domain_name}/webhooks/{webhook_name}", Header: onBehalfOf(d.sub)}
 		if len(keep) > 0 {
-			r.Method, r.Form = http.MethodPut, url.Values{"url": keep}
+			r.Method, r.Multipart = http.MethodPut, url.Values{"url": keep}
 		}
 		if err := c.http.Do(ctx, r, nil); err != nil {
 			return err
@@ -375,7 +375,7 @@ func (c *Client) clearArchive(ctx context.Context, name string) error {
 		return &provider.Error{Kind: provider.ErrNotFound, Op: op, Message: "the domain no longer posts copies anywhere"}
 	}
 	path := "/v4/domains/" + seg(d.name)
-	if err := c.http.Do(ctx, provider.Request{Op: op, Method: http.MethodPut, Path: path, Route: "/v4/domains/{name}", Form: url.Values{"archive_to": {""}}, Header: onBehalfOf(d.sub)}, nil); err != nil {
+	if err := c.http.Do(ctx, provider.Request{Op: op, Method: http.MethodPut, Path: path, Route: "/v4/domains/{name}", Multipart: url.Values{"archive_to": {""}}, Header: onBehalfOf(d.sub)}, nil); err != nil {
 		return err
 	}
 	c.forget()
@@ -577,7 +577,7 @@ func (c *Client) resetSMTP(ctx context.Context, s provider.AccountSecret, dom, f
 	}
 	pw := newPassword()
 	err = c.http.Do(ctx, provider.Request{Op: op, Method: http.MethodPut, Path: "/v3/domains/" + seg(d.name) + "/credentials/" + seg(login),
-		Route: "/v3/domains/{domain_name}/credentials/{spec}", Form: url.Values{"password": {pw}}, Header: onBehalfOf(d.sub)}, nil)
+		Route: "/v3/domains/{domain_name}/credentials/{spec}", Multipart: url.Values{"password": {pw}}, Header: onBehalfOf(d.sub)}, nil)
 	if err != nil {
 		return provider.RotatedSecret{}, err
 	}
