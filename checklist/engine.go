@@ -700,7 +700,7 @@ func (e *Engine) do(ctx context.Context, act Action, inputs map[string]string) (
 		} else if act.Target.Kind == "route" {
 			kind = provider.WebhookRoute
 		}
-		return Result{}, r.DeleteWebhook(ctx, provider.Webhook{ID: act.Target.ID, Kind: kind, URL: act.Target.Name, Hostname: act.Params["hostname"]})
+		return Result{}, r.DeleteWebhook(ctx, provider.Webhook{ID: act.Target.ID, Kind: kind, URL: act.Target.Name, Hostname: act.Params["hostname"], Domain: act.Params["domain"], Filter: act.Params["filter"]})
 	case ActDisableMailSetting:
 		r, ok := p.(provider.MailSettingDisabler)
 		if !ok {

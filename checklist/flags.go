@@ -424,7 +424,9 @@ func nameIssues(s string) []string {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
 		switch {
-		case r == utf8.RuneError && size <= 1:
+		case r == utf8.RuneError:
+			// invalid UTF-8, or a U+FFFD that an adapter put in place of
+			// an escape code or control character it removed
 			control = true
 		case r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == 0x2028 || r == 0x2029:
 			control = true

@@ -205,7 +205,9 @@ func runAudit(ctx context.Context, stdout, stderr io.Writer, providerID string, 
 	if len(inv.Errors) > 0 && len(inv.Read) == 0 {
 		return withCode(exitError, nil)
 	}
-	if len(findings) > 0 || len(inv.Truncated) > 0 {
+	// A section that could not be read is no all-clear: the audit is
+	// incomplete, like a list cut short.
+	if len(findings) > 0 || len(inv.Truncated) > 0 || len(inv.Errors) > 0 {
 		return withCode(exitFindings, nil)
 	}
 	return nil

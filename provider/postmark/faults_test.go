@@ -125,7 +125,7 @@ func TestFaultsLoseNothing(t *testing.T) {
 		t.Errorf("messages without bounces: %v, %d", err, n)
 	}
 	inv, err := checklist.TakeInventory(bg, c, now)
-	if err != nil || inv.Errors[checklist.SecWebhooks] == "" || len(inv.Read) != 5 || inv.Mail == nil || inv.Mail.Total != 5500 {
+	if err != nil || inv.Errors[checklist.SecWebhooks] == "" || len(inv.Read) != 6 || inv.Mail == nil || inv.Mail.Total != 5500 {
 		t.Errorf("inventory: %v, errors %v, read %v", err, inv.Errors, inv.Read)
 	}
 	// A time limit keeps what was read.

@@ -147,7 +147,7 @@ func TestAuditCommand(t *testing.T) {
 	for _, k := range doc.Inventory.Keys {
 		found = found || k.Name == twiliofake.HostileKeyName
 	}
-	if doc.Provider != "twilio" || !found || len(doc.Inventory.Webhooks) != 5 || len(doc.Findings) < 5 || len(doc.Inventory.Read) != 5 {
+	if doc.Provider != "twilio" || !found || len(doc.Inventory.Webhooks) != 5 || len(doc.Findings) < 5 || len(doc.Inventory.Read) != 6 {
 		t.Errorf("JSON lost data: %s", fmt.Sprint(doc))
 	}
 

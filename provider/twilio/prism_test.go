@@ -371,7 +371,7 @@ func TestPrismContract(t *testing.T) {
 			Errors map[string]string `json:"errors"`
 		} `json:"inventory"`
 	}
-	if err := json.Unmarshal(out, &doc); err != nil || len(doc.Inventory.Read) != 5 || len(doc.Inventory.Errors) > 0 {
+	if err := json.Unmarshal(out, &doc); err != nil || len(doc.Inventory.Read) != 6 || len(doc.Inventory.Errors) > 0 {
 		t.Errorf("the audit through Prism read %v, errors %v (%v)", doc.Inventory.Read, doc.Inventory.Errors, err)
 	}
 

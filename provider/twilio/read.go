@@ -412,9 +412,14 @@ func sourceName(s string) string {
 }
 
 // ListSecrets implements provider.SecretLister: the main account's auth
-// token (there is no API to read tokens; this needs no request).
+// token. There is no API that lists tokens, so the listing reads the
+// account first: an inventory section is "read" only when the provider
+// answered (a refused credential fails it like every other section).
 // Subaccounts' tokens are rotated in the Console (Info.Quirks).
 func (c *Client) ListSecrets(ctx context.Context) ([]provider.AccountSecret, error) {
+	if err := c.verifyRead(ctx, "list the account's auth tokens", nil); err != nil {
+		return nil, err
+	}
 	return []provider.AccountSecret{c.authTokenSecret()}, nil
 }
 
