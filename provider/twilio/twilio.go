@@ -74,6 +74,10 @@ const (
 	AccountSIDEnv = "TWILIO_ACCOUNT_SID"
 	// AuthTokenEnv holds the auth token, or an API key as "SK…:secret".
 	AuthTokenEnv = "TWILIO_AUTH_TOKEN"
+	// APIKeyEnv and APISecretEnv hold an API key pair instead (Twilio's
+	// own SDKs read these names); they stand for the auth token field.
+	APIKeyEnv    = "TWILIO_API_KEY"
+	APISecretEnv = "TWILIO_API_SECRET"
 )
 
 // Console pages. Twilio documents none of these deep links
@@ -170,7 +174,7 @@ var Info = provider.Info{
 	GraceWindow: GraceWindow,
 	Credentials: []provider.CredentialField{
 		{Env: AccountSIDEnv, Prompt: "Twilio Account SID", Help: "AC followed by 32 hex characters, on the Console's home page and at " + APIKeysPage},
-		{Env: AuthTokenEnv, Prompt: "Twilio auth token (or a Main API key as SK…:secret)", Help: "the account's auth token (32 hex characters) from " + APIKeysPage + ", or a Main API key's SID and secret joined by a colon"},
+		{Env: AuthTokenEnv, Alt: []string{APIKeyEnv, APISecretEnv}, Prompt: "Twilio auth token (or a Main API key as SK…:secret)", Help: "the account's auth token (32 hex characters) from " + APIKeysPage + ", or a Main API key's SID and secret joined by a colon (" + APIKeyEnv + " and " + APISecretEnv + " in the environment)"},
 	},
 	BaseURLEnv: BaseURLEnv,
 	KeyScopes:  []string{PermSendMessages, PermReadMessages, PermListMessages, PermCreateCalls, PermReadCalls, ScopeStandard},
