@@ -357,6 +357,11 @@ func looksLikePhish(s string) bool {
 // domain and verified domain senders older than the recent window.
 func ownDomains(inv *Inventory) []string {
 	var out []string
+	for _, d := range inv.OwnerDomains {
+		if d = strings.ToLower(strings.Trim(strings.TrimSpace(d), ".")); d != "" {
+			out = append(out, d)
+		}
+	}
 	if inv.Account != nil {
 		if d := domainOf(inv.Account.Email); d != "" {
 			out = append(out, d)

@@ -14,7 +14,11 @@ import (
 // Inventory is a snapshot of an account, taken before anything changes (and
 // again at the end, to show the result). It holds metadata only.
 type Inventory struct {
-	TakenAt      time.Time              `json:"taken_at"`
+	TakenAt time.Time `json:"taken_at"`
+	// OwnerDomains are domains the owner named as theirs (reclaim audit
+	// --domain), for providers whose API names none (Twilio): webhooks,
+	// forwarding and addresses are judged against them too.
+	OwnerDomains []string               `json:"owner_domains,omitempty"`
 	Account      *provider.Account      `json:"account,omitempty"`
 	Keys         []provider.APIKey      `json:"keys"`
 	Teammates    []provider.Teammate    `json:"teammates"`

@@ -151,6 +151,22 @@ func TestAuditCommand(t *testing.T) {
 		t.Errorf("JSON lost data: %s", fmt.Sprint(doc))
 	}
 
+	// Twilio's API names no domain of the account: with the owner's own
+	// (--domain) the numbers' webhooks to other hosts become findings, and
+	// the auth token is listed as an account secret.
+	dout, _, code := runAudit(t, bin, srv.URL, st.Account.SID, st.Account.Token, "--domain", "acme.example")
+	if code != 1 {
+		t.Fatalf("--domain audit: exit %d", code)
+	}
+	for _, want := range []string{`posts to an unfamiliar host "collector.evil.example"`, `posts to an unfamiliar host "voice.evil.example"`, "Account secrets (1):", "reclaim is connected with it"} {
+		if !strings.Contains(string(dout), want) {
+			t.Errorf("--domain audit lacks %q:\n%s", want, dout)
+		}
+	}
+	if strings.Contains(string(dout), `unfamiliar host "hooks.acme.example"`) || strings.Contains(string(dout), "No account domain is known") {
+		t.Errorf("--domain audit flags the owner's own domain, or still knows none:\n%s", dout)
+	}
+
 	// A refused token: exit 2 and the reason; plain http off loopback: refused.
 	_, errOut, code = runAudit(t, bin, srv.URL, st.Account.SID, twiliofake.Token())
 	if code != 2 || !strings.Contains(string(errOut), "refused") {
