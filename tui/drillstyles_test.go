@@ -3,11 +3,4 @@ package tui
 // Drill scenarios imitate providers through the styles their adapters
 // declare (provider.RegisterDrillStyle): the tests link the adapters in, as
 // the command does.
-import (
-	_ "reclaim/provider/brevo"
-	_ "reclaim/provider/mailgun"
-	_ "reclaim/provider/mailjet"
-	_ "reclaim/provider/postmark"
-	_ "reclaim/provider/sendgrid"
-	_ "reclaim/provider/twilio"
-)
+import _ "reclaim/provider/all" // every adapter, as the command links them
