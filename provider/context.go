@@ -127,7 +127,7 @@ const (
 var providerWords = map[string]string{
 	"mailjet": "mailjet", "mj": "mailjet",
 	"postmark": "postmark", "postmarkapp": "postmark",
-	"twilio": "twilio",
+	"twilio":   "twilio",
 	"mandrill": "mandrill", "mandrillapp": "mandrill",
 	"mailgun": "mailgun", "sendgrid": "sendgrid", "brevo": "brevo", "sendinblue": "brevo",
 	"mailchimp": "mailchimp", "sparkpost": "other", "ses": "other", "aws": "other", "stripe": "other", "pusher": "other",
@@ -147,7 +147,7 @@ var nameWords = map[string]Name{
 	"key": NameKey, "keys": NameKey, "apikey": NameKey, "apikeys": NameKey,
 	"token": NameToken, "tokens": NameToken, "apitoken": NameToken, "servertoken": NameToken, "accesstoken": NameToken,
 	"authtoken": NameAuth | NameToken,
-	"secret": NameSecret, "secrets": NameSecret, "apisecret": NameSecret, "secretkey": NameSecret | NameKey,
+	"secret":    NameSecret, "secrets": NameSecret, "apisecret": NameSecret, "secretkey": NameSecret | NameKey,
 	"password": NamePass, "passwd": NamePass, "pass": NamePass, "pwd": NamePass, "passphrase": NamePass,
 	"user": NameUser, "username": NameUser, "login": NameUser, "u": NameUser, "usr": NameUser,
 	"auth": NameAuth, "public": NamePublic, "publickey": NamePublic | NameKey, "private": NamePrivate, "privatekey": NamePrivate | NameKey,

@@ -146,9 +146,9 @@ func b64Forms(prefix, next string, aligns int) []b64Anchor {
 
 // encState is a worker's state for encoded values, reset per file.
 type encState struct {
-	hits   []int32   // detector anchor hits in the chunk (their starts)
-	gates  []encGate // gate hits in the chunk
-	used   int       // bytes this file decoded or unescaped (up to encBudget)
+	hits  []int32   // detector anchor hits in the chunk (their starts)
+	gates []encGate // gate hits in the chunk
+	used  int       // bytes this file decoded or unescaped (up to encBudget)
 	// the findings' spans in the file (absolute), for the also-exposed
 	// pass of a large file: spans of plain findings (a value a detector
 	// read as it is is not decoded), encSpans of encoded values

@@ -30,9 +30,11 @@ func (k keys) mg() string   { return "key" + "-" + rnd(k.r, hexA, 32) }
 func (k keys) mgNew() string {
 	return rnd(k.r, hexA, 32) + "-" + rnd(k.r, hexA, 8) + "-" + rnd(k.r, hexA, 8)
 }
-func (k keys) brevo(p string) string { return p + "sib-" + rnd(k.r, hexA, 64) + "-" + rnd(k.r, anA, 16) }
-func (k keys) mc() string            { return rnd(k.r, hexA, 32) + "-us" + "14" }
-func (k keys) md() string            { return "md" + "-" + rnd(k.r, anA, 20) + "Q7" }
+func (k keys) brevo(p string) string {
+	return p + "sib-" + rnd(k.r, hexA, 64) + "-" + rnd(k.r, anA, 16)
+}
+func (k keys) mc() string { return rnd(k.r, hexA, 32) + "-us" + "14" }
+func (k keys) md() string { return "md" + "-" + rnd(k.r, anA, 20) + "Q7" }
 func (k keys) uuid() string {
 	return rnd(k.r, hexA, 8) + "-" + rnd(k.r, hexA, 4) + "-4" + rnd(k.r, hexA, 3) + "-a" + rnd(k.r, hexA, 3) + "-" + rnd(k.r, hexA, 12)
 }
