@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"bytes"
+	"math/bits"
 	"math/rand/v2"
 	"sync"
 )
@@ -68,6 +70,8 @@ type ContextRule struct {
 	// when assigned to a generic name saying n, or false. w is the window
 	// (for w.Placeholder); v is not always inside w.Buf.
 	Classify func(n Name, v []byte, w *Window) (Match, bool)
+
+	lenMask uint64 // bit l set for each l in Lens
 }
 
 var (
@@ -81,6 +85,12 @@ var (
 func RegisterContext(r ContextRule, samples func(*rand.Rand) []Sample) {
 	if r.Classify == nil || len(r.Words) == 0 || len(r.Lens) == 0 {
 		panic("provider: context rule for " + r.Provider + " has no words, lengths or Classify")
+	}
+	for _, l := range r.Lens {
+		if l <= 0 || l >= 64 {
+			panic("provider: context rule for " + r.Provider + ": a length out of 1..63")
+		}
+		r.lenMask |= 1 << l
 	}
 	ctxMu.Lock()
 	ctxRules = append(ctxRules, r)
@@ -117,8 +127,8 @@ func (r *ContextRule) Named(text []byte) bool {
 // how far around a provider word the rule looks: back for the lines of a
 // block the word sits in, forward for the block it opens
 const (
-	contextBefore = 400
-	contextAfter  = 700
+	contextBefore = 300
+	contextAfter  = 500
 )
 
 // providerWords are the words that name a provider (or another service)
@@ -139,7 +149,7 @@ var providerWords = map[string]string{
 
 // otherWords are the words that name another provider in a line, which
 // ends the reach of a rule's word.
-var otherWords = []string{"mailjet", "postmark", "twilio", "mandrill", "mailgun", "sendgrid", "brevo", "sendinblue", "mailchimp", "sparkpost", "stripe", "pusher", "aws_"}
+var otherWords = []string{"mailjet", "postmark", "twilio", "mandrill", "mailgun", "sendgrid", "brevo", "sendinblue", "mailchimp", "sparkpost", "stripe", "pusher"}
 
 // nameWords maps the other words a generic name may hold to what they say
 // (0: neutral).
@@ -231,66 +241,67 @@ func lower(c byte) byte {
 func (r *ContextRule) find(w *Window, emit func(Match)) {
 	b := w.Buf
 	lo, hi := contextRegion(w)
-	for i := lo; i < hi; i++ {
-		if !TokenChar[b[i]] {
+	// runs of at least minLen token bytes, found by looking at every
+	// minLen-th byte: a run that long holds one of them
+	minLen := bits.TrailingZeros64(r.lenMask)
+	for i := lo; i+minLen <= hi; {
+		j := i + minLen - 1
+		if !TokenChar[b[j]] {
+			i = j + 1
 			continue
 		}
-		e := RunEnd(b, i, hi, &TokenChar)
-		n := e - i
+		s := j
+		for s > i && TokenChar[b[s-1]] {
+			s--
+		}
+		e := RunEnd(b, j+1, hi, &TokenChar)
+		i = e + 1
+		if s == lo && s > 0 && TokenChar[b[s-1]] {
+			continue // the run starts before the region
+		}
 		// a run cut by the window could be part of a longer one
-		if (i == w.Lo && w.Lo > 0) || (e == w.Hi && w.Hi < len(b)) || !r.hasLen(n) {
-			i = e
+		if (s == w.Lo && w.Lo > 0) || (e == w.Hi && w.Hi < len(b)) || !r.hasLen(e-s) {
 			continue
 		}
-		name, ok := contextName(b, i, e, lo, hi, r.Provider)
-		if ok && !r.otherBetween(b, w, i, e) {
-			if m, ok := r.Classify(name, b[i:e], w); ok {
-				m.Start, m.End = i, e
+		name, ok := contextName(b, s, e, lo, hi, r.Provider)
+		if ok && !r.otherBetween(b, w, s, e) {
+			if m, ok := r.Classify(name, b[s:e], w); ok {
+				m.Start, m.End = s, e
 				if m.Provider == "" {
 					m.Provider = r.Provider
 				}
 				emit(m)
 			}
 		}
-		i = e
 	}
 }
 
-func (r *ContextRule) hasLen(n int) bool {
-	for _, l := range r.Lens {
-		if l == n {
-			return true
-		}
-	}
-	return false
-}
+func (r *ContextRule) hasLen(n int) bool { return n < 64 && r.lenMask&(1<<n) != 0 }
 
 // otherBetween reports whether another provider's word sits between the
 // hit and the value [i,e).
 func (r *ContextRule) otherBetween(b []byte, w *Window, i, e int) bool {
-	lo, hi := w.HitEnd, i
-	if e <= w.HitStart {
-		lo, hi = e, w.HitStart
+	return OtherWordBetween(b, w.HitStart, w.HitEnd, i, e, r.Provider)
+}
+
+// OtherWordBetween reports whether a word naming a provider other than own
+// sits between a hit of own's word [hs,he) and a value [i,e): the value
+// is then the other provider's ("mailjet": {…}, "twilio": {"token": v}).
+func OtherWordBetween(b []byte, hs, he, i, e int, own string) bool {
+	lo, hi := he, i
+	if e <= hs {
+		lo, hi = e, hs
 	}
 	if hi <= lo {
 		return false
 	}
 	seg := b[lo:hi]
 	for _, o := range otherWords {
-		if !r.own(o) && ContainsFold(seg, o) {
+		if o != own && ContainsFold(seg, o) {
 			return true
 		}
 	}
 	return false
-}
-
-func (r *ContextRule) own(word string) bool {
-	for _, x := range r.Words {
-		if x == word || x+"_" == word {
-			return true
-		}
-	}
-	return word == r.Provider
 }
 
 // contextRegion is where a rule looks around a word hit, inside the
@@ -302,22 +313,13 @@ func (r *ContextRule) own(word string) bool {
 // of "mail: {driver: mailjet, …}").
 func contextRegion(w *Window) (int, int) {
 	b := w.Buf
-	ls := w.HitStart
-	for ls > w.Lo && b[ls-1] != '\n' {
-		ls--
-	}
-	le := w.HitEnd
-	for le < w.Hi && b[le] != '\n' {
-		le++
-	}
+	ls := bytes.LastIndexByte(b[w.Lo:w.HitStart], '\n') + 1 + w.Lo
+	le := lineEnd(b, w.HitEnd, w.Hi)
 	ind, _ := indentOf(b, ls, le)
 	lo, hi := ls, le
 	opens := false
 	for j := le + 1; j < w.Hi; {
-		e := j
-		for e < w.Hi && b[e] != '\n' {
-			e++
-		}
+		e := lineEnd(b, j, w.Hi)
 		n, blank := indentOf(b, j, e)
 		if blank || n <= ind {
 			break
@@ -330,10 +332,7 @@ func contextRegion(w *Window) (int, int) {
 	// the block the line sits in
 	for lo > w.Lo {
 		pe := lo - 1 // the newline ending the line before
-		ps := pe
-		for ps > w.Lo && b[ps-1] != '\n' {
-			ps--
-		}
+		ps := bytes.LastIndexByte(b[w.Lo:pe], '\n') + 1 + w.Lo
 		if ps == w.Lo && w.Lo > 0 {
 			break // a line cut by the window
 		}
@@ -344,10 +343,7 @@ func contextRegion(w *Window) (int, int) {
 		lo = ps
 	}
 	for j := hi + 1; j < w.Hi; {
-		e := j
-		for e < w.Hi && b[e] != '\n' {
-			e++
-		}
+		e := lineEnd(b, j, w.Hi)
 		n, blank := indentOf(b, j, e)
 		if blank || n < ind {
 			break
@@ -355,6 +351,17 @@ func contextRegion(w *Window) (int, int) {
 		hi, j = e, e+1
 	}
 	return lo, hi
+}
+
+// lineEnd is the index of the first newline at or after i, or hi.
+func lineEnd(b []byte, i, hi int) int {
+	if i >= hi {
+		return hi
+	}
+	if k := bytes.IndexByte(b[i:hi], '\n'); k >= 0 {
+		return i + k
+	}
+	return hi
 }
 
 // indentOf counts the spaces and tabs that start the line [ls,le), and says
@@ -433,6 +440,16 @@ func nameBefore(b []byte, start, lo int, prov string) (Name, bool) {
 	}
 	end := i
 	s := RunStart(b, end, lo, &NameChar)
+	if typeNames[string(b[s:end])] {
+		// "var token string = …", "var token: String = …": the name is
+		// before its type
+		i = s
+		for n := 0; i > lo && n < 4 && (b[i-1] == ' ' || b[i-1] == ':'); n++ {
+			i--
+		}
+		end = i
+		s = RunStart(b, end, lo, &NameChar)
+	}
 	for s < end && (b[s] == '-' || b[s] == '.') {
 		s++ // -u, --user, .token
 	}
@@ -454,6 +471,10 @@ func nameBefore(b []byte, start, lo int, prov string) (Name, bool) {
 	}
 	return ParseName(name, prov)
 }
+
+// typeNames are the types a declaration may put between a name and its
+// value.
+var typeNames = map[string]bool{"string": true, "String": true, "str": true, "[]byte": true, "const": false}
 
 // serializedKey finds NAME in PHP's serialized `s:4:"NAME";s:32:"v"`
 // (quotes possibly escaped, as in an SQL dump), where the name found
@@ -483,10 +504,10 @@ func serializedKey(b []byte, s, end, lo int) ([]byte, bool) {
 }
 
 // jsonKeyName finds NAME in `"key": "NAME", "value"` (or "name":) before
-// the word "value" at v, on the same line.
+// the word "value" at v, in the same object.
 func jsonKeyName(b []byte, v, lo int) ([]byte, bool) {
 	i := v
-	for i > lo && i > v-200 && b[i-1] != '\n' {
+	for i > lo && i > v-200 && b[i-1] != '{' && b[i-1] != '}' {
 		i--
 		if b[i] != '"' || i < 1 {
 			continue

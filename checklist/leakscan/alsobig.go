@@ -3,6 +3,8 @@ package leakscan
 import (
 	"bytes"
 	"sync"
+
+	"reclaim/provider"
 )
 
 // "Also exposed" secrets in files over one chunk (issue 16, item 6b). A
@@ -21,13 +23,40 @@ import (
 // api_key and app_key).
 var alsoWords = []string{"password", "passwd", "secret", "token", "salt", "private", "key", "credential", "dsn", "-----begin ", "akia", "sk_live_", "rk_live_"}
 
+// alsoNameWords is how many of alsoWords are words of a name (the rest
+// are shapes of values).
+const alsoNameWords = 9
+
+// assignedAfter reports whether a name ending at i is followed by an
+// assignment, as alsoExposed reads one (=, : or , among the first
+// separators).
+func assignedAfter(b []byte, i int) bool {
+	for n := 0; i < len(b) && n < 8; n++ {
+		switch b[i] {
+		case '=', ':', ',':
+			return true
+		case '\'', '"', ' ', '\t', '>':
+			i++
+			continue
+		}
+		return false
+	}
+	return false
+}
+
 var (
 	alsoOnce sync.Once
 	alsoM    *matcher
 )
 
 func alsoMatcher() *matcher {
-	alsoOnce.Do(func() { alsoM = newMatcher(alsoWords) })
+	alsoOnce.Do(func() {
+		// pairs that are rare in logs (see pairHints)
+		for w, p := range map[string]string{"key": "ey", "credential": "ia", "akia": "ak", "-----begin ": "-b", "dsn": "sn"} {
+			pairHints[w] = p
+		}
+		alsoM = newMatcher(alsoWords)
+	})
 	return alsoM
 }
 
@@ -81,9 +110,12 @@ func (s *fileScanner) alsoLarge(f rfile, st fileStat, path, lname string, inWeb 
 func (s *fileScanner) alsoLines(b []byte, base int64, lines int, path string, inWeb bool, seen map[string]bool) {
 	pos, ln, lastEnd := 0, lines, -1
 	var skip [][2]int
-	alsoMatcher().scan(b, func(_, end int) bool {
+	alsoMatcher().scan(b, func(pat, end int) bool {
 		if end <= lastEnd {
 			return true
+		}
+		if pat < alsoNameWords && !assignedAfter(b, provider.RunEnd(b, end, min(len(b), end+64), &provider.NameChar)) {
+			return true // a word of a name no value is assigned to
 		}
 		ls := bytes.LastIndexByte(b[:end], '\n') + 1
 		le := bytes.IndexByte(b[end:], '\n')

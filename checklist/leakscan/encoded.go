@@ -25,26 +25,46 @@ import (
 // decoded secret (so it matches the same key found in plain text).
 //
 // Decoding is gated, so that text with no encoded value costs nothing more:
-//   - literals the one pass over each buffer already looks for: "basic "
-//     and "basic%20" (a Basic header), `"auth"` and "_auth" (Docker, npm),
-//     "data:" and `"data"` (a Kubernetes data block, a data: URI of a text
-//     type), and the base64 forms of the key prefixes (SG., xkeysib-,
-//     xsmtpsib-, key-, md-) in each of the three alignments;
-//   - around a hit of a detector's anchor: an escape in the detector's window
-//     (\" \' \u00XX \xXX \\ or %XX of a separator) decodes the window, and a
-//     base64 value of plausible length assigned right after a provider's
-//     word ("MAILJET_SECRET_B64=…") is decoded into its line.
+//   - literals the one pass over each buffer already looks for (each keyed
+//     on a byte pair rare in web trees, see pairHints): "authorization"
+//     (a Basic header, or a bare base64 user:secret), `"auth"` (Docker's
+//     config.json), "_auth=" (.npmrc), "data:" at the end of a line (a
+//     Kubernetes data block), ";base64," (a data: URI of a text type), and
+//     the base64 of the key prefixes SG., xkeysib-, xsmtpsib- and key- at
+//     the start of a value (U0cu…);
+//   - around the hits of the detectors' anchors: an escape in a hit's
+//     window (\" \' \\ \$ \u00XX \xXX, or %XX of a quote, separator or key
+//     byte) has the window unescaped, and a base64 value of plausible
+//     length right after a provider's word on its line
+//     ("MAILJET_SECRET_B64=…", a CI variable) is decoded in place.
 //
-// Bounds: one level (a decoded value is not decoded again); a value is read
-// up to maxEncValue bytes, a data block up to maxEncBlock; a file may cost
-// at most encBudget bytes of decoded or unescaped text, beyond which its
-// encoded values are not decoded.
+// The decoded text is a view of the chunk: the detectors run over it, and
+// the context rules of the providers the value's line (a header's block
+// of lines, a Kubernetes document) names read a decoded user:secret or a
+// data entry under its key's name. A value a detector read as it is (the
+// Mailjet detector's Basic header) is not decoded again.
+//
+// Bounds: one level (a decoded value is not decoded again; a JSON escape
+// of a base64 value is read as part of the value); a value is read up to
+// maxEncValue bytes, a data block up to maxEncBlock, a data: URI up to
+// maxEncBlock decoded; one view of a group of hits spans at most
+// maxEncGroup; a file may cost at most encBudget bytes of decoded or
+// unescaped text, beyond which its encoded values are not decoded. A
+// value that runs past a chunk's end is left to the next chunk (which
+// holds it if it is shorter than the overlap).
+//
+// Not decoded: base64 inside base64 (a .dockerconfigjson in a Secret), a
+// Kubernetes Secret written as JSON (its values are read when a provider's
+// name or a key prefix points at them), base64 of a context-only key
+// (Mailjet, Postmark, Twilio, Mandrill) under a name that does not name
+// the provider and outside a data block or an auth.
 
 const (
 	maxEncValue = 64 << 10  // longest base64 value decoded whole
 	maxEncBlock = 256 << 10 // longest Kubernetes data block read
 	encBudget   = 4 << 20   // decoded and unescaped bytes per file
 	maxEncHits  = 1 << 16   // anchor hits per chunk looked at for escapes
+	maxEncGroup = 64 << 10  // the most one view of a group of hits spans
 	// the window around an anchor hit that is unescaped (the largest
 	// window a detector looks at)
 	encBefore = 420
@@ -58,7 +78,6 @@ const (
 	ruleAuthNpm
 	ruleDataYAML
 	ruleDataURI
-	ruleDataJSON
 	ruleB64 // ruleB64 + i: b64Anchors[i]
 )
 
@@ -84,7 +103,7 @@ func init() {
 	tok := provider.SampleAlnum + "_-"
 	for _, p := range []struct{ prefix, next string }{
 		{"SG.", tok}, {"xkeysib-", provider.SampleHex}, {"xsmtpsib-", provider.SampleHex},
-		{"key-", provider.SampleHex}, {"md-", tok},
+		{"key-", provider.SampleHex},
 	} {
 		// the value starts with the key (the other two alignments are
 		// read where a gate or a provider's word points at the value)
@@ -96,12 +115,12 @@ func init() {
 	}
 	internalAnchors = append(internalAnchors,
 		anchor{"authorization", ruleAuthz}, anchor{`"auth"`, ruleAuthJSON}, anchor{"_auth=", ruleAuthNpm},
-		anchor{"data:\n", ruleDataYAML}, anchor{";base64,", ruleDataURI}, anchor{`"data"`, ruleDataJSON})
+		anchor{"data:\n", ruleDataYAML}, anchor{";base64,", ruleDataURI})
 	for i, a := range b64Anchors {
 		internalAnchors = append(internalAnchors, anchor{a.lit, ruleB64 + i})
 	}
 	// pairs that are rare in web trees (see pairHints)
-	for lit, pair := range map[string]string{"authorization": "za", ";base64,": ";b", `"data"`: `a"`,
+	for lit, pair := range map[string]string{"authorization": "za", ";base64,": ";b",
 		"egtlexnpyi": "xn", "ehntdhbzawit": "za", "a2v5l": "5l"} {
 		pairHints[lit] = pair
 	}
@@ -164,6 +183,8 @@ type encState struct {
 	dec     []byte // decoded bytes
 	// the window last found free of escapes
 	cleanLo, cleanHi int
+	// base64 values after anchor hits, to decode in the view
+	b64s [][2]int
 }
 
 type encGate struct{ rule, start, end int32 }
@@ -252,24 +273,26 @@ func (s *fileScanner) encPass(b []byte, limit int) {
 			to = s.encData(b, start, end, limit)
 		case r == ruleDataURI:
 			to = s.encDataURI(b, start, end, limit)
-		case r == ruleDataJSON:
-			to = s.encDataJSON(b, start, end, limit)
 		case r >= ruleB64:
 			to = s.encB64At(b, start, b64Anchors[r-ruleB64].gofs, limit)
 		}
 		done = max(done, to)
 	}
-	covered := 0 // chunk offset up to which views were built from hits
-	for _, h := range st.hits {
+	// the anchor hits, in groups whose windows overlap: one view each (at
+	// most maxEncGroup bytes), built when a window holds an escape or a
+	// base64 value follows a hit
+	hits := st.hits
+	for k := 0; k < len(hits) && int(hits[k]) < limit; {
 		if st.used >= encBudget {
 			return
 		}
-		hit := int(h)
-		if hit+encAfter <= covered || hit >= limit {
-			continue
+		lo, hi := max(0, int(hits[k])-encBefore), min(len(b), int(hits[k])+encAfter)
+		j := k + 1
+		for j < len(hits) && int(hits[j]) < hi && int(hits[j]) < limit && hi-lo < maxEncGroup {
+			hi = min(len(b), int(hits[j])+encAfter)
+			j++
 		}
-		lo, hi := max(0, hit-encBefore), min(len(b), hit+encAfter)
-		// the part of the window not already found free of escapes
+		// the part of the group not already found free of escapes
 		from, joined := lo, st.cleanLo <= lo && st.cleanHi >= lo
 		if joined {
 			from = max(lo, st.cleanHi)
@@ -281,21 +304,28 @@ func (s *fileScanner) encPass(b []byte, limit int) {
 			}
 			st.cleanHi = hi
 		}
-		vs, ve := b64After(b, hit, hi)
-		if vs >= 0 && st.covered(s.base+int64(vs), s.base+int64(ve)) {
-			vs, ve = -1, -1 // a detector read it (Mailjet's Basic header)
+		st.b64s = st.b64s[:0]
+		for _, h := range hits[k:j] {
+			vs, ve := b64After(b, int(h), hi)
+			if vs < 0 || st.covered(s.base+int64(vs), s.base+int64(ve)) {
+				continue // none, or a detector read it (Mailjet's Basic header)
+			}
+			if n := len(st.b64s); n == 0 || vs >= st.b64s[n-1][1] {
+				st.b64s = append(st.b64s, [2]int{vs, ve})
+			}
 		}
-		if !esc && vs < 0 {
+		k = j
+		if !esc && len(st.b64s) == 0 {
 			continue
 		}
-		s.buildView(b, lo, hi, esc, vs, ve)
+		s.buildView(b, lo, hi, esc)
 		s.scanView(b, limit)
-		if vs >= 0 && len(st.segs) > 0 {
+		for si := range st.segs {
 			// a base64 user:secret named by its line ("MAILJET_AUTH=…")
-			ls, le := lineAround(b, vs, ve, 512)
-			s.classifyPair(b, limit, b[ls:le], &st.segs[0])
+			sg := &st.segs[si]
+			ls, le := lineAround(b, sg.rlo, sg.rhi, 512)
+			s.classifyPair(b, limit, b[ls:le], sg)
 		}
-		covered = hi
 	}
 }
 
@@ -814,68 +844,6 @@ func (s *fileScanner) encDataBlock(b []byte, ls, ind, i, limit int) int {
 	return end
 }
 
-// encDataJSON reads `"data": {"key": "base64", …}` (kubectl -o json).
-func (s *fileScanner) encDataJSON(b []byte, start, end, limit int) int {
-	i := jsonObject(b, end)
-	if i < 0 {
-		return 0
-	}
-	var ents [][4]int
-	for len(ents) < 256 && i < len(b) && i-end < maxEncBlock {
-		for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r' || b[i] == ',') {
-			i++
-		}
-		if i >= len(b) || b[i] != '"' {
-			break
-		}
-		ks := i + 1
-		ke := provider.RunEnd(b, ks, min(len(b), ks+256), &provider.NameChar)
-		if ke >= len(b) || b[ke] != '"' {
-			break
-		}
-		vs := jsonValue(b, ke+1)
-		if vs < 0 {
-			break
-		}
-		ve := vs
-		for ve < len(b) && ve-vs < maxEncValue && b[ve] != '"' && b[ve] != '\n' {
-			if b[ve] == '\\' {
-				ve++
-			}
-			ve++
-		}
-		if ve >= len(b) || b[ve] != '"' {
-			break
-		}
-		ents = append(ents, [4]int{ks, ke, vs, ve})
-		i = ve + 1
-	}
-	if len(ents) == 0 {
-		return i
-	}
-	s.encEntries(b, max(0, start-2048), i, ents, limit)
-	return i
-}
-
-// jsonObject returns where the members of `: {` after i start, or -1.
-func jsonObject(b []byte, i int) int {
-	hi := min(len(b), i+16)
-	for i < hi && (b[i] == ' ' || b[i] == '\t') {
-		i++
-	}
-	if i >= hi || b[i] != ':' {
-		return -1
-	}
-	i++
-	for i < hi && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	if i >= hi || b[i] != '{' {
-		return -1
-	}
-	return i + 1
-}
-
 func indentLen(b []byte, ls, le int) (int, bool) {
 	i := ls
 	for i < le && (b[i] == ' ' || b[i] == '\t') {
@@ -1110,14 +1078,20 @@ func (s *fileScanner) spliceView(b []byte, lo, hi, rlo, rhi int, d []byte, enc s
 }
 
 // buildView builds the view of chunk[lo:hi] unescaped (when esc: JSON,
-// PHP and percent escapes decoded) and with the base64 value [vs,ve)
-// decoded (when vs >= 0).
-func (s *fileScanner) buildView(b []byte, lo, hi int, esc bool, vs, ve int) {
+// PHP and percent escapes decoded) and with the base64 values st.b64s
+// decoded.
+func (s *fileScanner) buildView(b []byte, lo, hi int, esc bool) {
 	st := &s.enc
 	st.resetView()
 	kind := ""
+	next := 0 // the next value of st.b64s
+	for next < len(st.b64s) && st.b64s[next][0] < lo {
+		next++
+	}
 	for i := lo; i < hi; {
-		if i == vs {
+		if next < len(st.b64s) && i == st.b64s[next][0] {
+			vs, ve := st.b64s[next][0], min(hi, st.b64s[next][1])
+			next++
 			v, _ := st.b64Value(b, vs, ve, maxEncValue)
 			st.dec = b64Decode(st.dec[:0], v)
 			sanitize(st.dec)
