@@ -49,14 +49,15 @@ var (
 	alsoM    *matcher
 )
 
+func init() {
+	// pairs that are rare in logs (see pairHints)
+	for w, p := range map[string]string{"key": "ey", "credential": "ia", "akia": "ak", "-----begin ": "-b", "dsn": "sn"} {
+		pairHints[w] = p
+	}
+}
+
 func alsoMatcher() *matcher {
-	alsoOnce.Do(func() {
-		// pairs that are rare in logs (see pairHints)
-		for w, p := range map[string]string{"key": "ey", "credential": "ia", "akia": "ak", "-----begin ": "-b", "dsn": "sn"} {
-			pairHints[w] = p
-		}
-		alsoM = newMatcher(alsoWords)
-	})
+	alsoOnce.Do(func() { alsoM = newMatcher(alsoWords) })
 	return alsoM
 }
 
