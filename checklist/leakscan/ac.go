@@ -157,9 +157,13 @@ func init() {
 // from single-byte frequencies picks a pair that is common in web trees
 // (counts per 135 MB of the generated corpus's text: "ph" of phpinfo(
 // 202,000, "o(" 1; "wi" of twilio 112,000, "tw" 19,000; "gu" of mailgun
-// 72,000, "lg" 24,000; "64" of ;base64, 73,000, ";b" 8,000).
+// 72,000, "lg" 24,000; "rk" of postmark 139,000, "tm" 112,000; "t(" of
+// apiconnect( 110,000, "nn" 90,000; "xk" of xkeysib- 17,000, "b-" 13,000
+// and shared with xsmtpsib-; "d-" of md- 24,000, "md" 17,000; "64" of
+// ;base64, 73,000, ";b" 8,000).
 var pairHints = map[string]string{
-	"phpinfo(": "o(", "twilio": "tw", "mailgun": "lg",
+	"phpinfo(": "o(", "twilio": "tw", "mailgun": "lg", "postmark": "tm", "apiconnect(": "nn",
+	"xkeysib-": "b-", "md-": "md",
 }
 
 // rarePair picks the offset of the byte pair of p least likely to occur in

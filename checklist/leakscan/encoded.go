@@ -3,9 +3,7 @@ package leakscan
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
-	"strings"
 	"sync"
 
 	"reclaim/provider"
@@ -97,18 +95,13 @@ type b64Anchor struct {
 	gofs int
 }
 
-var b64Anchors []b64Anchor
+// b64Anchors are the base64 of the key prefixes SG., xkeysib-, xsmtpsib-
+// and key- where a value starts with them (TestB64Anchors derives them
+// again): the other two alignments are read where a gate or a provider's
+// word points at the value.
+var b64Anchors = []b64Anchor{{"U0cu", 0}, {"eGtleXNpYi", 0}, {"eHNtdHBzaWIt", 0}, {"a2V5L", 0}}
 
 func init() {
-	tok := provider.SampleAlnum + "_-"
-	for _, p := range []struct{ prefix, next string }{
-		{"SG.", tok}, {"xkeysib-", provider.SampleHex}, {"xsmtpsib-", provider.SampleHex},
-		{"key-", provider.SampleHex},
-	} {
-		// the value starts with the key (the other two alignments are
-		// read where a gate or a provider's word points at the value)
-		b64Anchors = append(b64Anchors, b64Forms(p.prefix, p.next, 1)...)
-	}
 	type anchor = struct {
 		lit  string
 		rule int
@@ -124,43 +117,6 @@ func init() {
 		"egtlexnpyi": "xn", "ehntdhbzawit": "za", "a2v5l": "5l"} {
 		pairHints[lit] = pair
 	}
-}
-
-// b64Forms returns, for each of the first aligns alignments of prefix in
-// base64 text (0: the value starts with the prefix), the characters that encode it whatever comes before and after (a
-// byte of printable ASCII before, a byte of next after): the 4 or more
-// characters with the fewest variants.
-func b64Forms(prefix, next string, aligns int) []b64Anchor {
-	var out []b64Anchor
-	for k := 0; k < aligns; k++ {
-		// the characters whose bits overlap the prefix
-		first := k * 8 / 6
-		last := ((k+len(prefix))*8 - 1) / 6
-		type win struct{ a, n int }
-		best, bestSet := win{}, map[string]bool(nil)
-		for a := first; a <= last; a++ {
-			for n := 4; a+n-1 <= last; n++ {
-				set := map[string]bool{}
-				for pc := 0x20; pc < 0x7f; pc++ {
-					for _, nc := range []byte(next) {
-						src := []byte(strings.Repeat("A", k) + prefix + string(nc) + "AA")
-						if k > 0 {
-							src[k-1] = byte(pc)
-						}
-						enc := base64.StdEncoding.EncodeToString(src)
-						set[enc[a:a+n]] = true
-					}
-				}
-				if bestSet == nil || len(set) < len(bestSet) || len(set) == len(bestSet) && n > best.n {
-					best, bestSet = win{a, n}, set
-				}
-			}
-		}
-		for lit := range bestSet {
-			out = append(out, b64Anchor{lit: lit, gofs: best.a % 4})
-		}
-	}
-	return out
 }
 
 // encState is a worker's state for encoded values, reset per file.
@@ -988,7 +944,10 @@ func hasEscape(w []byte) bool {
 // alphabets of at least 16 characters after a separator that decodes to
 // printable text. It returns the run, or -1.
 func b64After(b []byte, hit, hi int) (int, int) {
-	i := provider.RunEnd(b, hit, hi, &provider.NameChar)
+	i := provider.RunEnd(b, hit, hi, &provider.Word)
+	if i < hi && (b[i] == '.' || b[i] == '-') {
+		return -1, -1 // a key's prefix (SG., key-), not a provider's word
+	}
 	lim := min(hi, i+96)
 	for i < lim && b[i] != '\n' {
 		if !b64Class[b[i]] {

@@ -7,8 +7,11 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"reclaim/provider"
 )
 
 // Encoded values (issue 16, item 3), Basic-auth headers of every provider
@@ -439,12 +442,22 @@ func TestAlsoExposedInLargeFiles(t *testing.T) {
 	}
 }
 
-// Each base64 anchor is what the base64 of its prefix at the start of a
-// value holds.
+// The base64 anchors are the base64 forms of the key prefixes at the start
+// of a value (b64Forms derives them), and the base64 of a key starts with
+// its prefix's.
 func TestB64Anchors(t *testing.T) {
-	if len(b64Anchors) != 4 {
-		t.Fatalf("%d anchors", len(b64Anchors))
+	tok := provider.SampleAlnum + "_-"
+	var want []b64Anchor
+	for _, p := range []struct{ prefix, next string }{
+		{"S" + "G.", tok}, {"xkey" + "sib-", provider.SampleHex}, {"xsmtp" + "sib-", provider.SampleHex}, {"key" + "-", provider.SampleHex},
+	} {
+		want = append(want, b64Forms(p.prefix, p.next, 1)...)
 	}
+	if !slices.Equal(b64Anchors, want) {
+		t.Errorf("b64Anchors %v, derived %v", b64Anchors, want)
+	}
+	// the other alignments are longer to key on: listed for the record
+	t.Logf("SG. in all alignments: %v", b64Forms("S"+"G.", tok, 3))
 	r := rand.New(rand.NewPCG(16, 9))
 	k := keys{r}
 	for i, v := range []string{k.sg(), k.brevo("xkey"), k.brevo("xsmtp"), k.mg()} {
@@ -458,6 +471,48 @@ func TestB64Anchors(t *testing.T) {
 	if d := b64Decode(nil, []byte("-_-_")); !bytes.Equal(d, []byte{0xfb, 0xff, 0xbf}) {
 		t.Errorf("URL-safe decode %x", d)
 	}
+}
+
+// b64Forms returns, for each of the first aligns alignments of prefix in
+// base64 text (0: the value starts with the prefix), the characters that
+// encode it whatever comes before and after (a byte of printable ASCII
+// before, a byte of next after): the 4 or more characters with the fewest
+// variants.
+func b64Forms(prefix, next string, aligns int) []b64Anchor {
+	var out []b64Anchor
+	for k := 0; k < aligns; k++ {
+		// the characters whose bits overlap the prefix
+		first := k * 8 / 6
+		last := ((k+len(prefix))*8 - 1) / 6
+		type win struct{ a, n int }
+		best, bestSet := win{}, map[string]bool(nil)
+		for a := first; a <= last; a++ {
+			for n := 4; a+n-1 <= last; n++ {
+				set := map[string]bool{}
+				prevs := 0x7f - 0x20
+				if k == 0 {
+					prevs = 1 // nothing before the prefix
+				}
+				for pc := 0x20; pc < 0x20+prevs; pc++ {
+					for _, nc := range []byte(next) {
+						src := []byte(strings.Repeat("A", k) + prefix + string(nc) + "AA")
+						if k > 0 {
+							src[k-1] = byte(pc)
+						}
+						enc := base64.StdEncoding.EncodeToString(src)
+						set[enc[a:a+n]] = true
+					}
+				}
+				if bestSet == nil || len(set) < len(bestSet) || len(set) == len(bestSet) && n > best.n {
+					best, bestSet = win{a, n}, set
+				}
+			}
+		}
+		for lit := range bestSet {
+			out = append(out, b64Anchor{lit: lit, gofs: best.a % 4})
+		}
+	}
+	return out
 }
 
 // The text report names the encoding a credential was found in.
