@@ -151,6 +151,9 @@ func WriteText(w io.Writer, r *Report) error {
 			if f.Count > 1 {
 				extra += fmt.Sprintf(" (%d times in this file)", f.Count)
 			}
+			if f.Encoding != "" {
+				extra += " (encoded: " + san(f.Encoding) + ")"
+			}
 			if f.InWebRoot {
 				extra += " [in a web root]"
 			}

@@ -1535,6 +1535,8 @@ type fileScanner struct {
 	// for them (archive.go), allocated on the first
 	archives bool
 	arch     *archState
+	// encoded values (encoded.go)
+	enc encState
 }
 
 type fileResult struct {
@@ -1655,6 +1657,7 @@ func (s *fileScanner) scanFile(dir dirFD, path, name string, inWeb, logDir bool)
 	s.isPHP = ext == ".php" || ext == ".phtml"
 	s.isHTML = ext == ".html" || ext == ".htm"
 	s.base, s.baseLine, s.seen, s.fps, s.lastProbe, s.probes, s.expKinds = 0, 0, nil, nil, -1, nil, 0
+	s.enc.reset()
 	r := reader{f: f, path: path, size: st.size, sparse: st.sparse, left: s.fileCap, stop: s.stop}
 	mode := modeText
 	carry := 0
@@ -1720,6 +1723,7 @@ func (s *fileScanner) scanFile(dir dirFD, path, name string, inWeb, logDir bool)
 		carry = keep
 	}
 	s.res.capped = r.capped
+	s.alsoLarge(f, st, path, lname, inWeb, mode) // files over one chunk (alsobig.go)
 	if len(s.res.also) > MaxFindingsPerFile {
 		s.res.notListed += int64(len(s.res.also) - MaxFindingsPerFile)
 		s.res.also = s.res.also[:MaxFindingsPerFile]
@@ -1755,6 +1759,9 @@ func (s *fileScanner) scanChunk(b []byte) {
 	w := provider.Window{Buf: b}
 	e.m.scan(b, func(pat, end int) bool {
 		start := end - len(e.m.pats[pat])
+		if e.byPat[pat][0].det >= 0 {
+			s.enc.noteHit(start) // encoded.go
+		}
 		for _, ref := range e.byPat[pat] {
 			if ref.det < 0 {
 				s.internal(b, ref.internal, start, end, limit)
@@ -1779,6 +1786,7 @@ func (s *fileScanner) scanChunk(b []byte) {
 		}
 		return true
 	})
+	s.encPass(b, limit) // encoded values (encoded.go)
 }
 
 func (s *fileScanner) addMatch(b []byte, d *provider.Detector, m provider.Match) {
@@ -1794,6 +1802,7 @@ func (s *fileScanner) addMatch(b []byte, d *provider.Detector, m provider.Match)
 	if s.base == 0 {
 		s.res.spans = append(s.res.spans, [2]int{m.Start, m.End})
 	}
+	s.enc.noteSpan(key[0], key[1])
 	// one finding per secret and file: a repeat is counted, not listed
 	sum := sha256.Sum256(secret)
 	if i, ok := s.fps[sum]; ok {
@@ -1921,6 +1930,8 @@ func (s *fileScanner) internal(b []byte, rule, start, end, limit int) {
 			s.res.exposures = append(s.res.exposures, Exposure{Path: s.path, Kind: "laravel-debug", Severity: "high", Line: s.lineAt(b, start),
 				Detail: "APP_DEBUG=true: Laravel error pages show the environment, including keys, to visitors"})
 		}
+	default:
+		s.encGate(b, rule, start, end) // encoded.go
 	}
 }
 

@@ -59,7 +59,8 @@ func findNamed(w *provider.Window, emit func(provider.Match)) {
 		if e-i == 32 && provider.BoundaryAfter(b, e, w.Hi, &provider.TokenChar) {
 			v := b[i:e]
 			name := provider.NameBefore(b, i, w.Lo)
-			if kind := kindOf(name, isHexLower(v)); kind != "" && !w.Placeholder(v) {
+			if kind := kindOf(name, isHexLower(v)); kind != "" && !w.Placeholder(v) &&
+				!provider.OtherWordBetween(b, w.HitStart, w.HitEnd, i, e, "mailjet") {
 				if kind != "v4_token" || provider.Mixed(v) {
 					m := provider.Match{Kind: kind, Start: i, End: e}
 					if kind == "api_key" {
