@@ -25,8 +25,9 @@ func newScanCmd() *cobra.Command {
 	var format string
 	var webRoots []string
 	var fileCapMiB int64
+	var hist scanHistory
 	c := &cobra.Command{
-		Use:   "scan [PATH…] [--format text|json|sarif]",
+		Use:   "scan [PATH…] [--git REPO]… [--history] [--format text|json|sarif]",
 		Short: "Find where provider credentials leaked on this server (files, web roots, logs)",
 		Long: `Scan files for the credentials of every provider reclaim knows (SendGrid,
 Mailjet, Mailgun, Postmark, Brevo, Twilio, Mailchimp, Mandrill), exposed
@@ -92,6 +93,20 @@ Progress goes to standard error, and only when it is a terminal. ctrl+c
 stops the scan within a second: the report of what was read so far is
 written, marked partial, and reclaim exits 130.
 
+Git history (--git REPO, and --history for every repository found under
+a PATH): every object of the repository is read once, from its pack files
+and loose objects, so a key is found wherever it lives: in a commit of any
+branch or tag, in a stash, only in a reflog, in a commit no ref reaches, or
+in a blob no commit holds. Each finding names the commit that added the key
+(REPO@commit:path:line), its author date, the first ref that reaches it
+("stash", "reflog" or "unreachable" when no branch or tag does) and whether
+HEAD still holds it. When origin is on GitHub, GitLab or Bitbucket the
+finding is marked PUBLIC: rewriting the history does not un-leak a key, so
+revoke it. Credentials in the repository's remote URLs are found too. A
+corrupt pack, a missing object, a delta chain that loops, a tree too deep or
+an object over 16 MiB in a delta chain is counted and named, and makes the
+result incomplete. --git REPO alone scans only the history (no web roots).
+
 Exit: 0 no findings and nothing left out, 1 findings or an incomplete
 result (or both), 2 error (including a PATH not read), 130 interrupted
 (the report is partial).`,
@@ -100,12 +115,14 @@ result (or both), 2 error (including a PATH not read), 130 interrupted
 			if fileCapMiB <= 0 {
 				fileCap = -1 // no cap
 			}
-			return runScan(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args, format, webRoots, fileCap)
+			return runScan(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args, format, webRoots, fileCap, hist)
 		},
 	}
 	c.Flags().StringVar(&format, "format", "text", "output format: text, json or sarif (SARIF 2.1.0)")
 	c.Flags().StringSliceVar(&webRoots, "web-root", nil, "extra web root(s), besides those in nginx/Apache configs")
 	c.Flags().Int64Var(&fileCapMiB, "file-cap", leakscan.DefaultFileCap>>20, "read at most this many MiB of one file (0: no cap)")
+	c.Flags().StringArrayVar(&hist.Repos, "git", nil, "scan the git history of this repository (work tree or bare; repeatable)")
+	c.Flags().BoolVar(&hist.All, "history", false, "also scan the git history of every repository found under the PATHs")
 	return c
 }
 
@@ -118,9 +135,17 @@ func scanErr(code int, err error) error {
 	return withCode(code, errors.New(provider.Sanitize(err.Error())))
 }
 
+// scanHistory is what `reclaim scan` reads of git histories: the
+// repositories named with --git, and with --history all those under the
+// scanned folders.
+type scanHistory struct {
+	Repos []string
+	All   bool
+}
+
 // runScan runs `reclaim scan`; fileCap is the most read from one file, in
 // bytes (0: leakscan.DefaultFileCap, < 0: no cap).
-func runScan(ctx context.Context, stdout, stderr io.Writer, paths []string, format string, webRoots []string, fileCap int64) error {
+func runScan(ctx context.Context, stdout, stderr io.Writer, paths []string, format string, webRoots []string, fileCap int64, hist ...scanHistory) error {
 	if format != "text" && format != "json" && format != "sarif" {
 		return scanErr(exitError, fmt.Errorf("unknown --format %q (text, json, sarif)", format))
 	}
@@ -130,13 +155,17 @@ func runScan(ctx context.Context, stdout, stderr io.Writer, paths []string, form
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	configRoot := os.Getenv(scanConfigRootEnv)
-	if len(paths) == 0 {
+	var h scanHistory
+	for _, x := range hist {
+		h.Repos, h.All = append(h.Repos, x.Repos...), h.All || x.All
+	}
+	if len(paths) == 0 && len(h.Repos) == 0 {
 		// the web roots of the local configs; stopped by ctrl+c like the
 		// scan (then Scan below returns at once, with a partial report of
 		// no folder or of the roots found so far)
 		paths, _ = leakscan.DefaultRootsContext(ctx, configRoot)
 	}
-	opt := leakscan.Options{WebRoots: webRoots, FileCap: fileCap, ConfigRoot: configRoot}
+	opt := leakscan.Options{WebRoots: webRoots, FileCap: fileCap, ConfigRoot: configRoot, GitRepos: h.Repos, History: h.All}
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(f.Fd()) {
 		start := time.Now()
 		opt.Progress = func(p leakscan.Progress) {
