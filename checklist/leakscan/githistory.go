@@ -430,9 +430,12 @@ func (w *gitWorker) runSegment(p *gitPack, lo, hi, phase int) {
 				content, err = applyDelta(base.b, d, nil)
 			}
 		} else if k == objBlob && (int64(p.size[r]) > gitMaxInMemory || kids[r-lo] == 0 && p.size[r] > gitStreamOver) {
+			if st.dup(gid) {
+				continue
+			}
 			zr, serr := w.rd.stream(p, r)
 			if serr == nil {
-				serr = w.scanBlobStream(gid, zr)
+				serr = w.scanBlobStream(gid, zr, int64(p.size[r]))
 			}
 			if serr != nil {
 				st.prob.count(serr, "blob "+st.oidHex(gid))
@@ -480,9 +483,12 @@ func (w *gitWorker) runLoose(lo, hi, phase int) {
 		}
 		gid := st.looseBase + int32(i)
 		if k == objBlob && st.looseSize[i] > gitStreamOver {
+			if st.dup(gid) {
+				continue
+			}
 			zr, done, err := w.rd.looseStream(i)
 			if err == nil {
-				err = w.scanBlobStream(gid, zr)
+				err = w.scanBlobStream(gid, zr, int64(st.looseSize[i]))
 				done()
 			}
 			if err != nil {
@@ -502,6 +508,9 @@ func (w *gitWorker) runLoose(lo, hi, phase int) {
 // process handles one object's content.
 func (w *gitWorker) process(gid int32, k uint8, b []byte) {
 	h := w.h
+	if h.st.dup(gid) {
+		return
+	}
 	switch k {
 	case objBlob:
 		h.blobs.Add(1)
@@ -530,10 +539,17 @@ func (w *gitWorker) process(gid int32, k uint8, b []byte) {
 	}
 }
 
-// scanBlobStream scans a blob read as a stream.
-func (w *gitWorker) scanBlobStream(gid int32, r io.Reader) error {
+// scanBlobStream scans a blob read as a stream, of the declared size: up
+// to the file cap, and never past its size (a stream that inflates to more,
+// or to less, is corrupt: a zlib bomb is not expanded).
+func (w *gitWorker) scanBlobStream(gid int32, r io.Reader, size int64) error {
 	h := w.h
-	fs, n, binary, capped, err := w.sc.scanTextStream(r, h.fileCap)
+	limit := min(h.fileCap, size)
+	fs, n, binary, more, err := w.sc.scanTextStream(r, limit)
+	capped := more && limit < size
+	if err == nil && !binary && (more && limit == size || !more && n < limit) {
+		err = fmt.Errorf("%w: the blob inflates to another size than its header says (%s)", errGitCorrupt, humanBytes(size))
+	}
 	h.blobs.Add(1)
 	h.bytes.Add(n)
 	h.nFiles.Add(1)
@@ -1014,6 +1030,10 @@ func (h *gitHist) label(commitOf map[int32]int32) ([]string, []int32) {
 	for _, t := range tips {
 		g := h.st.lookupHex(t.oid)
 		if g < 0 {
+			if t.prio < prioReflog {
+				// a ref to nothing (a reflog may name what gc pruned)
+				h.st.prob.add(&h.st.prob.missing, "ref "+t.label+": commit "+t.oid+" missing")
+			}
 			continue
 		}
 		ci, ok := commitOf[h.peel(g)]

@@ -632,6 +632,15 @@ func (st *gitStore) pack(gid int32) (*gitPack, int) {
 	return p, int(gid - p.base)
 }
 
+// dup reports whether gid is a second copy of an object (in another pack,
+// or loose as well as packed): only the copy lookup finds is read.
+func (st *gitStore) dup(gid int32) bool {
+	if len(st.packs) <= 1 && len(st.looseKind) == 0 {
+		return false
+	}
+	return st.lookup(st.oid(gid)) != gid
+}
+
 // kindOf is gid's type (objBad when unreadable).
 func (st *gitStore) kindOf(gid int32) uint8 {
 	if p, r := st.pack(gid); p != nil {

@@ -117,6 +117,9 @@ func WriteText(w io.Writer, r *Report) error {
 	under := strings.Join(roots, ", ")
 	if len(roots) == 0 {
 		under = "no folder"
+		if len(r.Repos) > 0 {
+			under = "git history" // issue 16: --git only
+		}
 	}
 	fmt.Fprintf(w, "Scanned %d files (%s) in %s under %s\n", r.Files, humanBytes(r.Bytes), r.Elapsed.Round(1e6), under)
 	for _, s := range r.RootStats {
