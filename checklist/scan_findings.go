@@ -210,6 +210,11 @@ func (e *Engine) matchLeaksLocked() {
 // matchedLeak turns a leak finding into one on the account key k it is.
 func matchedLeak(f *Finding, k provider.APIKey) {
 	value := fmt.Sprintf("Value %s (%s).", f.Target.Name, f.Target.ID)
+	// what ScanFindings said after "Revoke or rotate it." (a web root; when
+	// and where in a git history, and whether public) still holds
+	if _, extra, ok := strings.Cut(f.Detail, " Revoke or rotate it."); ok {
+		value += extra
+	}
 	f.Target = Target{Kind: "key", ID: k.ID, Name: k.Name}
 	if k.Master {
 		// a master key is never revoked, only reset (the dead-credential step)

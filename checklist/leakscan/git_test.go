@@ -423,3 +423,75 @@ func TestGitHistoryCancelled(t *testing.T) {
 		t.Fatalf("took %s", d)
 	}
 }
+
+// Credentials in .git/config remote URLs are found by the walk (and by
+// --git, which reads the repository's config); URLs without one, ssh
+// users, placeholders and variables are not.
+func TestGitConfigCredentials(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	gh := "gh" + "p_" + rnd(r, anA, 36)
+	gl := "glp" + "at-" + rnd(r, anA+"_-", 20)
+	pw := rnd(r, anA, 18)
+	tok := rnd(r, anA, 40)
+	basic := rnd(r, anA, 48)
+	dir := t.TempDir()
+	cfg := strings.Join([]string{
+		"[core]", "\tbare = false",
+		`[remote "origin"]`, "\turl = https://" + gh + "@github.com/acme/site.git",
+		`[remote "mirror"]`, "\turl = https://deploy-bot:" + gl + "@gitlab.example.com/acme/site.git",
+		"\tpushurl = https://webmaster:" + pw + "@bitbucket.org/acme/site.git",
+		`[submodule "lib"]`, "\turl = https://x-access-token:" + tok + "@github.com/acme/lib.git",
+		`[http "https://github.com/"]`, "\textraheader = AUTHORIZATION: basic " + basic,
+		// decoys
+		`[remote "ssh"]`, "\turl = git@github.com:acme/site.git",
+		`[remote "plain"]`, "\turl = https://github.com/acme/site.git",
+		`[remote "user"]`, "\turl = https://alice@example.com/acme/site.git",
+		`[remote "oauth"]`, "\turl = https://oauth2:${CI_JOB_TOKEN}@gitlab.com/acme/site.git",
+		`[remote "ph"]`, "\turl = https://user:your_password_here@example.com/x.git",
+		`[remote "ssh2"]`, "\turl = ssh://git@gitlab.com:22/acme/site.git",
+	}, "\n") + "\n"
+	writeFile(t, filepath.Join(dir, "site/.git/config"), []byte(cfg))
+	writeFile(t, filepath.Join(dir, "site/notes/config"), []byte(cfg)) // not a git config: only the detectors read it
+	rep := guardedScan(t, []string{dir}, Options{})
+	want := map[string]string{gh: "github_pat_in_remote_url", gl: "gitlab_pat_in_remote_url", pw: "password_in_remote_url", tok: "password_in_remote_url", basic: "token_in_http_extraheader"}
+	got := map[string]bool{}
+	for _, f := range rep.Findings {
+		if f.Provider != "git" {
+			continue
+		}
+		if !strings.HasSuffix(f.File, filepath.Join("site", ".git", "config")) {
+			t.Errorf("git credential in %s", f.File)
+		}
+		matched := false
+		for s, kind := range want {
+			if f.Fingerprint == Fingerprint([]byte(s)) {
+				matched, got[s] = true, true
+				if f.Kind != kind || f.Line == 0 {
+					t.Errorf("%s: kind %q line %d, want %q", Redact([]byte(s)), f.Kind, f.Line, kind)
+				}
+			}
+		}
+		if !matched {
+			t.Errorf("unexpected git finding %s %s (a decoy?)", f.Kind, f.Redacted)
+		}
+	}
+	for s := range want {
+		if !got[s] {
+			t.Errorf("missed %s (%s)", Redact([]byte(s)), want[s])
+		}
+	}
+	for name, out := range outputs(t, rep) {
+		for s := range want {
+			if bytes.Contains(out, []byte(s)) {
+				t.Errorf("%s output holds %s", name, Redact([]byte(s)))
+			}
+		}
+	}
+	// --git reads the config of the repository it is given
+	r2 := newTRepo(t, filepath.Join(dir, "other"), "https://"+gh+"@github.com/acme/other.git")
+	r2.ref("refs/heads/main", r2.commit(map[string]string{"a.txt": "hello\n"}, "init"))
+	rep = guardedScan(t, nil, Options{GitRepos: []string{r2.dir}})
+	if len(rep.Findings) != 1 || rep.Findings[0].Fingerprint != Fingerprint([]byte(gh)) || rep.Repos[0].Origin != "https://github.com/acme/other.git" {
+		t.Errorf("--git config: findings %+v, origin %q", rep.Findings, rep.Repos[0].Origin)
+	}
+}
