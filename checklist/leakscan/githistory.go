@@ -50,10 +50,15 @@ const (
 	// gitStreamOver: blobs bigger than this that no delta in their segment
 	// needs are scanned as a stream, not held.
 	gitStreamOver = 1 << 20
-	// gitHeldMax caps the delta bases one worker keeps for later deltas.
-	gitHeldMax = 8 << 20
-	// gitCacheMax caps one worker's cache of bases read out of order.
+	// gitHeldMax caps the delta bases the workers keep for later deltas,
+	// and gitCacheMax their caches of bases read out of order (in all,
+	// shared out between the workers).
+	gitHeldMax  = 16 << 20
 	gitCacheMax = 8 << 20
+	// gitMaxWorkers caps the workers of a history scan: each holds a
+	// scan buffer, a read window and its share of the budgets above, so
+	// that memory does not grow with the machine's cores.
+	gitMaxWorkers = 4
 )
 
 // RepoStat is what the history scan read from one repository.
@@ -218,7 +223,7 @@ func scanGitRepo(ctx context.Context, path string, e *engine, workers int, fileC
 		stat.Error = reason(err)
 		return stat, nil
 	}
-	h := &gitHist{e: e, lay: lay, stat: stat, stop: stop, workers: max(1, workers), fileCap: fileCap, nFiles: nFiles, nBytes: nBytes, nFind: nFind,
+	h := &gitHist{e: e, lay: lay, stat: stat, stop: stop, workers: min(max(1, workers), gitMaxWorkers), fileCap: fileCap, nFiles: nFiles, nBytes: nBytes, nFind: nFind,
 		secretIdx: map[string]int32{}, blobHits: map[int32][]blobHit{}, msgHits: map[int32][]blobHit{}, tagTarget: map[int32]int32{}}
 	h.cfg = readGitConfig(lay.commonDir)
 	stat.Origin, stat.Public = h.cfg.origin, h.cfg.public
@@ -285,6 +290,8 @@ type gitWorker struct {
 	rd        *gitReader
 	held      map[int32]heldObj
 	heldBytes int
+	heldMax   int
+	free      [][]byte // buffers to reuse (getBuf)
 	kids      []int32
 	// local results, merged after the phase
 	commits []gitCommit
@@ -319,10 +326,11 @@ func (h *gitHist) run(ctx context.Context) {
 		workMax += 4 * p.end
 	}
 	ws := make([]*gitWorker, h.workers)
+	cacheMax := max(2<<20, gitCacheMax/h.workers)
 	for i := range ws {
-		ws[i] = &gitWorker{h: h, id: i, held: map[int32]heldObj{},
+		ws[i] = &gitWorker{h: h, id: i, held: map[int32]heldObj{}, heldMax: gitHeldMax / h.workers,
 			sc: &fileScanner{e: h.e, buf: make([]byte, chunkSize+overlap), stop: h.stop},
-			rd: newGitReader(h.st, gitCacheMax, workMax)}
+			rd: newGitReader(h.st, cacheMax, workMax)}
 	}
 	h.runPhase(segs, ws, phaseBlobs)
 	for _, w := range ws {
@@ -343,7 +351,7 @@ func (h *gitHist) run(ctx context.Context) {
 		h.matched[string(h.st.oid(g))] = g
 	}
 	for _, w := range ws {
-		w.rd.cache = newObjCache(gitCacheMax)
+		w.rd.cache = newObjCache(cacheMax)
 	}
 	h.runPhase(segs, ws, phaseTrees)
 	for _, w := range ws {
@@ -394,6 +402,9 @@ func (w *gitWorker) runSegment(p *gitPack, lo, hi, phase int) {
 		}
 	}
 	defer func() {
+		for _, h := range w.held {
+			w.recycle(h.b)
+		}
 		clear(w.held)
 		w.heldBytes = 0
 	}()
@@ -411,15 +422,19 @@ func (w *gitWorker) runSegment(p *gitPack, lo, hi, phase int) {
 		var err error
 		if t == objOfsDelta || t == objRefDelta {
 			base, ok := w.held[p.bgid[r]]
+			last := false // the base's last delta here: its buffer is free after
 			if ok {
 				base.refs--
 				if base.refs <= 0 {
 					delete(w.held, p.bgid[r])
 					w.heldBytes -= len(base.b)
+					last = true
 				} else {
 					w.held[p.bgid[r]] = base
 				}
 			} else {
+				// out of reach (another segment, or over the budget): the
+				// cache's copy, not ours to reuse
 				_, base.b, err = w.rd.read(p.bgid[r])
 			}
 			var d []byte
@@ -427,7 +442,10 @@ func (w *gitWorker) runSegment(p *gitPack, lo, hi, phase int) {
 				d, err = w.rd.deltaData(p, r)
 			}
 			if err == nil {
-				content, err = applyDelta(base.b, d, nil)
+				content, err = applyDelta(base.b, d, w.getBuf(deltaResultSize(d)))
+			}
+			if last {
+				w.recycle(base.b)
 			}
 		} else if k == objBlob && (int64(p.size[r]) > gitMaxInMemory || kids[r-lo] == 0 && p.size[r] > gitStreamOver) {
 			if st.dup(gid) {
@@ -441,17 +459,69 @@ func (w *gitWorker) runSegment(p *gitPack, lo, hi, phase int) {
 				st.prob.count(serr, "blob "+st.oidHex(gid))
 			}
 			continue
+		} else if p.size[r] <= gitMaxInMemory {
+			content, err = w.rd.readRaw(p, r, w.getBuf(int(p.size[r])))
 		} else {
-			content, err = w.rd.readRaw(p, r, nil)
+			content, err = w.rd.readRaw(p, r, nil) // too big: the error says so
 		}
 		if err != nil {
 			st.prob.count(err, typeName(k)+" "+st.oidHex(gid))
 			continue
 		}
 		w.process(gid, k, content)
-		if n := kids[r-lo]; n > 0 && w.heldBytes+len(content) <= gitHeldMax {
+		if n := kids[r-lo]; n > 0 && w.heldBytes+len(content) <= w.heldMax {
 			w.held[gid] = heldObj{b: content, refs: n}
 			w.heldBytes += len(content)
+		} else {
+			w.recycle(content)
+		}
+	}
+}
+
+// deltaResultSize is the result size a delta declares (0 when unreadable:
+// applyDelta says why).
+func deltaResultSize(d []byte) int {
+	_, i, ok := deltaVarint(d, 0)
+	if !ok {
+		return 0
+	}
+	n, _, ok := deltaVarint(d, i)
+	if !ok || n > gitMaxInMemory {
+		return 0
+	}
+	return int(n)
+}
+
+// getBuf returns a buffer of n bytes, reused when one is free: each object
+// is inflated or rebuilt into one, and most are done with at once.
+func (w *gitWorker) getBuf(n int) []byte {
+	for i, b := range w.free {
+		if cap(b) >= n {
+			w.free[i] = w.free[len(w.free)-1]
+			w.free = w.free[:len(w.free)-1]
+			return b[:n]
+		}
+	}
+	c := 4096
+	for c < n {
+		c *= 2
+	}
+	return make([]byte, n, c)
+}
+
+// recycle keeps b for getBuf (a few buffers of up to 4 MiB).
+func (w *gitWorker) recycle(b []byte) {
+	if cap(b) == 0 || cap(b) > 4<<20 {
+		return
+	}
+	if len(w.free) < 8 {
+		w.free = append(w.free, b)
+		return
+	}
+	for i, f := range w.free {
+		if cap(f) < cap(b) {
+			w.free[i] = b
+			return
 		}
 	}
 }
@@ -1261,3 +1331,4 @@ func (g *gitHistoryResult) merge(rep *Report, lst *lister) {
 		rep.RootStats = append(rep.RootStats, rs)
 	}
 }
+
