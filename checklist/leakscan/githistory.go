@@ -1331,4 +1331,3 @@ func (g *gitHistoryResult) merge(rep *Report, lst *lister) {
 		rep.RootStats = append(rep.RootStats, rs)
 	}
 }
-
