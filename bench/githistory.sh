@@ -78,11 +78,11 @@ for i in $(seq "$RUNS"); do
 	done
 done
 
-score() { "$WORK/genhistory" score -truth "$TRUTH" -format "$1" -in "$2" 2>"$WORK/$1.score.txt"; }
+score() { "$WORK/genhistory" score -truth "$TRUTH" -format "$2" -in "$3" 2>"$WORK/$1.score.txt"; }
 declare -A S
-S[reclaim]=$(score reclaim "$WORK/reclaim.json")
-S[gitlog-rg]=$(score rg "$WORK/rg.out")
-S[gitleaks]=$(score gitleaks "$WORK/gitleaks.json")
+S[reclaim]=$(score reclaim reclaim "$WORK/reclaim.json")
+S[gitlog-rg]=$(score gitlog-rg rg "$WORK/rg.out")
+S[gitleaks]=$(score gitleaks gitleaks "$WORK/gitleaks.json")
 field() { echo "$1" | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"; }
 
 echo
