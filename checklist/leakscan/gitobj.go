@@ -359,12 +359,14 @@ func (p *gitPack) parseIdx(b []byte, hashLen int) error {
 	}
 	n := int(p.fanout[255])
 	rest := fan[1024:]
+	// the count is checked against the file before anything is allocated
+	// for it (a hostile index claims 4 billion objects)
+	if v2 && n > len(rest)/(hashLen+8) || !v2 && n > len(rest)/(4+hashLen) {
+		return errors.New("truncated (object count larger than the file)")
+	}
 	offs := make([]int64, n)
 	if v2 {
 		// oids, crc32s, 4-byte offsets, 8-byte offsets
-		if n > len(rest)/(hashLen+8) {
-			return errors.New("truncated (object count larger than the file)")
-		}
 		p.oids = rest[:n*hashLen]
 		o4 := rest[n*hashLen+n*4 : n*hashLen+n*8]
 		o8 := rest[n*hashLen+n*8:]
@@ -382,9 +384,6 @@ func (p *gitPack) parseIdx(b []byte, hashLen int) error {
 		}
 	} else {
 		ent := 4 + hashLen
-		if n > len(rest)/ent {
-			return errors.New("truncated (object count larger than the file)")
-		}
 		p.oids = make([]byte, n*hashLen)
 		for i := range n {
 			offs[i] = int64(binary.BigEndian.Uint32(rest[i*ent:]))
