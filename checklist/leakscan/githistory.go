@@ -90,13 +90,16 @@ type RepoStat struct {
 	// hold, in a delta chain that loops or is too deep (or past the delta
 	// work limit), trees too deep or in a cycle, and attribution left out
 	// over the caps. Problems names the first few.
-	Corrupt    int64    `json:"corrupt,omitempty"`
-	Missing    int64    `json:"missing,omitempty"`
-	TooBig     int64    `json:"too_big,omitempty"`
-	DeltaLoops int64    `json:"delta_loops,omitempty"`
-	TooDeep    int64    `json:"too_deep,omitempty"`
-	Capped     int64    `json:"capped,omitempty"`
-	Problems   []string `json:"problems,omitempty"`
+	Corrupt    int64 `json:"corrupt,omitempty"`
+	Missing    int64 `json:"missing,omitempty"`
+	TooBig     int64 `json:"too_big,omitempty"`
+	DeltaLoops int64 `json:"delta_loops,omitempty"`
+	TooDeep    int64 `json:"too_deep,omitempty"`
+	Capped     int64 `json:"capped,omitempty"`
+	// NotListed counts further places of keys already listed, over
+	// MaxFindings.
+	NotListed int64    `json:"not_listed,omitempty"`
+	Problems  []string `json:"problems,omitempty"`
 	// Notes say what about the repository limits the result without being
 	// an error (a shallow clone, reftable refs).
 	Notes []string `json:"notes,omitempty"`
@@ -124,6 +127,7 @@ func (s RepoStat) incomplete() []string {
 	add(s.DeltaLoops, "object in a looping or too deep delta chain not read", "objects in looping or too deep delta chains not read")
 	add(s.TooDeep, "tree too deep or in a cycle not followed", "trees too deep or in a cycle not followed")
 	add(s.Capped, "place of a key not attributed (over the caps)", "places of keys not attributed (over the caps)")
+	add(s.NotListed, "more place of a listed key not listed (over the caps)", "more places of listed keys not listed (over the caps)")
 	return out
 }
 
@@ -1001,7 +1005,22 @@ func (h *gitHist) attribute() []Finding {
 		c := h.commits[ci]
 		return time.Unix(c.when, 0).In(time.FixedZone("", int(c.tz)))
 	}
+	// every key once, further places up to MaxFindings (a repository
+	// with a key in a million places cannot fill memory with findings)
 	var out []Finding
+	listed := map[int32]bool{}
+	repeats := 0
+	emit := func(secret int32, f Finding) {
+		if listed[secret] {
+			if repeats >= MaxFindings {
+				h.stat.NotListed++
+				return
+			}
+			repeats++
+		}
+		listed[secret] = true
+		out = append(out, f)
+	}
 	keys := make([][2]int32, 0, len(intros))
 	for k := range intros {
 		keys = append(keys, k)
@@ -1020,7 +1039,7 @@ func (h *gitHist) attribute() []Finding {
 		f.AuthorDate = date(in.commit)
 		f.Ref = labelOf(in.commit)
 		f.Blob = st.oidHex(in.blob)
-		out = append(out, f)
+		emit(k[0], f)
 	}
 	// blobs no commit holds
 	var dangling []int32
@@ -1034,7 +1053,7 @@ func (h *gitHist) attribute() []Finding {
 		for _, s := range h.blobHits[g] {
 			f := mk(s.secret, s.line)
 			f.Ref, f.Blob = "unreachable", st.oidHex(g)
-			out = append(out, f)
+			emit(s.secret, f)
 		}
 	}
 	// commit messages and tags
@@ -1052,7 +1071,7 @@ func (h *gitHist) attribute() []Finding {
 			} else {
 				f.Ref, f.Blob, f.Path = "tag", st.oidHex(g), "(tag message)"
 			}
-			out = append(out, f)
+			emit(s.secret, f)
 		}
 	}
 	if a.capped {

@@ -50,7 +50,7 @@ const (
 	gitMaxDeltaDepth = 4096
 	// gitMaxPacks and gitMaxLoose cap what one repository may list.
 	gitMaxPacks = 4096
-	gitMaxLoose = 4 << 20
+	gitMaxLoose = 1 << 20
 	// gitMaxAlternates caps the alternate object folders followed.
 	gitMaxAlternates = 16
 )
@@ -915,6 +915,9 @@ func (rd *gitReader) readLoose(i int) (uint8, []byte, error) {
 	k, sz, _, err := parseLooseHeader(hdr[:n])
 	if err != nil {
 		return 0, nil, err
+	}
+	if sz > gitMaxInMemory { // it changed since it was listed
+		return 0, nil, fmt.Errorf("%w (%s)", errGitTooBig, humanBytes(int64(sz)))
 	}
 	buf := make([]byte, sz)
 	if err := readExact(zr, buf); err != nil {
