@@ -58,6 +58,9 @@ type Result struct {
 	Detail  string
 	// NewKey is set by ActCreateKey: show it once, then drop it.
 	NewKey *provider.NewKey
+	// Rotated is set by ActRotateSecret: show its new value once, then
+	// drop it.
+	Rotated *provider.RotatedSecret
 }
 
 // LeakScanner is the file scanner (checklist/leakscan's Adapter): the
@@ -103,12 +106,9 @@ type Engine struct {
 	observers []func(StepID, Status) bool
 }
 
-// StepObserver is a provider that wants to know when a step is finished:
-// a drill sets off its "after step" injects. It reports whether its state
-// changed (the engine then saves).
-type StepObserver interface {
-	StepFinished(step, status string) bool
-}
+// StepObserver is a provider that wants to know when a step is finished
+// (provider.StepObserver).
+type StepObserver = provider.StepObserver
 
 // OnStep adds fn to what is called, without the engine's lock, after a step
 // is finished (done, open or skipped); fn reports whether the provider's
@@ -140,13 +140,13 @@ func NewEngine(inc *Incident, h *Handle, p provider.Provider, secrets *Secrets) 
 	if secrets == nil {
 		secrets = NewSecrets(nil)
 	}
-	// A provider may present a narrower view of itself: a drill account
-	// simulating a provider whose API can do less than the drill can.
-	if s, ok := p.(interface{ Styled() provider.Provider }); ok {
+	// A drill account works through the view of the provider it imitates:
+	// only the capabilities that provider's API has.
+	if s, ok := p.(provider.Simulator); ok {
 		p = s.Styled()
 	}
 	e := &Engine{inc: inc, h: h, prov: p, secrets: secrets, Now: func() time.Time { return time.Now().UTC() }, Timeout: 60 * time.Second}
-	if s, ok := p.(interface{ SessionKeyID() string }); ok {
+	if s, ok := p.(provider.SessionKeyReporter); ok {
 		e.SessionKeyID = s.SessionKeyID()
 	}
 	if o, ok := p.(StepObserver); ok {
@@ -184,6 +184,9 @@ type StepView struct {
 	NAWhy   string
 	State   StepState
 	Console string
+	// Guide is what to look for and record in the console, for this
+	// provider.
+	Guide Guide
 }
 
 // Views returns every step with its mode and state.
@@ -202,7 +205,11 @@ func (e *Engine) viewsLocked() []StepView {
 		if m == ModeNA && st.Status == StatusTodo {
 			st.Status, st.Reason = StatusNA, why
 		}
-		out = append(out, StepView{Def: d, Mode: m, NAWhy: why, State: st, Console: e.consoleLink(d.Item)})
+		g := d.Guide
+		if d.GuideFor != nil {
+			g = d.GuideFor(e.prov.Info())
+		}
+		out = append(out, StepView{Def: d, Mode: m, NAWhy: why, State: st, Console: e.consoleLink(d.Item), Guide: g})
 	}
 	return out
 }
@@ -299,10 +306,17 @@ func (e *Engine) DrillAnswer(id StepID, q string) string {
 }
 
 func (e *Engine) drillAnswers() map[string]string {
-	if h, ok := e.prov.(interface{ DrillAnswers() map[string]string }); ok {
-		return h.DrillAnswers()
+	if s, ok := e.prov.(provider.Simulator); ok {
+		return s.DrillAnswers()
 	}
 	return nil
+}
+
+// Simulator returns the drill account the engine works on, or nil when the
+// account is a real one.
+func (e *Engine) Simulator() provider.Simulator {
+	s, _ := e.prov.(provider.Simulator)
+	return s
 }
 
 // Plan returns the changes a step proposes, recommended ones first.
@@ -651,6 +665,8 @@ func (e *Engine) do(ctx context.Context, act Action, inputs map[string]string) (
 		return Result{Detail: "a read call with the new key succeeded"}, nil
 	case ActVerifyDead:
 		return e.verifyDead(ctx, inputs, act.Key == deadRecheckKey)
+	case ActRotateSecret:
+		return e.rotateSecret(ctx, act)
 	case ActRevokeKey:
 		r, ok := p.(provider.KeyRevoker)
 		if !ok {
@@ -740,7 +756,7 @@ func (e *Engine) do(ctx context.Context, act Action, inputs map[string]string) (
 		// offline, it says so and goes on). A drill makes no network call
 		// unless a test points it at a fake range server.
 		breach := "breach check: skipped (drill: no network call)"
-		if !p.Info().Drill || os.Getenv(PwnedBaseURLEnv) != "" {
+		if _, sim := p.(provider.Simulator); !sim || os.Getenv(PwnedBaseURLEnv) != "" {
 			pr := CheckPwned(ctx, nil, inputs["new"])
 			if msg := pr.Problem(); msg != "" {
 				return Result{}, errors.New(msg)
@@ -756,10 +772,6 @@ func (e *Engine) do(ctx context.Context, act Action, inputs map[string]string) (
 	return Result{}, fmt.Errorf("unknown action %q", act.Kind)
 }
 
-// ConsoleResetMaster is the console action a drill carries out when the user
-// says they reset the master secret (provider.ConsoleSimulator).
-const ConsoleResetMaster = "reset-master-secret"
-
 // verifyDead checks that an old credential is now refused. The credential
 // comes from inputs["old_credential"] (used for this one call, never stored
 // or journaled); a drill supplies its simulated leaked credential itself.
@@ -770,15 +782,17 @@ func (e *Engine) verifyDead(ctx context.Context, inputs map[string]string, reche
 		return Result{}, &provider.Error{Kind: provider.ErrUnsupported, Op: string(ActVerifyDead)}
 	}
 	cred := strings.TrimSpace(inputs["old_credential"])
-	if p.Info().Drill {
+	if sim, ok := p.(provider.Simulator); ok {
+		// The drill carries out the reset the owner says they did, and
+		// tries the credential its attacker holds.
 		e.mu.Lock()
 		reset := e.acct().Step(StepDeadCheck).Answers["reset_in_console"] == "yes"
 		e.mu.Unlock()
-		if c, ok := p.(provider.ConsoleSimulator); ok && reset {
-			_ = c.ConsoleDo(provider.ItemAPIKeys, ConsoleResetMaster)
+		if reset {
+			_ = sim.ConsoleDo(provider.ItemAPIKeys, provider.ConsoleResetMaster)
 		}
-		if d, ok := p.(interface{ LeakedCredential() string }); ok && d.LeakedCredential() != "" {
-			cred = d.LeakedCredential()
+		if c := sim.LeakedCredential(); c != "" {
+			cred = c
 		}
 	}
 	if cred == "" {

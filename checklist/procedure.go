@@ -155,6 +155,70 @@ func keyPlan(e *Engine, a *AccountState) []Action {
 	return out
 }
 
+// leakSearch is what to search public code for to find this provider's
+// leaked keys (Info.LeakSearch).
+func leakSearch(info provider.Info) string {
+	if info.LeakSearch != "" {
+		return info.LeakSearch
+	}
+	return "your key's prefix or variable name"
+}
+
+// keyIDHelp says where a leaked key's id is found in it (Info.KeyIDHint).
+func keyIDHelp(info provider.Info) string {
+	if info.KeyIDHint != "" {
+		return "A key's id is " + info.KeyIDHint + "."
+	}
+	return "A leaked secret does not name its key here: pick the keys used where it leaked from."
+}
+
+// keyHint is what the provider's secret key looks like (Info.KeyHint).
+func keyHint(info provider.Info) string {
+	if info.KeyHint != "" {
+		return info.KeyHint
+	}
+	return "the old key or secret"
+}
+
+// scopeQuestions ask a new key's permissions, from the provider's scope
+// presets (least privileged first) and scopes. The first preset's value
+// places the cursor, as a setting: the owner still confirms the form.
+func scopeQuestions(info provider.Info) []Question {
+	if len(info.KeyScopes) == 0 && len(info.ScopePresets) == 0 {
+		return nil
+	}
+	var opts []Option
+	for _, sc := range info.KeyScopes {
+		opts = append(opts, Option{sc, sc})
+	}
+	custom := Question{ID: "custom_scopes", Prompt: "Scopes for the new key", Help: "Pick only what its consumer needs.", Kind: QMulti, Options: opts}
+	if len(info.ScopePresets) == 0 {
+		return []Question{custom}
+	}
+	var presets []Option
+	for _, p := range info.ScopePresets {
+		presets = append(presets, Option{p.Value, p.Label})
+	}
+	least := info.ScopePresets[0].Value
+	if len(opts) == 0 {
+		return []Question{{ID: "preset", Prompt: "Permissions (least privilege: never full access)", Kind: QSelect, Default: least, Options: presets}}
+	}
+	custom.Default, custom.When = least, [2]string{"preset", "custom"}
+	return []Question{
+		{ID: "preset", Prompt: "Permissions (least privilege: never full access)", Kind: QSelect, Default: least, Options: append(presets, Option{"custom", "Custom scopes…"})},
+		custom,
+	}
+}
+
+// leastScopes is the least privileged preset's scopes ("" when the
+// provider has no presets: the adapter's own least-privilege default).
+func leastScopes(info provider.Info) string {
+	if ps := info.ScopePresets; len(ps) > 0 {
+		return ps[0].Value
+	}
+	return ""
+}
+
 // reviewListCap is the most account objects the review lists.
 const reviewListCap = 300
 
@@ -288,13 +352,15 @@ var procedure = []*StepDef{
 	{
 		ID: StepQuestions, Phase: PhaseInvestigate, Title: "Where did the credentials leak?",
 		Why: "Support asks for your findings, and rotating keys is pointless while the hole that leaked them is still open.",
-		Guide: Guide{
-			LookFor: []string{"search public repositories for your key prefix (SG.) and your domain", "request your own site's /.env, /.git/config and /phpinfo.php and confirm they are refused", "grep web-server logs for /.env and 0x[]=androxgh0st", "check WordPress plugins and SMTP plugin settings"},
-			Record:  []string{"what you found, where, and since when"},
+		GuideFor: func(info provider.Info) Guide {
+			return Guide{
+				LookFor: []string{"search public repositories for " + leakSearch(info) + " and your domain", "request your own site's /.env, /.git/config and /phpinfo.php and confirm they are refused", "grep web-server logs for /.env and 0x[]=androxgh0st", "check WordPress plugins and SMTP plugin settings"},
+				Record:  []string{"what you found, where, and since when"},
+			}
 		},
 		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
 			qs := []Question{
-				leakQuestion("public_repo", "Was a key or an .env file ever committed to a public repository (or a public gist, CI log, Docker image)?", "Search GitHub for \"SG.\" plus your domain; check CI logs.", "A credential was committed to a public repository", "Rotate every secret in that file; history rewrites do not un-leak it."),
+				leakQuestion("public_repo", "Was a key or an .env file ever committed to a public repository (or a public gist, CI log, Docker image)?", "Search GitHub for "+leakSearch(e.prov.Info())+" plus your domain; check CI logs.", "A credential was committed to a public repository", "Rotate every secret in that file; history rewrites do not un-leak it."),
 				leakQuestion("exposed_env", "Could a web server have served an .env, wp-config.php backup or phpinfo page?", "Try https://your-site/.env from outside; look for 'GET /.env' in access logs.", "A configuration file was reachable from the web", "Bots (AndroxGh0st) harvest these within hours; move the file out of the web root."),
 				leakQuestion("outdated_cms", "Does the key live in an outdated WordPress site or plugin?", "", "An outdated CMS or plugin held the key", "Update or remove the plugin, then rotate."),
 				leakQuestion("contractor", "Was the key shared with a former contractor or over chat or email?", "", "The key was shared outside the team", "Give each consumer its own key so one leak means one rotation."),
@@ -308,7 +374,7 @@ var procedure = []*StepDef{
 						opts = append(opts, Option{k.ID, fmt.Sprintf("%s (%s…)", provider.SanitizeN(k.Name, 40), short(k.ID))})
 					}
 				}
-				qs = append(qs[:len(qs)-1], Question{ID: "leaked_key_ids", Prompt: "Which keys are known to be leaked (named in the provider's alert, or found in the leaked file)?", Help: "A SendGrid key's id is the middle part of SG.<id>.<secret>. Leaked keys are revoked first.", Kind: QMulti, Options: opts}, qs[len(qs)-1])
+				qs = append(qs[:len(qs)-1], Question{ID: "leaked_key_ids", Prompt: "Which keys are known to be leaked (named in the provider's alert, or found in the leaked file)?", Help: keyIDHelp(e.prov.Info()) + " Leaked keys are revoked first.", Kind: QMulti, Options: opts}, qs[len(qs)-1])
 			}
 			return qs
 		},
@@ -375,9 +441,12 @@ var procedure = []*StepDef{
 		Why:  "Creating and deploying the replacement first means revoking the leaked key does not stop your own mail.",
 		Item: provider.ItemAPIKeys,
 		Auto: has[provider.KeyCreator](),
-		Guide: Guide{
-			LookFor: []string{"create a key with only the permissions your app needs (usually Mail Send)"},
-			Record:  []string{"the new key's name and id (never the secret)"},
+		GuideFor: func(info provider.Info) Guide {
+			look := "create a key with only the permissions your app needs"
+			if ps := info.ScopePresets; len(ps) > 0 {
+				look += " (least privileged: " + ps[0].Label + ")"
+			}
+			return Guide{LookFor: []string{look}, Record: []string{"the new key's name and id (never the secret)"}}
 		},
 		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
 			if m != ModeAuto {
@@ -385,18 +454,7 @@ var procedure = []*StepDef{
 					Attest: &Attest{Yes: []string{"yes"}, Claim: "a replacement key was created in the console", FollowUp: "create the replacement key in the console"}}}
 			}
 			qs := []Question{{ID: "name", Prompt: "Name for the new key", Help: "Name it after its one consumer, e.g. \"web-prod-2026-11\".", Kind: QText, Default: "reclaim-replacement-" + e.Now().Format("2006-01-02")}}
-			scopes := e.prov.Info().KeyScopes
-			if len(scopes) == 0 {
-				return qs
-			}
-			var opts []Option
-			for _, sc := range scopes {
-				opts = append(opts, Option{sc, sc})
-			}
-			return append(qs,
-				Question{ID: "preset", Prompt: "Permissions (least privilege: never full access)", Kind: QSelect, Default: "mail.send", Options: []Option{{"mail.send", "Mail send only (recommended)"}, {"mail.send,stats.read", "Mail send + stats"}, {"custom", "Custom scopes…"}}},
-				Question{ID: "custom_scopes", Prompt: "Scopes for the new key", Help: "Pick only what its consumer needs.", Kind: QMulti, Options: opts, Default: "mail.send", When: [2]string{"preset", "custom"}},
-			)
+			return append(qs, scopeQuestions(e.prov.Info())...)
 		},
 		Plan: func(e *Engine, a *AccountState) []Action {
 			if len(a.NewKeys) > 0 {
@@ -408,11 +466,13 @@ var procedure = []*StepDef{
 				name = "reclaim-replacement-" + e.Now().Format("2006-01-02")
 			}
 			scopes := ans["preset"]
-			if scopes == "custom" {
+			if scopes == "custom" || (scopes == "" && len(e.prov.Info().ScopePresets) == 0) {
 				scopes = ans["custom_scopes"]
 			}
-			if scopes == "" && len(e.prov.Info().KeyScopes) > 0 {
-				scopes = "mail.send"
+			if scopes == "" {
+				// Unanswered: the least privileged preset (or none, and the
+				// adapter's least-privilege default).
+				scopes = leastScopes(e.prov.Info())
 			}
 			label := fmt.Sprintf("Create key %s with scopes %s", quote(name), scopes)
 			if scopes == "" {
@@ -557,6 +617,7 @@ var procedure = []*StepDef{
 		},
 		Contradicts: keyContradictions,
 	},
+	rotateSecretsStep,
 	{
 		ID: StepDeadCheck, Phase: PhaseRotate, Title: "Reset the master secret and prove the old credential is dead",
 		Why:  "A master secret is reset in the console, not revoked through the API: only a call with the old credential that is refused proves the reset happened.",
@@ -582,7 +643,7 @@ var procedure = []*StepDef{
 		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
 			qs := []Question{{ID: "reset_in_console", Prompt: "Have you reset the master secret in the console?", Kind: QConfirm, Options: choose(yesNo("")...)}}
 			if m == ModeAuto {
-				return append(qs, Question{ID: "old_credential", Prompt: "The OLD credential (apikey:secret, or the old secret alone): used for one read call that must be refused, never stored", Kind: QSecret, Validate: Required})
+				return append(qs, Question{ID: "old_credential", Prompt: "The OLD credential (" + keyHint(e.prov.Info()) + "): used for one read call that must be refused, never stored", Kind: QSecret, Validate: Required})
 			}
 			return append(qs, Question{ID: "confirmed_refused", Prompt: "Did a call or an SMTP login with the old credential fail?", Kind: QConfirm, Options: choose(yesNo("")...),
 				Attest: &Attest{Yes: []string{"yes"}, Claim: "a call or SMTP login with the old credential failed", FollowUp: "reset the secret in the console and check that the old credential fails"}})
@@ -780,8 +841,8 @@ var procedure = []*StepDef{
 				if e.DryRun {
 					return
 				}
-				if c, ok := e.prov.(provider.ConsoleSimulator); ok {
-					_ = c.ConsoleDo(provider.ItemPayment, "remove-unknown")
+				if sim, ok := e.prov.(provider.Simulator); ok {
+					_ = sim.ConsoleDo(provider.ItemPayment, provider.ConsoleRemoveUnknown)
 				}
 				e.journalLocked(StepAuditPayment, "remove payment method (console)", "payment", "ok", "the user removed the unknown payment method in the console")
 			}
@@ -836,8 +897,8 @@ var procedure = []*StepDef{
 			}
 			// Only the drill's simulated console changes here; on a real
 			// account what the console work did shows in the re-read list.
-			if c, ok := e.prov.(provider.ConsoleSimulator); ok {
-				_ = c.ConsoleDo(provider.ItemTeammates, "remove-unknown")
+			if sim, ok := e.prov.(provider.Simulator); ok {
+				_ = sim.ConsoleDo(provider.ItemTeammates, provider.ConsoleRemoveUnknown)
 				for i := range a.Findings {
 					if k := a.Findings[i].Target.Kind; k == "teammate" || k == "invite" {
 						a.Findings[i].Resolved = true

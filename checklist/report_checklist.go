@@ -33,8 +33,8 @@ func supportChecklist(support provider.Support, claims []Claim) []ChecklistLine 
 }
 
 // defaultChecklist is what a suspension notice asks for when the provider
-// declares no checklist of its own (SendGrid's forced-reset FAQ: the areas
-// to audit, plus the password and 2FA).
+// declares no checklist of its own (Info.Support.Checklist): the areas to
+// audit, plus the password and 2FA.
 var defaultChecklist = []string{
 	"Investigate where the credentials leaked",
 	"Rotate secret API keys",
@@ -94,11 +94,11 @@ var checklistWords = []struct {
 	{[]string{"investigat", "root cause", "finding", "leak"}, []StepID{StepQuestions}},
 	// Keys before sub-accounts: "reset the secret API keys … and every sub-account key"
 	// is about keys, not sub-accounts.
-	{[]string{"api key", "secret", "credential", "token"}, []StepID{StepCreateKey, StepVerifyKey, StepRevokeKeys, StepDeadCheck}},
+	{[]string{"api key", "secret", "credential", "token"}, []StepID{StepCreateKey, StepVerifyKey, StepRevokeKeys, StepRotateSecrets, StepDeadCheck}},
 	{[]string{"subuser", "sub-account", "subaccount"}, []StepID{StepAuditSubusers}},
 	{[]string{"2fa", "two-factor", "two factor", "mfa"}, []StepID{StepTwoFactor, StepAuditTwoFactor}},
 	{[]string{"password"}, []StepID{StepPassword}},
-	{[]string{"key"}, []StepID{StepCreateKey, StepVerifyKey, StepRevokeKeys, StepDeadCheck}},
+	{[]string{"key"}, []StepID{StepCreateKey, StepVerifyKey, StepRevokeKeys, StepRotateSecrets, StepDeadCheck}},
 	{[]string{"ip access", "ipam", "allow list", "allowlist"}, []StepID{StepAuditIPAccess}},
 	{[]string{"teammate", "users", "user"}, []StepID{StepAuditTeammates}},
 	{[]string{"webhook", "parse"}, []StepID{StepAuditWebhooks}},

@@ -142,6 +142,9 @@ type StepDef struct {
 	// Sections of the inventory this step reads (refreshed when it runs).
 	Sections []string
 	Guide    Guide
+	// GuideFor, when set, writes the guide from the provider's Info (its
+	// key prefix, its leak search, its scope presets) instead of Guide.
+	GuideFor func(info provider.Info) Guide
 	// Questions asked on this step; may depend on the engine's state.
 	Questions func(e *Engine, a *AccountState, mode Mode) []Question
 	// Plan proposes the changes this step would make (automated mode).

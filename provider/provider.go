@@ -9,6 +9,7 @@ package provider
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -52,7 +53,6 @@ type Info struct {
 	// GraceWindow is how long an old secret may keep working after it is
 	// revoked or reset (0: it dies at once).
 	GraceWindow time.Duration
-	Drill       bool // a simulated account, never a real one
 	// Credentials lists what the adapter needs to connect, in order; their
 	// values are joined with ":" into Config.Credential.
 	Credentials []CredentialField
@@ -424,12 +424,84 @@ type SMTPVerifier interface {
 	VerifySMTP(ctx context.Context, credential string) error
 }
 
-// ConsoleSimulator is implemented only by drill accounts: it shows what the
-// provider's web console would show for a console-only item, and carries out
-// what the user says they did there.
-type ConsoleSimulator interface {
+// SessionKeyReporter is implemented by adapters that know which key reclaim
+// itself is connected with: it is never flagged as unknown, never revoked
+// by the procedure, and the report asks the owner to revoke it at the end.
+type SessionKeyReporter interface {
+	SessionKeyID() string
+}
+
+// StepObserver is a provider that wants to know when a step of the
+// procedure is finished (a drill sets off its "after step" injects). It
+// reports whether its state changed, so the engine saves it.
+type StepObserver interface {
+	StepFinished(step, status string) bool
+}
+
+// ConsoleAction is what the owner says they did on a page of the
+// provider's web console. A real account is re-read instead; a simulated
+// one carries it out (Simulator.ConsoleDo), so the drill's account changes
+// as the real one would.
+type ConsoleAction string
+
+const (
+	// ConsoleRemoveUnknown: the owner removed what they do not know from
+	// the page (users, a payment method, a plan change).
+	ConsoleRemoveUnknown ConsoleAction = "remove-unknown"
+	// ConsoleResetMaster: the owner reset the master secret on the API
+	// keys page (DrillStyle.MasterKey).
+	ConsoleResetMaster ConsoleAction = "reset-master-secret"
+	// ConsoleRotateSecret: the owner rotated, on the page, the account
+	// secret the action names (ConsoleRotateSecret.On(id)): the guided
+	// form of SecretRotator.
+	ConsoleRotateSecret ConsoleAction = "rotate-secret"
+)
+
+// On returns the action on one target (an account secret's id).
+func (a ConsoleAction) On(target string) ConsoleAction {
+	return a + ":" + ConsoleAction(target)
+}
+
+// Split returns the action and its target ("" when it names none).
+func (a ConsoleAction) Split() (ConsoleAction, string) {
+	k, t, _ := strings.Cut(string(a), ":")
+	return ConsoleAction(k), t
+}
+
+// Simulator is a simulated account: the drill. Nothing it does reaches a
+// real provider. The engine, the UI and the commands know a drill by this
+// interface alone; the registry's Factory.Simulated says so before one is
+// built. A simulated account imitates a provider's style (DrillStyle, from
+// the registry): Styled returns it narrowed to that provider's
+// capabilities, and that view is what the engine works on.
+type Simulator interface {
+	Provider
+	Snapshotter
+	SessionKeyReporter
+	StepObserver
+	TwoFactorReporter
+	RateLimitNotifier
+	// Briefing is the scenario's story, shown before the drill starts.
+	Briefing() string
+	// ConsoleView is what the provider's web console would show for a
+	// console-only item.
 	ConsoleView(item Item) []string
-	ConsoleDo(item Item, action string) error
+	// ConsoleDo carries out what the owner says they did in the console.
+	ConsoleDo(item Item, action ConsoleAction) error
+	// DrillAnswers are the scenario's answers to the procedure's questions,
+	// keyed "STEP.QUESTION": shown as hints (never preselected) and given
+	// by the autopilot.
+	DrillAnswers() map[string]string
+	// LeakedCredential is the credential the scenario's attacker holds, in
+	// the provider's credential form, so the dead-credential check can try
+	// it after the reset ("" when the scenario has none).
+	LeakedCredential() string
+	// Styled is the account as the engine sees it: narrowed to the
+	// capabilities of the provider it imitates (DrillStyle.View).
+	Styled() Provider
+	// Unstyled is the whole simulated account behind a styled view (the
+	// account itself when it is not a view).
+	Unstyled() Simulator
 }
 
 // TwoFactorReporter is implemented by providers whose data shows which

@@ -44,6 +44,7 @@ type Engine interface {
 	ReconcileWithJournal() []string
 
 	// Drills (false / nil otherwise)
+	Simulator() provider.Simulator
 	DrillClock() (time.Duration, bool)
 	DrillTick(after int) ([]checklist.DrillNotice, error)
 	DrillNotices(after int) []checklist.DrillNotice

@@ -10,17 +10,45 @@ import (
 	"reclaim/provider"
 )
 
-// newKeyView shows a new key once, masked until v reveals it, and says
-// where it is kept (the OS keyring, or memory only).
+// newKeyView shows a new secret once, masked until v reveals it: a new key
+// (and where it is kept: the OS keyring, or memory only) or the new value
+// of a rotated account secret (kept nowhere).
 type newKeyView struct {
-	c         *Common
-	k         provider.NewKey
-	reveal    bool
-	inKeyring bool
+	c      *Common
+	secret string
+	reveal bool
+	// lines after the secret, given its width.
+	title string
+	about func(w int) []string
 }
 
 func newNewKeyView(c *Common, k provider.NewKey, inKeyring bool) *newKeyView {
-	return &newKeyView{c: c, k: k, inKeyring: inKeyring}
+	where := "memory only (no OS keyring here): it is gone when reclaim exits"
+	if inKeyring {
+		where = "the OS keyring (service \"reclaim\")"
+	}
+	return &newKeyView{c: c, secret: k.Secret, title: "New key created — shown once", about: func(w int) []string {
+		return []string{
+			// A name is cut so the keyring/memory notice below stays in view.
+			cut(fmt.Sprintf("Name %s, id %s, scopes %s.", provider.SanitizeN(k.Name, 60), provider.SanitizeN(k.ID, 40), provider.SanitizeN(strings.Join(k.Scopes, ", "), 120)), 2*w),
+			"Kept in " + where + ". It is never written to a file.",
+			"Store it in your secret manager now, then put it where the old key lived.",
+		}
+	}}
+}
+
+// newRotatedView shows a rotated secret's new value once; reclaim keeps it
+// nowhere.
+func newRotatedView(c *Common, r provider.RotatedSecret) *newKeyView {
+	return &newKeyView{c: c, secret: r.Value, title: "Secret rotated — new value shown once", about: func(w int) []string {
+		out := []string{cut(fmt.Sprintf("%s %s, id %s.", provider.SanitizeN(r.Kind, 30), provider.SanitizeN(r.Name, 60), provider.SanitizeN(r.ID, 40)), 2*w)}
+		if n := strings.TrimSpace(r.Note); n != "" {
+			out = append(out, cut(provider.SanitizeN(n, 300), 2*w))
+		}
+		return append(out,
+			"reclaim does not keep it: it is never written to a file and is gone when you go on.",
+			"Store it in your secret manager now, then put it where the old value lived.")
+	}}
 }
 
 func (v *newKeyView) key(k tea.KeyPressMsg, s *stepScreen) tea.Cmd {
@@ -31,9 +59,9 @@ func (v *newKeyView) key(k tea.KeyPressMsg, s *stepScreen) tea.Cmd {
 	case key.Matches(k, keys.Copy):
 		// Copied only because the owner asked.
 		v.c.Status = "Copied with OSC 52 (your terminal must allow it; over tmux set set-clipboard on)."
-		return tea.SetClipboard(v.k.Secret)
+		return tea.SetClipboard(v.secret)
 	case key.Matches(k, keys.Enter):
-		v.k.Secret = ""
+		v.secret = ""
 		s.newKey = nil
 		return s.nextAction()
 	}
@@ -49,23 +77,14 @@ func maskSecret(s string) string {
 
 func (v *newKeyView) lines() []string {
 	st := v.c.Styles
-	shown := maskSecret(v.k.Secret)
+	shown := maskSecret(v.secret)
 	if v.reveal {
-		shown = provider.Sanitize(v.k.Secret)
+		shown = provider.Sanitize(v.secret)
 	}
-	where := "memory only (no OS keyring here): it is gone when reclaim exits"
-	if v.inKeyring {
-		where = "the OS keyring (service \"reclaim\")"
-	}
-	w := v.c.Width
-	return []string{
-		st.Bold.Render("New key created — shown once"),
+	return append([]string{
+		st.Bold.Render(v.title),
 		"",
 		"  " + st.Accent.Render(shown),
 		"",
-		// A name is cut so the keyring/memory notice below stays in view.
-		cut(fmt.Sprintf("Name %s, id %s, scopes %s.", provider.SanitizeN(v.k.Name, 60), provider.SanitizeN(v.k.ID, 40), provider.SanitizeN(strings.Join(v.k.Scopes, ", "), 120)), 2*w),
-		"Kept in " + where + ". It is never written to a file.",
-		"Store it in your secret manager now, then put it where the old key lived.",
-	}
+	}, v.about(v.c.Width)...)
 }

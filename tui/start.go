@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -53,8 +54,8 @@ func (s *startScreen) newDrillCmd() tea.Cmd {
 		e, c, err := b.NewDrill(sc)
 		msg := sessionMsg{eng: e, close: c, err: err, fresh: true}
 		if err == nil {
-			if br, ok := e.Provider().(interface{ Briefing() string }); ok {
-				msg.brief = br.Briefing()
+			if sim := e.Simulator(); sim != nil {
+				msg.brief = sim.Briefing()
 			}
 		}
 		return msg
@@ -135,7 +136,7 @@ func (s *startScreen) onIncidents(msg incidentsMsg) tea.Cmd {
 	}
 	items, resumeDrill := s.incidentItems(msg.list)
 	s.items = append(items,
-		startItem{label: "Start a new drill", detail: "a simulated compromised SendGrid account; nothing real is touched", action: "drill"},
+		startItem{label: "Start a new drill", detail: cmp.Or(s.opts.DrillAbout, "a simulated compromised account") + "; nothing real is touched", action: "drill"},
 		s.realItem(),
 		startItem{label: "Quit", action: "quit"},
 	)

@@ -133,8 +133,8 @@ func (s *stepScreen) Init() tea.Cmd {
 		msg.view = e.View(id)
 		msg.questions = e.Questions(id)
 		msg.plan = e.Plan(id)
-		if cs, ok := e.Provider().(provider.ConsoleSimulator); ok && msg.view.Def.Item != "" && msg.view.Mode == checklist.ModeGuided {
-			msg.console = cs.ConsoleView(msg.view.Def.Item)
+		if sim := e.Simulator(); sim != nil && msg.view.Def.Item != "" && msg.view.Mode == checklist.ModeGuided {
+			msg.console = sim.ConsoleView(msg.view.Def.Item)
 		}
 		msg.inc, msg.views = e.Snapshot(), e.Views()
 		return msg
@@ -281,6 +281,11 @@ func (s *stepScreen) onActionDone(msg actionDoneMsg) tea.Cmd {
 	s.log = append(s.log, fmt.Sprintf("✓ %s: %s", msg.res.Outcome, provider.Sanitize(msg.res.Action.Label)))
 	if msg.res.NewKey != nil {
 		s.newKey = newNewKeyView(s.c, *msg.res.NewKey, s.eng.Secrets().InKeyring(msg.res.NewKey.ID))
+		s.phase = spSecret
+		return nil
+	}
+	if msg.res.Rotated != nil {
+		s.newKey = newRotatedView(s.c, *msg.res.Rotated)
 		s.phase = spSecret
 		return nil
 	}
@@ -600,15 +605,14 @@ func (s *stepScreen) contextLines() []string {
 	w := c.Width
 	var out []string
 	one := func(l string) { out = append(out, ansi.Truncate(l, w, "…")) }
-	d := s.view.Def
 	if s.view.Mode == checklist.ModeGuided && s.view.Console != "" {
 		one(st.Subtle.Render("Console: ") + st.Accent.Render(provider.Sanitize(s.view.Console)))
 	}
 	if s.view.Mode != checklist.ModeAuto {
-		for _, l := range d.Guide.LookFor {
+		for _, l := range s.view.Guide.LookFor {
 			one("  • look for " + l)
 		}
-		for _, l := range d.Guide.Record {
+		for _, l := range s.view.Guide.Record {
 			one("  • record " + l)
 		}
 	}

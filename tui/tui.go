@@ -42,8 +42,11 @@ type Backend interface {
 type Options struct {
 	Drill    bool   // start on the drill (resume an unfinished one unless Fresh)
 	Scenario string // drill scenario
-	Fresh    bool   // always start a new drill
-	NoColor  bool
+	// DrillAbout says what the drill simulates, for the start menu ("a
+	// simulated compromised … account"; empty: said without a provider).
+	DrillAbout string
+	Fresh      bool // always start a new drill
+	NoColor    bool
 	// Getenv reads the user's environment (NO_COLOR, TERM): over SSH the
 	// session's, not the server's. Nil reads the process environment.
 	Getenv func(string) string
@@ -484,17 +487,23 @@ func (m *Model) showSession(msg sessionMsg) tea.Cmd {
 
 func (m *Model) contentWidth() int { return max(20, min(m.width, maxWidth)-2) }
 
+// fullScreener is a screen that may take every row (the QR code).
+type fullScreener interface{ fullScreen() bool }
+
+// fullScreenRower is a full-screen page that says how many rows it needs.
+type fullScreenRower interface{ fullScreenRows() int }
+
 // fullScreen is whether the active screen takes every row (the QR code)
 // while nothing runs and no error is shown.
 func (m *Model) fullScreen() bool {
-	f, ok := m.active().(interface{ fullScreen() bool })
+	f, ok := m.active().(fullScreener)
 	return ok && f.fullScreen() && m.c.Busy == "" && m.c.Err == ""
 }
 
 // fullScreenHeader: the header (with the DRILL badge and clock) stays
 // above a full-screen page when the rows allow.
 func (m *Model) fullScreenHeader() bool {
-	f, ok := m.active().(interface{ fullScreenRows() int })
+	f, ok := m.active().(fullScreenRower)
 	return ok && m.height-len(wrapLines(m.header(), m.contentWidth())) >= f.fullScreenRows()
 }
 
@@ -520,7 +529,7 @@ func (m *Model) sync() {
 // statusLines is the footer's message line, wrapped (at most three rows).
 func (m *Model) statusLines() []string {
 	c := m.c
-	if f, ok := m.active().(interface{ fullScreen() bool }); ok && f.fullScreen() && c.Busy == "" && c.Err == "" {
+	if f, ok := m.active().(fullScreener); ok && f.fullScreen() && c.Busy == "" && c.Err == "" {
 		return nil
 	}
 	var l string

@@ -96,6 +96,9 @@ func newHarnessWith(t *testing.T, dir string, opts Options, w, h int, onNew func
 	t.Helper()
 	os.Setenv("NO_COLOR", "1")
 	opts.Now = func() time.Time { return epoch.Add(time.Hour) }
+	if opts.DrillAbout == "" {
+		opts.DrillAbout = drill.About(opts.Scenario) // as the command does
+	}
 	m := New(&memBackend{t: t, store: &checklist.Store{Dir: dir}, onNew: onNew}, opts)
 	hs := &harness{t: t, m: m}
 	hs.send(tea.WindowSizeMsg{Width: w, Height: h})

@@ -62,9 +62,9 @@ var (
 	zipW  *zlib.Writer
 )
 
-// zip deflates b as git does (zlib), with one writer reset each time (a
+// zlibBytes deflates b as git does (zlib), with one writer reset each time (a
 // new one allocates its whole state).
-func zip(b []byte) []byte {
+func zlibBytes(b []byte) []byte {
 	zipMu.Lock()
 	defer zipMu.Unlock()
 	var buf bytes.Buffer
@@ -90,7 +90,7 @@ func (r *tRepo) loose(kind string, content []byte) []byte {
 func (r *tRepo) looseAt(id []byte, kind string, content []byte) {
 	h := hex.EncodeToString(id)
 	raw := append([]byte(fmt.Sprintf("%s %d\x00", kind, len(content))), content...)
-	writeFile(r.t, filepath.Join(r.git, "objects", h[:2], h[2:]), zip(raw))
+	writeFile(r.t, filepath.Join(r.git, "objects", h[:2], h[2:]), zlibBytes(raw))
 }
 
 type tEnt struct {
@@ -241,7 +241,7 @@ func (r *tRepo) pack(name string, objs []pObj) [][]byte {
 		if o.raw != nil {
 			body.Write(o.raw)
 		} else {
-			body.Write(zip(data))
+			body.Write(zlibBytes(data))
 		}
 	}
 	sum := sha1.Sum(body.Bytes())

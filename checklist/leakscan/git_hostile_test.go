@@ -115,7 +115,7 @@ func TestGitDeltaLoop(t *testing.T) {
 func TestGitHugeObjects(t *testing.T) {
 	r, good := hostileRepo(t, 3)
 	small := []byte("tiny\n")
-	bomb := zip(bytes.Repeat([]byte("A"), 16<<20))
+	bomb := zlibBytes(bytes.Repeat([]byte("A"), 16<<20))
 	huge := binaryDelta(len(small), 1<<30)
 	r.pack("huge", []pObj{
 		{kind: objBlob, content: small, size: 10 << 30, id: objID("blob", []byte("x"))},

@@ -591,7 +591,7 @@ func (w *gitWorker) process(gid int32, k uint8, b []byte) {
 		h.bytes.Add(int64(len(b)))
 		h.nFiles.Add(1)
 		h.nBytes.Add(int64(len(b)))
-		fs, binary := w.sc.scanText(b)
+		fs, binary := w.sc.scanObject(b)
 		if binary {
 			h.binary.Add(1)
 		}
@@ -599,12 +599,12 @@ func (w *gitWorker) process(gid int32, k uint8, b []byte) {
 	case objCommit:
 		h.nCommits.Add(1)
 		w.parseCommit(gid, b)
-		if fs, _ := w.sc.scanText(b); len(fs) > 0 {
+		if fs, _ := w.sc.scanObject(b); len(fs) > 0 {
 			h.recordHits(gid, fs, true)
 		}
 	case objTag:
 		w.parseTag(gid, b)
-		if fs, _ := w.sc.scanText(b); len(fs) > 0 {
+		if fs, _ := w.sc.scanObject(b); len(fs) > 0 {
 			h.recordHits(gid, fs, true)
 		}
 	case objTree:
@@ -619,7 +619,7 @@ func (w *gitWorker) process(gid int32, k uint8, b []byte) {
 func (w *gitWorker) scanBlobStream(gid int32, r io.Reader, size int64) error {
 	h := w.h
 	limit := min(h.fileCap, size)
-	fs, n, binary, more, err := w.sc.scanTextStream(r, limit)
+	fs, n, binary, more, err := w.sc.scanObjectStream(r, limit)
 	capped := more && limit < size
 	if err == nil && !binary && (more && limit == size || !more && n < limit) {
 		err = fmt.Errorf("%w: the blob inflates to another size than its header says (%s)", errGitCorrupt, humanBytes(size))
@@ -1153,10 +1153,10 @@ func (h *gitHist) label(commitOf map[int32]int32) ([]string, []int32) {
 
 // ---- scanning object text ----
 
-// scanText scans an object's bytes whole: binary blobs (media, fonts,
+// scanObject scans an object's bytes whole: binary blobs (media, fonts,
 // executables, archives, by their first bytes) are skipped, UTF-16 is
 // decoded. Findings have no File; Line is the line in the object.
-func (s *fileScanner) scanText(b []byte) ([]Finding, bool) {
+func (s *fileScanner) scanObject(b []byte) ([]Finding, bool) {
 	s.resetObject()
 	head := b[:min(len(b), sniffBytes)]
 	mode := modeText
@@ -1184,9 +1184,9 @@ func (s *fileScanner) resetObject() {
 	s.base, s.baseLine, s.seen, s.fps, s.lastProbe, s.probes, s.expKinds = 0, 0, nil, nil, -1, nil, 0
 }
 
-// scanTextStream is scanText for an object read as a stream, up to limit
+// scanObjectStream is scanObject for an object read as a stream, up to limit
 // bytes (capped says there was more).
-func (s *fileScanner) scanTextStream(r io.Reader, limit int64) (fs []Finding, n int64, binary, capped bool, err error) {
+func (s *fileScanner) scanObjectStream(r io.Reader, limit int64) (fs []Finding, n int64, binary, capped bool, err error) {
 	s.resetObject()
 	left := limit
 	mode := modeText

@@ -32,20 +32,15 @@ const PublicAdvice = "The repository's origin is public: treat the key as public
 // provider.Sanitize before a terminal):
 //
 //	/srv/app/.env:12
-//	/srv/backup.zip!/site.tar.gz!/wp-config.php:12       (an archive member)
-//	/tmp/image.tar!/layer 3f2a1b0c9d8e!/app/.env:3        (a container image layer)
+//	/srv/backup.zip!/site.tar.gz!/wp-config.php:12        (an archive member: Place)
 //	/srv/repo@1a2b3c4d5e6f:config/mail.php:3              (git history: commit, path)
 //	/srv/repo@1a2b3c4d5e6f:(commit message):2
 //	/srv/repo (blob 9f8e7d6c5b4a, in no commit):1
+//
+// An image layer is said apart (findingText: "[image layer …]").
 func Where(f Finding) string {
 	var b strings.Builder
-	b.WriteString(f.File)
-	if f.Layer != "" {
-		b.WriteString("!/layer " + f.Layer)
-	}
-	if f.Member != "" {
-		b.WriteString("!/" + f.Member)
-	}
+	b.WriteString(f.Place())
 	switch {
 	case f.Commit != "":
 		b.WriteString("@" + shortID(f.Commit) + ":" + f.Path)
@@ -53,8 +48,6 @@ func Where(f Finding) string {
 		b.WriteString(" (" + f.Path + " " + shortID(f.Blob) + ")")
 	case f.Blob != "":
 		b.WriteString(" (blob " + shortID(f.Blob) + ", in no commit)")
-	case f.Path != "":
-		b.WriteString("!/" + f.Path)
 	}
 	if f.Line > 0 {
 		fmt.Fprintf(&b, ":%d", f.Line)
@@ -125,6 +118,9 @@ func findingText(f Finding) string {
 	}
 	if f.InWebRoot {
 		extra += " [in a web root]"
+	}
+	if f.Layer != "" {
+		extra += " [image layer " + san(f.Layer) + "]"
 	}
 	if n := historyNote(f); n != "" {
 		extra += " (" + san(n) + ")"

@@ -83,7 +83,8 @@ func (r *Report) IncompleteReasons() []string {
 	if n := r.NotListed - r.KeysNotListed; n > 0 {
 		out = append(out, fmt.Sprintf("%d more %s not listed (over the caps)", n, plural(n, "finding", "findings")))
 	}
-	return append(out, r.repoIncomplete()...) // issue 16: git history (gitout.go)
+	out = append(out, r.Archives.incompleteReasons()...) // archive.go
+	return append(out, r.repoIncomplete()...)            // issue 16: git history (gitout.go)
 }
 
 // incompleteNote opens the text report of a scan that left something out
@@ -155,7 +156,7 @@ func WriteText(w io.Writer, r *Report) error {
 	if len(r.AlsoExposed) > 0 {
 		fmt.Fprintf(w, "\nAlso exposed — rotate too (%d):\n", len(r.AlsoExposed))
 		for _, f := range r.AlsoExposed {
-			fmt.Fprintf(w, "  %s:%d  %s %s  %s  %s\n", san(f.File), f.Line, san(f.Provider), san(f.Kind), san(f.Redacted), short(f.Fingerprint))
+			fmt.Fprintf(w, "  %s:%d  %s %s  %s  %s\n", san(f.Place()), f.Line, san(f.Provider), san(f.Kind), san(f.Redacted), short(f.Fingerprint))
 		}
 	}
 	if len(r.Exposures) > 0 {
@@ -258,6 +259,7 @@ func (r *Report) Notes() []string {
 	if r.TooBig > 0 {
 		out = append(out, fmt.Sprintf("Did not read %d %s over the size limit", r.TooBig, plural(r.TooBig, "file", "files")))
 	}
+	out = append(out, r.Archives.notes()...) // archive.go
 	if r.NotListed > 0 {
 		out = append(out, fmt.Sprintf("%d more findings not listed (over the caps: %d distinct credentials, %d more places of listed ones, %d other secrets in one file or %d in all); every distinct credential found is listed up to %d",
 			r.NotListed, MaxKeys, MaxFindings, MaxFindingsPerFile, MaxFindings, MaxKeys))

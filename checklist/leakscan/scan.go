@@ -209,6 +209,9 @@ type Report struct {
 	// Repos says what the git history scan read from each repository
 	// (githistory.go); Options.GitRepos come first.
 	Repos []RepoStat `json:"repos,omitempty"`
+	// Archives is what was read inside archives, compressed files and
+	// container images (archive.go); nil unless Options.Archives.
+	Archives *ArchiveStats `json:"archives,omitempty"`
 }
 
 // Link is a symbolic link that was not followed, and where it points (as
@@ -549,6 +552,9 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 		fileCap = math.MaxInt64
 	}
 	rep := &Report{Findings: []Finding{}, AlsoExposed: []Finding{}, Exposures: []Exposure{}, Traces: []Trace{}}
+	if opt.Archives {
+		rep.Archives = &ArchiveStats{}
+	}
 	if fileCap != math.MaxInt64 {
 		rep.FileCap = fileCap
 	}
@@ -706,7 +712,7 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 		if x := pathExposure(p, name, wr); x != nil {
 			addExposure(*x)
 		}
-		if skipExt[strings.ToLower(filepath.Ext(name))] {
+		if ext := strings.ToLower(filepath.Ext(name)); skipExt[ext] && !(opt.Archives && archiveExts[ext]) {
 			return skipBinary
 		}
 		return ""
@@ -750,7 +756,7 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sc := &fileScanner{e: e, buf: make([]byte, chunkSize+overlap), stop: stopped, maxSize: opt.MaxFileSize}
+			sc := &fileScanner{e: e, buf: make([]byte, chunkSize+overlap), stop: stopped, maxSize: opt.MaxFileSize, archives: opt.Archives}
 			var dirBuf []byte
 			// what this worker read from each root, added up when it ends
 			var ws workerStats
@@ -759,6 +765,9 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 				mu.Lock()
 				if !closed {
 					total.add(&ws)
+					if sc.arch != nil {
+						rep.Archives.add(&sc.arch.stats)
+					}
 				}
 				mu.Unlock()
 			}()
@@ -1543,6 +1552,10 @@ type fileScanner struct {
 	// first such file)
 	dec  utf16Decoder
 	text []byte
+	// archives: read inside them (Options.Archives); the worker's state
+	// for them (archive.go), allocated on the first
+	archives bool
+	arch     *archState
 }
 
 type fileResult struct {
@@ -1678,6 +1691,12 @@ func (s *fileScanner) scanFile(dir dirFD, path, name string, inWeb, logDir bool)
 			return s.res, rerr
 		}
 		raw = raw[:n]
+		if first && s.archives {
+			// an archive, compressed file or image blob (archive.go)
+			if res, err, ok := s.archiveFirst(&r, raw, final, path, inWeb, logDir); ok {
+				return res, err
+			}
+		}
 		if first {
 			// a UTF-16 byte-order mark, or a NUL in the first 8 KB: media,
 			// fonts, executables and archives are skipped, UTF-16 decoded,

@@ -27,6 +27,7 @@ import (
 	"reclaim/checklist"
 	"reclaim/checklist/filing"
 	"reclaim/provider"
+	"reclaim/provider/drill"
 )
 
 // accessibleMode is --accessible (on the root command and on drill).
@@ -394,7 +395,7 @@ func (a *accessible) open(b *backend, start tuiStart) (*Session, bool, error) {
 			s := s
 			items = append(items, item{label, func() (*Session, bool, error) { return a.resumeIncident(b, s) }})
 		}
-		items = append(items, item{"Start a new drill (a simulated compromised SendGrid account; nothing real is touched)", func() (*Session, bool, error) {
+		items = append(items, item{"Start a new drill (" + drill.About(start.scenario) + "; nothing real is touched)", func() (*Session, bool, error) {
 			a.say("Creating the drill account.")
 			a.resume = "reclaim drill --accessible"
 			s, err := b.NewDrill(start.scenario)
@@ -439,15 +440,7 @@ func (a *accessible) pick(n int, prompt string) (int, error) {
 	}
 }
 
-func realProviders() []provider.Info {
-	var out []provider.Info
-	for _, i := range provider.All() {
-		if !i.Drill {
-			out = append(out, i)
-		}
-	}
-	return out
-}
+func realProviders() []provider.Info { return provider.Real() }
 
 // resumeIncident opens a saved incident, asking for its credential when
 // neither the environment nor the keyring has it.
@@ -547,10 +540,10 @@ func (a *accessible) brief(e *checklist.Engine, fresh bool) {
 	if !fresh {
 		return
 	}
-	if b, ok := e.Provider().(interface{ Briefing() string }); ok {
+	if sim := e.Simulator(); sim != nil {
 		a.blank()
 		a.say("Drill briefing:")
-		for _, l := range strings.Split(strings.TrimSpace(b.Briefing()), "\n") {
+		for _, l := range strings.Split(strings.TrimSpace(sim.Briefing()), "\n") {
 			a.say("  %s", provider.Sanitize(l))
 		}
 		return
@@ -894,15 +887,15 @@ func (a *accessible) header(e *checklist.Engine, id checklist.StepID) {
 		a.say("Console: %s", provider.Sanitize(v.Console))
 	}
 	if v.Mode != checklist.ModeAuto {
-		for _, l := range d.Guide.LookFor {
+		for _, l := range v.Guide.LookFor {
 			a.say("Look for: %s", l)
 		}
-		for _, l := range d.Guide.Record {
+		for _, l := range v.Guide.Record {
 			a.say("Record: %s", l)
 		}
 	}
-	if c, ok := e.Provider().(provider.ConsoleSimulator); ok && d.Item != "" && v.Mode == checklist.ModeGuided {
-		if lines := c.ConsoleView(d.Item); len(lines) > 0 {
+	if sim := e.Simulator(); sim != nil && d.Item != "" && v.Mode == checklist.ModeGuided {
+		if lines := sim.ConsoleView(d.Item); len(lines) > 0 {
 			a.say("The simulated console shows:")
 			for _, l := range lines {
 				a.say("  %s", provider.SanitizeN(l, 300))
@@ -1498,6 +1491,11 @@ func (a *accessible) changes(e *checklist.Engine, id checklist.StepID, inputs ma
 					return err
 				}
 			}
+			if res.Rotated != nil {
+				if err := a.rotated(res.Rotated); err != nil {
+					return err
+				}
+			}
 		}
 		if !failed {
 			return nil
@@ -1526,6 +1524,29 @@ func (a *accessible) newKey(e *checklist.Engine, k *provider.NewKey) error {
 		a.say("Standard output is not a terminal (a pipe or a file), so the key is not printed here: a log must not hold it. reclaim uses it for this session; to see it, run reclaim in a terminal, or create another key in the console.")
 		return nil
 	}
+	return a.revealOnce(k.Secret)
+}
+
+// rotated shows a rotated secret's new value once, as newKey does; reclaim
+// keeps it nowhere.
+func (a *accessible) rotated(r *provider.RotatedSecret) error {
+	a.blank()
+	a.say("Secret rotated, new value shown once: %s %s, id %s.", provider.SanitizeN(r.Kind, 30), provider.SanitizeN(r.Name, 120), provider.SanitizeN(r.ID, 80))
+	a.say("Masked: %s", maskKey(r.Value))
+	if n := strings.TrimSpace(r.Note); n != "" {
+		a.say("%s", provider.SanitizeN(n, 300))
+	}
+	a.say("reclaim does not keep it: it is never written to a file and is gone when you go on.")
+	a.say("Store it in your secret manager now, then put it where the old value lived.")
+	if !a.ttyOut {
+		a.say("Standard output is not a terminal (a pipe or a file), so the value is not printed here: a log must not hold it. Rotate it again in the console from a terminal if you did not keep it.")
+		return nil
+	}
+	return a.revealOnce(r.Value)
+}
+
+// revealOnce offers to print a secret in full once.
+func (a *accessible) revealOnce(secret string) error {
 	for {
 		v, err := a.askNoSkip("Type v to print it in full once (it stays in the terminal's scrollback), or press Enter once you have stored it: ", false)
 		if err != nil {
@@ -1533,7 +1554,7 @@ func (a *accessible) newKey(e *checklist.Engine, k *provider.NewKey) error {
 		}
 		switch strings.ToLower(strings.TrimSpace(v)) {
 		case "v":
-			a.say("%s", provider.Sanitize(k.Secret))
+			a.say("%s", provider.Sanitize(secret))
 		case "":
 			return nil
 		default:

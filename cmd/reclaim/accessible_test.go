@@ -239,7 +239,7 @@ func TestAccessibleDrillEnterOnly(t *testing.T) {
 	report := accCheckOutput(t, r.out)
 	accCheckNothingAttested(t, bin, state, report, r.out)
 	for _, want := range []string{
-		"Step 1 of 23: Triage: what happened",
+		"Step 1 of 24: Triage: what happened",
 		"Drill script: ",
 		"Apply these 1 changes? [y/N]: y",
 		"Result: verified. Inventory read from the provider's API",
@@ -365,17 +365,17 @@ func TestAccessibleNotReadyGoBack(t *testing.T) {
 	if notReady != 1 {
 		t.Errorf("%d not-ready prompts, want 1", notReady)
 	}
-	if n := strings.Count(r.out, "Step 6 of 23: Create the replacement key\n"); n != 2 {
+	if n := strings.Count(r.out, "Step 6 of 24: Create the replacement key\n"); n != 2 {
 		t.Errorf("the step that creates the key was gone through %d times, want 2", n)
 	}
-	if n := strings.Count(r.out, "Step 7 of 23: Deploy and verify the replacement\n"); n != 2 {
+	if n := strings.Count(r.out, "Step 7 of 24: Deploy and verify the replacement\n"); n != 2 {
 		t.Errorf("the step that needs the key was gone through %d times, want 2", n)
 	}
 	if strings.Contains(r.out, "Left open: ") {
 		t.Error("a step was left open, though the owner went back")
 	}
-	i := strings.LastIndex(r.out, "Step 7 of 23: ")
-	j := strings.Index(r.out, "Step 8 of 23: ")
+	i := strings.LastIndex(r.out, "Step 7 of 24: ")
+	j := strings.Index(r.out, "Step 8 of 24: ")
 	if i < 0 || j < i {
 		t.Fatalf("step 8 does not follow the second pass of step 7")
 	}
@@ -512,7 +512,7 @@ func TestAccessibleQuitAndResume(t *testing.T) {
 	if err != nil {
 		t.Fatalf("resume: %v\n%s", err, out)
 	}
-	for _, want := range []string{"Resumed incident ", "Step 1 of 23: Triage: what happened", "End of input.", "Progress saved (incident "} {
+	for _, want := range []string{"Resumed incident ", "Step 1 of 24: Triage: what happened", "End of input.", "Progress saved (incident "} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("the resumed run lacks %q:\n%s", want, out)
 		}

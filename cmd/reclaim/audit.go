@@ -25,7 +25,6 @@ import (
 
 	"reclaim/checklist"
 	"reclaim/provider"
-	"reclaim/provider/drill"
 )
 
 func init() {
@@ -140,9 +139,14 @@ func runAudit(ctx context.Context, stdout, stderr io.Writer, providerID string, 
 	b := newBackend()
 	var p provider.Provider
 	var err error
-	if f.Info.Drill {
-		sc, _ := drill.LoadScenario(drill.DefaultScenario)
-		p = drill.New(sc, time.Now())
+	if f.Simulated {
+		// The drill's default scenario; it needs no credential.
+		if p, err = f.New(provider.Config{}); err != nil {
+			return withCode(exitError, err)
+		}
+		if sim, ok := p.(provider.Simulator); ok {
+			p = sim.Styled() // what the imitated provider's API can read
+		}
 	} else {
 		cred, _ := b.Credential(f.Info)
 		if cred == "" {
@@ -183,7 +187,7 @@ func runAudit(ctx context.Context, stdout, stderr io.Writer, providerID string, 
 	// section, before the audit exits 2.
 	readErr := err
 	in := checklist.AnalysisInput{}
-	if s, ok := p.(interface{ SessionKeyID() string }); ok {
+	if s, ok := p.(provider.SessionKeyReporter); ok {
 		in.SessionKeyID = s.SessionKeyID()
 	}
 	findings := checklist.Analyze(inv, in)

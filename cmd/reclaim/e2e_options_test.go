@@ -419,10 +419,8 @@ func labelAt(labels []string, i int) string {
 // are the real provider adapters, and picks SendGrid.
 func (r *optionsRun) providerChoice(screen string) {
 	var opts []checklist.Option
-	for _, i := range provider.All() {
-		if !i.Drill {
-			opts = append(opts, checklist.Option{Value: i.ID, Label: i.Name})
-		}
+	for _, i := range provider.Real() {
+		opts = append(opts, checklist.Option{Value: i.ID, Label: i.Name})
 	}
 	q := checklist.Question{ID: "provider", Prompt: "Which provider", Kind: checklist.QSelect, Options: opts}
 	r.answer["start.provider"] = "sendgrid"

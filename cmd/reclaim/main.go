@@ -76,10 +76,7 @@ func newRoot() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "reclaim",
 		Short: "Take back a hijacked email-sending account, step by step",
-		Long: `reclaim walks you through recovering a compromised SendGrid (or other
-email-sending) account: triage, preserve evidence, investigate the leak,
-rotate keys, reset the password, enrol 2FA, audit the account, and report
-to support. Progress is saved after every step; run reclaim again to resume.
+		Long: wrapText("reclaim walks you through recovering a compromised email-sending account ("+providerNames()+"): triage, preserve evidence, investigate the leak, rotate keys, reset the password, enrol 2FA, audit the account, and report to support. Progress is saved after every step; run reclaim again to resume.", 75) + `
 
 Start with the built-in drill:  reclaim drill`,
 		SilenceUsage:  true,
@@ -296,4 +293,33 @@ func safeLines(s string) string {
 		lines[i] = provider.Sanitize(l)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// providerNames lists the real providers this build supports, by name.
+func providerNames() string {
+	var names []string
+	for _, i := range provider.Real() {
+		names = append(names, i.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// wrapText breaks s into lines of at most width columns, at spaces.
+func wrapText(s string, width int) string {
+	var b strings.Builder
+	n := 0
+	for _, w := range strings.Fields(s) {
+		switch {
+		case n == 0:
+		case n+1+len(w) > width:
+			b.WriteByte('\n')
+			n = 0
+		default:
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(w)
+		n += len(w)
+	}
+	return b.String()
 }

@@ -195,7 +195,7 @@ func reportProvider(dir string, inc *checklist.Incident) (provider.Info, provide
 
 func reportOptions(p provider.Provider) checklist.ReportOptions {
 	opt := checklist.ReportOptions{Now: time.Now().UTC(), Provider: p}
-	if s, ok := p.(interface{ SessionKeyID() string }); ok {
+	if s, ok := p.(provider.SessionKeyReporter); ok {
 		opt.SessionKeyID = s.SessionKeyID()
 	}
 	return opt

@@ -25,16 +25,13 @@ func newScanCmd() *cobra.Command {
 	var format string
 	var webRoots []string
 	var fileCapMiB int64
-	var hist scanHistory
+	var archives bool
+	var gitRepos []string
+	var history bool
 	c := &cobra.Command{
 		Use:   "scan [PATH…] [--git REPO]… [--history] [--format text|json|sarif]",
 		Short: "Find where provider credentials leaked on this server (files, web roots, logs)",
-		Long: `Scan files for the credentials of every provider reclaim knows (SendGrid,
-Mailjet, Mailgun, Postmark, Brevo, Twilio, Mailchimp, Mandrill), exposed
-configuration (.env in a web root, wp-config.php backups, phpinfo pages,
-.git in a web root, Laravel APP_DEBUG=true), attack traces in web-server logs
-(/.env and /.git/config probes, AndroxGh0st) and the other secrets in the same
-files ("also exposed — rotate too").
+		Long: wrapText("Scan files for the credentials of every provider reclaim knows ("+detectorNames()+"), exposed configuration (.env in a web root, wp-config.php backups, phpinfo pages, .git in a web root, Laravel APP_DEBUG=true), attack traces in web-server logs (/.env and /.git/config probes, AndroxGh0st) and the other secrets in the same files (\"also exposed — rotate too\").", 75) + `
 
 With no PATH it scans the web roots named by the local nginx/Apache configs,
 else the current directory. The configs are read like scanned files (no
@@ -45,11 +42,25 @@ root to read etc/nginx and etc/apache2 under (a server image; tests); the
 web roots they name are taken under it as well.
 
 node_modules, vendor and .git/config are scanned;
-.git/objects is not. Media, fonts, executables and archives are skipped by
-type (extension or first bytes); other binary-looking files are read for
-their text (UTF-16 is decoded; NUL-headed logs and SQLite files are read
-for their printable runs). The summary counts the skipped binaries and
-names the first.
+.git/objects is not. Media, fonts and executables are skipped by type
+(extension or first bytes); other binary-looking files are read for their
+text (UTF-16 is decoded; NUL-headed logs and SQLite files are read for
+their printable runs). The summary counts the skipped binaries and names
+the first.
+
+Archives and compressed files are read too (--archives, on by default;
+--archives=false skips them as binaries): zip, tar, .gz/.tgz, .bz2 and
+.zst, nested up to 4 archives deep, each member streamed like a file, so
+a key in a backup is named "backup.zip!/site/wp-config.php:12". Rotated
+logs (access.log.2.gz) are read for attack traces like access.log. Docker
+images saved with "docker save" and OCI image layouts are read layer by
+layer, with the ENV, labels and build history of the image config; such
+findings name their layer. Nothing is extracted to disk. Per archive at
+most 4 GiB are expanded and 100,000 members opened; a member that expands
+more than 500 times its size is a decompression bomb: reported (an
+exposure) and not expanded. A bomb, an archive cut at a cap, one nested
+deeper than 4, or one corrupt or truncated makes the result incomplete.
+xz, 7z and rar archives are counted, not read.
 
 Symbolic links inside a tree are not followed (the summary counts them and
 names the first); a PATH that is a link is read at its target. Folders are
@@ -62,8 +73,8 @@ in sparse files are skipped); folders whose path is longer than 4,096 bytes
 are not walked into.
 
 Each secret is listed once per file, with how often it occurs there. Every
-distinct credential (a SendGrid key id; for other providers the key or
-secret itself) is listed, up to 20,000, so copies or decoys cannot push a
+distinct credential (the key id, for providers whose keys name it; for
+others the key or secret itself) is listed, up to 20,000, so copies or decoys cannot push a
 real key out of the list; further places of a listed credential are listed
 up to 20,000 in all.
 
@@ -75,8 +86,8 @@ was read, but the result is incomplete (…): not an all-clear."), and
 reclaim exits 1.
 
 Secrets are never printed: each finding shows the value redacted and a
-fingerprint, "sha256:" + the hex SHA-256 of the exact secret. SendGrid
-findings show the key id, as listed in the account.
+fingerprint, "sha256:" + the hex SHA-256 of the exact secret. A key that
+names its id shows the key id, as listed in the account.
 
 The summary names each PATH with the files and bytes read from it (and,
 for a symbolic link, the target it was read through). A PATH that does not
@@ -115,14 +126,22 @@ result (or both), 2 error (including a PATH not read), 130 interrupted
 			if fileCapMiB <= 0 {
 				fileCap = -1 // no cap
 			}
-			return runScan(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args, format, webRoots, fileCap, hist)
+			var more []scanOption
+			if !archives {
+				more = append(more, func(o *leakscan.Options) { o.Archives = false })
+			}
+			if len(gitRepos) > 0 || history {
+				more = append(more, gitOption(gitRepos, history))
+			}
+			return runScan(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args, format, webRoots, fileCap, more...)
 		},
 	}
 	c.Flags().StringVar(&format, "format", "text", "output format: text, json or sarif (SARIF 2.1.0)")
 	c.Flags().StringSliceVar(&webRoots, "web-root", nil, "extra web root(s), besides those in nginx/Apache configs")
 	c.Flags().Int64Var(&fileCapMiB, "file-cap", leakscan.DefaultFileCap>>20, "read at most this many MiB of one file (0: no cap)")
-	c.Flags().StringArrayVar(&hist.Repos, "git", nil, "scan the git history of this repository (work tree or bare; repeatable)")
-	c.Flags().BoolVar(&hist.All, "history", false, "also scan the git history of every repository found under the PATHs")
+	c.Flags().BoolVar(&archives, "archives", true, "read inside archives, compressed files and container images (--archives=false: skip them)")
+	c.Flags().StringArrayVar(&gitRepos, "git", nil, "scan the git history of this repository (work tree or bare; repeatable)")
+	c.Flags().BoolVar(&history, "history", false, "also scan the git history of every repository found under the PATHs")
 	return c
 }
 
@@ -135,17 +154,24 @@ func scanErr(code int, err error) error {
 	return withCode(code, errors.New(provider.Sanitize(err.Error())))
 }
 
-// scanHistory is what `reclaim scan` reads of git histories: the
-// repositories named with --git, and with --history all those under the
-// scanned folders.
-type scanHistory struct {
-	Repos []string
-	All   bool
+// scanOption changes the scan's options after runScan set them from its
+// arguments (flags added later: --archives=false, --git, --history ...).
+type scanOption func(*leakscan.Options)
+
+// gitOption scans the history of repos (--git) and, with all, of every
+// repository found under the scanned folders (--history).
+func gitOption(repos []string, all bool) scanOption {
+	return func(o *leakscan.Options) {
+		o.GitRepos = append(o.GitRepos, repos...)
+		o.History = o.History || all
+	}
 }
 
 // runScan runs `reclaim scan`; fileCap is the most read from one file, in
-// bytes (0: leakscan.DefaultFileCap, < 0: no cap).
-func runScan(ctx context.Context, stdout, stderr io.Writer, paths []string, format string, webRoots []string, fileCap int64, hist ...scanHistory) error {
+// bytes (0: leakscan.DefaultFileCap, < 0: no cap). Archives are read
+// unless an option turns them off. With no PATH and no --git repository,
+// the web roots of the local configs are scanned.
+func runScan(ctx context.Context, stdout, stderr io.Writer, paths []string, format string, webRoots []string, fileCap int64, more ...scanOption) error {
 	if format != "text" && format != "json" && format != "sarif" {
 		return scanErr(exitError, fmt.Errorf("unknown --format %q (text, json, sarif)", format))
 	}
@@ -155,17 +181,16 @@ func runScan(ctx context.Context, stdout, stderr io.Writer, paths []string, form
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	configRoot := os.Getenv(scanConfigRootEnv)
-	var h scanHistory
-	for _, x := range hist {
-		h.Repos, h.All = append(h.Repos, x.Repos...), h.All || x.All
+	opt := leakscan.Options{WebRoots: webRoots, FileCap: fileCap, ConfigRoot: configRoot, Archives: true}
+	for _, f := range more {
+		f(&opt)
 	}
-	if len(paths) == 0 && len(h.Repos) == 0 {
+	if len(paths) == 0 && len(opt.GitRepos) == 0 {
 		// the web roots of the local configs; stopped by ctrl+c like the
 		// scan (then Scan below returns at once, with a partial report of
 		// no folder or of the roots found so far)
 		paths, _ = leakscan.DefaultRootsContext(ctx, configRoot)
 	}
-	opt := leakscan.Options{WebRoots: webRoots, FileCap: fileCap, ConfigRoot: configRoot, GitRepos: h.Repos, History: h.All}
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(f.Fd()) {
 		start := time.Now()
 		opt.Progress = func(p leakscan.Progress) {
@@ -216,3 +241,24 @@ func runScan(ctx context.Context, stdout, stderr io.Writer, paths []string, form
 // scanConfigRootEnv names the root under which `reclaim scan` reads the
 // nginx/Apache configs ("" or unset: "/").
 const scanConfigRootEnv = "RECLAIM_SCAN_CONFIG_ROOT"
+
+// detectorNames lists the providers whose credentials the scan detects, by
+// name where an adapter is registered.
+func detectorNames() string {
+	var names []string
+	seen := map[string]bool{}
+	for _, d := range provider.Detectors() {
+		if d.Provider == "" || seen[d.Provider] {
+			continue
+		}
+		seen[d.Provider] = true
+		name := d.Provider
+		if f, ok := provider.Lookup(d.Provider); ok {
+			name = f.Info.Name
+		} else {
+			name = strings.ToUpper(name[:1]) + name[1:]
+		}
+		names = append(names, name)
+	}
+	return strings.Join(names, ", ")
+}

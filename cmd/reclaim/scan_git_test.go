@@ -19,7 +19,7 @@ func gitCLI(t *testing.T, format string, repos []string, paths ...string) (int, 
 	t.Helper()
 	isolateConfigs(t)
 	var out, errb bytes.Buffer
-	err := runScan(context.Background(), &out, &errb, paths, format, nil, 0, scanHistory{Repos: repos})
+	err := runScan(context.Background(), &out, &errb, paths, format, nil, 0, gitOption(repos, false))
 	code := exitOK
 	var ee *exitErr
 	if errors.As(err, &ee) {

@@ -18,6 +18,7 @@ import (
 
 	"reclaim/checklist"
 	"reclaim/provider"
+	"reclaim/provider/drill"
 	"reclaim/tui"
 )
 
@@ -351,7 +352,7 @@ func (ds *drillServer) handle(sess ssh.Session) {
 		}
 		return ""
 	}
-	m := tui.New(serveBackend{b: b, live: l}, tui.Options{Drill: true, Scenario: ds.cfg.scenario, NoColor: t.noColor, Getenv: env, NoMail: "sending mail is off on the drill server"})
+	m := tui.New(serveBackend{b: b, live: l}, tui.Options{Drill: true, Scenario: ds.cfg.scenario, DrillAbout: drill.About(ds.cfg.scenario), NoColor: t.noColor, Getenv: env, NoMail: "sending mail is off on the drill server"})
 	final := ds.runProgram(sess, l, m, winCh, t)
 	l.saveAll()
 	msg := ""

@@ -253,7 +253,7 @@ func (b *backend) session(inc *checklist.Incident, h *checklist.Handle, p provid
 }
 
 func sessionKeyID(p provider.Provider, inc *checklist.Incident) string {
-	if s, ok := p.(interface{ SessionKeyID() string }); ok {
+	if s, ok := p.(provider.SessionKeyReporter); ok {
 		return s.SessionKeyID()
 	}
 	return ""

@@ -12,6 +12,7 @@ import (
 
 	"reclaim/checklist"
 	"reclaim/provider"
+	"reclaim/provider/drill"
 	"reclaim/tui"
 )
 
@@ -43,15 +44,7 @@ func (t tuiBackend) Open(id string) (*checklist.Engine, func(), error) {
 	return s.Engine, s.Close, nil
 }
 
-func (t tuiBackend) Providers() []provider.Info {
-	var out []provider.Info
-	for _, i := range provider.All() {
-		if !i.Drill {
-			out = append(out, i)
-		}
-	}
-	return out
-}
+func (t tuiBackend) Providers() []provider.Info { return provider.Real() }
 
 func (t tuiBackend) Credential(info provider.Info) string {
 	c, _ := t.b.Credential(info)
@@ -81,7 +74,7 @@ func runTUI(cmd *cobra.Command, start tuiStart) error {
 		return withCode(exitError, err)
 	}
 	noColor := g.noColor || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb"
-	m := tui.New(tuiBackend{b}, tui.Options{Drill: start.drill, Scenario: start.scenario, Fresh: start.fresh, NoColor: noColor})
+	m := tui.New(tuiBackend{b}, tui.Options{Drill: start.drill, Scenario: start.scenario, DrillAbout: drill.About(start.scenario), Fresh: start.fresh, NoColor: noColor})
 	// SIGINT, SIGHUP and SIGTERM cancel the command's context (see
 	// watchSignals): the program stops and restores the terminal, and the
 	// exit hooks save the incident and remove the drill's temporary tree.

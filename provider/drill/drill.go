@@ -11,11 +11,9 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
-	"math/big"
 	"slices"
 	"sort"
 	"strconv"
@@ -26,49 +24,18 @@ import (
 	"reclaim/provider"
 )
 
-// Info is the drill adapter's description.
+// Info is the drill's registry entry. A drill account describes itself
+// with the Info of the provider its scenario imitates (Account.Info).
 var Info = provider.Info{
 	ID:   "drill",
-	Name: "Drill account (simulated SendGrid)",
-	Console: map[provider.Item]string{
-		provider.ItemAPIKeys:      "https://app.sendgrid.com/settings/api_keys",
-		provider.ItemPassword:     "https://app.sendgrid.com/settings/account",
-		provider.ItemTwoFactor:    "https://app.sendgrid.com/settings/auth",
-		provider.ItemAccount:      "https://app.sendgrid.com/settings/account",
-		provider.ItemPayment:      "https://app.sendgrid.com/settings/billing",
-		provider.ItemTeammates:    "https://app.sendgrid.com/settings/teammates",
-		provider.ItemIPAccess:     "https://app.sendgrid.com/settings/access",
-		provider.ItemWebhooks:     "https://app.sendgrid.com/settings/mail_settings/webhook_settings",
-		provider.ItemParse:        "https://app.sendgrid.com/settings/parse",
-		provider.ItemSubusers:     "https://app.sendgrid.com/settings/subusers",
-		provider.ItemMailSettings: "https://app.sendgrid.com/settings/mail_settings",
-		provider.ItemSenders:      "https://app.sendgrid.com/settings/sender_auth",
-		provider.ItemActivity:     "https://app.sendgrid.com/settings/access",
-		provider.ItemMessages:     "https://app.sendgrid.com/email_activity",
-		provider.ItemSupport:      "https://support.sendgrid.com/hc/en-us",
-	},
-	Support: provider.Support{
-		URL:          "https://support.sendgrid.com/hc/en-us",
-		TicketOnly:   true,
-		Instructions: "Drill: in a real incident you would log in, choose \"Contact Support\" and open a ticket; account takeovers are handled by ticket only.",
-	},
-	AltConsole: map[provider.Item]string{
-		provider.ItemPassword:  "https://console.twilio.com",
-		provider.ItemTwoFactor: "https://console.twilio.com",
-		provider.ItemIPAccess:  "https://console.twilio.com",
-		provider.ItemSupport:   "https://help.twilio.com",
-	},
-	AltConsoleName: "Twilio unified login",
-	KeyScopes:      []string{"mail.send", "stats.read", "suppression.read", "templates.read", "marketing.read", "user.webhooks.event.settings.read", "api_keys.read", "mail_settings.read"},
+	Name: "Drill account (simulated)",
 	Quirks: []string{
 		"This is a drill: a simulated account. Nothing you do here touches a real provider.",
-		"The very first API key of a real SendGrid account must be created in the web console.",
 	},
-	Drill: true,
 }
 
 func init() {
-	provider.Register(provider.Factory{Info: Info, New: func(cfg provider.Config) (provider.Provider, error) {
+	provider.Register(provider.Factory{Info: Info, Simulated: true, New: func(cfg provider.Config) (provider.Provider, error) {
 		if len(cfg.State) > 0 {
 			return Restore(cfg.State)
 		}
@@ -122,12 +89,17 @@ type state struct {
 	Bursts []burst `json:"bursts,omitempty"`
 	// Leaks are files added to the server during the drill.
 	Leaks []LeakSpec `json:"leaks,omitempty"`
+	// Secrets are the account secrets that are not API keys; Rotated says
+	// when each was rotated (never a value).
+	Secrets []provider.AccountSecret `json:"secrets,omitempty"`
+	Rotated map[string]time.Time     `json:"rotated,omitempty"`
 }
 
 // attackerSet names the attacker's footholds in the account.
 type attackerSet struct {
-	Keys         []string `json:"keys,omitempty"`   // keys the attacker made
-	Leaked       []string `json:"leaked,omitempty"` // the owner's keys whose secret the attacker holds
+	Keys         []string `json:"keys,omitempty"`    // keys the attacker made
+	Leaked       []string `json:"leaked,omitempty"`  // the owner's keys whose secret the attacker holds
+	Secrets      []string `json:"secrets,omitempty"` // the owner's account secrets the attacker holds
 	Teammates    []string `json:"teammates,omitempty"`
 	Invites      []string `json:"invites,omitempty"` // invite tokens
 	Subusers     []string `json:"subusers,omitempty"`
@@ -146,9 +118,11 @@ type burst struct {
 
 // Account is a simulated compromised account.
 type Account struct {
-	mu sync.Mutex
-	sc *Scenario
-	st state
+	mu    sync.Mutex
+	sc    *Scenario
+	st    state
+	style *style
+	info  provider.Info
 	// Latency is added to every call, so the UI's spinners are exercised.
 	Latency time.Duration
 	faults  map[string][]error
@@ -165,6 +139,7 @@ type Account struct {
 func New(sc *Scenario, epoch time.Time) *Account {
 	epoch = epoch.UTC().Truncate(time.Second)
 	a := &Account{sc: sc}
+	a.setStyle()
 	st := state{Scenario: sc.ID, Epoch: epoch, KeyHashes: map[string]string{}, ConsoleDone: map[string]bool{}, NextID: 1}
 	if sc.Source != "built-in" && len(sc.raw) > 0 {
 		st.ScenarioYAML, st.ScenarioFile = string(sc.raw), sc.Source
@@ -204,6 +179,9 @@ func New(sc *Scenario, epoch time.Time) *Account {
 	for _, e := range append(slices.Clone(kg.Activity), at.Activity...) {
 		st.Activity = append(st.Activity, e.event(epoch))
 	}
+	for _, x := range kg.Secrets {
+		st.Secrets = append(st.Secrets, provider.AccountSecret{ID: x.ID, Kind: x.Kind, Name: x.Name, Domain: x.Domain, Created: x.Created.at(epoch)})
+	}
 	st.Attacker = sc.attackerSet()
 	a.st = st
 	a.mu.Lock()
@@ -227,7 +205,7 @@ func (e ActivitySpec) event(epoch time.Time) provider.AccessEvent {
 // attackerSet is the scenario's attacker footholds at the start.
 func (sc *Scenario) attackerSet() *attackerSet {
 	at := sc.Attacker
-	s := &attackerSet{Leaked: slices.Clone(at.LeakedKeys), Password: at.KnowsPassword}
+	s := &attackerSet{Leaked: slices.Clone(at.LeakedKeys), Secrets: slices.Clone(at.LeakedSecrets), Password: at.KnowsPassword}
 	for _, k := range at.Keys {
 		s.Keys = append(s.Keys, k.ID)
 	}
@@ -280,7 +258,23 @@ func Restore(b []byte) (*Account, error) {
 	if st.Attacker == nil { // saved before the drill tracked the attacker
 		st.Attacker = sc.attackerSet()
 	}
-	return &Account{sc: sc, st: st}, nil
+	a := &Account{sc: sc, st: st}
+	a.setStyle()
+	return a, nil
+}
+
+// setStyle resolves the scenario's provider style (validated with the
+// scenario, so it is known to the registry).
+func (a *Account) setStyle() {
+	st := a.sc.style
+	if st == nil {
+		var err error
+		if st, err = lookupStyle(a.sc.Style); err != nil {
+			panic("drill: scenario " + a.sc.ID + " was not validated: " + err.Error())
+		}
+		a.sc.style = st
+	}
+	a.style, a.info = st, st.drillInfo()
 }
 
 func firstNonEmpty(s ...string) string {
@@ -306,13 +300,9 @@ func (a *Account) Snapshot() ([]byte, error) {
 	return json.Marshal(a.st)
 }
 
-// Info implements provider.Provider.
-func (a *Account) Info() provider.Info {
-	if a.mailjet() {
-		return MailjetInfo
-	}
-	return Info
-}
+// Info implements provider.Provider: the imitated provider's Info, as a
+// drill (see style.drillInfo).
+func (a *Account) Info() provider.Info { return a.info }
 
 // FailNext makes the next n calls of op fail with err (tests, fault drills).
 func (a *Account) FailNext(op string, err error) {
@@ -417,27 +407,11 @@ func (a *Account) ListKeys(ctx context.Context) ([]provider.APIKey, error) {
 	return slices.Clone(a.st.Keys), nil
 }
 
-const idAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+func randomString(n int) string { return randomOf(provider.AlphabetBase64URL, n) }
 
-func randomString(n int) string {
-	b := make([]byte, n)
-	max := big.NewInt(int64(len(idAlphabet)))
-	for i := range b {
-		v, err := rand.Int(rand.Reader, max)
-		if err != nil {
-			panic(err)
-		}
-		b[i] = idAlphabet[v.Int64()]
-	}
-	return string(b)
-}
-
-func hashSecret(s string) string {
-	h := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(h[:])
-}
-
-// CreateKey implements provider.KeyCreator. The secret is returned once.
+// CreateKey implements provider.KeyCreator. The secret is returned once
+// and kept only as a hash. A key created without scopes, where the
+// imitated provider's keys carry scopes, gets its least-privileged preset.
 func (a *Account) CreateKey(ctx context.Context, name string, scopes []string) (provider.NewKey, error) {
 	if err := a.call(ctx, "create_key"); err != nil {
 		return provider.NewKey{}, err
@@ -445,14 +419,15 @@ func (a *Account) CreateKey(ctx context.Context, name string, scopes []string) (
 	if strings.TrimSpace(name) == "" {
 		return provider.NewKey{}, &provider.Error{Kind: provider.ErrInvalid, Op: "create key", Status: 400, Message: "name is required"}
 	}
-	if a.mailjet() {
-		return a.createMailjetKey(name), nil
+	if len(a.info.KeyScopes) == 0 {
+		scopes = nil
+	} else if len(scopes) == 0 {
+		scopes = []string{a.info.KeyScopes[0]}
+		if ps := a.info.ScopePresets; len(ps) > 0 {
+			scopes = strings.Split(ps[0].Value, ",")
+		}
 	}
-	if len(scopes) == 0 {
-		scopes = []string{"mail.send"}
-	}
-	id := randomString(22)
-	secret := "SG." + id + "." + randomString(43)
+	id, secret := a.style.newKey()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	k := provider.APIKey{ID: id, Name: name, Scopes: slices.Clone(scopes), Created: time.Now().UTC().Truncate(time.Second)}
@@ -461,49 +436,27 @@ func (a *Account) CreateKey(ctx context.Context, name string, scopes []string) (
 	return provider.NewKey{APIKey: k, Secret: secret}, nil
 }
 
-// RevokeKey implements provider.KeyRevoker.
+// RevokeKey implements provider.KeyRevoker: deleted, or deactivated where
+// the imitated API has no delete (DrillStyle.DeactivateKeys).
 func (a *Account) RevokeKey(ctx context.Context, id string) error {
 	if err := a.call(ctx, "revoke_key"); err != nil {
 		return err
 	}
-	if a.mailjet() {
-		return a.deactivateMailjetKey(id)
-	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	i := slices.IndexFunc(a.st.Keys, func(k provider.APIKey) bool { return k.ID == id })
-	if i < 0 {
-		return notFound("revoke key", "key "+id)
-	}
-	a.st.Keys = slices.Delete(a.st.Keys, i, i+1)
-	a.trackLocked("")
-	return nil
+	return a.revokeLocked(id)
 }
 
-// VerifyKey implements provider.KeyVerifier: the secret works when it is a
-// drill-made key that still exists.
+// VerifyKey implements provider.KeyVerifier: the credential works when it
+// is a drill-made key that is still listed and active, or the leaked
+// master credential before the reset.
 func (a *Account) VerifyKey(ctx context.Context, secret string) error {
 	if err := a.call(ctx, "verify_key"); err != nil {
 		return err
 	}
-	if a.mailjet() {
-		return a.verifyMailjetKey(secret)
-	}
-	parts := strings.Split(strings.TrimSpace(secret), ".")
-	bad := &provider.Error{Kind: provider.ErrBadCredentials, Op: "verify key", Status: 401, Message: "authorization required"}
-	if len(parts) != 3 || parts[0] != "SG" {
-		return bad
-	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	h, ok := a.st.KeyHashes[parts[1]]
-	if !ok || h != hashSecret(secret) {
-		return bad
-	}
-	if !slices.ContainsFunc(a.st.Keys, func(k provider.APIKey) bool { return k.ID == parts[1] }) {
-		return bad
-	}
-	return nil
+	return a.verifyLocked(secret)
 }
 
 // ListTeammates implements provider.TeammateLister.
@@ -521,7 +474,7 @@ func (a *Account) RemoveTeammate(ctx context.Context, t provider.Teammate) error
 	if err := a.call(ctx, "remove_teammate"); err != nil {
 		return err
 	}
-	if a.mailjet() {
+	if !offers[provider.TeammateRemover](a.style) {
 		return a.unsupported("remove teammate")
 	}
 	a.mu.Lock()
@@ -558,7 +511,7 @@ func (a *Account) DisableSubuser(ctx context.Context, username string) error {
 	if err := a.call(ctx, "disable_subuser"); err != nil {
 		return err
 	}
-	if a.mailjet() {
+	if !offers[provider.SubuserDisabler](a.style) {
 		return a.unsupported("disable subuser")
 	}
 	a.mu.Lock()
@@ -571,6 +524,27 @@ func (a *Account) DisableSubuser(ctx context.Context, username string) error {
 		}
 	}
 	return notFound("disable subuser", "subuser "+username)
+}
+
+// EnableSubuser implements provider.SubuserEnabler: the undo of
+// DisableSubuser.
+func (a *Account) EnableSubuser(ctx context.Context, username string) error {
+	if err := a.call(ctx, "enable_subuser"); err != nil {
+		return err
+	}
+	if !offers[provider.SubuserEnabler](a.style) {
+		return a.unsupported("enable subuser")
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i := range a.st.Subusers {
+		if a.st.Subusers[i].Username == username {
+			a.st.Subusers[i].Disabled = false
+			a.trackLocked("")
+			return nil
+		}
+	}
+	return notFound("enable subuser", "subuser "+username)
 }
 
 // ListWebhooks implements provider.WebhookLister.
@@ -614,7 +588,7 @@ func (a *Account) DisableMailSetting(ctx context.Context, name string) error {
 	if err := a.call(ctx, "disable_mail_setting"); err != nil {
 		return err
 	}
-	if a.mailjet() {
+	if !offers[provider.MailSettingDisabler](a.style) {
 		return a.unsupported("disable mail setting")
 	}
 	a.mu.Lock()
@@ -653,7 +627,7 @@ func (a *Account) AddAllowRules(ctx context.Context, cidrs []string) ([]provider
 	if err := a.call(ctx, "add_allow_rules"); err != nil {
 		return nil, err
 	}
-	if a.mailjet() {
+	if !offers[provider.AllowListWriter](a.style) {
 		return nil, a.unsupported("add IP allow-list entries")
 	}
 	a.mu.Lock()
@@ -763,7 +737,7 @@ func (a *Account) ChangePassword(ctx context.Context, oldPassword, newPassword s
 	if err := a.call(ctx, "change_password"); err != nil {
 		return err
 	}
-	if a.mailjet() {
+	if !offers[provider.PasswordChanger](a.style) {
 		return a.unsupported("change password")
 	}
 	if oldPassword == "" {
@@ -850,13 +824,13 @@ func hashDrillPassword(pw string) (string, error) {
 	return fmt.Sprintf("pbkdf2-sha256$%d$%s$%s", drillPasswordIter, base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 
-// ConsoleView implements provider.ConsoleSimulator.
+// ConsoleView implements provider.Simulator.
 func (a *Account) ConsoleView(item provider.Item) []string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	lines := slices.Clone(a.sc.Console[item])
-	if item == provider.ItemAPIKeys && !a.st.MasterReset.IsZero() {
-		lines = append(lines, fmt.Sprintf("Master key %s…: secret reset at %s (the old secret no longer works for the API)", short(a.masterLocked()), a.st.MasterReset.Format("15:04:05Z")))
+	if m := a.masterLocked(); item == provider.ItemAPIKeys && m != "" && !a.st.MasterReset.IsZero() {
+		lines = append(lines, fmt.Sprintf("Master key %s…: secret reset at %s (the old secret no longer works for the API)", short(m), a.st.MasterReset.Format("15:04:05Z")))
 	}
 	if a.st.ConsoleDone[string(item)] && item == provider.ItemPayment && len(lines) > 1 {
 		lines = []string{lines[0], "(the unknown card was removed and the plan change reverted)"}
@@ -864,16 +838,26 @@ func (a *Account) ConsoleView(item provider.Item) []string {
 	return lines
 }
 
-// ConsoleDo implements provider.ConsoleSimulator.
-func (a *Account) ConsoleDo(item provider.Item, action string) error {
+// ConsoleDo implements provider.Simulator: what the owner says they did in
+// the imitated provider's console.
+func (a *Account) ConsoleDo(item provider.Item, action provider.ConsoleAction) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.st.ConsoleDone[string(item)] = true
-	if item == provider.ItemAPIKeys && action == ConsoleResetMaster && a.mailjet() && a.st.MasterReset.IsZero() {
-		a.st.MasterReset = time.Now().UTC().Truncate(time.Second)
-	}
-	if item == provider.ItemTeammates && action == "remove-unknown" && a.mailjet() {
-		// The user removed, in the console, the users added recently.
+	switch {
+	case item == provider.ItemAPIKeys && action == provider.ConsoleResetMaster:
+		if a.masterLocked() != "" && a.st.MasterReset.IsZero() {
+			a.st.MasterReset = time.Now().UTC().Truncate(time.Second)
+		}
+	case item == provider.ItemAPIKeys && kindOf(action) == provider.ConsoleRotateSecret:
+		// The owner rotated the secret in the console: the old value dies.
+		_, id := action.Split()
+		if i := slices.IndexFunc(a.st.Secrets, func(x provider.AccountSecret) bool { return x.ID == id }); i >= 0 {
+			a.rotateLocked(i)
+		}
+	case item == provider.ItemTeammates && action == provider.ConsoleRemoveUnknown && !offers[provider.TeammateRemover](a.style):
+		// The owner removed, in the console, the users added recently
+		// (where the API cannot remove them).
 		a.st.Teammates = slices.DeleteFunc(a.st.Teammates, func(t provider.Teammate) bool {
 			return !t.Owner && a.st.Epoch.Sub(t.Created) < 30*24*time.Hour
 		})
@@ -882,22 +866,39 @@ func (a *Account) ConsoleDo(item provider.Item, action string) error {
 	return nil
 }
 
+// Styled implements provider.Simulator: the account narrowed to the
+// capabilities of the provider it imitates.
+func (a *Account) Styled() provider.Provider {
+	if v := a.style.s.View; v != nil {
+		return v(a)
+	}
+	return a
+}
+
+// Unstyled implements provider.Simulator.
+func (a *Account) Unstyled() provider.Simulator { return a }
+
+// String names the account in test failures.
+func (a *Account) String() string { return "drill account (" + a.style.id + " style)" }
+
 // YourIP is the address the drill's user connects from.
 func (a *Account) YourIP() string { return a.sc.Account.YourIP }
 
-// SessionKeyID is the id of the key reclaim is using in the drill.
+// SessionKeyID implements provider.SessionKeyReporter: the id of the key
+// reclaim is using in the drill.
 func (a *Account) SessionKeyID() string { return a.sc.Account.SessionKey }
 
-// DrillAnswers are the scenario's answers to the procedure's questions,
-// offered as defaults (what a well-prepared owner would answer). While the
-// player has not changed the password, "password.reset.old" is the drill
-// account's current password (a made-up one), so the password step can be
-// prefilled.
+// DrillAnswers implements provider.Simulator: the scenario's answers to the
+// procedure's questions (what a well-prepared owner would answer), shown
+// as hints, never preselected. While the player has not changed the
+// password, and the imitated API can change it, "password.reset.old" is
+// the drill account's current password (a made-up one), so the password
+// step can be prefilled.
 func (a *Account) DrillAnswers() map[string]string {
 	a.mu.Lock()
 	changed := a.st.PasswordHash != ""
 	a.mu.Unlock()
-	if changed || a.mailjet() {
+	if changed || !offers[provider.PasswordChanger](a.style) {
 		return a.sc.Answers
 	}
 	out := make(map[string]string, len(a.sc.Answers)+1)
@@ -910,5 +911,8 @@ func (a *Account) DrillAnswers() map[string]string {
 // current password while it is the starting one.
 const HintOldPassword = "password.reset.old"
 
-// Briefing is the scenario's story, shown before the drill starts.
+// Briefing implements provider.Simulator: the scenario's story, shown
+// before the drill starts.
 func (a *Account) Briefing() string { return a.sc.Briefing }
+
+var _ provider.Simulator = (*Account)(nil)

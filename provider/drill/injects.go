@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,14 +46,12 @@ func (a *Account) SetClock(now func() time.Time) {
 	a.now = now
 }
 
-// Drill returns the account itself (a styled view returns its account).
-func (a *Account) Drill() *Account { return a }
-
-// Of returns the drill account behind p (an engine's provider), or nil
-// when p is not a drill.
+// Of returns the drill account behind p (an engine's provider, perhaps a
+// styled view of it), or nil when p is not a drill.
 func Of(p provider.Provider) *Account {
-	if d, ok := p.(interface{ Drill() *Account }); ok {
-		return d.Drill()
+	if s, ok := p.(provider.Simulator); ok {
+		a, _ := s.Unstyled().(*Account)
+		return a
 	}
 	return nil
 }
@@ -245,8 +244,10 @@ func (a *Account) applyLocked(in Inject, by string) Notice {
 		if !slices.ContainsFunc(a.st.Webhooks, func(w provider.Webhook) bool { return w.URL == in.URL }) {
 			i := slices.IndexFunc(a.sc.Attacker.Webhooks, func(w WebhookSpec) bool { return w.URL == in.URL })
 			spec := a.sc.Attacker.Webhooks[i]
+			// A new id in the style of the account's own (numeric ones
+			// where the scenario's are).
 			id := fmt.Sprintf("wh-r%d", a.st.NextID)
-			if a.mailjet() {
+			if numericIDs(a.st.Webhooks) {
 				id = fmt.Sprint(900 + a.st.NextID)
 			}
 			a.st.NextID++
@@ -265,12 +266,12 @@ func (a *Account) applyLocked(in Inject, by string) Notice {
 			l.Path = defaultCILogPath
 		}
 		if l.Content == "" {
-			l.Content = defaultCILog(l.Key)
+			l.Content = defaultCILog(a.style.credentialEnv(), l.Key)
 		}
 		a.st.Leaks = append(a.st.Leaks, l)
 		at.Leaked = appendNew(at.Leaked, l.Key)
 		if a.treeDir != "" {
-			_ = writeTreeFiles(a.treeDir, []ServerFile{{Path: l.Path, Content: l.Content}}, a.st.Epoch)
+			_ = a.style.writeTreeFiles(a.treeDir, []ServerFile{{Path: l.Path, Content: l.Content}}, a.st.Epoch)
 		}
 	}
 	n := Notice{Seq: len(a.st.Notices) + 1, Inject: in.Name, Kind: in.Kind, At: el, By: by, Title: in.Title, Message: in.Message, Revisit: slices.Clone(in.Revisit)}
@@ -303,11 +304,13 @@ func appendNew(list []string, s string) []string {
 	return append(list, s)
 }
 
-func defaultCILog(keyID string) string {
+// defaultCILog is a public CI build log that prints a key's credential
+// into the environment variable env.
+func defaultCILog(env, keyID string) string {
 	return strings.Join([]string{
 		"[build 1187] Running deploy for acme-newsletter (branch main)",
 		"[build 1187] $ ./scripts/deploy.sh --verbose",
-		"+ export SENDGRID_API_KEY={{sendgrid_key " + keyID + "}}",
+		"+ export " + env + "={{" + placeholderKey + " " + keyID + "}}",
 		"+ php artisan config:cache",
 		"[build 1187] Configuration cache cleared!",
 		"[build 1187] Build log retention: public (project is open source)",
@@ -397,6 +400,7 @@ func (a *Account) openAccessLocked() []string {
 	if at.Password && a.st.PasswordHash == "" {
 		out = append(out, "the account password the attacker knows")
 	}
+	out = append(out, a.openSecretsLocked(at.Secrets)...)
 	return out
 }
 
@@ -452,7 +456,7 @@ func (a *Account) Outcome() Outcome {
 }
 
 // writeTreeFiles renders files into the server tree at dir.
-func writeTreeFiles(dir string, files []ServerFile, epoch time.Time) error {
+func (st *style) writeTreeFiles(dir string, files []ServerFile, epoch time.Time) error {
 	keys := map[string]string{}
 	for _, f := range files {
 		var body string
@@ -460,7 +464,7 @@ func writeTreeFiles(dir string, files []ServerFile, epoch time.Time) error {
 		case GenerateAndroxgh0st:
 			body = androxgh0stLog(epoch)
 		default:
-			body = renderTemplate(f.Content, dir, keys)
+			body = renderTemplate(f.Content, dir, keys, st.credentialFor)
 		}
 		p := filepath.Join(dir, filepath.FromSlash(f.Path))
 		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
@@ -471,4 +475,14 @@ func writeTreeFiles(dir string, files []ServerFile, epoch time.Time) error {
 		}
 	}
 	return nil
+}
+
+// numericIDs reports whether every webhook id is a number (and there is one).
+func numericIDs(ws []provider.Webhook) bool {
+	for _, w := range ws {
+		if _, err := strconv.Atoi(w.ID); err != nil {
+			return false
+		}
+	}
+	return len(ws) > 0
 }

@@ -37,7 +37,7 @@ func mailjetDrill(t *testing.T) (*checklist.Engine, *drill.Account) {
 func TestMailjetStyle(t *testing.T) {
 	e, acct := mailjetDrill(t)
 	p := e.Provider()
-	if acct.Style() != drill.StyleMailjet || !strings.Contains(p.Info().Name, "Mailjet") || p.Info().GraceWindow == 0 {
+	if acct.Style() != "mailjet" || !strings.Contains(p.Info().Name, "Mailjet") || p.Info().GraceWindow == 0 {
 		t.Fatalf("style %s, info %s", acct.Style(), p.Info().Name)
 	}
 	if p.Info().ConsoleLink(provider.ItemAPIKeys) != "https://app.mailjet.com/account/apikeys" {
@@ -55,7 +55,7 @@ func TestMailjetStyle(t *testing.T) {
 	for name, has := range map[string]bool{
 		"KeyRevoker": provider.Has[provider.KeyRevoker](p), "KeyVerifier": provider.Has[provider.KeyVerifier](p),
 		"WebhookDeleter": provider.Has[provider.WebhookDeleter](p), "Snapshotter": provider.Has[provider.Snapshotter](p),
-		"ConsoleSimulator": provider.Has[provider.ConsoleSimulator](p), "MessageLister": provider.Has[provider.MessageLister](p),
+		"Simulator": provider.Has[provider.Simulator](p), "MessageLister": provider.Has[provider.MessageLister](p),
 	} {
 		if !has {
 			t.Errorf("a Mailjet-style drill lacks %s", name)
@@ -92,7 +92,7 @@ func TestMailjetStyle(t *testing.T) {
 	if err != nil || !strings.Contains(nk.Secret, ":") || acct.VerifyKey(ctx, nk.Secret) != nil {
 		t.Errorf("new key: %v %+v", err, nk.APIKey)
 	}
-	_ = acct.ConsoleDo(provider.ItemAPIKeys, drill.ConsoleResetMaster)
+	_ = acct.ConsoleDo(provider.ItemAPIKeys, provider.ConsoleResetMaster)
 	if err := acct.VerifyKey(ctx, leaked); !errors.Is(err, provider.ErrBadCredentials) {
 		t.Errorf("leaked credential after reset: %v", err)
 	}
@@ -105,7 +105,7 @@ func TestMailjetStyle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if back.Style() != drill.StyleMailjet || back.VerifyKey(ctx, leaked) == nil || back.VerifyKey(ctx, nk.Secret) != nil {
+	if back.Style() != "mailjet" || back.VerifyKey(ctx, leaked) == nil || back.VerifyKey(ctx, nk.Secret) != nil {
 		t.Error("restore lost the Mailjet state")
 	}
 }

@@ -84,6 +84,7 @@ type Scenario struct {
 	// Source is "built-in" or the path of the file it was read from.
 	Source string `yaml:"-"`
 	raw    []byte
+	style  *style
 }
 
 // OtherCredential is another provider's credential in the same leak.
@@ -124,12 +125,27 @@ type KnownGood struct {
 	AllowList    []string          `yaml:"allow_list"`
 	Activity     []ActivitySpec    `yaml:"activity"`
 	Mail         NormalMail        `yaml:"mail"`
+	// Secrets are account secrets other than API keys (auth tokens, SMTP
+	// logins, signing keys), for styles whose API lists them.
+	Secrets []SecretSpec `yaml:"secrets"`
+}
+
+// SecretSpec is an account secret that is not an API key.
+type SecretSpec struct {
+	ID      string `yaml:"id"`
+	Kind    string `yaml:"kind"`
+	Name    string `yaml:"name"`
+	Domain  string `yaml:"domain"`
+	Created Offset `yaml:"created"`
 }
 
 // AttackerSpec is what the attacker holds and left in the account.
 type AttackerSpec struct {
 	// LeakedKeys are known_good keys whose secret the attacker holds.
 	LeakedKeys []string `yaml:"leaked_keys"`
+	// LeakedSecrets are known_good secrets the attacker holds, until they
+	// are rotated.
+	LeakedSecrets []string `yaml:"leaked_secrets"`
 	// KnowsPassword: the attacker logs in with the password until it is
 	// changed (credential stuffing).
 	KnowsPassword bool              `yaml:"knows_password"`
@@ -304,7 +320,8 @@ const (
 	InjectNotice          = "notice"
 	GenerateAndroxgh0st   = "androxgh0st_access_log"
 	defaultCILogPath      = "var/lib/ci/builds/1187/log.txt"
-	placeholderSendGridID = "sendgrid_key"
+	placeholderKey        = "key"
+	placeholderSendGridID = "sendgrid_key" // the older name of placeholderKey
 )
 
 // InjectKinds is the closed set of inject kinds.
@@ -416,7 +433,7 @@ func FormatClock(d time.Duration) string {
 // keeps equal): the drill cannot import the checklist.
 var StepIDs = []string{
 	"triage", "evidence.inventory", "evidence.review", "investigate.questions", "investigate.scan",
-	"rotate.create", "rotate.verify", "rotate.revoke", "rotate.deadcheck", "password.reset",
+	"rotate.create", "rotate.verify", "rotate.revoke", "rotate.secrets", "rotate.deadcheck", "password.reset",
 	"twofactor.enrol", "audit.account", "audit.keys", "audit.payment", "audit.twofactor",
 	"audit.teammates", "audit.ipaccess", "audit.webhooks", "audit.subusers", "audit.mailsettings",
 	"audit.senders", "audit.mail", "report.support",
@@ -432,6 +449,20 @@ func Scenarios() []string {
 		}
 	}
 	return out
+}
+
+// About says what a drill on the scenario simulates, for a menu: "a
+// simulated compromised SendGrid account" (name: as LoadScenario takes it;
+// "" is the default scenario). A scenario that does not load is described
+// without its provider.
+func About(name string) string {
+	if name == "" {
+		name = DefaultScenario
+	}
+	if sc, err := LoadScenario(name); err == nil && sc.style != nil {
+		return "a simulated compromised " + sc.style.s.Name + " account"
+	}
+	return "a simulated compromised account"
 }
 
 // IsScenarioFile reports whether a --scenario value names a file (it
@@ -885,12 +916,12 @@ func (v *validator) validate() {
 			v.text(p, s)
 		}
 	}
-	switch sc.Style {
-	case StyleSendGrid, StyleMailjet:
-	case "":
-		v.errf("provider", "required (sendgrid or mailjet)")
-	default:
-		v.errf("provider", "%q is not a provider the drill imitates (sendgrid or mailjet)", sc.Style)
+	if sc.Style == "" {
+		v.errf("provider", "required (one of: %s)", strings.Join(provider.DrillStyles(), ", "))
+	} else if st, err := lookupStyle(sc.Style); err != nil {
+		v.errf("provider", "%s", err.Error())
+	} else {
+		sc.style = st
 	}
 	if sc.Detected != "" && !slices.Contains(detectedOptions, sc.Detected) {
 		v.errf("detected", "%q is not one of: %s", sc.Detected, strings.Join(detectedOptions, ", "))
@@ -923,6 +954,7 @@ func (v *validator) validate() {
 	}
 	v.account()
 	v.objects()
+	v.secrets()
 	v.server()
 	v.console()
 	v.answers()
@@ -971,7 +1003,6 @@ func (v *validator) objects() {
 		}
 		seen[id] = p
 	}
-	mailjet := sc.Style == StyleMailjet
 	for _, half := range []struct {
 		name string
 		keys []KeySpec
@@ -1009,8 +1040,8 @@ func (v *validator) objects() {
 		}
 		for i, s := range half.sub {
 			p := fmt.Sprintf("%s.subusers[%d]", half.name, i)
-			if mailjet {
-				v.errf(p, "a Mailjet-style account has no subusers")
+			if !v.offers(hasSubusers) {
+				v.errf(p, "a %s-style account has no subusers", v.styleName())
 			}
 			if v.required(p+".username", s.Username) {
 				uniq(subs, p+".username", "subuser", s.Username)
@@ -1045,8 +1076,8 @@ func (v *validator) objects() {
 		}
 		for i, m := range half.ms {
 			p := fmt.Sprintf("%s.mail_settings[%d]", half.name, i)
-			if mailjet {
-				v.errf(p, "a Mailjet-style account has no mail settings the API can read")
+			if !v.offers(hasMailSettings) {
+				v.errf(p, "a %s-style account has no mail settings the API can read", v.styleName())
 			}
 			if v.required(p+".name", m.Name) {
 				if prev, ok := mailset[m.Name]; ok && strings.HasPrefix(prev, half.name) {
@@ -1071,8 +1102,8 @@ func (v *validator) objects() {
 	}
 	for i, c := range sc.KnownGood.AllowList {
 		p := fmt.Sprintf("known_good.allow_list[%d]", i)
-		if mailjet {
-			v.errf(p, "a Mailjet-style account has no IP allow list")
+		if !v.offers(hasAllowList) {
+			v.errf(p, "a %s-style account has no IP allow list", v.styleName())
 		}
 		if _, err := parsePrefix(c); err != nil {
 			v.errf(p, "%q is not an IP address or CIDR", c)
@@ -1084,8 +1115,8 @@ func (v *validator) objects() {
 			v.errf(p, "%q is not one of known_good.keys (the attacker's own keys go under attacker.keys)", id)
 		}
 	}
-	if sc.Attacker.KnowsPassword && mailjet {
-		v.errf("attacker.knows_password", "a Mailjet-style drill cannot change the password through the API, so it would never be contained")
+	if sc.Attacker.KnowsPassword && !v.offers(hasPasswordChange) {
+		v.errf("attacker.knows_password", "a %s-style drill cannot change the password through the API, so it would never be contained", v.styleName())
 	}
 	m := &sc.KnownGood.Mail
 	if m.PerDay < 0 || m.PerDay > 5000 {
@@ -1138,8 +1169,8 @@ func (v *validator) key(p string, k KeySpec) {
 	v.required(p+".id", k.ID)
 	v.required(p+".name", k.Name)
 	v.offset(p+".created", k.Created)
-	if k.Master && v.sc.Style != StyleMailjet {
-		v.errf(p+".master", "only a Mailjet-style account has a master key")
+	if st := v.sc.style; k.Master && st != nil && !st.s.MasterKey {
+		v.errf(p+".master", "a %s-style account has no master key", v.styleName())
 	}
 }
 
@@ -1167,10 +1198,43 @@ func parsePrefix(s string) (netip.Prefix, error) {
 	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
-var (
-	placeholderRE = regexp.MustCompile(`\{\{([^{}]*)\}\}`)
-	sgKeyIDRE     = regexp.MustCompile(`^[A-Za-z0-9_-]{22}$`)
+var placeholderRE = regexp.MustCompile(`\{\{([^{}]*)\}\}`)
+
+// Capabilities the validator asks a style about.
+const (
+	hasSubusers = iota
+	hasMailSettings
+	hasAllowList
+	hasPasswordChange
 )
+
+// offers reports whether the scenario's style has a capability (true while
+// the style is unknown: that is reported once, under provider).
+func (v *validator) offers(c int) bool {
+	st := v.sc.style
+	if st == nil {
+		return true
+	}
+	switch c {
+	case hasSubusers:
+		return offers[provider.SubuserLister](st)
+	case hasMailSettings:
+		return offers[provider.MailSettingsLister](st)
+	case hasAllowList:
+		return offers[provider.AllowListWriter](st)
+	case hasPasswordChange:
+		return offers[provider.PasswordChanger](st)
+	}
+	return true
+}
+
+// styleName is the scenario's provider as messages name it.
+func (v *validator) styleName() string {
+	if st := v.sc.style; st != nil {
+		return st.s.Name
+	}
+	return v.sc.Style
+}
 
 // placeholders a server file's content may use.
 func (v *validator) template(p, s string) {
@@ -1181,15 +1245,17 @@ func (v *validator) template(p, s string) {
 			continue
 		}
 		switch f[0] {
-		case placeholderSendGridID:
-			if len(f) != 2 {
-				v.errf(p, "{{sendgrid_key ID}} names a key id")
-			} else if !sgKeyIDRE.MatchString(f[1]) {
-				v.errf(p, "{{sendgrid_key %s}}: a SendGrid key id is 22 letters, digits, - or _", f[1])
-			} else if !v.isKey(f[1]) {
-				v.errf(p, "{{sendgrid_key %s}}: no key has this id", f[1])
-			} else if v.sc.Style != StyleSendGrid {
-				v.errf(p, "{{sendgrid_key}} is for SendGrid-style drills")
+		case placeholderKey, placeholderSendGridID:
+			st := v.sc.style
+			switch {
+			case len(f) != 2:
+				v.errf(p, "{{%s ID}} names a key id", f[0])
+			case f[0] == placeholderSendGridID && v.sc.Style != DefaultStyle:
+				v.errf(p, "{{sendgrid_key}} is for SendGrid-style drills: use {{key %s}}", f[1])
+			case st != nil && !st.fitsID(f[1]):
+				v.errf(p, "{{%s %s}}: a %s key id is %s", f[0], f[1], v.styleName(), st.idShape())
+			case !v.isKey(f[1]):
+				v.errf(p, "{{%s %s}}: no key has this id", f[0], f[1])
 			}
 		case "random", "hex", "HEX":
 			n := 0
@@ -1364,8 +1430,8 @@ func (v *validator) injects() {
 			if in.Subuser != nil {
 				v.required(p+".subuser.username", in.Subuser.Username)
 			}
-			if v.sc.Style == StyleMailjet {
-				v.errf(p+".kind", "a Mailjet-style account has no subusers")
+			if !v.offers(hasSubusers) {
+				v.errf(p+".kind", "a %s-style account has no subusers", v.styleName())
 			}
 		case InjectWebhookReadded:
 			want["url"] = true
@@ -1392,8 +1458,8 @@ func (v *validator) injects() {
 					v.relPath(p+".leak.path", l.Path)
 				}
 				v.template(p+".leak.content", l.Content)
-				if v.sc.Style != StyleSendGrid {
-					v.errf(p+".kind", "a key leaking in a CI log is for SendGrid-style drills")
+				if st := v.sc.style; st != nil && !strings.Contains(st.s.Keys.Credential, "{id}") {
+					v.errf(p+".kind", "a %s credential does not name its key, so a leaked one cannot be told apart: a key leaking in a CI log needs a style whose credentials do", v.styleName())
 				}
 			}
 		case InjectSupportReply, InjectNotice:
@@ -1480,7 +1546,7 @@ func (v *validator) check(p string, c Check) {
 		if c.Key != "" && c.Key == sc.Account.SessionKey {
 			v.errf(p+".key", "that is the session key reclaim uses")
 		}
-		if c.Kind == CheckKeyRevoked && sc.Style == StyleMailjet && slices.ContainsFunc(sc.KnownGood.Keys, func(k KeySpec) bool { return k.ID == c.Key && k.Master }) {
+		if c.Kind == CheckKeyRevoked && slices.ContainsFunc(sc.KnownGood.Keys, func(k KeySpec) bool { return k.ID == c.Key && k.Master }) {
 			v.errf(p+".key", "a master key is reset, never revoked: check step_done rotate.deadcheck")
 		}
 	case CheckWebhookAbsent:
@@ -1511,12 +1577,12 @@ func (v *validator) check(p string, c Check) {
 			v.step(p+".step", c.Step)
 		}
 	case CheckAllowListKeepsOwner:
-		if sc.Style == StyleMailjet {
-			v.errf(p+".kind", "a Mailjet-style account has no IP allow list")
+		if !v.offers(hasAllowList) {
+			v.errf(p+".kind", "a %s-style account has no IP allow list", v.styleName())
 		}
 	case CheckPasswordChanged:
-		if sc.Style == StyleMailjet {
-			v.errf(p+".kind", "a Mailjet-style drill changes the password in the console, which it cannot see")
+		if !v.offers(hasPasswordChange) {
+			v.errf(p+".kind", "a %s-style drill changes the password in the console, which it cannot see", v.styleName())
 		}
 	}
 }

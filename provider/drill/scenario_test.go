@@ -87,7 +87,7 @@ func TestScenarioValidationErrors(t *testing.T) {
 		{"duplicate YAML key", "name: tiny\n", "name: tiny\nname: tinier\n", `tiny.yaml:3: mapping key "name" already defined at [2:1]`},
 		{"version", "version: 1\n", "version: 2\n", `tiny.yaml:1: version: unsupported version 2: this build reads version 1`},
 		{"bad offset", "created: -1d}", "created: -1 day}", `tiny.yaml:18: attacker.keys[0].created: "-1 day" is not a time before the drill's start (like -2d, -3h, -40m, or 0)`},
-		{"bad provider", "provider: sendgrid\n", "provider: mailgun\n", `tiny.yaml:6: provider: "mailgun" is not a provider the drill imitates (sendgrid or mailjet)`},
+		{"bad provider", "provider: sendgrid\n", "provider: acme-mail\n", `tiny.yaml:6: provider: "acme-mail" is not a provider the drill imitates in this build (known: …`},
 		{"session key", "  session_key: Ss1Ss1Ss1Ss1Ss1Ss1Ss1S\n", "  session_key: nope\n", `tiny.yaml:11: account.session_key: "nope" is not one of known_good.keys`},
 		{"control characters", "title: Tiny drill\n", "title: \"Tiny\\x1b[2J drill\"\n", `tiny.yaml:3: title: control or direction-changing characters are not allowed here`},
 		{"answer key", "injects:\n", "answers:\n  rotate.nope.x: 'yes'\ninjects:\n", `tiny.yaml:20: answers."rotate.nope.x": not STEP.QUESTION with a known step id (triage, evidence.inventory, evidence.review, …)`},
@@ -105,7 +105,9 @@ func TestScenarioValidationErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("accepted")
 			}
-			if got := err.Error(); got != c.want {
+			// A trailing … matches any rest (the list of known styles
+			// grows with the adapters linked in).
+			if got := err.Error(); got != c.want && !(strings.HasSuffix(c.want, "…") && strings.HasPrefix(got, strings.TrimSuffix(c.want, "…"))) {
 				t.Errorf("\n got: %s\nwant: %s", got, c.want)
 			}
 		})
@@ -179,7 +181,9 @@ func TestScenarioRefusesHostileYAML(t *testing.T) {
 			if err == nil {
 				t.Fatal("accepted")
 			}
-			if got := err.Error(); got != c.want {
+			// A trailing … matches any rest (the list of known styles
+			// grows with the adapters linked in).
+			if got := err.Error(); got != c.want && !(strings.HasSuffix(c.want, "…") && strings.HasPrefix(got, strings.TrimSuffix(c.want, "…"))) {
 				t.Errorf("\n got: %s\nwant: %s", got, c.want)
 			}
 			t.Logf("%d bytes: %.2f MB allocated", len(c.src), float64(n)/(1<<20))

@@ -29,14 +29,16 @@ func (a *Account) WriteServerTree(dir string) error {
 	}
 	a.treeDir = dir
 	a.mu.Unlock()
-	return writeTreeFiles(dir, files, epoch)
+	return a.style.writeTreeFiles(dir, files, epoch)
 }
 
-// renderTemplate fills a server file's placeholders: {{sendgrid_key ID}}
-// (the same made-up secret for an id throughout a file), {{random N}},
+// renderTemplate fills a server file's placeholders: {{key ID}} (a made-up
+// credential for the key, in the imitated provider's shape, from cred: the
+// same one for an id throughout a file; {{sendgrid_key ID}} is its older
+// name), {{random N}},
 // {{hex N}}, {{HEX N}}, {{twilio_sid}}, {{twilio_token}}, {{aws_key_id}}
 // and {{root}} (the tree's folder).
-func renderTemplate(tpl, root string, keys map[string]string) string {
+func renderTemplate(tpl, root string, keys map[string]string, cred func(id string) string) string {
 	return placeholderRE.ReplaceAllStringFunc(tpl, func(m string) string {
 		f := strings.Fields(m[2 : len(m)-2])
 		if len(f) == 0 {
@@ -47,13 +49,13 @@ func renderTemplate(tpl, root string, keys map[string]string) string {
 			n, _ = strconv.Atoi(f[1])
 		}
 		switch f[0] {
-		case placeholderSendGridID:
+		case placeholderKey, placeholderSendGridID:
 			if len(f) < 2 {
 				return m
 			}
 			s, ok := keys[f[1]]
 			if !ok {
-				s = "SG." + f[1] + "." + randomString(43)
+				s = cred(f[1])
 				keys[f[1]] = s
 			}
 			return s

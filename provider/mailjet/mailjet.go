@@ -80,6 +80,9 @@ var Info = provider.Info{
 		{Env: "MJ_APIKEY_PRIVATE", Prompt: "Mailjet secret key", Help: "the secret half of the same pair"},
 	},
 	BaseURLEnv: "RECLAIM_MAILJET_BASE_URL",
+	KeyHint:    "apikey:secret (32 hex characters each), or the secret alone",
+	KeyIDHint:  "the API key itself: the public half of the pair (MJ_APIKEY_PUBLIC)",
+	LeakSearch: "MJ_APIKEY_PRIVATE",
 }
 
 func init() {

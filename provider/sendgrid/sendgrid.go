@@ -60,6 +60,22 @@ var Info = provider.Info{
 		provider.ItemSupport:      "https://support.sendgrid.com/hc/en-us",
 	},
 	Support: provider.Support{
+		// The areas SendGrid's forced-reset FAQ asks to audit, plus the
+		// password and 2FA.
+		Checklist: []string{
+			"Investigate where the credentials leaked",
+			"Rotate secret API keys",
+			"Reset the password",
+			"Enrol two-factor authentication",
+			"Audit account settings",
+			"Audit payment methods",
+			"Audit 2FA settings of every user",
+			"Audit teammates",
+			"Audit IP access management",
+			"Audit webhooks",
+			"Audit subusers",
+			"Review mail sent in the last 30 days",
+		},
 		URL:        "https://support.sendgrid.com/hc/en-us",
 		TicketOnly: true,
 		Instructions: "Log in at support.sendgrid.com, choose \"Login & Contact Support\" and open a ticket " +
@@ -84,6 +100,13 @@ var Info = provider.Info{
 	AltConsole:     UnifiedLoginConsole,
 	AltConsoleName: "Twilio unified login",
 	KeyScopes:      []string{"mail.send", "stats.read", "suppression.read", "templates.read", "marketing.read", "user.webhooks.event.settings.read", "api_keys.read", "mail_settings.read"},
+	KeyHint:        "SG.<key id>.<secret>",
+	KeyIDHint:      "the middle part of SG.<id>.<secret>",
+	LeakSearch:     `"SG."`,
+	ScopePresets: []provider.ScopePreset{
+		{Value: "mail.send", Label: "Mail send only (recommended)"},
+		{Value: "mail.send,stats.read", Label: "Mail send + stats"},
+	},
 }
 
 // TwilioConsole is where accounts on Twilio unified login manage their
