@@ -424,6 +424,13 @@ func (e *Engine) TakeInventory(ctx context.Context) error {
 }
 
 func (e *Engine) reanalyzeLocked() {
+	// Some providers confirm the key reclaim is connected with only once a
+	// key listing shows it (Mailgun): ask again after every read.
+	if s, ok := e.prov.(provider.SessionKeyReporter); ok {
+		if id := s.SessionKeyID(); id != "" {
+			e.SessionKeyID = id
+		}
+	}
 	e.matchLeaksLocked() // scan_findings.go: leaked credentials -> account keys
 	a := e.acct()
 	in := AnalysisInput{SessionKeyID: e.SessionKeyID, Recognised: a.Recognised, Vouched: a.Vouched, LeakedKeyIDs: e.leakedKeyIDsLocked(), KnownIPs: e.knownIPsLocked()}
