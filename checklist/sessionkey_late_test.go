@@ -67,3 +67,17 @@ func TestSessionKeyKnownAfterListing(t *testing.T) {
 		t.Error("no full-access finding on the other key: the test proves nothing")
 	}
 }
+
+// TestConfirmRevokedClaimsOnlyTheListing: after a revocation reclaim reads
+// the key list back; it makes no request with the old key, so the journal
+// must not state that such requests were refused with a 401.
+func TestConfirmRevokedClaimsOnlyTheListing(t *testing.T) {
+	e := secretsEngine(t, &lateSessionFake{})
+	got := e.confirmRevoked(context.Background(), Action{Kind: ActRevokeKey, Target: Target{Kind: "key", ID: "gone-3", Name: "attacker"}})
+	if !strings.Contains(got, "no longer in the account's key list") {
+		t.Fatalf("no confirmation: %q", got)
+	}
+	if strings.Contains(got, "401") || strings.Contains(got, "refused") {
+		t.Errorf("states a refusal nobody observed: %q", got)
+	}
+}
