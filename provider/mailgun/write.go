@@ -587,7 +587,7 @@ func (c *Client) resetSMTP(ctx context.Context, s provider.AccountSecret, dom, f
 	}
 	s.Domain = d.name
 	return provider.RotatedSecret{AccountSecret: s, Value: pw,
-		Note: fmt.Sprintf("Set this as the SMTP password of %s in every app that sends through %s; the old password stopped working at once.", provider.SanitizeN(login, 100), host)}, nil
+		Note: fmt.Sprintf("Set this as the SMTP password of %s in every app that sends through %s. Mailgun documents that a reset replaces the old password; reclaim never held it, so it did not test it: check that the old password is refused (an SMTP login with it) before you close the incident.", provider.SanitizeN(login, 100), host)}, nil
 }
 
 func (c *Client) rotateSigningKey(ctx context.Context, s provider.AccountSecret) (provider.RotatedSecret, error) {
