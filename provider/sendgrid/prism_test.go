@@ -19,42 +19,15 @@ import (
 	"time"
 
 	"reclaim/provider"
+	"reclaim/provider/prismtest"
 	"reclaim/provider/sendgrid"
 	"reclaim/provider/sendgrid/sgfake"
 )
 
-// need reports a missing tool: a skip normally, a failure under
-// RECLAIM_E2E=1 (CI), where every tool must be there.
-func need(t *testing.T, format string, args ...any) {
-	t.Helper()
-	msg := fmt.Sprintf(format, args...)
-	if os.Getenv("RECLAIM_E2E") == "1" {
-		t.Fatal(msg + " (RECLAIM_E2E=1: a missing tool fails the run)")
-	}
-	t.Skip(msg)
-}
-
-// findPrism returns the Prism binary: $RECLAIM_PRISM, the cache
-// .ci/install-prism.sh fills, or prism on PATH.
-func findPrism() string {
-	if p := os.Getenv("RECLAIM_PRISM"); p != "" {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	cache := os.Getenv("XDG_CACHE_HOME")
-	if cache == "" {
-		home, _ := os.UserHomeDir()
-		cache = filepath.Join(home, ".cache")
-	}
-	if p := filepath.Join(cache, "reclaim-prism", "node_modules", ".bin", "prism"); fileExists(p) {
-		return p
-	}
-	p, _ := exec.LookPath("prism")
-	return p
-}
-
-func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+// need and findPrism are prismtest's (shared by every adapter's Prism test).
+func need(t *testing.T, format string, args ...any) { t.Helper(); prismtest.Need(t, format, args...) }
+func findPrism() string                             { return prismtest.Find() }
+func fileExists(p string) bool                      { _, err := os.Stat(p); return err == nil }
 
 // syncBuffer collects Prism's log.
 type syncBuffer struct {
