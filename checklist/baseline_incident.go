@@ -197,7 +197,7 @@ func (c *Comparison) markKnown(vouched map[string]bool) map[string]bool {
 func withBaseline(out []Finding, c *Comparison, known map[string]bool, u *BaselineUse, inv *Inventory) []Finding {
 	if u != nil && u.Refused != "" {
 		out = append(out, Finding{ID: "baseline-refused", Severity: High, Title: "The newest baseline was refused, so nothing is known at baseline",
-			Detail: provider.SanitizeN(u.Refused, 300) + " A baseline that was altered may hide what the attacker added: check the baselines folder, and record a new one once the account is clean.",
+			Detail:   provider.SanitizeN(u.Refused, 300) + " A baseline that was altered may hide what the attacker added: check the baselines folder, and record a new one once the account is clean.",
 			Evidence: "baselines in the state directory", Target: Target{Kind: "account"}, Source: "inventory"})
 		return out
 	}
