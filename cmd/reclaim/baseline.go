@@ -146,6 +146,19 @@ func baselineStore(signerFile string) (*checklist.BaselineStore, error) {
 	return s, nil
 }
 
+// incidentBaselines is where an incident looks for the account's
+// baseline: the state directory, with the signature RECLAIM_BASELINE_SIGNER
+// requires. A signer file that cannot be read leaves it to the baselines
+// themselves, whose use the incident then refuses with the reason.
+func incidentBaselines() *checklist.BaselineStore {
+	s, err := baselineStore("")
+	if err != nil {
+		// Required signatures that cannot be checked: nothing passes.
+		return &checklist.BaselineStore{Dir: stateDir(), Allowed: []ssh.PublicKey{nil}}
+	}
+	return s
+}
+
 // readAccount connects to a provider the way the audit does (credential
 // from the environment, the keyring or a masked prompt; never a flag),
 // proves the credential where the adapter can, and takes the inventory
