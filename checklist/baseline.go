@@ -262,9 +262,9 @@ func (b *Baseline) Counts() string {
 		return "nothing"
 	}
 	parts := []string{
-		plural(len(inv.Keys), "key"), plural(len(inv.Teammates), "teammate or invite"), plural(len(inv.Subusers), "subuser"),
-		plural(len(inv.Webhooks), "webhook or route"), plural(len(inv.MailSettings), "mail setting"), plural(len(inv.Senders), "sender or domain"),
-		plural(len(inv.AllowList), "allow-list entry"),
+		plural(len(inv.Keys), "key"), fmt.Sprintf("%d teammates and invites", len(inv.Teammates)), plural(len(inv.Subusers), "subuser"),
+		fmt.Sprintf("%d webhooks and routes", len(inv.Webhooks)), plural(len(inv.MailSettings), "mail setting"), fmt.Sprintf("%d senders and domains", len(inv.Senders)),
+		fmt.Sprintf("%d allow-list entries", len(inv.AllowList)),
 	}
 	if len(inv.Secrets) > 0 {
 		parts = append(parts, plural(len(inv.Secrets), "account secret"))
@@ -272,7 +272,7 @@ func (b *Baseline) Counts() string {
 	if inv.Mail != nil {
 		parts = append(parts, fmt.Sprintf("%d messages in 30 days", inv.Mail.Total))
 	}
-	return strings.ReplaceAll(strings.Join(parts, ", "), "entrys", "entries")
+	return strings.Join(parts, ", ")
 }
 
 // ---- the store ----

@@ -135,6 +135,7 @@ type WebhookOptions struct {
 	Client  *http.Client  // nil: a client with Timeout and no redirects
 	Timeout time.Duration // per attempt (default 15s)
 	Tries   int           // attempts (default 3): on a network error, 429 or 5xx
+	Backoff time.Duration // the wait before the second attempt, doubled after (default 1s)
 	Now     func() time.Time
 	UA      string
 }
@@ -160,6 +161,9 @@ func PostWebhook(ctx context.Context, rawURL string, body []byte, o WebhookOptio
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Backoff <= 0 {
+		o.Backoff = time.Second
+	}
 	client := o.Client
 	if client == nil {
 		client = &http.Client{Timeout: o.Timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -174,7 +178,7 @@ func PostWebhook(ctx context.Context, rawURL string, body []byte, o WebhookOptio
 			select {
 			case <-ctx.Done():
 				return fmt.Errorf("webhook to %s: %w (after: %v)", host, ctx.Err(), last)
-			case <-time.After(time.Duration(try) * time.Second):
+			case <-time.After(o.Backoff << (try - 1)):
 			}
 		}
 		ts := o.Now().Unix()
