@@ -298,10 +298,10 @@ func printTimer(w io.Writer, f checkFlags) error {
 
 	fmt.Fprintf(w, "# ---- ~/.config/systemd/user/%s.service ----\n", name)
 	fmt.Fprintf(w, "[Unit]\nDescription=reclaim drift check of the %s account against its baseline\nAfter=network-online.target\n\n", fac.Info.Name)
-	fmt.Fprintf(w, "[Service]\nType=oneshot\nEnvironmentFile=-%s\nExecStart=%s\n# exit 1 is drift (alerted above), 2 an error: both show as failed in systemctl --user status\nNoNewPrivileges=yes\nPrivateTmp=yes\n\n", envFile, cmdline)
+	fmt.Fprintf(w, "[Service]\nType=oneshot\nEnvironmentFile=-%s\nExecStart=%s\n# exit 1 is drift (alerted above), 2 an error: both show as failed in systemctl --user status\nNoNewPrivileges=yes\n\n", envFile, cmdline)
 
 	fmt.Fprintf(w, "# ---- ~/.config/systemd/user/%s.timer ----\n", name)
-	fmt.Fprintf(w, "[Unit]\nDescription=Run %s every %s\n\n[Timer]\nOnBootSec=5min\nOnUnitActiveSec=%s\nRandomizedDelaySec=%s\nPersistent=true\n\n[Install]\nWantedBy=timers.target\n\n", name, f.every, systemdSpan(f.every), systemdSpan(min(f.every/10, 5*time.Minute)))
+	fmt.Fprintf(w, "[Unit]\nDescription=Run %s every %s\n\n[Timer]\nOnBootSec=5min\nOnUnitActiveSec=%s\nRandomizedDelaySec=%s\nPersistent=true\n\n[Install]\nWantedBy=timers.target\n\n", name, systemdSpan(f.every), systemdSpan(f.every), systemdSpan(min(f.every/10, 5*time.Minute)))
 
 	fmt.Fprintf(w, "# ---- or a crontab line (crontab -e); cron mails what it prints when MAILTO is set ----\n")
 	fmt.Fprintf(w, "%s set -a; . \"$HOME/.config/reclaim/%s.env\"; set +a; %s\n", cronSpec(f.every), f.provider, cmdline)
