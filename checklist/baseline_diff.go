@@ -639,9 +639,12 @@ func (d *Drift) Text() string {
 		fmt.Fprintf(&b, ", signed by %s", provider.Sanitize(d.BaselineSigner))
 	}
 	b.WriteString("\n\n")
-	if len(d.Changes) == 0 {
+	switch {
+	case len(d.Changes) == 0 && len(d.Unchecked) > 0:
+		b.WriteString("No drift in what could be compared; what could not is listed below.\n")
+	case len(d.Changes) == 0:
 		b.WriteString("No drift: the account matches its baseline.\n")
-	} else {
+	default:
 		fmt.Fprintf(&b, "DRIFT: %s since the baseline:\n", plural(len(d.Changes), "change"))
 		for _, c := range d.Changes {
 			fmt.Fprintf(&b, "  [%s] %s\n", c.Severity, provider.Sanitize(c.Title))

@@ -69,10 +69,10 @@ change the account yourself.
   --diff A B      what changed from baseline A to baseline B
 
 Exit: 0 recorded (--diff: no difference), 1 --diff: differences, 2 error.`,
-		Example: `  reclaim baseline --provider sendgrid
-  reclaim baseline --provider sendgrid --sign ~/.ssh/id_ed25519
+		Example: `  reclaim baseline --provider NAME
+  reclaim baseline --provider NAME --sign ~/.ssh/id_ed25519
   reclaim baseline --list
-  reclaim baseline --diff 20250101-090000-ab12-sendgrid 20250301-090000-cd34-sendgrid`,
+  reclaim baseline --diff 20250101-090000-ab12-NAME 20250301-090000-cd34-NAME`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runBaseline(cmd, f, args) },
 	}

@@ -69,10 +69,10 @@ installs nothing and changes nothing.
 
 Exit: 0 no drift, 1 drift, 2 error (no baseline, a refused baseline, the
 account unreadable, an alert not delivered).`,
-		Example: `  reclaim check --provider sendgrid
-  reclaim check --provider sendgrid --json
-  RECLAIM_NOTIFY_SECRET=… reclaim check --provider sendgrid --notify-url https://hooks.example.com/reclaim
-  reclaim check --provider sendgrid --mail-to ops@example.com --install-timer`,
+		Example: `  reclaim check --provider NAME
+  reclaim check --provider NAME --json
+  RECLAIM_NOTIFY_SECRET=… reclaim check --provider NAME --notify-url https://hooks.example.com/reclaim
+  reclaim check --provider NAME --mail-to ops@example.com --install-timer`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return runCheck(cmd, f) },
 	}
