@@ -285,6 +285,9 @@ type BaselineStore struct {
 	// Allowed, when set, are the keys a baseline must be signed by: one
 	// without a valid signature by one of them is refused.
 	Allowed []ssh.PublicKey
+	// Err, when set, refuses every baseline with it (the required signers
+	// could not be read).
+	Err error
 }
 
 func (s *BaselineStore) root() string { return filepath.Join(s.Dir, BaselinesDir) }
@@ -353,6 +356,9 @@ func (s *BaselineStore) Save(b *Baseline, signer ssh.Signer) (string, error) {
 // signature when the store has Allowed keys (or when a signature lies
 // beside it: a bad one is refused even when none is required).
 func (s *BaselineStore) Load(id string) (*Baseline, error) {
+	if s != nil && s.Err != nil {
+		return nil, s.Err
+	}
 	if !baselineIDRE.MatchString(id) {
 		return nil, fmt.Errorf("%w %q: baseline ids look like 20250102-150405-ab12-PROVIDER (see reclaim baseline --list)", ErrNoBaseline, provider.SanitizeN(id, 60))
 	}

@@ -148,13 +148,13 @@ func baselineStore(signerFile string) (*checklist.BaselineStore, error) {
 
 // incidentBaselines is where an incident looks for the account's
 // baseline: the state directory, with the signature RECLAIM_BASELINE_SIGNER
-// requires. A signer file that cannot be read leaves it to the baselines
-// themselves, whose use the incident then refuses with the reason.
+// requires. When that signer file cannot be read, every baseline is
+// refused, with the reason (the incident then has a finding saying so).
 func incidentBaselines() *checklist.BaselineStore {
 	s, err := baselineStore("")
 	if err != nil {
 		// Required signatures that cannot be checked: nothing passes.
-		return &checklist.BaselineStore{Dir: stateDir(), Allowed: []ssh.PublicKey{nil}}
+		return &checklist.BaselineStore{Dir: stateDir(), Err: fmt.Errorf("%w: the required signers cannot be read: %v", checklist.ErrBaselineUnsigned, err)}
 	}
 	return s
 }
