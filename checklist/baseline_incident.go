@@ -51,6 +51,19 @@ type BaselineUse struct {
 	// analysis flags by itself.
 	AtStart []string `json:"at_start,omitempty"`
 	Started bool     `json:"started,omitempty"`
+
+	// known caches the objects known at baseline in the last analysis
+	// (Analyze sets it), so that views need not compare again.
+	known    []string
+	knownSet bool
+}
+
+// remember keeps what the analysis found known at baseline.
+func (u *BaselineUse) remember(c *Comparison) {
+	if u == nil || c == nil {
+		return
+	}
+	u.known, u.knownSet = c.Known, true
 }
 
 // ChangeKey identifies a change: "added:key:<id>".
@@ -226,9 +239,43 @@ func withBaseline(out []Finding, c *Comparison, known map[string]bool, u *Baseli
 		if ch.Change == ChangeAdded && ch.Inactive {
 			continue
 		}
-		out = append(out, changeFinding(ch, ev, date))
+		f := changeFinding(ch, ev, date)
+		if i := findingOn(out, f.Target); i >= 0 {
+			// The analysis already flags the object (created lately, an
+			// outside address): that finding now says first what the
+			// baseline shows, and keeps its own reason and fix.
+			o := &out[i]
+			o.Detail = strings.TrimSpace(o.Title + ". " + o.Detail + " " + f.Detail)
+			o.Title, o.Evidence = f.Title, o.Evidence+"; "+ev
+			if sevRank[f.Severity] > sevRank[o.Severity] {
+				o.Severity = f.Severity
+			}
+			if o.Fix == "" {
+				o.Fix = f.Fix
+			}
+			continue
+		}
+		out = append(out, f)
 	}
 	return out
+}
+
+// findingOn is the index of the open finding about a target that the
+// baseline's word goes with (one with a fix first), or -1.
+func findingOn(out []Finding, t Target) int {
+	at := -1
+	for i, f := range out {
+		if f.Resolved || f.Target.Kind != t.Kind || f.Target.ID != t.ID || strings.HasPrefix(f.ID, "key-leaked:") || strings.Contains(f.ID, "-name:") {
+			continue
+		}
+		if f.Fix != "" {
+			return i
+		}
+		if at < 0 {
+			at = i
+		}
+	}
+	return at
 }
 
 // changeFinding is the finding a change since the baseline makes.
@@ -275,10 +322,14 @@ func changeFinding(ch Change, evidence, date string) Finding {
 // known at baseline (none without a usable baseline).
 func (e *Engine) knownAtBaselineLocked() []string {
 	a := e.acct()
+	if a.Baseline != nil && a.Baseline.knownSet {
+		return a.Baseline.known // the last analysis's: it ran on the current inventory
+	}
 	c := a.Baseline.compare(e.analysisViewLocked(a.Current()), e.SessionKeyID)
 	if c == nil {
 		return nil
 	}
+	a.Baseline.remember(c)
 	return c.Known
 }
 

@@ -391,25 +391,43 @@ func TestIncidentStartsFromTheBaseline(t *testing.T) {
 	if !journaled {
 		t.Errorf("the comparison is not journaled: %+v", snap.Journal)
 	}
-	// The new objects are findings, with the fix that removes them.
-	ids := map[string]Finding{}
-	for _, f := range a.Findings {
-		ids[f.ID] = f
+	// The new objects are findings, with the fix that removes them: the
+	// baseline's own, or one the analysis makes anyway (an outside
+	// address) that now says first what the baseline shows.
+	on := func(kind, id string) Finding {
+		for _, f := range a.Findings {
+			if f.Target.Kind == kind && f.Target.ID == id && (strings.HasPrefix(f.Title, "New since the baseline of "+b.Date()) || strings.HasPrefix(f.Title, "Changed since the baseline of "+b.Date())) {
+				return f
+			}
+		}
+		return Finding{}
 	}
-	if f := ids["baseline-added:key:"+newKey.ID]; f.Severity != High || f.Fix != ActRevokeKey || !strings.Contains(f.Title, "New since the baseline of "+b.Date()) {
+	if f := on("key", newKey.ID); f.ID != "baseline-added:key:"+newKey.ID || f.Severity != High || f.Fix != ActRevokeKey {
 		t.Errorf("new key: %+v", f)
 	}
-	if f := ids["baseline-added:teammate:helper\x07"]; f.Fix != ActRemoveTeammate || hasTerminalControl(f.Title) {
+	if f := on("teammate", "helper\x07"); f.Fix != ActRemoveTeammate || f.Severity != High || hasTerminalControl(f.Title) || !strings.Contains(f.Detail, "outside your domains") {
 		t.Errorf("new teammate: %+v", f)
 	}
-	if f := ids["baseline-added:webhook:wh-2"]; f.Fix != ActDeleteWebhook {
+	if f := on("webhook", "wh-2"); f.Fix != ActDeleteWebhook {
 		t.Errorf("new webhook: %+v", f)
 	}
-	if f := ids["baseline-changed:mail_setting:forward_spam"]; f.Fix != ActDisableMailSetting {
+	if f := on("mail_setting", "forward_spam"); f.Fix != ActDisableMailSetting || !strings.Contains(f.Title, "forwarding turned on") {
 		t.Errorf("forwarding: %+v", f)
 	}
-	if f := ids["baseline-changed:key:"+newsletter]; f.Fix != ActRevokeKey || !strings.Contains(f.Title, "scopes widened") {
+	if f := on("key", newsletter); f.Fix != ActRevokeKey || !strings.Contains(f.Title, "scopes widened") {
 		t.Errorf("widened key: %+v", f)
+	}
+	// One finding per object: the baseline's word joins the analysis's.
+	seen := map[Target]int{}
+	for _, f := range a.Findings {
+		if strings.Contains(f.Title, "since the baseline") {
+			seen[f.Target]++
+		}
+	}
+	for tg, n := range seen {
+		if n > 1 {
+			t.Errorf("%d baseline findings on %+v", n, tg)
+		}
 	}
 	// The old objects are known at baseline: no finding asks to remove
 	// them, and the review counts them.
@@ -500,7 +518,9 @@ func TestDrillStartsFromItsKnownGoodState(t *testing.T) {
 	// Every key the attacker made is new since the baseline; the owner's
 	// are known at baseline.
 	for _, k := range sc.Attacker.Keys {
-		if !slices.ContainsFunc(a.Findings, func(f Finding) bool { return f.ID == "baseline-added:key:"+k.ID }) {
+		if !slices.ContainsFunc(a.Findings, func(f Finding) bool {
+			return f.Target.Kind == "key" && f.Target.ID == k.ID && f.Fix == ActRevokeKey && strings.HasPrefix(f.Title, "New since the baseline of ")
+		}) {
 			t.Errorf("attacker key %s is no finding", k.ID)
 		}
 	}

@@ -101,6 +101,7 @@ func Analyze(inv *Inventory, in AnalysisInput) []Finding {
 	recent, age, own := c.recent, c.age, c.own
 	vouched := in.vouched()
 	bl := in.Baseline.compare(inv, in.SessionKeyID)
+	in.Baseline.remember(bl)
 	known := bl.markKnown(vouched)
 	// The owner went through the review: keys they did not vouch for are
 	// unknown.
