@@ -526,6 +526,27 @@ func (a *Account) DisableSubuser(ctx context.Context, username string) error {
 	return notFound("disable subuser", "subuser "+username)
 }
 
+// EnableSubuser implements provider.SubuserEnabler: the undo of
+// DisableSubuser.
+func (a *Account) EnableSubuser(ctx context.Context, username string) error {
+	if err := a.call(ctx, "enable_subuser"); err != nil {
+		return err
+	}
+	if !offers[provider.SubuserEnabler](a.style) {
+		return a.unsupported("enable subuser")
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i := range a.st.Subusers {
+		if a.st.Subusers[i].Username == username {
+			a.st.Subusers[i].Disabled = false
+			a.trackLocked("")
+			return nil
+		}
+	}
+	return notFound("enable subuser", "subuser "+username)
+}
+
 // ListWebhooks implements provider.WebhookLister.
 func (a *Account) ListWebhooks(ctx context.Context) ([]provider.Webhook, error) {
 	if err := a.call(ctx, "list_webhooks"); err != nil {

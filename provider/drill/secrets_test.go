@@ -26,6 +26,9 @@ type kitSecretsView struct {
 	provider.SecretLister
 	provider.SecretRotator
 	provider.LeakMatcher
+	provider.SubuserLister
+	provider.SubuserDisabler
+	provider.SubuserEnabler
 }
 
 func init() {
@@ -64,6 +67,8 @@ known_good:
   secrets:
   - {id: tok-1, kind: auth_token, name: primary auth token, created: -300d}
   - {id: smtp-1, kind: smtp_credential, name: postmaster@mg.kit.example, domain: mg.kit.example}
+  subusers:
+  - {username: kit-eu, email: eu@kit.example}
   mail: {from: a@kit.example, per_day: 10, subjects: [Hello]}
 attacker:
   leaked_secrets: [tok-1]
@@ -235,5 +240,33 @@ func TestDrillMatchLeakDefault(t *testing.T) {
 		if id, ok := m.MatchLeak(l, keys); ok {
 			t.Errorf("%+v matched %q", l, id)
 		}
+	}
+}
+
+func TestDrillEnableSubuser(t *testing.T) {
+	sc, err := drill.ParseScenario("kit.yaml", []byte(kitScenario))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := drill.New(sc, time.Now())
+	p := a.Styled()
+	ctx := context.Background()
+	if err := p.(provider.SubuserDisabler).DisableSubuser(ctx, "kit-eu"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.(provider.SubuserEnabler).EnableSubuser(ctx, "kit-eu"); err != nil {
+		t.Fatal(err)
+	}
+	if subs, _ := a.ListSubusers(ctx); len(subs) != 1 || subs[0].Disabled {
+		t.Errorf("still disabled: %+v", subs)
+	}
+	if err := a.EnableSubuser(ctx, "nobody"); !errors.Is(err, provider.ErrNotFound) {
+		t.Errorf("unknown subuser: %v", err)
+	}
+	// A style without it refuses, and its view does not have it.
+	sg, _ := drill.LoadScenario(drill.DefaultScenario)
+	b := drill.New(sg, time.Now())
+	if err := b.EnableSubuser(ctx, "x"); !errors.Is(err, provider.ErrUnsupported) || provider.Has[provider.SubuserEnabler](b.Styled()) {
+		t.Errorf("a SendGrid-style drill enables subusers: %v", err)
 	}
 }
