@@ -14,6 +14,7 @@ require (
 	github.com/charmbracelet/x/exp/golden v0.0.0-20251109135125-8916d276318f
 	github.com/charmbracelet/x/term v0.2.2
 	github.com/goccy/go-yaml v1.19.2
+	github.com/klauspost/compress v1.18.2
 	github.com/pquerna/otp v1.5.0
 	github.com/spf13/cobra v1.10.1
 	github.com/trustelem/zxcvbn v1.0.1

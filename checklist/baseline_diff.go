@@ -92,7 +92,7 @@ func (o bobj) field(name string) bfield {
 }
 
 // baselineSecSecrets is the account secrets' inventory section.
-const baselineSecSecrets = "account_secrets"
+const baselineSecSecrets = SecSecrets
 
 // baselineSections are the compared sections, in report order.
 var baselineSections = []string{SecAccount, SecKeys, SecTeammates, SecSubusers, SecWebhooks, SecMail, SecSenders, SecAllow, baselineSecSecrets, SecMessages}

@@ -3,7 +3,4 @@ package checklist
 // Drill scenarios imitate providers through the styles their adapters
 // declare (provider.RegisterDrillStyle): the tests link the adapters in, as
 // the command does.
-import (
-	_ "reclaim/provider/mailjet"
-	_ "reclaim/provider/sendgrid"
-)
+import _ "reclaim/provider/all" // every adapter, as the command links them

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"reclaim/checklist/leakscan"
 	"reclaim/provider"
 )
 
@@ -62,12 +63,18 @@ type Result struct {
 	Rotated *provider.RotatedSecret
 }
 
-// LeakScanner is the seam for the file scanner (a later issue): the
-// Investigate phase runs it when one is set.
+// LeakScanner is the file scanner (checklist/leakscan's Adapter): the
+// Investigate phase runs it when one is set, and turns its report into
+// findings here (ScanFindings), so the scanner does not import checklist.
 type LeakScanner interface {
-	// Scan looks for leaked credentials and reports findings and the ids of
-	// provider keys seen in them.
-	Scan(ctx context.Context, progress func(files, bytes int64, findings int)) (findings []Finding, leakedKeyIDs []string, err error)
+	// Scan looks for leaked credentials in the roots. A scan stopped part
+	// way returns what it read (marked Partial) with the error; the report
+	// is nil only when the scan could not start.
+	Scan(ctx context.Context, progress func(files, bytes int64, findings int)) (*leakscan.Report, error)
+	// DefaultRoots is what Scan looks at when no folder is given.
+	DefaultRoots() []string
+	// SetRoots sets the folders the next Scan looks at.
+	SetRoots(roots []string)
 }
 
 // Engine runs the procedure for one incident. Its methods are safe to call
@@ -426,6 +433,7 @@ func (e *Engine) TakeInventory(ctx context.Context) error {
 }
 
 func (e *Engine) reanalyzeLocked() {
+	e.matchLeaksLocked() // scan_findings.go: leaked credentials -> account keys
 	a := e.acct()
 	in := AnalysisInput{SessionKeyID: e.SessionKeyID, Recognised: a.Recognised, Vouched: a.Vouched, LeakedKeyIDs: e.leakedKeyIDsLocked(), KnownIPs: e.knownIPsLocked(), Baseline: a.Baseline}
 	inv := a.Before
@@ -698,8 +706,10 @@ func (e *Engine) do(ctx context.Context, act Action, inputs map[string]string) (
 		kind := provider.WebhookEvent
 		if act.Target.Kind == "parse" {
 			kind = provider.WebhookParse
+		} else if act.Target.Kind == "route" {
+			kind = provider.WebhookRoute
 		}
-		return Result{}, r.DeleteWebhook(ctx, provider.Webhook{ID: act.Target.ID, Kind: kind, URL: act.Target.Name, Hostname: act.Params["hostname"]})
+		return Result{}, r.DeleteWebhook(ctx, provider.Webhook{ID: act.Target.ID, Kind: kind, URL: act.Target.Name, Hostname: act.Params["hostname"], Domain: act.Params["domain"], Filter: act.Params["filter"]})
 	case ActDisableMailSetting:
 		r, ok := p.(provider.MailSettingDisabler)
 		if !ok {
@@ -1144,6 +1154,8 @@ func mergeSections(dst, src *Inventory, sections []string) {
 			dst.Activity = src.Activity
 		case SecMessages:
 			dst.Mail = src.Mail
+		case SecSecrets:
+			dst.Secrets = src.Secrets
 		}
 		delete(dst.Errors, s)
 		if !slices.Contains(dst.Read, s) {
@@ -1161,12 +1173,13 @@ func (e *Engine) Scan(ctx context.Context, roots []string, progress func(files, 
 	if e.Scanner == nil {
 		return 0, errors.New("no file scanner in this run")
 	}
-	if r, ok := e.Scanner.(interface{ SetRoots([]string) }); ok && len(roots) > 0 {
-		r.SetRoots(roots)
+	if len(roots) > 0 {
+		e.Scanner.SetRoots(roots)
 	}
-	fs, ids, err := e.Scanner.Scan(ctx, progress)
+	rep, err := e.Scanner.Scan(ctx, progress)
+	fs := ScanFindings(rep)
 	// a scan that read nothing is an error, never "0 findings" (scanrecord.go)
-	rec, detail, err := scanOutcome(e.Scanner, roots, len(fs), len(ids), err)
+	rec, detail, err := scanOutcome(scanRoots(rep), roots, len(fs), leakKeyIDs(fs), err)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	a := e.acct()

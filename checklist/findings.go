@@ -25,7 +25,7 @@ const (
 
 // Target names the thing a finding is about, so a remediation can act on it.
 type Target struct {
-	Kind string `json:"kind"` // "key", "teammate", "invite", "subuser", "webhook", "parse", "mail_setting", "sender", "ip", "mail", "payment", "leak"
+	Kind string `json:"kind"` // "key", "teammate", "invite", "subuser", "webhook", "parse", "route", "two_factor", "mail_setting", "sender", "ip", "mail", "payment", "leak"
 	ID   string `json:"id"`
 	Name string `json:"name,omitempty"`
 }
@@ -41,6 +41,10 @@ type Finding struct {
 	Fix      ActionKind `json:"fix,omitempty"` // the remediation that resolves it
 	Source   string     `json:"source"`        // "inventory", "investigation", "scan", "console"
 	Resolved bool       `json:"resolved,omitempty"`
+	// Leak is what the scanner's detector said of a credential it found
+	// (scan findings): the engine asks the provider's LeakMatcher which
+	// account key it is (matchLeaksLocked). It holds no secret.
+	Leak *provider.Leak `json:"leak,omitempty"`
 }
 
 // RecentWindow is how far back a creation counts as "recent".
@@ -133,7 +137,7 @@ func Analyze(inv *Inventory, in AnalysisInput) []Finding {
 		ev := fmt.Sprintf("inventory: API key %s (id %s)", quote(k.Name), k.ID)
 		v := vouched[ReviewKey("key", k.ID)]
 		if slices.Contains(in.LeakedKeyIDs, k.ID) {
-			add(Finding{ID: "key-leaked:" + k.ID, Severity: High, Title: fmt.Sprintf("Key %s was found in leaked material", quote(k.Name)), Detail: "Its id matches a leaked SG.<id>.<secret> string: revoke it once a replacement works.", Evidence: ev, Target: tgt, Fix: ActRevokeKey})
+			add(Finding{ID: "key-leaked:" + k.ID, Severity: High, Title: fmt.Sprintf("Key %s was found in leaked material", quote(k.Name)), Detail: "A credential found in leaked material (a file the scan read, or a key id you gave) is this key: revoke it first, once a replacement works.", Evidence: ev, Target: tgt, Fix: ActRevokeKey})
 		}
 		if k.ID == in.SessionKeyID {
 			continue
@@ -160,6 +164,9 @@ func Analyze(inv *Inventory, in AnalysisInput) []Finding {
 		}
 	}
 	for _, t := range inv.Teammates {
+		if f, ok := twoFactorFinding(t); ok {
+			add(f)
+		}
 		if t.Owner {
 			continue
 		}
@@ -221,13 +228,26 @@ func Analyze(inv *Inventory, in AnalysisInput) []Finding {
 		name("subuser", "Subuser", s.Username, nameIssues(s.Username), tgt, ev, ActDisableSubuser, High, v)
 	}
 	for _, w := range inv.Webhooks {
-		host := hostOf(w.URL)
-		kind, what := "webhook", "Event webhook"
-		if w.Kind == provider.WebhookParse {
-			kind, what = "parse", "Inbound-parse route for "+provider.SanitizeN(w.Hostname, 80)
+		kind := webhookKind(w)
+		if vouched[ReviewKey(kind, w.ID)] {
+			continue
 		}
-		if c.foreign(host) && !vouched[ReviewKey(kind, w.ID)] {
-			add(Finding{ID: kind + "-outside:" + w.ID, Severity: High, Title: fmt.Sprintf("%s posts to an unfamiliar host %s", what, quote(host)), Detail: "Whoever runs that host receives your recipients' data or your inbound mail.", Evidence: fmt.Sprintf("inventory: %s %s -> %s", kind, w.ID, provider.SanitizeN(w.URL, 200)), Target: Target{Kind: kind, ID: w.ID, Name: w.URL}, Fix: ActDeleteWebhook})
+		if kind == "route" {
+			if f, ok := c.routeFinding(w); ok {
+				add(f)
+			}
+			continue
+		}
+		host := hostOf(w.URL)
+		what := "Event webhook"
+		if kind == "parse" {
+			what = "Inbound-parse route for " + provider.SanitizeN(w.Hostname, 80)
+		}
+		if w.Domain != "" {
+			what += " of domain " + quote(w.Domain)
+		}
+		if c.foreign(host) {
+			add(Finding{ID: kind + "-outside:" + webhookRef(w), Severity: High, Title: fmt.Sprintf("%s posts to an unfamiliar host %s", what, quote(host)), Detail: "Whoever runs that host receives your recipients' data or your inbound mail.", Evidence: fmt.Sprintf("inventory: %s %s -> %s", kind, webhookEvidence(w), provider.SanitizeN(w.URL, 200)), Target: Target{Kind: kind, ID: w.ID, Name: w.URL}, Fix: ActDeleteWebhook})
 		}
 	}
 	for _, m := range inv.MailSettings {
@@ -344,6 +364,11 @@ func looksLikePhish(s string) bool {
 // domain and verified domain senders older than the recent window.
 func ownDomains(inv *Inventory) []string {
 	var out []string
+	for _, d := range inv.OwnerDomains {
+		if d = strings.ToLower(strings.Trim(strings.TrimSpace(d), ".")); d != "" {
+			out = append(out, d)
+		}
+	}
 	if inv.Account != nil {
 		if d := domainOf(inv.Account.Email); d != "" {
 			out = append(out, d)
@@ -495,4 +520,152 @@ func plural(n int, unit string) string {
 func shortHash(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:6])
+}
+
+// webhookKind is a webhook's Target and review kind: "webhook" (event
+// webhooks), "parse" (inbound-parse routes) or "route" (routes that forward
+// mail).
+func webhookKind(w provider.Webhook) string {
+	switch w.Kind {
+	case provider.WebhookParse:
+		return "parse"
+	case provider.WebhookRoute:
+		return "route"
+	}
+	return "webhook"
+}
+
+// webhookRef tells apart webhooks that share an id across domains (a
+// provider whose webhooks are per domain names each by its event).
+func webhookRef(w provider.Webhook) string {
+	if w.Domain == "" {
+		return w.ID
+	}
+	return w.ID + "@" + w.Domain
+}
+
+// webhookEvidence names a webhook for a finding's evidence (sanitized).
+func webhookEvidence(w provider.Webhook) string {
+	s := provider.SanitizeN(w.ID, 80)
+	if w.Domain != "" {
+		s += " (domain " + provider.SanitizeN(w.Domain, 80) + ")"
+	}
+	return s
+}
+
+// maxRouteTargets bounds the targets of one route that are judged (a
+// hostile account can list thousands in one mailto:).
+const maxRouteTargets = 50
+
+// routeTargets are what a route forwards to, to judge by domain: the
+// addresses of a "mailto:" target (or of bare addresses), or the host of a
+// URL. Empty when the route forwards nowhere (it only stores or stops).
+func routeTargets(raw string) []string {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return nil
+	}
+	if len(raw) >= 7 && strings.EqualFold(raw[:7], "mailto:") {
+		rest := raw[7:]
+		if i := strings.IndexByte(rest, '?'); i >= 0 {
+			rest = rest[:i]
+		}
+		if u, err := url.PathUnescape(rest); err == nil {
+			rest = u
+		}
+		raw = rest
+	} else if strings.Contains(raw, "://") {
+		return []string{hostOf(raw)}
+	}
+	out := splitAddresses(raw)
+	if len(out) > maxRouteTargets {
+		out = out[:maxRouteTargets]
+	}
+	return out
+}
+
+// foreignRouteTargets are a route's targets outside the account's domains.
+func (c checker) foreignRouteTargets(w provider.Webhook) []string {
+	var out []string
+	for _, t := range routeTargets(w.URL) {
+		if c.foreign(t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// routeFinding is the finding for a route that forwards mail outside the
+// account's own domains (its email's domain and its established
+// authenticated domains): whoever receives it reads the inbound mail.
+func (c checker) routeFinding(w provider.Webhook) (Finding, bool) {
+	bad := c.foreignRouteTargets(w)
+	if len(bad) == 0 {
+		return Finding{}, false
+	}
+	what := "Route"
+	if w.Filter != "" {
+		what += " matching " + quote(w.Filter)
+	}
+	if w.Domain != "" {
+		what += " of domain " + quote(w.Domain)
+	}
+	to := make([]string, 0, 3)
+	for _, t := range bad[:min(len(bad), 3)] {
+		to = append(to, quote(t))
+	}
+	shown := strings.Join(to, ", ")
+	if len(bad) > 3 {
+		shown += fmt.Sprintf(" and %d more", len(bad)-3)
+	}
+	return Finding{
+		ID:       "route-forward:" + webhookRef(w),
+		Severity: High,
+		Title:    fmt.Sprintf("%s forwards mail to a foreign address %s", what, shown),
+		Detail:   fmt.Sprintf("Every message it matches goes outside your domains (%s): whoever receives it reads your inbound mail, password resets included. Delete the route unless you set it up.", provider.SanitizeN(c.ownText(), 200)),
+		Evidence: fmt.Sprintf("inventory: route %s -> %s", webhookEvidence(w), provider.SanitizeN(w.URL, 200)),
+		Target:   Target{Kind: "route", ID: w.ID, Name: w.URL},
+		Fix:      ActDeleteWebhook,
+	}, true
+}
+
+// privileged reports whether a teammate is the owner or an admin (by the
+// flags, or by the role the provider names).
+func privileged(t provider.Teammate) bool {
+	if t.Owner || t.Admin {
+		return true
+	}
+	r := strings.ToLower(t.Role)
+	return strings.Contains(r, "owner") || strings.Contains(r, "admin")
+}
+
+// twoFactorFinding is the finding for a user the provider says has no
+// two-factor authentication: a password alone signs in as them. Owners and
+// admins are high, others medium. It has no Fix: enrolling is the user's
+// own step (the 2FA audit step guides it).
+func twoFactorFinding(t provider.Teammate) (Finding, bool) {
+	if t.Pending || t.TwoFactor != provider.TwoFactorOff {
+		return Finding{}, false
+	}
+	id := teammateID(t)
+	who := firstNonEmpty(t.Username, t.Email)
+	what, sev := "Teammate", Medium
+	switch {
+	case t.Owner:
+		what, sev = "The owner", High
+	case privileged(t):
+		what, sev = "Admin teammate", High
+	}
+	role := ""
+	if t.Role != "" {
+		role = " (role " + quote(t.Role) + ")"
+	}
+	return Finding{
+		ID:       "2fa-off:" + id,
+		Severity: sev,
+		Title:    fmt.Sprintf("%s %s has no two-factor authentication", what, quote(who)),
+		Detail:   "Their password alone signs in as them: a reused or phished password is the next way in. Have them enrol an authenticator app, or remove them if they no longer need access.",
+		Evidence: fmt.Sprintf("inventory: teammate %s <%s>%s, two-factor %s", quote(who), provider.SanitizeN(t.Email, 80), role, t.TwoFactor),
+		Target:   Target{Kind: "two_factor", ID: id, Name: who},
+	}, true
 }

@@ -48,7 +48,7 @@ const NoOwnDomainNote = "no account domain is known to compare with"
 // ReviewKey is the ReviewObject key of a target kind and id.
 func ReviewKey(kind, id string) string { return kind + ":" + id }
 
-var reviewKindOrder = []string{"key", "teammate", "invite", "subuser", "webhook", "parse", "sender", "mail_setting"}
+var reviewKindOrder = []string{"key", "teammate", "invite", "subuser", "webhook", "parse", "route", "sender", "mail_setting"}
 
 // ReviewObjects lists what the owner should vouch for, in a deterministic
 // order: by kind (keys, teammates, invites, subusers, webhooks, parse
@@ -87,11 +87,11 @@ func ReviewObjects(inv *Inventory, sessionKeyID string) []ReviewObject {
 		add("subuser", s.Username, c.subuserLabel(s), c.subuserFlags(s), c.note(s.Email))
 	}
 	for _, w := range inv.Webhooks {
-		kind := "webhook"
-		if w.Kind == provider.WebhookParse {
-			kind = "parse"
+		target := hostOf(w.URL)
+		if w.Kind == provider.WebhookRoute {
+			target = strings.Join(routeTargets(w.URL), ",")
 		}
-		add(kind, w.ID, webhookLabel(w), c.webhookFlags(w), c.note(hostOf(w.URL)))
+		add(webhookKind(w), w.ID, webhookLabel(w), c.webhookFlags(w), c.note(target))
 	}
 	for _, s := range inv.Senders {
 		add("sender", s.ID, c.senderLabel(s), c.senderFlags(s), c.note(s.Address))
@@ -235,6 +235,9 @@ func (c checker) teammateFlags(t provider.Teammate) []string {
 			out = append(out, nameFlags("name", t.Name)...)
 		}
 	}
+	if !t.Pending && t.TwoFactor == provider.TwoFactorOff {
+		out = append(out, "no two-factor authentication")
+	}
 	if c.recent(t.Created) {
 		if t.Pending {
 			out = append(out, "invited "+c.age(t.Created))
@@ -254,6 +257,13 @@ func (c checker) subuserFlags(s provider.Subuser) []string {
 }
 
 func (c checker) webhookFlags(w provider.Webhook) []string {
+	if w.Kind == provider.WebhookRoute {
+		var out []string
+		for _, t := range c.foreignRouteTargets(w) {
+			out = append(out, fmt.Sprintf("forwards mail to %s, not one of the account's domains (%s)", provider.SanitizeN(t, 60), c.ownText()))
+		}
+		return out
+	}
 	host := hostOf(w.URL)
 	if !c.foreign(host) {
 		return nil
@@ -414,7 +424,9 @@ func nameIssues(s string) []string {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
 		switch {
-		case r == utf8.RuneError && size <= 1:
+		case r == utf8.RuneError:
+			// invalid UTF-8, or a U+FFFD that an adapter put in place of
+			// an escape code or control character it removed
 			control = true
 		case r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == 0x2028 || r == 0x2029:
 			control = true
@@ -668,8 +680,18 @@ func webhookLabel(w provider.Webhook) string {
 	if !w.Enabled {
 		suffix = " (disabled)"
 	}
-	if w.Kind == provider.WebhookParse {
+	if w.Domain != "" {
+		suffix = " (domain " + provider.SanitizeN(w.Domain, 30) + ")" + suffix
+	}
+	switch w.Kind {
+	case provider.WebhookParse:
 		return fitLabel("Inbound mail for "+provider.SanitizeN(w.Hostname, 30)+" goes to ", provider.Sanitize(w.URL), suffix)
+	case provider.WebhookRoute:
+		prefix := "Route forwards mail to "
+		if w.Filter != "" {
+			prefix = "Route " + provider.SanitizeN(w.Filter, 24) + " forwards to "
+		}
+		return fitLabel(prefix, provider.Sanitize(w.URL), suffix)
 	}
 	return fitLabel("Event webhook to ", provider.Sanitize(w.URL), suffix)
 }

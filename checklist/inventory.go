@@ -14,7 +14,11 @@ import (
 // Inventory is a snapshot of an account, taken before anything changes (and
 // again at the end, to show the result). It holds metadata only.
 type Inventory struct {
-	TakenAt      time.Time              `json:"taken_at"`
+	TakenAt time.Time `json:"taken_at"`
+	// OwnerDomains are domains the owner named as theirs (reclaim audit
+	// --domain), for providers whose API names none (Twilio): webhooks,
+	// forwarding and addresses are judged against them too.
+	OwnerDomains []string               `json:"owner_domains,omitempty"`
 	Account      *provider.Account      `json:"account,omitempty"`
 	Keys         []provider.APIKey      `json:"keys"`
 	Teammates    []provider.Teammate    `json:"teammates"`
@@ -25,7 +29,9 @@ type Inventory struct {
 	AllowList    []provider.AllowRule   `json:"allow_list"`
 	Activity     []provider.AccessEvent `json:"activity"`
 	Mail         *MailSummary           `json:"mail,omitempty"`
-	// Secrets are account secrets other than API keys (SecretLister).
+	// Secrets are the account-level secrets that are not API keys (auth
+	// tokens, SMTP credentials, signing keys), from provider.SecretLister:
+	// names and dates only, never a value.
 	Secrets []provider.AccountSecret `json:"secrets,omitempty"`
 	// Read lists the sections that were read; Errors those that failed
 	// (with the reason); a section in neither the provider cannot read.
@@ -81,6 +87,7 @@ const (
 	SecAllow     = "ip_allow_list"
 	SecActivity  = "access_activity"
 	SecMessages  = "messages_30d"
+	SecSecrets   = "account_secrets"
 )
 
 // TakeInventory reads everything the provider can read, concurrently. A
@@ -161,6 +168,9 @@ func TakeInventory(ctx context.Context, p provider.Provider, now time.Time, sect
 	if r, ok := p.(provider.ActivityLister); ok {
 		run(SecActivity, func() (err error) { inv.Activity, err = r.ListActivity(ctx); return })
 	}
+	if r, ok := p.(provider.SecretLister); ok {
+		run(SecSecrets, func() (err error) { inv.Secrets, err = r.ListSecrets(ctx); return })
+	}
 	if r, ok := p.(provider.MessageLister); ok {
 		run(SecMessages, func() error {
 			s, err := SummarizeMail(ctx, r, now.Add(-30*24*time.Hour))
@@ -203,6 +213,8 @@ func sectionLen(inv *Inventory, sec string) (n int, list bool) {
 		return len(inv.AllowList), true
 	case SecActivity:
 		return len(inv.Activity), true
+	case SecSecrets:
+		return len(inv.Secrets), true
 	}
 	return 0, false
 }

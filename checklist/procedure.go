@@ -65,14 +65,24 @@ func planFromFindings(e *Engine, a *AccountState, kinds ...ActionKind) []Action 
 			act.Label = fmt.Sprintf("Disable subuser %s (kept for the record, can be re-enabled)", quote(f.Target.Name))
 		case ActDeleteWebhook:
 			what := "event webhook"
-			if f.Target.Kind == "parse" {
+			switch f.Target.Kind {
+			case "parse":
 				what = "inbound-parse route"
+			case "route":
+				what = "forwarding route"
 			}
 			act.Label = fmt.Sprintf("Delete the %s to %s", what, quote(f.Target.Name))
 			if inv := a.Current(); inv != nil {
 				for _, w := range inv.Webhooks {
 					if w.ID == f.Target.ID {
 						act.Params["hostname"] = w.Hostname
+						// Per-domain webhooks and routes are found by
+						// their domain and expression too.
+						act.Params["domain"] = w.Domain
+						act.Params["filter"] = w.Filter
+						if w.Domain != "" {
+							act.Label += " (domain " + quote(w.Domain) + ")"
+						}
 					}
 				}
 			}
@@ -407,8 +417,8 @@ var procedure = []*StepDef{
 		},
 		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
 			def := ""
-			if r, ok := e.Scanner.(interface{ DefaultRoots() []string }); ok {
-				def = strings.Join(r.DefaultRoots(), ",")
+			if e.Scanner != nil {
+				def = strings.Join(e.Scanner.DefaultRoots(), ",")
 			}
 			return []Question{{ID: "paths", Prompt: "Folders to scan (comma separated)", Help: "Web roots, app folders and /var/log; node_modules and vendor are included.", Kind: QText, Default: def}}
 		},
@@ -626,11 +636,15 @@ var procedure = []*StepDef{
 	},
 	rotateSecretsStep,
 	{
-		ID: StepDeadCheck, Phase: PhaseRotate, Title: "Reset the master secret and prove the old credential is dead",
-		Why:  "A master secret is reset in the console, not revoked through the API: only a call with the old credential that is refused proves the reset happened.",
+		ID: StepDeadCheck, Phase: PhaseRotate, Title: "Reset the leaked secret in the console and prove the old credential is dead",
+		Why:  "A secret the API cannot revoke is reset in the console: only a call with the old credential that is refused proves the reset happened.",
 		Item: provider.ItemAPIKeys,
 		Applies: func(e *Engine, p provider.Provider) (Mode, string) {
-			if p.Info().GraceWindow <= 0 {
+			// Where keys are revoked through the API and die at once, the
+			// revocation is read back: nothing is left to reset in the
+			// console. Anywhere else (a console-only master secret or
+			// token, a grace window) the old credential must be proven dead.
+			if p.Info().GraceWindow <= 0 && provider.Has[provider.KeyRevoker](p) {
 				return ModeNA, p.Info().Name + " revokes keys through the API at once: nothing is left to reset in the console"
 			}
 			if provider.Has[provider.KeyVerifier](p) {
@@ -640,15 +654,15 @@ var procedure = []*StepDef{
 		},
 		Guide: Guide{
 			LookFor: []string{
-				"reset the master secret key on the API keys page (the API cannot), and reset any sub-account key you keep",
+				"reset the leaked secret (master key, account or server token) on the provider's API keys page, where the API cannot, and any other key you keep",
 				"put the new secret everywhere the old pair lived (.env, CI secrets, SMTP plugin settings)",
-				"if reclaim is connected with the master key, it stops working at the reset: restart it with the new secret (progress is saved)",
-				"the API refuses the old secret at once, but an SMTP relay may accept it for a while: re-check after the grace window",
+				"if reclaim is connected with that secret, it stops working at the reset: restart it with the new secret (progress is saved)",
+				"where the provider has a grace window (an SMTP relay may accept the old secret for a while), re-check after it",
 			},
 			Record: []string{"the time of the reset and of each check (never a secret)"},
 		},
 		Questions: func(e *Engine, a *AccountState, m Mode) []Question {
-			qs := []Question{{ID: "reset_in_console", Prompt: "Have you reset the master secret in the console?", Kind: QConfirm, Options: choose(yesNo("")...)}}
+			qs := []Question{{ID: "reset_in_console", Prompt: "Have you reset the leaked secret in the console?", Kind: QConfirm, Options: choose(yesNo("")...)}}
 			if m == ModeAuto {
 				return append(qs, Question{ID: "old_credential", Prompt: "The OLD credential (" + keyHint(e.prov.Info()) + "): used for one read call that must be refused, never stored", Kind: QSecret, Validate: Required})
 			}
@@ -665,7 +679,7 @@ var procedure = []*StepDef{
 				return []Action{{Key: deadCheckKey, Kind: ActVerifyDead, Target: target, Label: "Check that the old credential is refused (one harmless read call with it)", Recommended: true}}
 			}
 			grace := e.prov.Info().GraceWindow
-			if again, _ := e.deadCheckLocked(deadRecheckKey); !again && !e.Now().Before(at.Add(grace)) {
+			if again, _ := e.deadCheckLocked(deadRecheckKey); grace > 0 && !again && !e.Now().Before(at.Add(grace)) {
 				return []Action{{Key: deadRecheckKey, Kind: ActVerifyDead, Target: target, Label: fmt.Sprintf("Re-check, after the %s grace window, that the old credential is still refused", grace), Recommended: true}}
 			}
 			return nil

@@ -832,7 +832,11 @@ func inventoryRows(b, a *Inventory) [][3]string {
 	hooks := func(inv *Inventory) string {
 		var n []string
 		for _, w := range inv.Webhooks {
-			n = append(n, w.Kind+" "+provider.SanitizeN(w.URL, 60))
+			x := w.Kind + " " + provider.SanitizeN(w.URL, 60)
+			if w.Domain != "" {
+				x += " (domain " + provider.SanitizeN(w.Domain, 40) + ")"
+			}
+			n = append(n, x)
 		}
 		return listCell(n)
 	}
@@ -852,7 +856,7 @@ func inventoryRows(b, a *Inventory) [][3]string {
 		}
 		return listCell(n)
 	}
-	return [][3]string{
+	rows := [][3]string{
 		{"API keys", keys(b), keys(a)},
 		{"Teammates and invites", team(b), team(a)},
 		{"Subusers", subs(b), subs(a)},
@@ -860,6 +864,17 @@ func inventoryRows(b, a *Inventory) [][3]string {
 		{"Mail settings on", fwd(b), fwd(a)},
 		{"IP allow list", allow(b), allow(a)},
 	}
+	secrets := func(inv *Inventory) string {
+		var n []string
+		for _, s := range inv.Secrets {
+			n = append(n, s.Kind+" "+provider.SanitizeN(s.Name, 40))
+		}
+		return listCell(n)
+	}
+	if len(b.Secrets)+len(a.Secrets) > 0 {
+		rows = append(rows, [3]string{"Account secrets", secrets(b), secrets(a)})
+	}
+	return rows
 }
 
 func listCell(items []string) string {
@@ -956,7 +971,7 @@ func (e *Engine) refreshAfter(ctx context.Context) {
 	if before == nil {
 		return
 	}
-	secs := []string{SecAccount, SecKeys, SecTeammates, SecSubusers, SecWebhooks, SecMail, SecSenders, SecAllow, SecActivity}
+	secs := []string{SecAccount, SecKeys, SecTeammates, SecSubusers, SecWebhooks, SecMail, SecSenders, SecAllow, SecActivity, SecSecrets}
 	ctx, cancel := e.ctx(ctx)
 	defer cancel()
 	inv, err := TakeInventory(ctx, e.prov, e.Now(), secs...)

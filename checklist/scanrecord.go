@@ -45,13 +45,6 @@ type ScanRoot struct {
 	Error string `json:"error,omitempty"`
 }
 
-// ScanRootReporter is implemented by a LeakScanner that can tell, after a
-// Scan, what it read from each root. Engine.Scan uses it to refuse a scan
-// that read nothing and to record each root in the incident.
-type ScanRootReporter interface {
-	ScanRoots() []ScanRoot
-}
-
 // Failed reports whether nothing could be read from the root.
 func (r ScanRoot) Failed() bool { return r.Error != "" }
 
@@ -114,14 +107,12 @@ func (e *ScanError) Unwrap() error { return e.Err }
 
 // scanOutcome judges a finished scan for Engine.Scan: the record to keep,
 // the journal detail, and an error when the scan proves nothing (no root
-// read, nothing read at all, or cancelled before finding anything). given
-// is the roots Scan was asked for (used when the scanner cannot report its
-// own); nFindings and nKeyIDs are what it returned.
-func scanOutcome(sc LeakScanner, given []string, nFindings, nKeyIDs int, scanErr error) (ScanRecord, string, error) {
-	var roots []ScanRoot
-	if r, ok := sc.(ScanRootReporter); ok {
-		roots = r.ScanRoots()
-	}
+// read, nothing read at all, or cancelled before finding anything). roots
+// is what the report says it read from each root (scanRoots; nil when it
+// does not say), given the roots Scan was asked for (used then); nFindings
+// is the findings it gave, nKeyIDs the distinct key ids its detectors read
+// from leaked credentials.
+func scanOutcome(roots []ScanRoot, given []string, nFindings, nKeyIDs int, scanErr error) (ScanRecord, string, error) {
 	known := len(roots) > 0
 	if !known {
 		for _, p := range given {
@@ -181,7 +172,7 @@ func scanOutcome(sc LeakScanner, given []string, nFindings, nKeyIDs int, scanErr
 	}
 	detail := fmt.Sprintf("scanned %s: %s", strings.Join(names, ", "), scanCount(int64(nFindings), "finding"))
 	if nKeyIDs > 0 {
-		detail += ", " + scanCount(int64(nKeyIDs), "leaked SendGrid key id")
+		detail += ", " + scanCount(int64(nKeyIDs), "leaked key id")
 	}
 	var why []string
 	if len(failed) > 0 {

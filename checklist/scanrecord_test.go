@@ -183,22 +183,24 @@ func TestEngineScanCancelled(t *testing.T) {
 
 // fakeScanner stands for a scan stopped part way, with what it read.
 type fakeScanner struct {
-	findings []checklist.Finding
-	roots    []checklist.ScanRoot
+	findings []leakscan.Finding
+	roots    []leakscan.RootStat
 	err      error
+	set      []string
 }
 
-func (f *fakeScanner) Scan(ctx context.Context, progress func(files, bytes int64, findings int)) ([]checklist.Finding, []string, error) {
-	return f.findings, nil, f.err
+func (f *fakeScanner) Scan(ctx context.Context, progress func(files, bytes int64, findings int)) (*leakscan.Report, error) {
+	return &leakscan.Report{Findings: f.findings, RootStats: f.roots}, f.err
 }
 
-func (f *fakeScanner) ScanRoots() []checklist.ScanRoot { return f.roots }
+func (f *fakeScanner) DefaultRoots() []string  { return []string{"/srv/www"} }
+func (f *fakeScanner) SetRoots(roots []string) { f.set = roots }
 
 func TestEngineScanCancelledPartWay(t *testing.T) {
 	e, _ := scanEngine(t)
-	read := []checklist.ScanRoot{{Path: "/srv/www", Files: 412, Bytes: 3_100_000}, {Path: "/var/log"}}
+	read := []leakscan.RootStat{{Path: "/srv/www", Files: 412, Bytes: 3_100_000}, {Path: "/var/log"}}
 	e.Scanner = &fakeScanner{roots: read, err: context.Canceled,
-		findings: []checklist.Finding{{ID: "leak:x", Severity: checklist.High, Title: "SendGrid api_key found in /srv/www/.env:3"}}}
+		findings: []leakscan.Finding{{File: "/srv/www/.env", Line: 3, Provider: "sendgrid", Kind: "api_key", Redacted: "SG.xx…", Fingerprint: "sha256:01"}}}
 	n, err := e.Scan(context.Background(), nil, nil)
 	if err != nil || n != 1 {
 		t.Fatalf("cancelled scan with a finding: %d, %v", n, err)
@@ -219,12 +221,16 @@ func TestEngineScanCancelledPartWay(t *testing.T) {
 		t.Fatalf("journal %q, record %+v", j.Outcome, recs[1])
 	}
 	// the journal's sizes
-	e.Scanner = &fakeScanner{roots: []checklist.ScanRoot{{Path: "/srv/www", Files: 412, Bytes: 3_100_000}, {Path: "/var/log", Files: 20, Bytes: 88_000_000}},
-		findings: []checklist.Finding{{ID: "a"}, {ID: "b"}, {ID: "c"}}}
-	if _, err := e.Scan(context.Background(), nil, nil); err != nil {
+	fs := []leakscan.Finding{{File: "a", Provider: "mailgun", Kind: "api_key", Fingerprint: "sha256:a"}, {File: "b", Provider: "mailgun", Kind: "api_key", Fingerprint: "sha256:b"}, {File: "c", Provider: "mailgun", Kind: "api_key", Fingerprint: "sha256:c"}}
+	sc := &fakeScanner{roots: []leakscan.RootStat{{Path: "/srv/www", Files: 412, Bytes: 3_100_000}, {Path: "/var/log", Files: 20, Bytes: 88_000_000}}, findings: fs}
+	e.Scanner = sc
+	if _, err := e.Scan(context.Background(), []string{"/srv/www", "/var/log"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if j, _ := lastScan(t, e); j.Detail != "scanned /srv/www (412 files, 3.1 MB), /var/log (20 files, 88 MB): 3 findings" {
 		t.Fatalf("journal %q", j.Detail)
+	}
+	if len(sc.set) != 2 || sc.set[1] != "/var/log" {
+		t.Errorf("roots given to the scanner: %v", sc.set)
 	}
 }

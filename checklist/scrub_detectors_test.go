@@ -13,13 +13,7 @@ import (
 	"reclaim/provider"
 
 	// every provider package registers its detectors
-	_ "reclaim/provider/brevo"
-	_ "reclaim/provider/mailchimp"
-	_ "reclaim/provider/mailgun"
-	_ "reclaim/provider/mailjet"
-	_ "reclaim/provider/postmark"
-	_ "reclaim/provider/sendgrid"
-	_ "reclaim/provider/twilio"
+	_ "reclaim/provider/all"
 )
 
 // detectorSamples returns one text holding every registered detector's

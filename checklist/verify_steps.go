@@ -47,7 +47,7 @@ func reviewKindsOf(kinds []ActionKind) []string {
 		case ActDisableSubuser:
 			out = append(out, "subuser")
 		case ActDeleteWebhook:
-			out = append(out, "webhook", "parse")
+			out = append(out, "webhook", "parse", "route")
 		case ActDisableMailSetting:
 			out = append(out, "mail_setting")
 		}

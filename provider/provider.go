@@ -97,6 +97,47 @@ type CredentialField struct {
 	Env    string // e.g. "SENDGRID_API_KEY"
 	Prompt string // e.g. "SendGrid API key"
 	Help   string
+	// Alt names environment variables whose values, joined with ":",
+	// stand for this field when Env is not set (Twilio: TWILIO_API_KEY and
+	// TWILIO_API_SECRET for TWILIO_AUTH_TOKEN). All of them must be set.
+	Alt []string
+	// Optional fields may be left out: their part of Config.Credential is
+	// then CredentialAbsent (Postmark: an account token, a server token,
+	// or both).
+	Optional bool
+}
+
+// CredentialAbsent is an optional credential field's value when the owner
+// left it out.
+const CredentialAbsent = "-"
+
+// FromEnv reads field c from getenv: Env, else every Alt joined
+// with ":"; "" when neither is set.
+func (c CredentialField) FromEnv(getenv func(string) string) string {
+	if v := strings.TrimSpace(getenv(c.Env)); v != "" {
+		return v
+	}
+	if len(c.Alt) == 0 {
+		return ""
+	}
+	parts := make([]string, 0, len(c.Alt))
+	for _, e := range c.Alt {
+		v := strings.TrimSpace(getenv(e))
+		if v == "" {
+			return ""
+		}
+		parts = append(parts, v)
+	}
+	return strings.Join(parts, ":")
+}
+
+// EnvHint names the environment variables that set field c, for prompts:
+// "TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and TWILIO_API_SECRET)".
+func (c CredentialField) EnvHint() string {
+	if len(c.Alt) == 0 {
+		return c.Env
+	}
+	return c.Env + " (or " + strings.Join(c.Alt, " and ") + ")"
 }
 
 // Support is where the completion report goes.

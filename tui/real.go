@@ -77,8 +77,13 @@ func (s *realScreen) Update(msg tea.Msg) tea.Cmd {
 		for _, cr := range msg.info.Credentials {
 			v := ""
 			s.creds = append(s.creds, &v)
-			fields = append(fields, huh.NewInput().Title(cr.Prompt).Description("Input is hidden and never saved; set "+cr.Env+" to skip this.").EchoMode(huh.EchoModePassword).Value(&v).Validate(func(x string) error {
-				if strings.TrimSpace(x) == "" {
+			desc := "Input is hidden and never saved; set " + cr.EnvHint() + " to skip this."
+			if cr.Optional {
+				desc = "Optional: leave it empty if you have only the other. " + desc
+			}
+			optional := cr.Optional
+			fields = append(fields, huh.NewInput().Title(cr.Prompt).Description(desc).EchoMode(huh.EchoModePassword).Value(&v).Validate(func(x string) error {
+				if strings.TrimSpace(x) == "" && !optional {
 					return errRequired
 				}
 				return nil
@@ -117,7 +122,11 @@ func (s *realScreen) Update(msg tea.Msg) tea.Cmd {
 	}
 	var parts []string
 	for _, p := range s.creds {
-		parts = append(parts, strings.TrimSpace(*p))
+		v := strings.TrimSpace(*p)
+		if v == "" { // an optional field left out (required ones are validated)
+			v = provider.CredentialAbsent
+		}
+		parts = append(parts, v)
 	}
 	s.clear()
 	return tea.Batch(cmd, s.connect(info, strings.Join(parts, ":")))

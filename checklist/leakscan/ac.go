@@ -153,9 +153,27 @@ func init() {
 	}
 }
 
+// pairHints names the pair to key some patterns on, where the estimate
+// from single-byte frequencies picks a pair that is common in web trees
+// (counts per 135 MB of the generated corpus's text: "ph" of phpinfo(
+// 202,000, "o(" 1; "wi" of twilio 112,000, "tw" 19,000; "gu" of mailgun
+// 72,000, "lg" 24,000; "rk" of postmark 139,000, "tm" 112,000; "t(" of
+// apiconnect( 110,000, "nn" 90,000; "xk" of xkeysib- 17,000, "b-" 13,000
+// and shared with xsmtpsib-; "d-" of md- 24,000, "md" 17,000; "64" of
+// ;base64, 73,000, ";b" 8,000).
+var pairHints = map[string]string{
+	"phpinfo(": "o(", "twilio": "tw", "mailgun": "lg", "postmark": "tm", "apiconnect(": "nn",
+	"xkeysib-": "b-", "md-": "md",
+}
+
 // rarePair picks the offset of the byte pair of p least likely to occur in
 // ordinary text, so that the prefilter stops rarely.
 func rarePair(p string) int {
+	if h, ok := pairHints[p]; ok {
+		if k := strings.Index(p, h); k >= 0 {
+			return k
+		}
+	}
 	best, bestCost := 0, -1
 	for k := 0; k+1 < len(p); k++ {
 		c := freq(p[k]) * freq(p[k+1])

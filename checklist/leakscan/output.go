@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 
-	"reclaim/checklist"
 	"reclaim/provider"
 )
 
@@ -38,6 +37,10 @@ var providerNames = map[string]string{
 	"sendgrid": "SendGrid", "mailjet": "Mailjet", "mailgun": "Mailgun", "postmark": "Postmark", "brevo": "Brevo",
 	"twilio": "Twilio", "mailchimp": "Mailchimp", "mandrill": "Mandrill", "git": "Git remote",
 }
+
+// DisplayName is a provider id's name for people ("sendgrid" ->
+// "SendGrid"); an unknown id is returned as it is.
+func DisplayName(p string) string { return displayName(p) }
 
 func displayName(p string) string {
 	if n, ok := providerNames[p]; ok {
@@ -80,6 +83,7 @@ func (r *Report) IncompleteReasons() []string {
 	if n := r.NotListed - r.KeysNotListed; n > 0 {
 		out = append(out, fmt.Sprintf("%d more %s not listed (over the caps)", n, plural(n, "finding", "findings")))
 	}
+	out = append(out, r.Archives.incompleteReasons()...) // archive.go
 	return out
 }
 
@@ -147,16 +151,22 @@ func WriteText(w io.Writer, r *Report) error {
 			if f.Count > 1 {
 				extra += fmt.Sprintf(" (%d times in this file)", f.Count)
 			}
+			if f.Encoding != "" {
+				extra += " (encoded: " + san(f.Encoding) + ")"
+			}
 			if f.InWebRoot {
 				extra += " [in a web root]"
 			}
-			fmt.Fprintf(w, "  %s:%d  %s %s  %s  %s%s\n", san(f.File), f.Line, san(displayName(f.Provider)), san(f.Kind), san(f.Redacted), short(f.Fingerprint), extra)
+			if f.Layer != "" {
+				extra += " [image layer " + san(f.Layer) + "]"
+			}
+			fmt.Fprintf(w, "  %s:%d  %s %s  %s  %s%s\n", san(f.Place()), f.Line, san(displayName(f.Provider)), san(f.Kind), san(f.Redacted), short(f.Fingerprint), extra)
 		}
 	}
 	if len(r.AlsoExposed) > 0 {
 		fmt.Fprintf(w, "\nAlso exposed — rotate too (%d):\n", len(r.AlsoExposed))
 		for _, f := range r.AlsoExposed {
-			fmt.Fprintf(w, "  %s:%d  %s %s  %s  %s\n", san(f.File), f.Line, san(f.Provider), san(f.Kind), san(f.Redacted), short(f.Fingerprint))
+			fmt.Fprintf(w, "  %s:%d  %s %s  %s  %s\n", san(f.Place()), f.Line, san(f.Provider), san(f.Kind), san(f.Redacted), short(f.Fingerprint))
 		}
 	}
 	if len(r.Exposures) > 0 {
@@ -259,6 +269,7 @@ func (r *Report) Notes() []string {
 	if r.TooBig > 0 {
 		out = append(out, fmt.Sprintf("Did not read %d %s over the size limit", r.TooBig, plural(r.TooBig, "file", "files")))
 	}
+	out = append(out, r.Archives.notes()...) // archive.go
 	if r.NotListed > 0 {
 		out = append(out, fmt.Sprintf("%d more findings not listed (over the caps: %d distinct credentials, %d more places of listed ones, %d other secrets in one file or %d in all); every distinct credential found is listed up to %d",
 			r.NotListed, MaxKeys, MaxFindings, MaxFindingsPerFile, MaxFindings, MaxKeys))
@@ -301,7 +312,19 @@ func short(fp string) string {
 	return fp
 }
 
-func humanBytes(n int64) string { return checklist.HumanBytes(n) }
+// humanBytes renders a byte count for people: "3.1 MiB" (the same as
+// checklist.HumanBytes, which this package does not import).
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
 
 // ---- SARIF 2.1.0 ----
 

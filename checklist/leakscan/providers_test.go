@@ -1,12 +1,4 @@
 package leakscan
 
 // The detectors register themselves from their provider packages.
-import (
-	_ "reclaim/provider/brevo"
-	_ "reclaim/provider/mailchimp"
-	_ "reclaim/provider/mailgun"
-	_ "reclaim/provider/mailjet"
-	_ "reclaim/provider/postmark"
-	_ "reclaim/provider/sendgrid"
-	_ "reclaim/provider/twilio"
-)
+import _ "reclaim/provider/all" // every adapter's detectors

@@ -89,6 +89,29 @@ type Finding struct {
 	// InWebRoot is true when the file is under a web root (it could be
 	// downloaded).
 	InWebRoot bool `json:"in_web_root,omitempty"`
+
+	// Where inside the file the value was (issue 16). Member is the path
+	// inside an archive or compressed file, nested members joined with "!/"
+	// (File "backup.zip", Member "site.tar.gz!/wp-config.php": shown as
+	// "backup.zip!/site.tar.gz!/wp-config.php:12"). Layer names a container
+	// image layer (its digest, short) or "config" for the image config.
+	Member string `json:"member,omitempty"`
+	Layer  string `json:"layer,omitempty"`
+	// Git history: File is the repository, Path the file inside it, Commit
+	// the commit that added the value (full hex id; "" for an object no
+	// commit reaches), AuthorDate that commit's author date, Ref a ref or
+	// "stash"/"unreachable" that reaches it, InHead whether HEAD still holds
+	// it, Public whether the repository has a public remote.
+	Commit     string    `json:"commit,omitempty"`
+	Path       string    `json:"path,omitempty"`
+	AuthorDate time.Time `json:"author_date,omitzero"`
+	Ref        string    `json:"ref,omitempty"`
+	InHead     *bool     `json:"in_head,omitempty"`
+	Public     bool      `json:"public,omitempty"`
+	// Encoding names how the value was encoded where it was found
+	// ("base64", "base64url", "url", "json-escape", "php-escape",
+	// "basic-auth"); "" when it was in plain text.
+	Encoding string `json:"encoding,omitempty"`
 }
 
 // Exposure is a path that is dangerous even without a key in it.
@@ -182,6 +205,9 @@ type Report struct {
 	// RootStats says, for each root in the order given, what was read from
 	// it, or why nothing was.
 	RootStats []RootStat `json:"root_stats"`
+	// Archives is what was read inside archives, compressed files and
+	// container images (archive.go); nil unless Options.Archives.
+	Archives *ArchiveStats `json:"archives,omitempty"`
 }
 
 // Link is a symbolic link that was not followed, and where it points (as
@@ -316,6 +342,12 @@ type Options struct {
 	// ConfigRoot is the root of the system whose nginx/Apache configs name
 	// the web roots ("" is "/"; tests point it at a folder of their own).
 	ConfigRoot string
+
+	// Archives reads inside archives and compressed files (zip, tar, gz,
+	// bz2, ...) and container images, within bounded expansion. History
+	// also scans the git history of every repository found under a root.
+	Archives bool
+	History  bool
 
 	// for tests: more folders to treat as kernel file systems, a call
 	// before each file is opened, one before each folder is opened (to be
@@ -513,6 +545,9 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 		fileCap = math.MaxInt64
 	}
 	rep := &Report{Findings: []Finding{}, AlsoExposed: []Finding{}, Exposures: []Exposure{}, Traces: []Trace{}}
+	if opt.Archives {
+		rep.Archives = &ArchiveStats{}
+	}
 	if fileCap != math.MaxInt64 {
 		rep.FileCap = fileCap
 	}
@@ -666,7 +701,7 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 		if x := pathExposure(p, name, wr); x != nil {
 			addExposure(*x)
 		}
-		if skipExt[strings.ToLower(filepath.Ext(name))] {
+		if ext := strings.ToLower(filepath.Ext(name)); skipExt[ext] && !(opt.Archives && archiveExts[ext]) {
 			return skipBinary
 		}
 		return ""
@@ -710,7 +745,7 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sc := &fileScanner{e: e, buf: make([]byte, chunkSize+overlap), stop: stopped, maxSize: opt.MaxFileSize}
+			sc := &fileScanner{e: e, buf: make([]byte, chunkSize+overlap), stop: stopped, maxSize: opt.MaxFileSize, archives: opt.Archives}
 			var dirBuf []byte
 			// what this worker read from each root, added up when it ends
 			var ws workerStats
@@ -719,6 +754,9 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 				mu.Lock()
 				if !closed {
 					total.add(&ws)
+					if sc.arch != nil {
+						rep.Archives.add(&sc.arch.stats)
+					}
 				}
 				mu.Unlock()
 			}()
@@ -1493,6 +1531,12 @@ type fileScanner struct {
 	// first such file)
 	dec  utf16Decoder
 	text []byte
+	// archives: read inside them (Options.Archives); the worker's state
+	// for them (archive.go), allocated on the first
+	archives bool
+	arch     *archState
+	// encoded values (encoded.go)
+	enc encState
 }
 
 type fileResult struct {
@@ -1613,6 +1657,7 @@ func (s *fileScanner) scanFile(dir dirFD, path, name string, inWeb, logDir bool)
 	s.isPHP = ext == ".php" || ext == ".phtml"
 	s.isHTML = ext == ".html" || ext == ".htm"
 	s.base, s.baseLine, s.seen, s.fps, s.lastProbe, s.probes, s.expKinds = 0, 0, nil, nil, -1, nil, 0
+	s.enc.reset()
 	r := reader{f: f, path: path, size: st.size, sparse: st.sparse, left: s.fileCap, stop: s.stop}
 	mode := modeText
 	carry := 0
@@ -1627,6 +1672,12 @@ func (s *fileScanner) scanFile(dir dirFD, path, name string, inWeb, logDir bool)
 			return s.res, rerr
 		}
 		raw = raw[:n]
+		if first && s.archives {
+			// an archive, compressed file or image blob (archive.go)
+			if res, err, ok := s.archiveFirst(&r, raw, final, path, inWeb, logDir); ok {
+				return res, err
+			}
+		}
 		if first {
 			// a UTF-16 byte-order mark, or a NUL in the first 8 KB: media,
 			// fonts, executables and archives are skipped, UTF-16 decoded,
@@ -1672,6 +1723,7 @@ func (s *fileScanner) scanFile(dir dirFD, path, name string, inWeb, logDir bool)
 		carry = keep
 	}
 	s.res.capped = r.capped
+	s.alsoLarge(f, st, path, lname, inWeb, mode) // files over one chunk (alsobig.go)
 	if len(s.res.also) > MaxFindingsPerFile {
 		s.res.notListed += int64(len(s.res.also) - MaxFindingsPerFile)
 		s.res.also = s.res.also[:MaxFindingsPerFile]
@@ -1707,6 +1759,9 @@ func (s *fileScanner) scanChunk(b []byte) {
 	w := provider.Window{Buf: b}
 	e.m.scan(b, func(pat, end int) bool {
 		start := end - len(e.m.pats[pat])
+		if e.byPat[pat][0].det >= 0 {
+			s.enc.noteHit(start) // encoded.go
+		}
 		for _, ref := range e.byPat[pat] {
 			if ref.det < 0 {
 				s.internal(b, ref.internal, start, end, limit)
@@ -1731,6 +1786,7 @@ func (s *fileScanner) scanChunk(b []byte) {
 		}
 		return true
 	})
+	s.encPass(b, limit) // encoded values (encoded.go)
 }
 
 func (s *fileScanner) addMatch(b []byte, d *provider.Detector, m provider.Match) {
@@ -1746,6 +1802,7 @@ func (s *fileScanner) addMatch(b []byte, d *provider.Detector, m provider.Match)
 	if s.base == 0 {
 		s.res.spans = append(s.res.spans, [2]int{m.Start, m.End})
 	}
+	s.enc.noteSpan(key[0], key[1])
 	// one finding per secret and file: a repeat is counted, not listed
 	sum := sha256.Sum256(secret)
 	if i, ok := s.fps[sum]; ok {
@@ -1873,6 +1930,8 @@ func (s *fileScanner) internal(b []byte, rule, start, end, limit int) {
 			s.res.exposures = append(s.res.exposures, Exposure{Path: s.path, Kind: "laravel-debug", Severity: "high", Line: s.lineAt(b, start),
 				Detail: "APP_DEBUG=true: Laravel error pages show the environment, including keys, to visitors"})
 		}
+	default:
+		s.encGate(b, rule, start, end) // encoded.go
 	}
 }
 

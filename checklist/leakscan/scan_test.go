@@ -9,10 +9,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reclaim/provider/detecttest"
+	"slices"
 	"strings"
 	"testing"
-
-	"reclaim/checklist"
 )
 
 var rnd = detecttest.Rand
@@ -124,7 +123,8 @@ func TestScanPlanted(t *testing.T) {
 	}
 }
 
-// No secret may appear in any output: text, JSON, SARIF, checklist findings.
+// No secret may appear in any output: text, JSON, SARIF (the checklist's
+// findings are checked in checklist/scan_findings_test.go).
 func TestNoSecretInOutput(t *testing.T) {
 	dir, secrets := plant(t)
 	rep, err := Scan(context.Background(), []string{dir}, Options{})
@@ -141,49 +141,59 @@ func TestNoSecretInOutput(t *testing.T) {
 	if err := WriteSARIF(&sarif, rep, "test"); err != nil {
 		t.Fatal(err)
 	}
-	fs, ids := ToChecklist(rep)
-	cj, _ := json.Marshal(fs)
 	var sl map[string]any
 	if err := json.Unmarshal(sarif.Bytes(), &sl); err != nil || sl["version"] != "2.1.0" {
 		t.Fatalf("SARIF: %v %v", err, sl["version"])
 	}
-	for name, out := range map[string][]byte{"text": text.Bytes(), "json": js.Bytes(), "sarif": sarif.Bytes(), "findings": cj} {
+	for name, out := range map[string][]byte{"text": text.Bytes(), "json": js.Bytes(), "sarif": sarif.Bytes()} {
 		for _, s := range secrets {
 			if bytes.Contains(out, []byte(s)) {
 				t.Errorf("%s output contains a secret (%s)", name, Redact([]byte(s)))
 			}
 		}
 	}
+	var ids []string
+	for _, f := range rep.Findings {
+		if f.KeyID != "" && f.Provider == "sendgrid" && !slices.Contains(ids, f.KeyID) {
+			ids = append(ids, f.KeyID)
+		}
+	}
 	if len(ids) != 1 || ids[0] != secrets[0][3:25] {
-		t.Errorf("leaked key ids %v", ids)
+		t.Errorf("leaked SendGrid key ids %v", ids)
 	}
 }
 
+// The engine's adapter returns the scanner's report, its roots' statistics
+// included, and reports progress.
 func TestAdapter(t *testing.T) {
 	dir, secrets := plant(t)
 	var calls int
-	var sc checklist.LeakScanner = NewLeakScanner([]string{dir}, Options{})
-	fs, ids, err := sc.Scan(context.Background(), func(files, b int64, n int) { calls++ })
+	sc := NewLeakScanner([]string{dir}, Options{})
+	rep, err := sc.Scan(context.Background(), func(files, b int64, n int) { calls++ })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if calls == 0 || len(ids) != 1 || ids[0] != secrets[0][3:25] {
-		t.Fatalf("progress calls %d, ids %v", calls, ids)
+	if calls == 0 || rep == nil || sc.Last != rep {
+		t.Fatalf("progress calls %d, report %p (last %p)", calls, rep, sc.Last)
+	}
+	if len(rep.RootStats) != 1 || rep.RootStats[0].Path != dir || rep.RootStats[0].Files == 0 {
+		t.Fatalf("root stats %+v", rep.RootStats)
 	}
 	keys := 0
-	for _, f := range fs {
-		if f.Source != "scan" {
-			t.Errorf("source %q", f.Source)
-		}
-		if f.Target.Kind == "key" {
+	for _, f := range rep.Findings {
+		if f.Provider == "sendgrid" && f.KeyID == secrets[0][3:25] {
 			keys++
-			if f.Target.ID != ids[0] || f.Fix != checklist.ActRevokeKey {
-				t.Errorf("key finding %+v", f)
-			}
 		}
 	}
 	if keys != 2 {
-		t.Errorf("%d key findings, want 2", keys)
+		t.Errorf("%d SendGrid findings with the key id, want 2", keys)
+	}
+	if got := sc.DefaultRoots(); len(got) != 1 || got[0] != dir {
+		t.Errorf("default roots %v", got)
+	}
+	sc.SetRoots([]string{"/x"})
+	if got := sc.DefaultRoots(); len(got) != 1 || got[0] != "/x" {
+		t.Errorf("roots after SetRoots %v", got)
 	}
 }
 

@@ -683,16 +683,3 @@ func TestScanDirNodePath(t *testing.T) {
 		}
 	}
 }
-
-// An incomplete scan reaches the Investigate step as a finding, so that
-// the step never reads "0 findings" for it.
-func TestScanIncompleteToChecklist(t *testing.T) {
-	rep := &Report{Capped: 1, Unreadable: 2}
-	fs, _ := ToChecklist(rep)
-	if len(fs) != 1 || fs[0].ID != "scan-incomplete" || !strings.Contains(fs[0].Title, "1 file read only up to the per-file cap; 2 files or folders unreadable") {
-		t.Fatalf("%+v", fs)
-	}
-	if fs, _ := ToChecklist(&Report{}); len(fs) != 0 {
-		t.Fatalf("a complete empty scan: %+v", fs)
-	}
-}

@@ -506,22 +506,35 @@ func (a *accessible) startReal(b *backend) (*Session, bool, error) {
 // as a plain line from a pipe; never printed, never saved.
 func (a *accessible) credential(info provider.Info) (string, error) {
 	var parts []string
+	given := 0
 	for _, c := range info.Credentials {
-		a.say("%s. Never saved; set %s to skip this.", provider.Sanitize(c.Prompt), c.Env)
+		a.say("%s. Never saved; set %s to skip this.", provider.Sanitize(c.Prompt), c.EnvHint())
 		if c.Help != "" {
 			a.say("  %s", provider.Sanitize(c.Help))
 		}
+		need := "required"
+		if c.Optional {
+			need = "optional: Enter leaves it out"
+		}
 		for {
-			v, err := a.askNoSkip(a.secretPrompt("required"), true)
+			v, err := a.askNoSkip(a.secretPrompt(need), true)
 			if err != nil {
 				return "", err
 			}
 			if v = strings.TrimSpace(v); v != "" {
 				parts = append(parts, v)
+				given++
+				break
+			}
+			if c.Optional {
+				parts = append(parts, provider.CredentialAbsent)
 				break
 			}
 			a.say("! Required (q quits).")
 		}
+	}
+	if given == 0 {
+		return "", errors.New("no credential given")
 	}
 	return strings.Join(parts, ":"), nil
 }

@@ -33,6 +33,7 @@ func init() {
 
 // auditOptions are the audit's tuning flags.
 type auditOptions struct {
+	domains []string
 	limits  provider.Limits
 	maxMiB  int
 	timeout time.Duration
@@ -100,6 +101,7 @@ Exit: 0 no findings, 1 findings or a truncated (incomplete) inventory,
 	c.Flags().IntVar(&o.limits.MaxMessages, "max-messages", provider.DefaultMaxMessages, "messages of the last 30 days read at most")
 	c.Flags().IntVar(&o.limits.MaxMessagePages, "max-message-pages", provider.DefaultMaxMessagePages, "requests for the last 30 days of mail at most")
 	c.Flags().DurationVar(&o.timeout, "timeout", DefaultAuditTimeout, "stop reading after this long, keeping what was read (lists cut are marked \"time limit\")")
+	c.Flags().StringSliceVar(&o.domains, "domain", nil, "your own domain(s), for providers whose API names none (Twilio): webhooks and forwarding elsewhere become findings")
 	_ = c.MarkFlagRequired("provider")
 	return c
 }
@@ -186,6 +188,11 @@ func runAudit(ctx context.Context, stdout, stderr io.Writer, providerID string, 
 	// When nothing could be read the report still lists why, section by
 	// section, before the audit exits 2.
 	readErr := err
+	for _, d := range o.domains {
+		if d = strings.TrimSpace(d); d != "" && !strings.ContainsAny(d, "/@ \t") {
+			inv.OwnerDomains = append(inv.OwnerDomains, d)
+		}
+	}
 	in := checklist.AnalysisInput{}
 	if s, ok := p.(provider.SessionKeyReporter); ok {
 		in.SessionKeyID = s.SessionKeyID()
@@ -205,7 +212,9 @@ func runAudit(ctx context.Context, stdout, stderr io.Writer, providerID string, 
 	if len(inv.Errors) > 0 && len(inv.Read) == 0 {
 		return withCode(exitError, nil)
 	}
-	if len(findings) > 0 || len(inv.Truncated) > 0 {
+	// A section that could not be read is no all-clear: the audit is
+	// incomplete, like a list cut short.
+	if len(findings) > 0 || len(inv.Truncated) > 0 || len(inv.Errors) > 0 {
 		return withCode(exitFindings, nil)
 	}
 	return nil
@@ -277,6 +286,18 @@ func writeAuditText(w io.Writer, info provider.Info, inv *checklist.Inventory, f
 			fmt.Fprintf(w, "  - %s <%s> (%s)\n", s(t.Username), s(t.Email), role)
 		}
 	}
+	if head(checklist.SecSecrets, "Account secrets", len(inv.Secrets)) {
+		for _, x := range inv.Secrets {
+			extra := ""
+			if x.Domain != "" {
+				extra = ", " + s(x.Domain)
+			}
+			if x.Session {
+				extra += ", reclaim is connected with it"
+			}
+			fmt.Fprintf(w, "  - %s (%s%s)\n", s(x.Name), s(x.Kind), extra)
+		}
+	}
 	if head(checklist.SecSubusers, "Subusers", len(inv.Subusers)) {
 		for _, su := range inv.Subusers {
 			st := ""
@@ -288,7 +309,14 @@ func writeAuditText(w io.Writer, info provider.Info, inv *checklist.Inventory, f
 	}
 	if head(checklist.SecWebhooks, "Webhooks and parse routes", len(inv.Webhooks)) {
 		for _, h := range inv.Webhooks {
-			fmt.Fprintf(w, "  - %s %s\n", h.Kind, s(h.URL))
+			extra := ""
+			if h.Domain != "" {
+				extra = " (domain " + s(h.Domain) + ")"
+			}
+			if h.Filter != "" {
+				extra += " matching " + s(h.Filter)
+			}
+			fmt.Fprintf(w, "  - %s %s%s\n", h.Kind, s(h.URL), extra)
 		}
 	}
 	if head(checklist.SecMail, "Mail settings", len(inv.MailSettings)) {

@@ -17,24 +17,38 @@ import (
 func promptCredential(info provider.Info, w io.Writer) (string, error) {
 	var envs []string
 	for _, c := range info.Credentials {
-		envs = append(envs, c.Env)
+		envs = append(envs, c.EnvHint())
 	}
 	if !term.IsTerminal(os.Stdin.Fd()) {
 		return "", errors.New("no credential: set " + strings.Join(envs, " and ") + " (standard input is not a terminal, so reclaim cannot ask)")
 	}
 	var parts []string
+	given := 0
 	for _, c := range info.Credentials {
-		fmt.Fprintf(w, "%s (input hidden): ", c.Prompt)
+		if c.Optional {
+			fmt.Fprintf(w, "%s (input hidden; Enter to leave it out): ", c.Prompt)
+		} else {
+			fmt.Fprintf(w, "%s (input hidden): ", c.Prompt)
+		}
 		b, err := term.ReadPassword(os.Stdin.Fd())
 		fmt.Fprintln(w)
 		if err != nil {
 			return "", err
 		}
 		v := strings.TrimSpace(string(b))
+		clear(b)
 		if v == "" {
-			return "", errors.New("no credential given")
+			if !c.Optional {
+				return "", errors.New("no credential given")
+			}
+			v = provider.CredentialAbsent
+		} else {
+			given++
 		}
 		parts = append(parts, v)
+	}
+	if given == 0 {
+		return "", errors.New("no credential given")
 	}
 	return strings.Join(parts, ":"), nil
 }

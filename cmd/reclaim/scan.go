@@ -25,6 +25,7 @@ func newScanCmd() *cobra.Command {
 	var format string
 	var webRoots []string
 	var fileCapMiB int64
+	var archives bool
 	c := &cobra.Command{
 		Use:   "scan [PATH…] [--format text|json|sarif]",
 		Short: "Find where provider credentials leaked on this server (files, web roots, logs)",
@@ -39,11 +40,25 @@ root to read etc/nginx and etc/apache2 under (a server image; tests); the
 web roots they name are taken under it as well.
 
 node_modules, vendor and .git/config are scanned;
-.git/objects is not. Media, fonts, executables and archives are skipped by
-type (extension or first bytes); other binary-looking files are read for
-their text (UTF-16 is decoded; NUL-headed logs and SQLite files are read
-for their printable runs). The summary counts the skipped binaries and
-names the first.
+.git/objects is not. Media, fonts and executables are skipped by type
+(extension or first bytes); other binary-looking files are read for their
+text (UTF-16 is decoded; NUL-headed logs and SQLite files are read for
+their printable runs). The summary counts the skipped binaries and names
+the first.
+
+Archives and compressed files are read too (--archives, on by default;
+--archives=false skips them as binaries): zip, tar, .gz/.tgz, .bz2 and
+.zst, nested up to 4 archives deep, each member streamed like a file, so
+a key in a backup is named "backup.zip!/site/wp-config.php:12". Rotated
+logs (access.log.2.gz) are read for attack traces like access.log. Docker
+images saved with "docker save" and OCI image layouts are read layer by
+layer, with the ENV, labels and build history of the image config; such
+findings name their layer. Nothing is extracted to disk. Per archive at
+most 4 GiB are expanded and 100,000 members opened; a member that expands
+more than 500 times its size is a decompression bomb: reported (an
+exposure) and not expanded. A bomb, an archive cut at a cap, one nested
+deeper than 4, or one corrupt or truncated makes the result incomplete.
+xz, 7z and rar archives are counted, not read.
 
 Symbolic links inside a tree are not followed (the summary counts them and
 names the first); a PATH that is a link is read at its target. Folders are
@@ -95,12 +110,17 @@ result (or both), 2 error (including a PATH not read), 130 interrupted
 			if fileCapMiB <= 0 {
 				fileCap = -1 // no cap
 			}
-			return runScan(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args, format, webRoots, fileCap)
+			var more []scanOption
+			if !archives {
+				more = append(more, func(o *leakscan.Options) { o.Archives = false })
+			}
+			return runScan(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args, format, webRoots, fileCap, more...)
 		},
 	}
 	c.Flags().StringVar(&format, "format", "text", "output format: text, json or sarif (SARIF 2.1.0)")
 	c.Flags().StringSliceVar(&webRoots, "web-root", nil, "extra web root(s), besides those in nginx/Apache configs")
 	c.Flags().Int64Var(&fileCapMiB, "file-cap", leakscan.DefaultFileCap>>20, "read at most this many MiB of one file (0: no cap)")
+	c.Flags().BoolVar(&archives, "archives", true, "read inside archives, compressed files and container images (--archives=false: skip them)")
 	return c
 }
 
@@ -113,9 +133,14 @@ func scanErr(code int, err error) error {
 	return withCode(code, errors.New(provider.Sanitize(err.Error())))
 }
 
+// scanOption changes the scan's options after runScan set them from its
+// arguments (flags added later: --archives=false, ...).
+type scanOption func(*leakscan.Options)
+
 // runScan runs `reclaim scan`; fileCap is the most read from one file, in
-// bytes (0: leakscan.DefaultFileCap, < 0: no cap).
-func runScan(ctx context.Context, stdout, stderr io.Writer, paths []string, format string, webRoots []string, fileCap int64) error {
+// bytes (0: leakscan.DefaultFileCap, < 0: no cap). Archives are read
+// unless an option turns them off.
+func runScan(ctx context.Context, stdout, stderr io.Writer, paths []string, format string, webRoots []string, fileCap int64, more ...scanOption) error {
 	if format != "text" && format != "json" && format != "sarif" {
 		return scanErr(exitError, fmt.Errorf("unknown --format %q (text, json, sarif)", format))
 	}
@@ -131,7 +156,10 @@ func runScan(ctx context.Context, stdout, stderr io.Writer, paths []string, form
 		// no folder or of the roots found so far)
 		paths, _ = leakscan.DefaultRootsContext(ctx, configRoot)
 	}
-	opt := leakscan.Options{WebRoots: webRoots, FileCap: fileCap, ConfigRoot: configRoot}
+	opt := leakscan.Options{WebRoots: webRoots, FileCap: fileCap, ConfigRoot: configRoot, Archives: true}
+	for _, f := range more {
+		f(&opt)
+	}
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(f.Fd()) {
 		start := time.Now()
 		opt.Progress = func(p leakscan.Progress) {

@@ -273,16 +273,26 @@ func (b *backend) providerConfig(info provider.Info, credential string) provider
 func (b *backend) Credential(info provider.Info) (string, string) {
 	var parts []string
 	source := "environment"
+	missing := 0
 	for _, c := range info.Credentials {
-		v := os.Getenv(c.Env)
+		v := c.FromEnv(os.Getenv)
 		if v == "" {
 			v, _ = b.secrets.Get(context.Background(), "credential/"+c.Env)
-			source = "keyring"
+			if v != "" {
+				source = "keyring"
+			}
 		}
 		if v == "" {
-			return "", ""
+			if !c.Optional {
+				return "", ""
+			}
+			missing++
+			v = provider.CredentialAbsent
 		}
 		parts = append(parts, strings.TrimSpace(v))
+	}
+	if missing == len(info.Credentials) {
+		return "", "" // nothing given at all: ask
 	}
 	return strings.Join(parts, ":"), source
 }

@@ -12,7 +12,8 @@ import (
 // 'key'/'secret' and SMTP user/password near "mailjet", the two arguments of
 // apiConnect('key', 'secret'), an "Authorization: Basic" header (base64 of
 // key:secret) near "mailjet", and the v4/SMS bearer token (32
-// alphanumerics) assigned to a token name.
+// alphanumerics) assigned to a token name. A credential whose public API key
+// is known carries KeyRef of it as its KeyID, for MatchLeak.
 func init() { provider.RegisterDetectors(Named, APIConnect) }
 
 // Named finds Mailjet credentials assigned to names near a Mailjet word.
@@ -58,9 +59,14 @@ func findNamed(w *provider.Window, emit func(provider.Match)) {
 		if e-i == 32 && provider.BoundaryAfter(b, e, w.Hi, &provider.TokenChar) {
 			v := b[i:e]
 			name := provider.NameBefore(b, i, w.Lo)
-			if kind := kindOf(name, isHexLower(v)); kind != "" && !w.Placeholder(v) {
+			if kind := kindOf(name, isHexLower(v)); kind != "" && !w.Placeholder(v) &&
+				!provider.OtherWordBetween(b, w.HitStart, w.HitEnd, i, e, "mailjet") {
 				if kind != "v4_token" || provider.Mixed(v) {
-					emit(provider.Match{Kind: kind, Start: i, End: e})
+					m := provider.Match{Kind: kind, Start: i, End: e}
+					if kind == "api_key" {
+						m.KeyID = KeyRef(v)
+					}
+					emit(m)
 				}
 			}
 			i = e
@@ -70,7 +76,7 @@ func findNamed(w *provider.Window, emit func(provider.Match)) {
 		if i >= 6 && provider.HasPrefixFold(b, i-6, "basic ") && i-6 >= w.Lo {
 			be := provider.RunEnd(b, i, w.Hi, &provider.Base64)
 			if s, ok := decodePair(b[i:be]); ok {
-				emit(provider.Match{Kind: "basic_auth", Start: i, End: be, Pair: "api_key:secret_key", PairID: s})
+				emit(provider.Match{Kind: "basic_auth", Start: i, End: be, Pair: "api_key:secret_key", PairID: s, KeyID: KeyRef([]byte(s))})
 			}
 			i = be
 			continue
@@ -130,8 +136,9 @@ func findAPIConnect(w *provider.Window, emit func(provider.Match)) {
 		i = e
 	}
 	key := string(b[spans[0][0]:spans[0][1]])
-	emit(provider.Match{Kind: "api_key", Start: spans[0][0], End: spans[0][1], Pair: "secret_key"})
-	emit(provider.Match{Kind: "secret_key", Start: spans[1][0], End: spans[1][1], Pair: "api_key", PairID: key})
+	ref := KeyRef(b[spans[0][0]:spans[0][1]])
+	emit(provider.Match{Kind: "api_key", Start: spans[0][0], End: spans[0][1], Pair: "secret_key", KeyID: ref})
+	emit(provider.Match{Kind: "secret_key", Start: spans[1][0], End: spans[1][1], Pair: "api_key", PairID: key, KeyID: ref})
 }
 
 // decodePair decodes base64 "key:secret" (each at least 16 alphanumerics)

@@ -31,8 +31,9 @@ type drillView struct {
 // are deactivated, never deleted; the master key cannot be deactivated,
 // its secret is reset in the console.
 var DrillStyle = provider.DrillStyle{
-	Name: "Mailjet",
-	View: provider.NarrowSimulator[drillView],
+	MatchLeak: MatchLeak,
+	Name:      "Mailjet",
+	View:      provider.NarrowSimulator[drillView],
 	Keys: provider.DrillKeys{
 		ID:         provider.KeyShape{Alphabet: provider.AlphabetHex, Len: 32},
 		Secret:     provider.KeyShape{Alphabet: provider.AlphabetHex, Len: 32},

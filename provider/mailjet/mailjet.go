@@ -97,7 +97,8 @@ type Client struct {
 	base   *url.URL
 	key    string // public API key
 	secret string
-	http   *http.Client
+
+	// The tuning below is read once, at the first call: set it before.
 
 	// PageSize is the Limit of every list call (at most 1000).
 	PageSize int
@@ -113,15 +114,16 @@ type Client struct {
 	// AttemptTimeout bounds each HTTP attempt.
 	AttemptTimeout time.Duration
 	// MaxBody caps a response body, success or error, in bytes (default 8
-	// MiB, provider.DefaultMaxBody). Bodies over 512 KiB are read two at a
+	// MiB, provider.DefaultMaxBody). Bodies over 512 KiB are read one at a
 	// time (provider.BodyGate).
 	MaxBody int64
 	// Limits caps each list read (Config.Limits; zero fields take the
 	// defaults, see provider.DefaultMaxPages).
 	Limits provider.Limits
 
-	gateOnce sync.Once
-	bodies   *provider.BodyGate
+	hcOnce sync.Once
+	hc     *provider.HTTPClient
+	hcErr  error
 
 	mu    sync.Mutex
 	keyNo map[string]int64 // public API key -> numeric ID, from the last listing
@@ -147,7 +149,6 @@ func New(cfg provider.Config) (*Client, error) {
 	}
 	return &Client{
 		base: base, key: key, secret: secret,
-		http:           &http.Client{Transport: provider.NewTransport(0), CheckRedirect: noRedirect},
 		PageSize:       1000,
 		MaxAttempts:    3,
 		Backoff:        500 * time.Millisecond,
@@ -159,13 +160,37 @@ func New(cfg provider.Config) (*Client, error) {
 	}, nil
 }
 
-// noRedirect refuses redirects: a redirect could carry the Basic credential
-// to another host. The 3xx comes back as an error naming the host.
-func noRedirect(r *http.Request, via []*http.Request) error { return provider.NoRedirect(r, via) }
-
-func (c *Client) gate() *provider.BodyGate {
-	c.gateOnce.Do(func() { c.bodies = provider.NewBodyGate(0) })
-	return c.bodies
+// transport is the client's shared HTTP transport, built at the first call
+// from the tuning fields.
+func (c *Client) transport() (*provider.HTTPClient, error) {
+	c.hcOnce.Do(func() {
+		attempts := max(c.MaxAttempts, 1)
+		retries := attempts - 1
+		if retries == 0 {
+			retries = -1 // the transport's "none"
+		}
+		wait := c.MaxRetryAfter
+		if wait <= 0 || wait > provider.MaxRetryWait {
+			wait = provider.MaxRetryWait
+		}
+		key, secret := c.key, c.secret
+		c.hc, c.hcErr = provider.NewHTTPClient(provider.HTTPOptions{
+			Name:         "Mailjet",
+			BaseURL:      c.base.String(),
+			Auth:         func(r *http.Request) { r.SetBasicAuth(key, secret) },
+			ErrorMessage: errorMessage,
+			// Mailjet sends no rate-limit headers: the limiter learns from
+			// 429s and their Retry-After only.
+			Retries:        retries,
+			RateRetries:    retries,
+			Backoff:        c.Backoff,
+			AttemptTimeout: c.AttemptTimeout,
+			MaxRateWait:    wait,
+			MaxBody:        c.MaxBody,
+			Conns:          8,
+		})
+	})
+	return c.hc, c.hcErr
 }
 
 // section starts the budget of one list read.

@@ -33,8 +33,9 @@ type drillView struct {
 // scenario): keys are SG.<22-character id>.<43-character secret> and are
 // deleted when revoked.
 var DrillStyle = provider.DrillStyle{
-	Name: "SendGrid",
-	View: provider.NarrowSimulator[drillView],
+	MatchLeak: MatchLeak,
+	Name:      "SendGrid",
+	View:      provider.NarrowSimulator[drillView],
 	Keys: provider.DrillKeys{
 		ID:         provider.KeyShape{Alphabet: provider.AlphabetBase64URL, Len: 22},
 		Secret:     provider.KeyShape{Alphabet: provider.AlphabetBase64URL, Len: 43},

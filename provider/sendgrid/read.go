@@ -30,7 +30,7 @@ const (
 // the array), at most max elements; n counts them all and size is the
 // body's length.
 func listPage[T any](ctx context.Context, c *Client, k call, key string, max int) (items []T, n, size int, err error) {
-	_, err = c.do(ctx, k, func(data []byte) error {
+	err = c.do(ctx, k, func(data []byte) error {
 		size = len(data)
 		var derr error
 		items, n, derr = provider.DecodeList[T](data, key, max)
@@ -85,7 +85,7 @@ func (c *Client) Account(ctx context.Context) (provider.Account, error) {
 	errs := make([]error, len(parts))
 	var wg sync.WaitGroup
 	for i, p := range parts {
-		wg.Go(func() { _, errs[i] = c.do(ctx, p.c, p.out) })
+		wg.Go(func() { errs[i] = c.do(ctx, p.c, p.out) })
 	}
 	wg.Wait()
 	read := 0
@@ -221,7 +221,7 @@ func (c *Client) ListKeys(ctx context.Context) ([]provider.APIKey, error) {
 	results := make([]res, len(subs))
 	work := make(chan int)
 	var wg sync.WaitGroup
-	for range min(cap(c.sem), len(subs)) {
+	for range min(c.opts.Concurrency, len(subs)) {
 		wg.Go(func() {
 			for i := range work {
 				k, err := c.listKeysOf(ctx, subs[i].Username, sec)
@@ -529,7 +529,7 @@ func (c *Client) ListMailSettings(ctx context.Context) ([]provider.MailSetting, 
 				HTMLContent  string     `json:"html_content"`
 				PlainContent string     `json:"plain_content"`
 			}
-			if _, err := c.do(ctx, get("read mail setting "+d.name, route, route), &v); err != nil {
+			if err := c.do(ctx, get("read mail setting "+d.name, route, route), &v); err != nil {
 				errs[i] = err
 				return
 			}

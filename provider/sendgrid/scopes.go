@@ -109,7 +109,7 @@ func (c *Client) Scopes(ctx context.Context) ([]string, error) {
 	var out struct {
 		Scopes []string `json:"scopes"`
 	}
-	if _, err := c.do(ctx, call{op: "read the key's scopes", method: "GET", route: "/v3/scopes", path: "/v3/scopes", idempotent: true}, &out); err != nil {
+	if err := c.do(ctx, call{op: "read the key's scopes", method: "GET", route: "/v3/scopes", path: "/v3/scopes", idempotent: true}, &out); err != nil {
 		return nil, err
 	}
 	if out.Scopes == nil {

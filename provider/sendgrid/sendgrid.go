@@ -16,7 +16,6 @@ package sendgrid
 
 import (
 	"fmt"
-	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -165,16 +164,9 @@ type Options struct {
 // Client is a SendGrid account seen through one API key.
 type Client struct {
 	base  string
-	key   string
 	keyID string
 	opts  Options
-	hc    *http.Client
-	gate  *provider.BodyGate
-	lim   *limiter
-	sem   chan struct{}
-
-	hookMu sync.RWMutex
-	hook   func(time.Duration)
+	hc    *provider.HTTPClient // auth, pool, rate limiter, retries, caps
 
 	mu        sync.Mutex
 	scopes    []string // cached GET /v3/scopes
@@ -242,15 +234,34 @@ func NewWithOptions(cfg provider.Config, o Options) (*Client, error) {
 		o.Limits = cfg.Limits
 	}
 	o.Limits = o.Limits.WithDefaults()
+	retries := o.Retries
+	if retries == 0 {
+		retries = -1 // the transport's "none"
+	}
+	hc, err := provider.NewHTTPClient(provider.HTTPOptions{
+		Name:           "SendGrid",
+		BaseURL:        u.String(),
+		Auth:           bearer(key),
+		ErrorMessage:   errorMessage,
+		Rate:           rateHeaders,
+		Retries:        retries,
+		RateRetries:    o.RateRetries,
+		Backoff:        o.Backoff,
+		AttemptTimeout: o.RequestTimeout,
+		MaxRateWait:    o.MaxRateWait,
+		MaxBody:        o.MaxBody,
+		Conns:          o.Concurrency,
+		Now:            o.Now,
+		Refine:         refine,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sendgrid: %w", err)
+	}
 	c := &Client{
 		base:     strings.TrimRight(u.String(), "/"),
-		key:      key,
 		keyID:    KeyID(key),
 		opts:     o,
-		hc:       newHTTPClient(o.Concurrency),
-		gate:     provider.NewBodyGate(0),
-		lim:      newLimiter(o.Now),
-		sem:      make(chan struct{}, o.Concurrency),
+		hc:       hc,
 		keyOwner: map[string]string{},
 	}
 	return c, nil
@@ -276,20 +287,10 @@ func KeyID(key string) string {
 func (c *Client) SessionKeyID() string { return c.keyID }
 
 // OnRateLimit implements provider.RateLimitNotifier.
-func (c *Client) OnRateLimit(fn func(wait time.Duration)) {
-	c.hookMu.Lock()
-	c.hook = fn
-	c.hookMu.Unlock()
-}
+func (c *Client) OnRateLimit(fn func(wait time.Duration)) { c.hc.OnRateLimit(fn) }
 
-func (c *Client) notifyWait(d time.Duration) {
-	c.hookMu.RLock()
-	fn := c.hook
-	c.hookMu.RUnlock()
-	if fn != nil {
-		fn(d)
-	}
-}
+// RateWaited is how long rate limits have made this client's calls wait.
+func (c *Client) RateWaited() time.Duration { return c.hc.RateWaited() }
 
 // Compile-time checks: every capability SendGrid's API supports.
 var (

@@ -42,7 +42,7 @@ func (c *Client) CreateKey(ctx context.Context, name string, scopes []string) (p
 		Name     string   `json:"name"`
 		Scopes   []string `json:"scopes"`
 	}
-	if _, err := c.do(ctx, k, &out); err != nil {
+	if err := c.do(ctx, k, &out); err != nil {
 		if errors.Is(err, provider.ErrPermission) {
 			var pe *provider.Error
 			if errors.As(err, &pe) && pe.Message == "" {
@@ -67,7 +67,7 @@ func (c *Client) RevokeKey(ctx context.Context, id string) error {
 	c.mu.Unlock()
 	k := call{op: "revoke API key " + provider.SanitizeN(id, 30), method: "DELETE", route: "/v3/api_keys/{api_key_id}",
 		path: "/v3/api_keys/" + esc(id), onBehalfOf: sub, idempotent: true}
-	_, err := c.do(ctx, k, nil)
+	err := c.do(ctx, k, nil)
 	return gone(err)
 }
 
@@ -80,7 +80,7 @@ func (c *Client) VerifyKey(ctx context.Context, secret string) error {
 	}
 	k := get("verify a key", "/v3/scopes", "/v3/scopes")
 	k.key = secret
-	_, err := c.do(ctx, k, nil)
+	err := c.do(ctx, k, nil)
 	if errors.Is(err, provider.ErrPermission) {
 		return nil // it authenticated; it just may not read its scopes
 	}
@@ -103,7 +103,7 @@ func (c *Client) RemoveTeammate(ctx context.Context, t provider.Teammate) error 
 		k = call{op: "remove teammate " + provider.SanitizeN(t.Username, 60), method: "DELETE", route: "/v3/teammates/{username}", path: "/v3/teammates/" + esc(t.Username)}
 	}
 	k.idempotent = true
-	_, err := c.do(ctx, k, nil)
+	err := c.do(ctx, k, nil)
 	return gone(err)
 }
 
@@ -112,7 +112,7 @@ func (c *Client) RemoveTeammate(ctx context.Context, t provider.Teammate) error 
 func (c *Client) DisableSubuser(ctx context.Context, username string) error {
 	k := call{op: "disable subuser " + provider.SanitizeN(username, 60), method: "PATCH", route: "/v3/subusers/{subuser_name}",
 		path: "/v3/subusers/" + esc(username), body: map[string]bool{"disabled": true}, idempotent: true}
-	_, err := c.do(ctx, k, nil)
+	err := c.do(ctx, k, nil)
 	c.mu.Lock()
 	c.subusers = nil // the cached list is stale now
 	c.mu.Unlock()
@@ -139,7 +139,7 @@ func (c *Client) DeleteWebhook(ctx context.Context, w provider.Webhook) error {
 		return &provider.Error{Kind: provider.ErrUnsupported, Op: "delete a webhook", Message: "unknown webhook kind " + provider.SanitizeN(w.Kind, 20)}
 	}
 	k.idempotent = true
-	_, err := c.do(ctx, k, nil)
+	err := c.do(ctx, k, nil)
 	return gone(err)
 }
 
@@ -152,7 +152,7 @@ func (c *Client) DisableMailSetting(ctx context.Context, name string) error {
 	}
 	route := "/v3/mail_settings/" + name
 	k := call{op: "switch off mail setting " + name, method: "PATCH", route: route, path: route, body: map[string]bool{"enabled": false}, idempotent: true}
-	_, err := c.do(ctx, k, nil)
+	err := c.do(ctx, k, nil)
 	return gone(err)
 }
 
@@ -189,7 +189,7 @@ func (c *Client) AddAllowRules(ctx context.Context, cidrs []string) ([]provider.
 	var out struct {
 		Result []allowRecord `json:"result"`
 	}
-	if _, err := c.do(ctx, k, &out); err != nil {
+	if err := c.do(ctx, k, &out); err != nil {
 		return nil, err
 	}
 	return allowRules(out.Result), nil
@@ -204,6 +204,6 @@ func (c *Client) ChangePassword(ctx context.Context, oldPassword, newPassword st
 	}
 	k := call{op: "change the password", method: "PUT", route: "/v3/user/password", path: "/v3/user/password",
 		body: map[string]string{"old_password": oldPassword, "new_password": newPassword}}
-	_, err := c.do(ctx, k, nil)
+	err := c.do(ctx, k, nil)
 	return err
 }

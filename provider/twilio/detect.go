@@ -1,6 +1,6 @@
-// Package twilio declares the leak-scanner detectors for Twilio
-// credentials (Twilio also owns SendGrid, whose keys are in
-// reclaim/provider/sendgrid).
+// The leak-scanner detectors for Twilio credentials (Twilio also owns
+// SendGrid, whose keys are in reclaim/provider/sendgrid).
+
 package twilio
 
 import "reclaim/provider"
