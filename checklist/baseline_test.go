@@ -541,3 +541,52 @@ func TestDrillStartsFromItsKnownGoodState(t *testing.T) {
 		t.Error("no owner's key to check")
 	}
 }
+
+// Every built-in scenario, whatever provider it imitates, starts from its
+// known-good state: the attacker's objects are changes since the baseline,
+// nothing of the owner's is called removed, and the owner's objects are
+// known at baseline.
+func TestEveryScenarioStartsFromItsBaseline(t *testing.T) {
+	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	for _, name := range drill.Scenarios() {
+		t.Run(name, func(t *testing.T) {
+			sc, err := drill.LoadScenario(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			acct := drill.New(sc, now)
+			acct.SetClock(func() time.Time { return now })
+			inc := NewIncident(now, "drill", acct, true, sc.ID)
+			e := NewEngine(inc, nil, acct, nil)
+			e.Now = func() time.Time { return now }
+			if err := e.TakeInventory(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			a := e.Snapshot().Account()
+			if a.Baseline == nil || a.Baseline.Source != BaselineFromDrill || !a.Baseline.Started {
+				t.Fatalf("baseline: %+v", a.Baseline)
+			}
+			if len(a.Baseline.AtStart) == 0 {
+				t.Error("no change since the baseline")
+			}
+			for _, k := range a.Baseline.AtStart {
+				if strings.HasPrefix(k, ChangeRemoved+":") {
+					t.Errorf("the owner's %s is called removed", k)
+				}
+			}
+			e.mu.Lock()
+			known := e.knownAtBaselineLocked()
+			e.mu.Unlock()
+			if len(known) == 0 {
+				t.Error("nothing is known at baseline")
+			}
+			for _, k := range known {
+				for _, at := range sc.Attacker.Keys {
+					if k == "key:"+at.ID {
+						t.Errorf("the attacker's key %s is known at baseline", at.ID)
+					}
+				}
+			}
+		})
+	}
+}
