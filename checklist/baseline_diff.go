@@ -58,6 +58,10 @@ type Comparison struct {
 	// Incomplete are sections read only in part (a cap, the time limit):
 	// what was read was compared, but nothing is called removed.
 	Incomplete map[string]string `json:"incomplete,omitempty"`
+	// NotInBaseline are sections read now that the baseline did not read
+	// (recorded by an older reclaim, or unreadable then): a new baseline
+	// compares them.
+	NotInBaseline map[string]string `json:"not_in_baseline,omitempty"`
 	// Known are the ReviewObject keys of objects unchanged since the
 	// baseline: "known at baseline".
 	Known []string `json:"known,omitempty"`
@@ -210,10 +214,7 @@ func sectionState(base, cur *Inventory, sec string) (ok bool, why string, partia
 	case sec == baselineSecSecrets && !inBase && !inCur && len(base.Secrets) == 0 && len(cur.Secrets) == 0:
 		return false, "", ""
 	case !inBase && !inCur:
-		if msg, failed := cur.Errors[sec]; failed {
-			return false, "could not be read now (" + msg + ") nor at the baseline", ""
-		}
-		return false, "", "" // the provider cannot read it: nothing to say
+		return false, "", "" // not read then nor now (the provider cannot, or the key may not): nothing changed
 	case !inCur:
 		if msg, failed := cur.Errors[sec]; failed {
 			return false, "could not be read now: " + msg, ""
@@ -221,9 +222,9 @@ func sectionState(base, cur *Inventory, sec string) (ok bool, why string, partia
 		return false, "not read now", ""
 	case !inBase:
 		if msg, failed := base.Errors[sec]; failed {
-			return false, "could not be read at the baseline (" + msg + ")", ""
+			return false, notInBaseline + "could not be read at the baseline (" + msg + "): record a new baseline", ""
 		}
-		return false, "not in the baseline (recorded before reclaim read it): record a new baseline", ""
+		return false, notInBaseline + "not in the baseline (recorded before reclaim read it): record a new baseline", ""
 	}
 	var parts []string
 	if why, cut := base.Truncated[sec]; cut {
@@ -235,13 +236,16 @@ func sectionState(base, cur *Inventory, sec string) (ok bool, why string, partia
 	return true, "", strings.Join(parts, "; ")
 }
 
+// notInBaseline marks a sectionState reason that is news, not an error.
+const notInBaseline = "\x00"
+
 // Compare diffs an inventory against a baseline's, section by section.
 // Both are normalized first (normalizeInventory), so a baseline file and a
 // live read compare like for like. date is how the baseline is named in
 // titles ("2025-01-02 10:00Z").
 func Compare(base, cur *Inventory, date string, opt CompareOptions) *Comparison {
 	base, cur = normalizeInventory(base), normalizeInventory(cur)
-	cmp := &Comparison{Unchecked: map[string]string{}, Incomplete: map[string]string{}}
+	cmp := &Comparison{Unchecked: map[string]string{}, Incomplete: map[string]string{}, NotInBaseline: map[string]string{}}
 	if base == nil || cur == nil {
 		cmp.Unchecked["all"] = "no inventory to compare"
 		return cmp
@@ -258,7 +262,9 @@ func Compare(base, cur *Inventory, date string, opt CompareOptions) *Comparison 
 	knownBad := map[string]bool{}
 	for _, sec := range baselineSections {
 		ok, why, partial := sectionState(base, cur, sec)
-		if why != "" {
+		if news, isNews := strings.CutPrefix(why, notInBaseline); isNews {
+			cmp.NotInBaseline[sec] = provider.SanitizeN(news, 300)
+		} else if why != "" {
 			cmp.Unchecked[sec] = provider.SanitizeN(why, 300)
 		}
 		if !ok {
@@ -655,6 +661,9 @@ func (d *Drift) Text() string {
 	}
 	for _, sec := range sortedKeys(d.Unchecked) {
 		fmt.Fprintf(&b, "  ! %s not compared: %s\n", sectionName(sec), provider.Sanitize(d.Unchecked[sec]))
+	}
+	for _, sec := range sortedKeys(d.NotInBaseline) {
+		fmt.Fprintf(&b, "  - %s not compared: %s\n", sectionName(sec), provider.Sanitize(d.NotInBaseline[sec]))
 	}
 	if len(d.Changes) > 0 {
 		b.WriteString("\nIf you made these changes yourself, record a new baseline (reclaim baseline --provider " + provider.SanitizeN(d.Provider, 32) + "); if not, start a recovery now (reclaim).\n")

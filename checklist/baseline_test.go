@@ -238,6 +238,19 @@ func TestBaselineCompareWordsEachKindOfChange(t *testing.T) {
 	if !strings.Contains(c.Unchecked[SecWebhooks], "could not be read now: 403 forbidden") {
 		t.Errorf("unchecked: %v", c.Unchecked)
 	}
+	// A section the key could not read then nor now changed nothing; one
+	// the baseline lacks is news for a new baseline, not an error.
+	base.Errors = map[string]string{SecMessages: "403 messages.read missing"}
+	cur.Errors[SecMessages] = "403 messages.read missing"
+	cur.Read = append(cur.Read, SecSecrets)
+	cur.Secrets = []provider.AccountSecret{{ID: "t1", Kind: provider.SecretAuthToken, Name: "primary"}}
+	c = Compare(base, cur, "d", CompareOptions{})
+	if _, ok := c.Unchecked[SecMessages]; ok || len(c.Unchecked) != 1 {
+		t.Errorf("unchecked: %v", c.Unchecked)
+	}
+	if !strings.Contains(c.NotInBaseline[SecSecrets], "record a new baseline") {
+		t.Errorf("not in the baseline: %v", c.NotInBaseline)
+	}
 }
 
 func newSigner(t *testing.T) (ssh.Signer, ssh.PublicKey) {

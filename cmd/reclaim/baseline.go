@@ -351,7 +351,7 @@ func diffBaselines(w io.Writer, store *checklist.BaselineStore, a, b string, asJ
 	}
 	d := checklist.CheckDrift(ba, bb.Inventory, bb.TakenAt, checklist.CompareOptions{})
 	if asJSON {
-		if err := writeJSONDoc(w, map[string]any{"from": ba.ID, "to": bb.ID, "from_taken_at": ba.TakenAt, "to_taken_at": bb.TakenAt, "changes": nonNil(d.Changes), "unchecked": d.Unchecked, "incomplete": d.Incomplete}); err != nil {
+		if err := writeJSONDoc(w, map[string]any{"from": ba.ID, "to": bb.ID, "from_taken_at": ba.TakenAt, "to_taken_at": bb.TakenAt, "changes": nonNil(d.Changes), "unchecked": d.Unchecked, "incomplete": d.Incomplete, "not_in_baseline": d.NotInBaseline}); err != nil {
 			return withCode(exitError, err)
 		}
 	} else {
@@ -364,6 +364,9 @@ func diffBaselines(w io.Writer, store *checklist.BaselineStore, a, b string, asJ
 		}
 		for _, sec := range sortedSections(d.Unchecked) {
 			fmt.Fprintf(w, "  ! %s not compared: %s\n", sec, provider.Sanitize(d.Unchecked[sec]))
+		}
+		for _, sec := range sortedSections(d.NotInBaseline) {
+			fmt.Fprintf(w, "  - %s not compared: in %s only\n", sec, bb.ID)
 		}
 	}
 	if len(d.Changes) > 0 {
