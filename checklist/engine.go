@@ -433,6 +433,13 @@ func (e *Engine) TakeInventory(ctx context.Context) error {
 }
 
 func (e *Engine) reanalyzeLocked() {
+	// Some providers confirm the key reclaim is connected with only once a
+	// key listing shows it (Mailgun): ask again after every read.
+	if s, ok := e.prov.(provider.SessionKeyReporter); ok {
+		if id := s.SessionKeyID(); id != "" {
+			e.SessionKeyID = id
+		}
+	}
 	e.matchLeaksLocked() // scan_findings.go: leaked credentials -> account keys
 	a := e.acct()
 	in := AnalysisInput{SessionKeyID: e.SessionKeyID, Recognised: a.Recognised, Vouched: a.Vouched, LeakedKeyIDs: e.leakedKeyIDsLocked(), KnownIPs: e.knownIPsLocked(), Baseline: a.Baseline}
@@ -1264,5 +1271,7 @@ func (e *Engine) confirmRevoked(ctx context.Context, act Action) string {
 			return ""
 		}
 	}
-	return fmt.Sprintf("old key %s (%s…) is no longer in the account's key list at %s: requests with it are refused (401)", quote(act.Target.Name), short(act.Target.ID), e.Now().UTC().Format("2006-01-02 15:04:05Z"))
+	// No request is made with the old key (reclaim does not hold its
+	// secret): what is read back is its absence from the list.
+	return fmt.Sprintf("old key %s (%s…) is no longer in the account's key list at %s (read back; a key the provider no longer lists cannot authenticate)", quote(act.Target.Name), short(act.Target.ID), e.Now().UTC().Format("2006-01-02 15:04:05Z"))
 }

@@ -1,6 +1,7 @@
 package checklist
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -90,36 +91,53 @@ func checklistLevel(ids []StepID, byID map[StepID]Claim) (Level, time.Time, stri
 var checklistWords = []struct {
 	words []string
 	steps []StepID
+	// alone: an item with these words is about this alone ("investigate
+	// how the credentials leaked" asks for no rotation).
+	alone bool
 }{
-	{[]string{"investigat", "root cause", "finding", "leak"}, []StepID{StepQuestions}},
+	{[]string{"investigat", "root cause", "finding", "leak", "search public", "public code", "paste site"}, []StepID{StepQuestions}, true},
 	// Keys before sub-accounts: "reset the secret API keys … and every sub-account key"
 	// is about keys, not sub-accounts.
-	{[]string{"api key", "secret", "credential", "token"}, []StepID{StepCreateKey, StepVerifyKey, StepRevokeKeys, StepRotateSecrets, StepDeadCheck}},
-	{[]string{"subuser", "sub-account", "subaccount"}, []StepID{StepAuditSubusers}},
-	{[]string{"2fa", "two-factor", "two factor", "mfa"}, []StepID{StepTwoFactor, StepAuditTwoFactor}},
-	{[]string{"password"}, []StepID{StepPassword}},
-	{[]string{"key"}, []StepID{StepCreateKey, StepVerifyKey, StepRevokeKeys, StepRotateSecrets, StepDeadCheck}},
-	{[]string{"ip access", "ipam", "allow list", "allowlist"}, []StepID{StepAuditIPAccess}},
-	{[]string{"teammate", "users", "user"}, []StepID{StepAuditTeammates}},
-	{[]string{"webhook", "parse"}, []StepID{StepAuditWebhooks}},
-	{[]string{"payment", "billing", "plan"}, []StepID{StepAuditPayment}},
-	{[]string{"mail setting", "forward"}, []StepID{StepAuditMailSetting}},
-	{[]string{"sender", "domain"}, []StepID{StepAuditSenders}},
-	{[]string{"mail sent", "30 days", "messages", "sending"}, []StepID{StepAuditMail}},
-	{[]string{"account setting", "account details"}, []StepID{StepAuditAccount}},
-	{[]string{"integration"}, []StepID{StepVerifyKey}},
-	{[]string{"evidence", "inventory", "log"}, []StepID{StepInventory}},
-	{[]string{"support", "notify", "tell", "contact"}, []StepID{StepReport}},
+	{[]string{"api key", "secret", "credential", "token"}, []StepID{StepCreateKey, StepVerifyKey, StepRevokeKeys, StepRotateSecrets, StepDeadCheck}, false},
+	{[]string{"subuser", "sub-account", "subaccount"}, []StepID{StepAuditSubusers}, false},
+	{[]string{"2fa", "two-factor", "two factor", "mfa"}, []StepID{StepTwoFactor, StepAuditTwoFactor}, false},
+	{[]string{"password"}, []StepID{StepPassword}, false},
+	{[]string{"key"}, []StepID{StepCreateKey, StepVerifyKey, StepRevokeKeys, StepRotateSecrets, StepDeadCheck}, false},
+	{[]string{"ip access", "ipam", "allow list", "allowlist"}, []StepID{StepAuditIPAccess}, false},
+	{[]string{"teammate", "users", "user"}, []StepID{StepAuditTeammates}, false},
+	{[]string{"webhook", "parse"}, []StepID{StepAuditWebhooks}, false},
+	{[]string{"payment", "billing", "plan"}, []StepID{StepAuditPayment}, false},
+	{[]string{"mail setting", "forward"}, []StepID{StepAuditMailSetting}, false},
+	{[]string{"sender", "domain"}, []StepID{StepAuditSenders}, false},
+	{[]string{"mail sent", "30 days", "messages", "sending"}, []StepID{StepAuditMail}, false},
+	{[]string{"account setting", "account details"}, []StepID{StepAuditAccount}, false},
+	{[]string{"integration"}, []StepID{StepVerifyKey}, false},
+	{[]string{"evidence", "inventory", "log"}, []StepID{StepInventory}, false},
+	{[]string{"support", "notify", "tell", "contact"}, []StepID{StepReport}, false},
 }
 
+// stepsForText is every step an item's words name, the most specific
+// first. An item that asks for several things ("change the password … and
+// turn on two-factor authentication", "suspend subaccounts …; each has its
+// own auth token") is only as done as the weakest of them: matching only its
+// first words would state it verified while the rest is undone.
 func stepsForText(text string) []StepID {
 	t := strings.ToLower(text)
+	var out []StepID
 	for _, cw := range checklistWords {
 		for _, w := range cw.words {
 			if strings.Contains(t, w) {
-				return cw.steps
+				if cw.alone && len(out) == 0 {
+					return cw.steps
+				}
+				for _, id := range cw.steps {
+					if !slices.Contains(out, id) {
+						out = append(out, id)
+					}
+				}
+				break
 			}
 		}
 	}
-	return nil
+	return out
 }

@@ -54,3 +54,32 @@ func TestChecklistWordsMapToTheRightSteps(t *testing.T) {
 		}
 	}
 }
+
+// TestChecklistItemAskingSeveralThings: an item of a provider's checklist
+// that asks for several things is not verified while one of them is open
+// (Twilio's "change the password … and turn on two-factor authentication"
+// was stated verified on a checked 2FA code with the password unchanged).
+func TestChecklistItemAskingSeveralThings(t *testing.T) {
+	claims := []Claim{
+		{Step: StepPassword, Title: "Reset the account password", Level: LevelOpen},
+		{Step: StepTwoFactor, Title: "Enrol 2FA", Level: LevelVerified},
+		{Step: StepAuditTwoFactor, Title: "2FA of every user", Level: LevelVerified},
+		{Step: StepCreateKey, Level: LevelVerified}, {Step: StepVerifyKey, Level: LevelVerified}, {Step: StepRevokeKeys, Level: LevelVerified},
+		{Step: StepRotateSecrets, Level: LevelVerified},
+		{Step: StepAuditSubusers, Title: "Subusers", Level: LevelOpen},
+		{Step: StepQuestions, Title: "Where did the credentials leak?", Level: LevelOpen},
+		{Step: StepAuditAccount, Title: "Account settings", Level: LevelOpen},
+		{Step: StepAuditMail, Title: "Mail sent", Level: LevelVerified},
+	}
+	for item, want := range map[string]string{
+		"4. Change the password of every user of the account and turn on two-factor authentication.":              "Reset the account password",
+		"7. Suspend or close subaccounts you did not create; each has its own auth token and API keys.":           "Subusers",
+		"1. Search public code and paste sites for your Account SID and credentials, and remove what you find.":   "Where did the credentials leak?",
+		"5. List emergency contacts in the Account settings so Postmark can reach the team if sending is paused.": "Account settings",
+	} {
+		got := supportChecklist(provider.Support{Checklist: []string{item}}, claims)
+		if len(got) != 1 || got[0].Level != LevelOpen || !strings.Contains(got[0].Status, want) {
+			t.Errorf("%q: %+v, want open: %s", item, got, want)
+		}
+	}
+}

@@ -610,7 +610,7 @@ func (s *stepScreen) contextLines() []string {
 	}
 	if s.view.Mode != checklist.ModeAuto {
 		for _, l := range s.view.Guide.LookFor {
-			one("  • look for " + l)
+			one("  • " + l)
 		}
 		for _, l := range s.view.Guide.Record {
 			one("  • record " + l)

@@ -550,7 +550,7 @@ func TestAccessibleRealAccountEnterOnly(t *testing.T) {
 	env := []string{"SENDGRID_API_KEY=" + session.Token, "RECLAIM_SENDGRID_BASE_URL=" + f.URL, "RECLAIM_ACCESSIBLE=1"}
 	r := runAccessibleDriven(t, bin, env, []string{"--state-dir", state}, func(out, prompt string) string {
 		if strings.HasPrefix(prompt, "Choose ") && !strings.Contains(prompt, "[Enter") {
-			for _, label := range []string{"Start a recovery on a real account", "Twilio SendGrid"} {
+			for _, label := range []string{"Twilio SendGrid", "Start a recovery on a real account"} {
 				if m := regexp.MustCompile(`(?m)^  (\d+)\. ` + regexp.QuoteMeta(label) + `$`).FindStringSubmatch(lastLines(out, 12)); m != nil {
 					return m[1]
 				}

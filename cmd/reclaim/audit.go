@@ -101,7 +101,7 @@ Exit: 0 no findings, 1 findings or a truncated (incomplete) inventory,
 	c.Flags().IntVar(&o.limits.MaxMessages, "max-messages", provider.DefaultMaxMessages, "messages of the last 30 days read at most")
 	c.Flags().IntVar(&o.limits.MaxMessagePages, "max-message-pages", provider.DefaultMaxMessagePages, "requests for the last 30 days of mail at most")
 	c.Flags().DurationVar(&o.timeout, "timeout", DefaultAuditTimeout, "stop reading after this long, keeping what was read (lists cut are marked \"time limit\")")
-	c.Flags().StringSliceVar(&o.domains, "domain", nil, "your own domain(s), for providers whose API names none (Twilio): webhooks and forwarding elsewhere become findings")
+	c.Flags().StringSliceVar(&o.domains, "domain", nil, "your own domain(s), for providers whose API names none: webhooks and forwarding elsewhere become findings")
 	_ = c.MarkFlagRequired("provider")
 	return c
 }

@@ -155,7 +155,7 @@ func TestKeys(t *testing.T) {
 		}
 	}
 	// Two active custom domains: a sending key must name its domain.
-	if _, err := c.CreateKey(ctx, "replacement", nil); !errors.Is(err, provider.ErrInvalid) || !strings.Contains(err.Error(), "domain:") {
+	if _, err := c.CreateKey(ctx, "replacement", nil); !errors.Is(err, provider.ErrInvalid) || !strings.Contains(err.Error(), "choose the developer role here") || !strings.Contains(err.Error(), "acme-billing.example") {
 		t.Fatalf("create without a domain: %v", err)
 	}
 	if _, err := c.CreateKey(ctx, "x", []string{"owner"}); !errors.Is(err, provider.ErrInvalid) {

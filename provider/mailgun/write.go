@@ -108,7 +108,11 @@ func (c *Client) onlyDomain(ctx context.Context) (string, error) {
 	}
 	msg := "a sending key belongs to one domain and the account has no active custom domain: add and verify one, or choose the developer role"
 	if len(names) > 1 || err != nil {
-		msg = fmt.Sprintf("a sending key belongs to one domain and the account has %d: name it with %s<domain>", len(names), DomainScope)
+		shown := make([]string, 0, 3)
+		for _, n := range names[:min(len(names), 3)] {
+			shown = append(shown, provider.SanitizeN(n, 60))
+		}
+		msg = fmt.Sprintf("a sending key belongs to one domain and the account has %d (%s): choose the developer role here, or create the sending key for one domain at %s and record it", len(names), strings.Join(shown, ", "), Info.Console[provider.ItemAPIKeys])
 	}
 	return "", &provider.Error{Kind: provider.ErrInvalid, Op: "create an API key", Message: msg}
 }
@@ -587,7 +591,7 @@ func (c *Client) resetSMTP(ctx context.Context, s provider.AccountSecret, dom, f
 	}
 	s.Domain = d.name
 	return provider.RotatedSecret{AccountSecret: s, Value: pw,
-		Note: fmt.Sprintf("Set this as the SMTP password of %s in every app that sends through %s; the old password stopped working at once.", provider.SanitizeN(login, 100), host)}, nil
+		Note: fmt.Sprintf("Set this as the SMTP password of %s in every app that sends through %s. Mailgun documents that a reset replaces the old password; reclaim never held it, so it did not test it: check that the old password is refused (an SMTP login with it) before you close the incident.", provider.SanitizeN(login, 100), host)}, nil
 }
 
 func (c *Client) rotateSigningKey(ctx context.Context, s provider.AccountSecret) (provider.RotatedSecret, error) {

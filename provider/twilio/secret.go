@@ -10,7 +10,7 @@ import (
 )
 
 // RotationNote is what the owner must do after the auth token is rotated.
-const RotationNote = "The old auth token stopped working at once. Put the new one in every app, CI secret and server that used " +
+const RotationNote = "Put the new one in every app, CI secret and server that used " +
 	AuthTokenEnv + ", and wherever your webhooks check the X-Twilio-Signature header (it is signed with the auth token). API keys are not affected."
 
 // RotateSecret implements provider.SecretRotator for the main account's
@@ -104,7 +104,21 @@ func (c *Client) RotateSecret(ctx context.Context, s provider.AccountSecret) (pr
 		return provider.RotatedSecret{AccountSecret: c.authTokenSecret(), Value: tok, Note: RotationNote},
 			withNote(err, "the token was promoted but a read with it failed; check the auth tokens in the Console ("+APIKeysPage+")")
 	}
-	out := provider.RotatedSecret{AccountSecret: c.authTokenSecret(), Value: tok, Note: RotationNote}
+	// 6. Prove the old token dead: a read with it must be refused (401).
+	// Only a refusal is claimed; reclaim connected with an API key does
+	// not hold the old token and says so.
+	note := "The old auth token was not checked (reclaim is connected with an API key, not the token): check in the Console that only the new token is listed. " + RotationNote
+	if old != "" {
+		switch err := c.verifyRead(ctx, op+": check that the old token is refused", basic(c.account, old)); {
+		case isKind(err, provider.ErrBadCredentials):
+			note = "The old auth token was refused (401) at " + c.now().UTC().Format("2006-01-02 15:04:05Z") + ". " + RotationNote
+		case err == nil:
+			note = "The old auth token STILL WORKS after the promotion: check the auth tokens in the Console (" + APIKeysPage + ") before relying on the rotation. " + RotationNote
+		default:
+			note = "Whether the old auth token is refused could not be checked (" + provider.SanitizeN(err.Error(), 120) + "): check again later. " + RotationNote
+		}
+	}
+	out := provider.RotatedSecret{AccountSecret: c.authTokenSecret(), Value: tok, Note: note}
 	out.Created = c.now().UTC()
 	if !sec.Created.IsZero() {
 		out.Created = sec.Created.Time

@@ -356,6 +356,11 @@ func TestRotateTheAuthToken(t *testing.T) {
 	if rs.Value == old || rs.Value != primary || secondary != "" || !rs.Session || rs.Note == "" {
 		t.Fatalf("rotated %+v: primary changed %v, secondary left %q", rs.AccountSecret, primary != old, secondary)
 	}
+	// The rotation claims the old token dead only because a read with it
+	// was refused.
+	if !strings.Contains(rs.Note, "The old auth token was refused (401) at ") {
+		t.Errorf("note without the proof: %q", rs.Note)
+	}
 	// The session moved to the new token; the old one and the attacker's
 	// secondary are dead; the new one works.
 	if _, err := c.ListKeys(bg); err != nil {
@@ -390,6 +395,9 @@ func TestRotateTheAuthToken(t *testing.T) {
 	}
 	if _, err := kc.ListKeys(bg); err != nil {
 		t.Errorf("the key session after rotation: %v", err)
+	}
+	if !strings.Contains(rs2.Note, "was not checked") || strings.Contains(rs2.Note, "refused (401)") {
+		t.Errorf("a key session cannot prove the old token dead: %q", rs2.Note)
 	}
 }
 
