@@ -479,6 +479,10 @@ func TestIncidentStartsFromTheBaseline(t *testing.T) {
 	if !strings.Contains(string(js), `"baseline": {`) {
 		t.Error("the JSON report does not name the baseline")
 	}
+	html, err := r.HTML()
+	if err != nil || !strings.Contains(string(html), "<li>Baseline: "+b.ID) || !strings.Contains(string(html), "<h2>Known at baseline</h2>") {
+		t.Errorf("the HTML report does not name the baseline: %v", err)
+	}
 	if _, _, err := CheckReport([]byte(md)); err != nil {
 		t.Errorf("the report's seal: %v", err)
 	}
