@@ -61,7 +61,7 @@ func levelOf(j JournalEntry) Level {
 		return LevelNA
 	}
 	switch l := Level(j.Outcome); l {
-	case LevelVerified, LevelAttested, LevelOpen, LevelSkipped, LevelNA:
+	case LevelVerified, LevelAttested, LevelBaseline, LevelOpen, LevelSkipped, LevelNA:
 		return l
 	}
 	return LevelAttested
@@ -70,7 +70,7 @@ func levelOf(j JournalEntry) Level {
 // statusOfLevel is the step status a level means.
 func statusOfLevel(l Level) Status {
 	switch l {
-	case LevelVerified, LevelAttested:
+	case LevelVerified, LevelAttested, LevelBaseline:
 		return StatusDone
 	case LevelSkipped:
 		return StatusSkipped
@@ -94,6 +94,9 @@ func LevelCounts(cs []Claim) string {
 	n := CountLevels(cs)
 	parts := make([]string, 0, len(Levels))
 	for _, l := range Levels {
+		if l == LevelBaseline && n[l] == 0 {
+			continue // said only when a claim rests on a baseline
+		}
 		parts = append(parts, fmt.Sprintf("%d %s", n[l], l))
 	}
 	return strings.Join(parts, ", ")

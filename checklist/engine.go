@@ -102,6 +102,10 @@ type Engine struct {
 	// autopilot answers with the drill's script, and the report says so.
 	Attester string
 	pwSeen   map[[32]byte]bool
+	// Baselines is where the account's baselines are kept: the first
+	// inventory is compared with the newest (a drill uses its scenario's
+	// known-good state instead).
+	Baselines *BaselineStore
 	// observers are told when a step is finished (OnStep).
 	observers []func(StepID, Status) bool
 }
@@ -400,6 +404,10 @@ func (e *Engine) TakeInventory(ctx context.Context) error {
 	ctx, cancel := e.ctx(ctx)
 	defer cancel()
 	inv, err := TakeInventory(ctx, e.prov, e.Now())
+	var base *BaselineUse
+	if err == nil {
+		base = e.findBaseline(ctx)
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if err != nil {
@@ -409,6 +417,7 @@ func (e *Engine) TakeInventory(ctx context.Context) error {
 	}
 	a := e.acct()
 	a.Before = inv
+	e.adoptBaselineLocked(base)
 	e.reanalyzeLocked()
 	detail := fmt.Sprintf("%d keys, %d teammates, %d subusers, %d webhooks, %d mail settings, %d senders, %d allow-list entries, %d access records", len(inv.Keys), len(inv.Teammates), len(inv.Subusers), len(inv.Webhooks), len(inv.MailSettings), len(inv.Senders), len(inv.AllowList), len(inv.Activity))
 	if inv.Mail != nil {
@@ -433,7 +442,7 @@ func (e *Engine) reanalyzeLocked() {
 	}
 	e.matchLeaksLocked() // scan_findings.go: leaked credentials -> account keys
 	a := e.acct()
-	in := AnalysisInput{SessionKeyID: e.SessionKeyID, Recognised: a.Recognised, Vouched: a.Vouched, LeakedKeyIDs: e.leakedKeyIDsLocked(), KnownIPs: e.knownIPsLocked()}
+	in := AnalysisInput{SessionKeyID: e.SessionKeyID, Recognised: a.Recognised, Vouched: a.Vouched, LeakedKeyIDs: e.leakedKeyIDsLocked(), KnownIPs: e.knownIPsLocked(), Baseline: a.Baseline}
 	inv := a.Before
 	if a.After != nil {
 		inv = a.After

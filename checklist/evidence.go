@@ -28,7 +28,7 @@ const (
 )
 
 // Levels in the order reports count them.
-var Levels = []Level{LevelVerified, LevelAttested, LevelOpen, LevelSkipped, LevelNA}
+var Levels = []Level{LevelVerified, LevelAttested, LevelBaseline, LevelOpen, LevelSkipped, LevelNA}
 
 // Attest marks a question whose answer is the owner's word for a claim.
 type Attest struct {
@@ -230,6 +230,9 @@ func (e *Engine) reviewOutcomeLocked(now time.Time, atts []Attestation) (Status,
 	a := e.acct()
 	total := len(ReviewObjects(a.Before, e.SessionKeyID))
 	n := len(a.Vouched)
+	if st, l, s, at, ok := e.reviewBaselineOutcome(now, total, n, atts); ok {
+		return st, l, s, at
+	}
 	if n == 0 && total > 0 {
 		return StatusOpen, LevelOpen, fmt.Sprintf("Open: nothing was marked as the owner's; all %d account objects (keys, teammates, subusers, webhooks, senders, mail settings) stay unreviewed and count as unknown.", total), atts
 	}

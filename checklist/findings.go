@@ -66,6 +66,10 @@ type AnalysisInput struct {
 	LeakedKeyIDs []string
 	// KnownIPs the owner connects from.
 	KnownIPs []string
+	// Baseline is the baseline the incident started from: objects
+	// unchanged since are known at baseline (treated as vouched), and what
+	// changed since is a finding (baseline_incident.go).
+	Baseline *BaselineUse
 }
 
 // vouched returns the set of vouched ReviewObject keys, Recognised
@@ -100,6 +104,9 @@ func Analyze(inv *Inventory, in AnalysisInput) []Finding {
 	c := newChecker(inv)
 	recent, age, own := c.recent, c.age, c.own
 	vouched := in.vouched()
+	bl := in.Baseline.compare(inv, in.SessionKeyID)
+	in.Baseline.remember(bl)
+	known := bl.markKnown(vouched)
 	// The owner went through the review: keys they did not vouch for are
 	// unknown.
 	reviewed := len(in.Recognised) > 0 || len(in.Vouched) > 0
@@ -283,7 +290,7 @@ func Analyze(inv *Inventory, in AnalysisInput) []Finding {
 	if m := inv.Mail; m != nil {
 		out = append(out, mailFindings(m, own)...)
 	}
-	return out
+	return withBaseline(out, bl, known, in.Baseline, inv)
 }
 
 // hasComparable reports whether the inventory holds an address or URL that

@@ -67,6 +67,8 @@ type AccountState struct {
 	// root yielded (files and bytes read), so a report can prove a scan read
 	// something.
 	Scans []ScanRecord `json:"scans,omitempty"`
+	// Baseline is the baseline the incident started from (baseline*.go).
+	Baseline *BaselineUse `json:"baseline,omitempty"`
 	// Current step the user was on, for resume.
 	Cursor StepID `json:"cursor,omitempty"`
 }

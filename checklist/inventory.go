@@ -54,6 +54,15 @@ type MailSummary struct {
 	Total    int            `json:"total"`
 	PerDay   map[string]int `json:"per_day"`  // "2006-01-02" -> count
 	Subjects []SubjectCount `json:"subjects"` // most frequent first, capped
+	// From are the from-addresses, most frequent first, capped: with the
+	// subjects and the per-day volume, the account's sending profile.
+	From []AddressCount `json:"from,omitempty"`
+}
+
+// AddressCount is one from-address and how many messages it sent.
+type AddressCount struct {
+	Address string `json:"address"`
+	Count   int    `json:"count"`
 }
 
 // SubjectCount is one subject line and how often it was sent.
@@ -221,9 +230,13 @@ func SummarizeMail(ctx context.Context, r provider.MessageLister, since time.Tim
 		first time.Time
 	}
 	subjects := map[string]*agg{}
+	froms := map[string]int{}
 	err := r.ListMessages(ctx, since, func(page []provider.Message) error {
 		for _, m := range page {
 			s.Total++
+			if _, ok := froms[m.From]; ok || len(froms) < 10000 { // bounded, as the subjects
+				froms[m.From]++
+			}
 			s.PerDay[m.Sent.UTC().Format("2006-01-02")]++
 			a, ok := subjects[m.Subject]
 			if !ok {
@@ -258,6 +271,18 @@ func SummarizeMail(ctx context.Context, r provider.MessageLister, since time.Tim
 	})
 	if len(s.Subjects) > maxSubjects {
 		s.Subjects = s.Subjects[:maxSubjects]
+	}
+	for a, n := range froms {
+		s.From = append(s.From, AddressCount{Address: a, Count: n})
+	}
+	sort.Slice(s.From, func(i, j int) bool {
+		if s.From[i].Count != s.From[j].Count {
+			return s.From[i].Count > s.From[j].Count
+		}
+		return s.From[i].Address < s.From[j].Address
+	})
+	if len(s.From) > maxSubjects {
+		s.From = s.From[:maxSubjects]
 	}
 	return s, err
 }

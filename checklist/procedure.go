@@ -320,10 +320,14 @@ var procedure = []*StepDef{
 			slices.SortStableFunc(objs, func(x, y ReviewObject) int { return min(len(y.Flags), 1) - min(len(x.Flags), 1) })
 			more := max(0, len(objs)-reviewListCap)
 			objs = objs[:len(objs)-more]
+			known := e.knownAtBaselineLocked()
 			for _, o := range objs {
 				label := o.Label
 				if len(o.Flags) > 0 {
 					label = "! " + label + " — " + strings.Join(o.Flags, "; ")
+				}
+				if slices.Contains(known, o.Key) {
+					label = "(known at baseline) " + label
 				}
 				objOpts = append(objOpts, Option{o.Key, provider.SanitizeN(label, 150)})
 			}
@@ -333,6 +337,9 @@ var procedure = []*StepDef{
 			var qs []Question
 			if len(objOpts) > 0 {
 				help := "Unticked objects stay unreviewed and count as unknown."
+				if len(known) > 0 && a.Baseline != nil {
+					help = "Unticked objects stay unreviewed and count as unknown, except those marked (known at baseline): unchanged since the baseline of " + a.Baseline.Date() + "."
+				}
 				if more > 0 {
 					help += fmt.Sprintf(" %d more are not listed here: review them in the console (f lists them all).", more)
 				}

@@ -75,6 +75,8 @@ type Report struct {
 	Timeline         []JournalEntry  `json:"timeline"`
 	JournalHash      string          `json:"journal_hash"`
 	JournalEntries   int             `json:"journal_entries"`
+	// Baseline is the baseline the incident started from, when it had one.
+	Baseline *BaselineReport `json:"baseline,omitempty"`
 	// Seal binds the rendered report to the journal (see VerifyReport).
 	Seal *Seal `json:"seal,omitempty"`
 }
@@ -174,6 +176,7 @@ func (e *Engine) buildReport(info provider.Info) *Report {
 	if a.Before != nil && a.Before.Account != nil {
 		r.Account = provider.Sanitize(a.Before.Account.Username + " <" + a.Before.Account.Email + ">")
 	}
+	r.Baseline = e.baselineReportLocked()
 	tri := a.Step(StepTriage).Answers
 	r.Detected, r.Suspended, r.StillSending = tri["detected"], tri["suspended"], tri["still_sending"]
 	rep := a.Step(StepReport)
@@ -480,6 +483,9 @@ func (r *Report) markdownBody() string {
 	if r.Account != "" {
 		w("- Account: %s\n", s(r.Account))
 	}
+	if r.Baseline != nil {
+		w("- Baseline: %s\n", s(r.Baseline.Line()))
+	}
 	w("- Opened: %s\n", utc(r.Opened))
 	if !r.Closed.IsZero() {
 		w("- Closed: %s\n", utc(r.Closed))
@@ -591,6 +597,7 @@ func (r *Report) markdownBody() string {
 	if other == 0 {
 		w("None.\n")
 	}
+	b.WriteString(r.baselineMarkdown())
 
 	if len(r.NewKeys) > 0 {
 		w("\n## Replacement keys\n\n")

@@ -57,7 +57,7 @@ func checklistLevel(ids []StepID, byID map[StepID]Claim) (Level, time.Time, stri
 	if len(ids) == 0 {
 		return "", time.Time{}, "not tracked by reclaim: confirm it yourself"
 	}
-	rank := map[Level]int{LevelOpen: 0, LevelSkipped: 1, LevelAttested: 2, LevelVerified: 3, LevelNA: 4}
+	rank := map[Level]int{LevelOpen: 0, LevelSkipped: 1, LevelAttested: 2, LevelBaseline: 3, LevelVerified: 4, LevelNA: 5}
 	worst := LevelNA
 	var at time.Time
 	var open []string

@@ -89,6 +89,7 @@ footer { margin-top: 2rem; border-top: 1px solid #ccc; padding-top: .5rem; font-
 <li>Incident: <code>{{.Incident}}</code> — {{s .Title}}</li>
 <li>Provider: {{s .Provider}}</li>
 {{if .Account}}<li>Account: {{s .Account}}</li>{{end}}
+{{if .Baseline}}<li>Baseline: {{s .Baseline.Line}}</li>{{end}}
 <li>Opened: {{utc .Opened}}</li>
 {{if not (zeroTime .Closed)}}<li>Closed: {{utc .Closed}}</li>{{end}}
 {{if not (zeroTime .GoneThrough)}}<li>Gone through: {{utc .GoneThrough}}, with {{len .OpenItems}} open items; not closed</li>{{end}}
@@ -133,6 +134,9 @@ footer { margin-top: 2rem; border-top: 1px solid #ccc; padding-top: .5rem; font-
 <h2>Account findings</h2>
 <ul>{{range .Findings}}{{if not (isLeak .)}}<li class="sev-{{.Severity}}">[{{.Severity}}] {{s .Title}} — <span class="{{state .}}">{{state .}}</span> (evidence: {{s .Evidence}})</li>
 {{end}}{{end}}</ul>
+{{with .Baseline}}{{if .Known}}<h2>Known at baseline</h2>
+<p>Unchanged since the baseline <code>{{s .ID}}</code> of {{utc .TakenAt}} (evidence: <b>known at baseline</b>):</p>
+<ul>{{range .KnownLines}}<li>{{s .}}</li>{{end}}</ul>{{end}}{{end}}
 
 {{if .NewKeys}}<h2>Replacement keys</h2>
 <ul>{{range .NewKeys}}<li>{{s (newKey .)}}</li>{{end}}</ul>{{end}}

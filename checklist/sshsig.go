@@ -96,10 +96,15 @@ func sshsigMessage(namespace, hashAlg string, data []byte) ([]byte, error) {
 // what ssh-keygen -Y sign -n reclaim-report writes: SHA-512 of the data,
 // and for an RSA key an rsa-sha2-512 signature.
 func SignReport(data []byte, signer ssh.Signer) ([]byte, error) {
+	return signSSHSig(data, signer, ReportSigNamespace)
+}
+
+// signSSHSig is SignReport in any namespace.
+func signSSHSig(data []byte, signer ssh.Signer, namespace string) ([]byte, error) {
 	if signer == nil {
 		return nil, errors.New("no signing key")
 	}
-	msg, err := sshsigMessage(ReportSigNamespace, "sha512", data)
+	msg, err := sshsigMessage(namespace, "sha512", data)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +129,7 @@ func SignReport(data []byte, signer ssh.Signer) ([]byte, error) {
 	blob := append([]byte(sshsigMagic), ssh.Marshal(sshsigWrapper{
 		Version:       sshsigVersion,
 		PublicKey:     pub.Marshal(),
-		Namespace:     ReportSigNamespace,
+		Namespace:     namespace,
 		HashAlgorithm: "sha512",
 		Signature:     ssh.Marshal(sig),
 	})...)
@@ -205,11 +210,19 @@ func parseSSHSig(armored []byte) (*sshsigWrapper, ssh.PublicKey, *ssh.Signature,
 // these bytes. It returns the allowed key that made it. Errors wrap
 // ErrSigMalformed, ErrSigNamespace, ErrSigUnknownKey or ErrSigMismatch.
 func VerifyReportSignature(data, armored []byte, allowed []ssh.PublicKey) (ssh.PublicKey, error) {
+	return verifySSHSig(data, armored, allowed, ReportSigNamespace)
+}
+
+// verifySSHSig is VerifyReportSignature in any namespace.
+func verifySSHSig(data, armored []byte, allowed []ssh.PublicKey, namespace string) (ssh.PublicKey, error) {
 	w, key, sig, err := parseSSHSig(armored)
 	if err != nil {
 		return nil, err
 	}
-	if w.Namespace != ReportSigNamespace {
+	if w.Namespace != namespace {
+		if namespace != ReportSigNamespace {
+			return nil, fmt.Errorf("%w: its namespace is %q, not %q", ErrSigMalformed, w.Namespace, namespace)
+		}
 		return nil, fmt.Errorf("%w (it is %q)", ErrSigNamespace, w.Namespace)
 	}
 	var match ssh.PublicKey

@@ -246,7 +246,7 @@ func journalRecovery(d *DamagedError, inc *Incident) string {
 		switch c.Level {
 		case LevelNA:
 			continue
-		case LevelVerified, LevelAttested, LevelSkipped:
+		case LevelVerified, LevelAttested, LevelBaseline, LevelSkipped:
 			d.done++
 		}
 		d.total++

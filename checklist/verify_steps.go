@@ -61,8 +61,9 @@ func reviewKindsOf(kinds []ActionKind) []string {
 func (e *Engine) unreviewedLocked(kinds []string) []string {
 	a := e.acct()
 	var out []string
+	known := e.knownAtBaselineLocked() // unchanged since the baseline: the owner's
 	for _, o := range ReviewObjects(a.Current(), e.SessionKeyID) {
-		if !slices.Contains(kinds, o.Kind) || slices.Contains(a.Vouched, o.Key) {
+		if !slices.Contains(kinds, o.Kind) || slices.Contains(a.Vouched, o.Key) || slices.Contains(known, o.Key) {
 			continue
 		}
 		if o.Kind == "key" && (slices.Contains(a.Recognised, o.ID) || slices.ContainsFunc(a.NewKeys, func(n NewKeyRecord) bool { return n.ID == o.ID })) {

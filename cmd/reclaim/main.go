@@ -124,7 +124,7 @@ func defaultStateDirHelp() string {
 }
 
 // needsState are the commands that read or write incidents.
-var needsState = map[string]bool{"reclaim": true, "drill": true, "report": true, "incidents": true}
+var needsState = map[string]bool{"reclaim": true, "drill": true, "report": true, "incidents": true, "baseline": true, "check": true}
 
 // beforeCommand refuses a command that keeps state when there is no
 // private state directory, and sweeps what a killed reclaim left behind.

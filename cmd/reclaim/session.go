@@ -228,6 +228,7 @@ func (b *backend) Open(id, credential string) (*Session, error) {
 func (b *backend) session(inc *checklist.Incident, h *checklist.Handle, p provider.Provider) *Session {
 	e := checklist.NewEngine(inc, h, p, b.secrets)
 	e.DryRun = b.dryRun || inc.DryRun // a dry-run incident stays one
+	e.Baselines = incidentBaselines()
 	if e.SessionKeyID == "" {
 		e.SessionKeyID = sessionKeyID(p, inc)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
-	"strconv"
 	"time"
 )
 
@@ -425,7 +424,7 @@ func init() {
 		}
 		out := make([]map[string]any, 0, len(msgs))
 		for _, g := range msgs {
-			out = append(out, map[string]any{"from_email": m.From, "sg_message_id": fmt.Sprintf("msg-%d", g.i), "subject": m.Subjects[g.i%len(m.Subjects)],
+			out = append(out, map[string]any{"from_email": g.from, "sg_message_id": "msg-" + g.id(), "subject": g.subject,
 				"to_email": fmt.Sprintf("r%d@example.net", g.i%997), "status": "delivered", "sg_message_id_created_at": g.at.UTC().Format(time.RFC3339)})
 		}
 		q.json(200, map[string]any{"messages": out})
@@ -449,7 +448,7 @@ func init() {
 		}
 		out := make([]map[string]any, 0, len(msgs))
 		for _, g := range msgs {
-			out = append(out, map[string]any{"from_email": m.From, "msg_id": "act-" + strconv.Itoa(g.i), "subject": m.Subjects[g.i%len(m.Subjects)],
+			out = append(out, map[string]any{"from_email": g.from, "msg_id": "act-" + g.id(), "subject": g.subject,
 				"to_email": fmt.Sprintf("r%d@example.net", g.i%997), "status": "delivered", "opens_count": 0, "clicks_count": 0, "last_event_time": g.at.UTC().Format(time.RFC3339)})
 		}
 		q.json(200, map[string]any{"messages": out})

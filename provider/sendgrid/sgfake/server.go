@@ -406,8 +406,23 @@ func (m Mail) messagesIn(query string, limit int) ([]genMsg, error) {
 			lo, hi = later(lo, t), earlier(hi, t2)
 		}
 	}
-	// Message i is sent at Since + i*span/Count (whole seconds).
+	// Each batch (the mail itself, then each Extra) is generated on its
+	// own; the answer merges them, newest first.
+	var out []genMsg
+	for b, x := range append([]Mail{m}, m.Extra...) {
+		out = append(out, x.batchIn(b, lo, hi, limit)...)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].at.After(out[j].at) })
+	return out[:min(len(out), limit)], nil
+}
+
+// batchIn returns one batch's messages in [lo, hi], newest first, at most
+// limit. Message i is sent at Since + i*span/Count (whole seconds).
+func (m Mail) batchIn(b int, lo, hi time.Time, limit int) []genMsg {
 	n := m.Count
+	if n <= 0 || len(m.Subjects) == 0 {
+		return nil
+	}
 	at := func(i int) time.Time {
 		span := m.Until.Sub(m.Since)
 		return m.Since.Add(time.Duration(int64(span) / int64(max(n, 1)) * int64(i))).Truncate(time.Second)
@@ -416,14 +431,25 @@ func (m Mail) messagesIn(query string, limit int) ([]genMsg, error) {
 	last := sort.Search(n, func(i int) bool { return at(i).After(hi) }) // exclusive
 	var out []genMsg
 	for i := last - 1; i >= first && len(out) < limit; i-- {
-		out = append(out, genMsg{i: i, at: at(i)})
+		out = append(out, genMsg{i: i, b: b, at: at(i), from: m.From, subject: m.Subjects[i%len(m.Subjects)]})
 	}
-	return out, nil
+	return out
 }
 
+// genMsg is one generated message: the i-th of batch b (0: the mail
+// itself, k: Extra[k-1]).
 type genMsg struct {
-	i  int
-	at time.Time
+	i, b          int
+	at            time.Time
+	from, subject string
+}
+
+// id is the message's id, unique across batches.
+func (g genMsg) id() string {
+	if g.b == 0 {
+		return strconv.Itoa(g.i)
+	}
+	return fmt.Sprintf("x%d-%d", g.b, g.i)
 }
 
 func later(a, b time.Time) time.Time {

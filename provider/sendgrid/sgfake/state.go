@@ -101,6 +101,9 @@ type Mail struct {
 	Since, Until time.Time
 	From         string
 	Subjects     []string
+	// Extra are more batches sent besides (a sending spike: a few thousand
+	// messages within hours), generated the same way.
+	Extra []Mail
 }
 
 // State is the fake account.
