@@ -114,6 +114,7 @@ func AutopilotWith(ctx context.Context, e *Engine, log func(string), opt Autopil
 		}
 		var did []string
 		if id == StepScan {
+			e.SetScanScope(ScanScopeOf(answers))
 			n, err := e.Scan(ctx, splitList(answers["paths"]), nil)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", v.Def.Title, err)

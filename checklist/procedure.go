@@ -420,7 +420,8 @@ var procedure = []*StepDef{
 			if e.Scanner != nil {
 				def = strings.Join(e.Scanner.DefaultRoots(), ",")
 			}
-			return []Question{{ID: "paths", Prompt: "Folders to scan (comma separated)", Help: "Web roots, app folders and /var/log; node_modules and vendor are included.", Kind: QText, Default: def}}
+			return []Question{{ID: "paths", Prompt: "Folders to scan (comma separated)", Help: "Web roots, app folders and /var/log; node_modules and vendor are included.", Kind: QText, Default: def},
+				scanIncludeQuestion()} // scan_scope.go
 		},
 		Claim: "The server's files were scanned for leaked credentials",
 		Verify: func(e *Engine, a *AccountState, m Mode) (string, bool) {

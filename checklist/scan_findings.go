@@ -28,19 +28,30 @@ func ScanFindings(r *leakscan.Report) []Finding {
 	var out []Finding
 	for _, f := range r.Findings {
 		id, where := scanWhere(f.File, f.Line)
+		in := "in "
+		if f.Member != "" || f.Layer != "" || f.InHistory() {
+			// issue 16: an archive member, an image layer, a commit
+			id, where = provider.Sanitize(leakscan.Where(f)), provider.SanitizeN(leakscan.Where(f), 240)
+		}
+		if f.InHistory() {
+			in = "in the git history: "
+		}
 		cf := Finding{
 			ID:       "leak:" + f.Provider + ":" + f.Kind + ":" + fpShort(f.Fingerprint) + "@" + id,
 			Severity: High,
-			Title:    fmt.Sprintf("%s %s found in %s", leakscan.DisplayName(f.Provider), f.Kind, where),
+			Title:    fmt.Sprintf("%s %s found %s%s", leakscan.DisplayName(f.Provider), f.Kind, in, where),
 			Detail:   fmt.Sprintf("Value %s (%s). Revoke or rotate it.", provider.SanitizeN(f.Redacted, 80), f.Fingerprint),
 			Evidence: "scan: " + where,
 			Target:   Target{Kind: "leak", ID: f.Fingerprint, Name: provider.SanitizeN(f.Redacted, 80)},
 			Source:   "scan",
-			Leak:     &provider.Leak{Provider: f.Provider, Kind: f.Kind, KeyID: f.KeyID},
+			// a key found only in the history is as live as one in a file:
+			// it is matched to the account's key and revoked first all the same
+			Leak: &provider.Leak{Provider: f.Provider, Kind: f.Kind, KeyID: f.KeyID},
 		}
 		if f.InWebRoot {
 			cf.Detail += " The file is in a web root: anyone could download it."
 		}
+		cf.Detail += historyDetail(f)
 		out = append(out, cf)
 	}
 	for _, f := range r.AlsoExposed {
@@ -87,6 +98,33 @@ func ScanFindings(r *leakscan.Report) []Finding {
 		})
 	}
 	return out
+}
+
+// historyDetail says when a key found in a repository's history was
+// committed, whether HEAD still holds it, and for a public repository that
+// the key is public ("" for a finding in a file).
+func historyDetail(f leakscan.Finding) string {
+	if !f.InHistory() {
+		return ""
+	}
+	var b strings.Builder
+	switch {
+	case f.Commit != "" && !f.AuthorDate.IsZero():
+		fmt.Fprintf(&b, " Committed %s in %s", f.AuthorDate.Format("2006-01-02"), provider.SanitizeN(f.Commit, 64))
+	case f.Blob != "":
+		fmt.Fprintf(&b, " In object %s", provider.SanitizeN(f.Blob, 64))
+	}
+	if f.Ref != "" {
+		fmt.Fprintf(&b, " (reached through %s)", provider.SanitizeN(f.Ref, 120))
+	}
+	b.WriteString(".")
+	if f.InHead != nil && !*f.InHead {
+		b.WriteString(" HEAD no longer holds it, but the history does: deleting it from the files did not un-leak it.")
+	}
+	if f.Public {
+		b.WriteString(" " + leakscan.PublicAdvice)
+	}
+	return b.String()
 }
 
 // scanWhere is a finding's place, "file:line": sanitized whole for its ID,
@@ -172,6 +210,11 @@ func (e *Engine) matchLeaksLocked() {
 // matchedLeak turns a leak finding into one on the account key k it is.
 func matchedLeak(f *Finding, k provider.APIKey) {
 	value := fmt.Sprintf("Value %s (%s).", f.Target.Name, f.Target.ID)
+	// what ScanFindings said after "Revoke or rotate it." (a web root; when
+	// and where in a git history, and whether public) still holds
+	if _, extra, ok := strings.Cut(f.Detail, " Revoke or rotate it."); ok {
+		value += extra
+	}
 	f.Target = Target{Kind: "key", ID: k.ID, Name: k.Name}
 	if k.Master {
 		// a master key is never revoked, only reset (the dead-credential step)

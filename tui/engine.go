@@ -38,6 +38,7 @@ type Engine interface {
 	Skip(id checklist.StepID, reason string) error
 	Reopen(id checklist.StepID) error
 	Scan(ctx context.Context, roots []string, progress func(files, bytes int64, findings int)) (int, error)
+	SetScanScope(s checklist.ScanScope)
 	RecordFiling(f checklist.Filing) error
 	WriteReport() (*checklist.Report, error)
 	Close(ctx context.Context) (*checklist.Report, error)

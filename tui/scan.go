@@ -42,6 +42,7 @@ func (r *scanRunner) start(s *stepScreen) tea.Cmd {
 	s.c.Busy = "Scanning (esc cancels)"
 	paths := checklist.ScanPaths(s.answers)
 	e := s.eng
+	e.SetScanScope(checklist.ScanScopeOf(s.answers)) // git history, archives
 	ch := make(chan tea.Msg, 8)
 	go func() {
 		n, err := e.Scan(ctx, paths, func(files, bytes int64, findings int) {

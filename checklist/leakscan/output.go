@@ -84,7 +84,7 @@ func (r *Report) IncompleteReasons() []string {
 		out = append(out, fmt.Sprintf("%d more %s not listed (over the caps)", n, plural(n, "finding", "findings")))
 	}
 	out = append(out, r.Archives.incompleteReasons()...) // archive.go
-	return out
+	return append(out, r.repoIncomplete()...)            // issue 16: git history (gitout.go)
 }
 
 // incompleteNote opens the text report of a scan that left something out
@@ -118,10 +118,16 @@ func WriteText(w io.Writer, r *Report) error {
 	under := strings.Join(roots, ", ")
 	if len(roots) == 0 {
 		under = "no folder"
+		if len(r.Repos) > 0 {
+			under = "git history" // issue 16: --git only
+		}
 	}
 	fmt.Fprintf(w, "Scanned %d files (%s) in %s under %s\n", r.Files, humanBytes(r.Bytes), r.Elapsed.Round(1e6), under)
 	for _, s := range r.RootStats {
 		fmt.Fprintf(w, "  %s\n", s.Summary())
+	}
+	for _, l := range r.repoLines() { // issue 16: git history
+		fmt.Fprintf(w, "  %s\n", l)
 	}
 	for _, n := range r.Notes() {
 		fmt.Fprintf(w, "  %s\n", n)
@@ -141,26 +147,10 @@ func WriteText(w io.Writer, r *Report) error {
 	default:
 		fmt.Fprintf(w, "\nProvider credentials found (%d):\n", len(r.Findings))
 		for _, f := range r.Findings {
-			extra := ""
-			if f.KeyID != "" {
-				extra += " key id " + san(f.KeyID)
-			}
-			if f.Pair != "" && f.PairRedacted != "" {
-				extra += fmt.Sprintf(" (pairs with %s %s)", san(f.Pair), san(f.PairRedacted))
-			}
-			if f.Count > 1 {
-				extra += fmt.Sprintf(" (%d times in this file)", f.Count)
-			}
-			if f.Encoding != "" {
-				extra += " (encoded: " + san(f.Encoding) + ")"
-			}
-			if f.InWebRoot {
-				extra += " [in a web root]"
-			}
-			if f.Layer != "" {
-				extra += " [image layer " + san(f.Layer) + "]"
-			}
-			fmt.Fprintf(w, "  %s:%d  %s %s  %s  %s%s\n", san(f.Place()), f.Line, san(displayName(f.Provider)), san(f.Kind), san(f.Redacted), short(f.Fingerprint), extra)
+			fmt.Fprintln(w, findingText(f)) // gitout.go: history, member and layer locations
+		}
+		if n := r.publicNote(); n != "" {
+			fmt.Fprintf(w, "  %s\n", n)
 		}
 	}
 	if len(r.AlsoExposed) > 0 {
@@ -406,6 +396,7 @@ type sarifResult struct {
 	Message             sarifMessage      `json:"message"`
 	Locations           []sarifLocation   `json:"locations"`
 	PartialFingerprints map[string]string `json:"partialFingerprints,omitempty"`
+	Properties          map[string]any    `json:"properties,omitempty"`
 }
 
 type sarifLocation struct {
@@ -465,12 +456,15 @@ func WriteSARIF(w io.Writer, r *Report, version string) error {
 	for _, f := range r.Findings {
 		id := "leak/" + f.Provider + "/" + f.Kind
 		rules[id] = displayName(f.Provider) + " " + f.Kind + " in a file"
-		msg := fmt.Sprintf("%s %s %s exposed", displayName(f.Provider), f.Kind, f.Redacted)
-		if f.KeyID != "" {
-			msg += " (key id " + f.KeyID + ")"
+		// issue 16: history, member and layer locations (gitout.go)
+		uri, line, props := sarifWhere(f)
+		l := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: uri}}}
+		if line > 0 {
+			l.PhysicalLocation.Region = &sarifRegion{StartLine: line}
 		}
-		results = append(results, sarifResult{RuleID: id, Level: "error", Message: sarifMessage{msg}, Locations: loc(f.File, f.Line),
-			PartialFingerprints: map[string]string{"secretSha256/v1": strings.TrimPrefix(f.Fingerprint, "sha256:")}})
+		results = append(results, sarifResult{RuleID: id, Level: "error", Message: sarifMessage{sarifFindingMessage(f)}, Locations: []sarifLocation{l},
+			PartialFingerprints: map[string]string{"secretSha256/v1": strings.TrimPrefix(f.Fingerprint, "sha256:"), "location/v1": locationHash(f)},
+			Properties:          props})
 	}
 	for _, f := range r.AlsoExposed {
 		id := "also-exposed/" + f.Provider + "/" + f.Kind

@@ -103,6 +103,7 @@ type Finding struct {
 	// "stash"/"unreachable" that reaches it, InHead whether HEAD still holds
 	// it, Public whether the repository has a public remote.
 	Commit     string    `json:"commit,omitempty"`
+	Blob       string    `json:"blob,omitempty"` // git history: the blob (or tag) object id
 	Path       string    `json:"path,omitempty"`
 	AuthorDate time.Time `json:"author_date,omitzero"`
 	Ref        string    `json:"ref,omitempty"`
@@ -205,6 +206,9 @@ type Report struct {
 	// RootStats says, for each root in the order given, what was read from
 	// it, or why nothing was.
 	RootStats []RootStat `json:"root_stats"`
+	// Repos says what the git history scan read from each repository
+	// (githistory.go); Options.GitRepos come first.
+	Repos []RepoStat `json:"repos,omitempty"`
 	// Archives is what was read inside archives, compressed files and
 	// container images (archive.go); nil unless Options.Archives.
 	Archives *ArchiveStats `json:"archives,omitempty"`
@@ -348,6 +352,9 @@ type Options struct {
 	// also scans the git history of every repository found under a root.
 	Archives bool
 	History  bool
+	// GitRepos are repositories whose history is scanned (`--git PATH`):
+	// each is also a root in Report.RootStats (after the folders).
+	GitRepos []string
 
 	// for tests: more folders to treat as kernel file systems, a call
 	// before each file is opened, one before each folder is opened (to be
@@ -665,6 +672,7 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 	}()
 
 	stopped := &stopFlag{done: ctx.Done()}
+	gitFound := &gitRepoSet{}
 
 	w := &walker{workers: workers}
 	w.cond = sync.NewCond(&w.mu)
@@ -676,6 +684,9 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 		if ps.mounts[p] {
 			addPseudo(p)
 			return false
+		}
+		if opt.History && (name == ".git" || strings.HasSuffix(name, ".git")) {
+			gitFound.found(p, name) // issue 16: history of repos under the roots
 		}
 		if name == ".git" {
 			if wr.contains(p) {
@@ -967,6 +978,11 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 		}
 		t.Stop()
 	}
+	// issue 16: git history, after the walk (githistory.go)
+	var hist *gitHistoryResult
+	if opt.History || len(opt.GitRepos) > 0 {
+		hist = runGitHistories(ctx, stopped, opt, e, workers, gitFound, fileCap, &nFiles, &nBytes, &nFind)
+	}
 	close(stopTick)
 	<-tickDone
 
@@ -1018,6 +1034,7 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 			}
 		}
 	}
+	hist.merge(rep, lst) // issue 16: git history
 	mu.Unlock()
 	sortReport(rep)
 	rep.IncompleteWhy = rep.IncompleteReasons()
@@ -1482,7 +1499,10 @@ func sortReport(r *Report) {
 		if a.Line != b.Line {
 			return a.Line - b.Line
 		}
-		return strings.Compare(a.Kind, b.Kind)
+		if c := strings.Compare(a.Kind, b.Kind); c != 0 {
+			return c
+		}
+		return compareLocation(a, b) // issue 16: member, layer, path, commit
 	}
 	slices.SortFunc(r.Findings, byPos)
 	slices.SortFunc(r.AlsoExposed, byPos)
@@ -1515,6 +1535,7 @@ type fileScanner struct {
 	isLog    bool
 	isPHP    bool
 	isHTML   bool
+	gitConf  bool  // a .git/config: remote URL credentials (gitcreds.go)
 	base     int64 // absolute offset of buf[0]
 	baseLine int   // lines before buf[0]
 	n        int   // valid bytes in buf
@@ -1656,6 +1677,7 @@ func (s *fileScanner) scanFile(dir dirFD, path, name string, inWeb, logDir bool)
 	ext := filepath.Ext(lname)
 	s.isPHP = ext == ".php" || ext == ".phtml"
 	s.isHTML = ext == ".html" || ext == ".htm"
+	s.gitConf = isGitConfigPath(path, lname)
 	s.base, s.baseLine, s.seen, s.fps, s.lastProbe, s.probes, s.expKinds = 0, 0, nil, nil, -1, nil, 0
 	s.enc.reset()
 	r := reader{f: f, path: path, size: st.size, sparse: st.sparse, left: s.fileCap, stop: s.stop}
@@ -1706,6 +1728,9 @@ func (s *fileScanner) scanFile(dir dirFD, path, name string, inWeb, logDir bool)
 		}
 		s.n, s.final = len(b), final
 		s.scanChunk(b)
+		if first && s.gitConf {
+			s.addGitConfigFindings(b) // issue 16: credentials in remote URLs
+		}
 		if first && final && len(s.res.findings) > 0 {
 			s.res.also = alsoExposed(b, path, s.res.spans, inWeb)
 		}

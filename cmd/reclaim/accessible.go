@@ -1381,6 +1381,7 @@ func (a *accessible) askCode(q checklist.Question, in stepInput) error {
 // scan runs the leak scan over the folders answered.
 func (a *accessible) scan(e *checklist.Engine, answers map[string]string) {
 	roots := checklist.ScanPaths(answers)
+	e.SetScanScope(checklist.ScanScopeOf(answers))
 	a.say("Scanning. What is found is recorded as evidence.")
 	n, err := e.Scan(a.ctx, roots, nil)
 	if err != nil {

@@ -26,8 +26,10 @@ func newScanCmd() *cobra.Command {
 	var webRoots []string
 	var fileCapMiB int64
 	var archives bool
+	var gitRepos []string
+	var history bool
 	c := &cobra.Command{
-		Use:   "scan [PATH…] [--format text|json|sarif]",
+		Use:   "scan [PATH…] [--git REPO]… [--history] [--format text|json|sarif]",
 		Short: "Find where provider credentials leaked on this server (files, web roots, logs)",
 		Long: wrapText("Scan files for the credentials of every provider reclaim knows ("+detectorNames()+"), exposed configuration (.env in a web root, wp-config.php backups, phpinfo pages, .git in a web root, Laravel APP_DEBUG=true), attack traces in web-server logs (/.env and /.git/config probes, AndroxGh0st) and the other secrets in the same files (\"also exposed — rotate too\").", 75) + `
 
@@ -102,6 +104,20 @@ Progress goes to standard error, and only when it is a terminal. ctrl+c
 stops the scan within a second: the report of what was read so far is
 written, marked partial, and reclaim exits 130.
 
+Git history (--git REPO, and --history for every repository found under
+a PATH): every object of the repository is read once, from its pack files
+and loose objects, so a key is found wherever it lives: in a commit of any
+branch or tag, in a stash, only in a reflog, in a commit no ref reaches, or
+in a blob no commit holds. Each finding names the commit that added the key
+(REPO@commit:path:line), its author date, the first ref that reaches it
+("stash", "reflog" or "unreachable" when no branch or tag does) and whether
+HEAD still holds it. When origin is on GitHub, GitLab or Bitbucket the
+finding is marked PUBLIC: rewriting the history does not un-leak a key, so
+revoke it. Credentials in the repository's remote URLs are found too. A
+corrupt pack, a missing object, a delta chain that loops, a tree too deep or
+an object over 16 MiB in a delta chain is counted and named, and makes the
+result incomplete. --git REPO alone scans only the history (no web roots).
+
 Exit: 0 no findings and nothing left out, 1 findings or an incomplete
 result (or both), 2 error (including a PATH not read), 130 interrupted
 (the report is partial).`,
@@ -114,6 +130,9 @@ result (or both), 2 error (including a PATH not read), 130 interrupted
 			if !archives {
 				more = append(more, func(o *leakscan.Options) { o.Archives = false })
 			}
+			if len(gitRepos) > 0 || history {
+				more = append(more, gitOption(gitRepos, history))
+			}
 			return runScan(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args, format, webRoots, fileCap, more...)
 		},
 	}
@@ -121,6 +140,8 @@ result (or both), 2 error (including a PATH not read), 130 interrupted
 	c.Flags().StringSliceVar(&webRoots, "web-root", nil, "extra web root(s), besides those in nginx/Apache configs")
 	c.Flags().Int64Var(&fileCapMiB, "file-cap", leakscan.DefaultFileCap>>20, "read at most this many MiB of one file (0: no cap)")
 	c.Flags().BoolVar(&archives, "archives", true, "read inside archives, compressed files and container images (--archives=false: skip them)")
+	c.Flags().StringArrayVar(&gitRepos, "git", nil, "scan the git history of this repository (work tree or bare; repeatable)")
+	c.Flags().BoolVar(&history, "history", false, "also scan the git history of every repository found under the PATHs")
 	return c
 }
 
@@ -134,12 +155,22 @@ func scanErr(code int, err error) error {
 }
 
 // scanOption changes the scan's options after runScan set them from its
-// arguments (flags added later: --archives=false, ...).
+// arguments (flags added later: --archives=false, --git, --history ...).
 type scanOption func(*leakscan.Options)
+
+// gitOption scans the history of repos (--git) and, with all, of every
+// repository found under the scanned folders (--history).
+func gitOption(repos []string, all bool) scanOption {
+	return func(o *leakscan.Options) {
+		o.GitRepos = append(o.GitRepos, repos...)
+		o.History = o.History || all
+	}
+}
 
 // runScan runs `reclaim scan`; fileCap is the most read from one file, in
 // bytes (0: leakscan.DefaultFileCap, < 0: no cap). Archives are read
-// unless an option turns them off.
+// unless an option turns them off. With no PATH and no --git repository,
+// the web roots of the local configs are scanned.
 func runScan(ctx context.Context, stdout, stderr io.Writer, paths []string, format string, webRoots []string, fileCap int64, more ...scanOption) error {
 	if format != "text" && format != "json" && format != "sarif" {
 		return scanErr(exitError, fmt.Errorf("unknown --format %q (text, json, sarif)", format))
@@ -150,15 +181,15 @@ func runScan(ctx context.Context, stdout, stderr io.Writer, paths []string, form
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
 	configRoot := os.Getenv(scanConfigRootEnv)
-	if len(paths) == 0 {
+	opt := leakscan.Options{WebRoots: webRoots, FileCap: fileCap, ConfigRoot: configRoot, Archives: true}
+	for _, f := range more {
+		f(&opt)
+	}
+	if len(paths) == 0 && len(opt.GitRepos) == 0 {
 		// the web roots of the local configs; stopped by ctrl+c like the
 		// scan (then Scan below returns at once, with a partial report of
 		// no folder or of the roots found so far)
 		paths, _ = leakscan.DefaultRootsContext(ctx, configRoot)
-	}
-	opt := leakscan.Options{WebRoots: webRoots, FileCap: fileCap, ConfigRoot: configRoot, Archives: true}
-	for _, f := range more {
-		f(&opt)
 	}
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(f.Fd()) {
 		start := time.Now()

@@ -1,0 +1,72 @@
+package checklist_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"reclaim/checklist"
+	"reclaim/checklist/leakscan"
+)
+
+// historyFinding is a key found only in a repository's history: HEAD no
+// longer holds it.
+func historyFinding(prov, keyID string, public bool) leakscan.Finding {
+	f := leakFinding(prov, keyID)
+	no := false
+	f.File, f.Line, f.Path, f.Commit, f.Ref, f.InHead, f.Public = "/srv/site", 3, "config/mail.php", strings.Repeat("ab", 20), "refs/heads/main", &no, public
+	f.AuthorDate = time.Date(2021, 3, 4, 10, 0, 0, 0, time.UTC)
+	return f
+}
+
+// A key found only in the history still drives the rotation: it is
+// matched to the account key, which is revoked first; the finding says
+// where in the history it is, that HEAD no longer holds it and, for a
+// public repository, that the key is public.
+func TestHistoryLeakRevokedFirst(t *testing.T) {
+	for _, public := range []bool{false, true} {
+		p := &matchingProv{keysProv: keysProv{keys: leakKeys()}}
+		e := leakEngine(t, p, historyFinding("fakeprov", "k1", public))
+		ctx := context.Background()
+		if err := e.TakeInventory(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Scan(ctx, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		f := scanFinding(t, e)
+		if f.Target.Kind != "key" || f.Target.ID != "k1" || f.Fix != checklist.ActRevokeKey || f.Severity != checklist.High {
+			t.Fatalf("history leak not matched to the key: %+v", f)
+		}
+		for _, s := range []string{"git history", "/srv/site@ababababab", "config/mail.php:3"} {
+			if !strings.Contains(f.Title, s) {
+				t.Errorf("title %q lacks %q", f.Title, s)
+			}
+		}
+		for _, s := range []string{"Committed 2021-03-04", "refs/heads/main", "HEAD no longer holds it", "revoke it first"} {
+			if !strings.Contains(f.Detail, s) {
+				t.Errorf("detail %q lacks %q", f.Detail, s)
+			}
+		}
+		if got := strings.Contains(f.Detail, "treat the key as public"); got != public {
+			t.Errorf("public %v: detail %q", public, f.Detail)
+		}
+		acts := e.Plan(checklist.StepRevokeKeys)
+		if len(acts) == 0 || acts[0].Target.ID != "k1" || acts[0].Params["leaked"] != "true" {
+			t.Fatalf("plan: %+v", acts)
+		}
+	}
+}
+
+// Findings at the same file and line but different commits or paths are
+// different findings.
+func TestHistoryFindingsDistinct(t *testing.T) {
+	a := historyFinding("sendgrid", "", false)
+	b := a
+	b.Path = ".env"
+	fs := checklist.ScanFindings(&leakscan.Report{Findings: []leakscan.Finding{a, b}})
+	if len(fs) != 2 || fs[0].ID == fs[1].ID {
+		t.Fatalf("findings %+v", fs)
+	}
+}

@@ -1,0 +1,41 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+
+	"reclaim/checklist"
+	"reclaim/checklist/leakscan"
+)
+
+// The scan step's "Also read" answer reaches the scanner: git history and
+// archives are read when ticked, not otherwise; the scan runs to its end
+// with the same live progress.
+func TestScanRunnerPassesScope(t *testing.T) {
+	h := newHarness(t, t.TempDir(), Options{Drill: true}, 80, 24)
+	h.press(h.m.c.Keys.Enter) // start the drill
+	e, ok := h.m.c.Eng.(*checklist.Engine)
+	if !ok {
+		t.Fatalf("engine %T", h.m.c.Eng)
+	}
+	ad, ok := e.Scanner.(*leakscan.Adapter)
+	if !ok {
+		t.Fatalf("scanner %T", e.Scanner)
+	}
+	for _, c := range []struct {
+		include    string
+		hist, arch bool
+	}{{"history", true, false}, {"archives", false, true}, {"history,archives", true, true}, {"", false, false}} {
+		s := newStepScreen(h.m.c, h.m.c.Eng, checklist.StepScan)
+		s.view = h.m.c.Eng.View(checklist.StepScan)
+		s.answers = map[string]string{"include": c.include}
+		h.m.step, h.m.screen = s, screenStep
+		h.run(s.scan.start(s))
+		if ad.Options.History != c.hist || ad.Options.Archives != c.arch {
+			t.Errorf("include %q: history %v, archives %v", c.include, ad.Options.History, ad.Options.Archives)
+		}
+		if !s.scan.done || len(s.log) == 0 || !strings.Contains(s.log[len(s.log)-1], "scan finished") {
+			t.Errorf("include %q: the scan did not finish: %q", c.include, s.log)
+		}
+	}
+}
