@@ -773,11 +773,7 @@ func (s *fileScanner) scanText(job *archJob, where string, sniff []byte, r io.Re
 		if final {
 			break
 		}
-		keep := min(overlap, len(b))
-		s.baseLine += bytes.Count(b[:len(b)-keep], []byte{'\n'})
-		s.base += int64(len(b) - keep)
-		copy(b, b[len(b)-keep:])
-		carry = keep
+		carry = s.carry(b)
 	}
 	a.stats.Members++
 	a.stats.Bytes += read

@@ -1241,11 +1241,7 @@ func (s *fileScanner) scanObjectStream(r io.Reader, limit int64) (fs []Finding, 
 		if final {
 			return s.res.findings, n, false, capped, nil
 		}
-		keep := min(overlap, len(b))
-		s.baseLine += bytes.Count(b[:len(b)-keep], []byte{'\n'})
-		s.base += int64(len(b) - keep)
-		copy(b, b[len(b)-keep:])
-		carry = keep
+		carry = s.carry(b)
 	}
 }
 

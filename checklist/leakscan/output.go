@@ -1,6 +1,8 @@
 package leakscan
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -23,13 +25,54 @@ func san(s string) string         { return provider.Sanitize(s) }
 func sanN(s string, n int) string { return provider.SanitizeN(s, n) }
 
 // writeSafeJSON writes v as indented JSON that is safe to print.
-func writeSafeJSON(w io.Writer, v any) error {
+func writeSafeJSON(w io.Writer, v any) error { return writeSafeJSONStream(w, v) }
+
+// stream is a list in a JSON document that is written an element at a
+// time: the document is marshalled with the list empty, and the elements
+// go in where `"key": []` stands, at the given indentation.
+type stream struct {
+	key, indent string
+	n           int
+	at          func(i int) any
+}
+
+// writeSafeJSONStream writes v as indented JSON that is safe to print,
+// with the streams' elements in place of their empty lists: a report with
+// 20,000 findings is never held as one buffer (nor twice, escaped).
+func writeSafeJSONStream(w io.Writer, v any, streams ...stream) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(append(provider.TerminalSafeJSON(b), '\n'))
-	return err
+	bw := bufio.NewWriterSize(w, 64<<10)
+	for _, st := range streams {
+		// a newline never stands in a JSON string: the key at its
+		// indentation is the list's own
+		needle := "\n" + st.indent + `"` + st.key + `": []`
+		i := bytes.Index(b, []byte(needle))
+		if i < 0 {
+			return fmt.Errorf("json output: no list %q", st.key)
+		}
+		bw.Write(provider.TerminalSafeJSON(b[:i+len(needle)-1]))
+		b = b[i+len(needle)-1:] // "]…"
+		for j := range st.n {
+			e, err := json.MarshalIndent(st.at(j), st.indent+"  ", "  ")
+			if err != nil {
+				return err
+			}
+			if j > 0 {
+				bw.WriteByte(',')
+			}
+			bw.WriteString("\n" + st.indent + "  ")
+			bw.Write(provider.TerminalSafeJSON(e))
+		}
+		if st.n > 0 {
+			bw.WriteString("\n" + st.indent)
+		}
+	}
+	bw.Write(provider.TerminalSafeJSON(b))
+	bw.WriteByte('\n')
+	return bw.Flush()
 }
 
 // providerNames are display names for the text report.
@@ -51,7 +94,13 @@ func displayName(p string) string {
 
 // WriteJSON writes the report as one JSON document. Its "findings" array is
 // what `evalrecall -format reclaim` scores.
-func WriteJSON(w io.Writer, r *Report) error { return writeSafeJSON(w, r) }
+func WriteJSON(w io.Writer, r *Report) error {
+	doc := *r
+	doc.Findings, doc.AlsoExposed = []Finding{}, []Finding{}
+	return writeSafeJSONStream(w, &doc,
+		stream{"findings", "  ", len(r.Findings), func(i int) any { return &r.Findings[i] }},
+		stream{"also_exposed", "  ", len(r.AlsoExposed), func(i int) any { return &r.AlsoExposed[i] }})
+}
 
 // partialNote opens the text report of a scan that was stopped.
 const partialNote = "PARTIAL RESULT: the scan was interrupted before it read everything; this report covers only what was read."
@@ -442,53 +491,64 @@ func fileURI(path string) string {
 	return strings.Join(segs, "/")
 }
 
-// WriteSARIF writes the report as SARIF 2.1.0 for code-scanning dashboards.
-func WriteSARIF(w io.Writer, r *Report, version string) error {
-	rules := map[string]string{}
-	var results []sarifResult
-	loc := func(path string, line int) []sarifLocation {
-		l := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: fileURI(path)}}}
-		if line > 0 {
-			l.PhysicalLocation.Region = &sarifRegion{StartLine: line}
-		}
-		return []sarifLocation{l}
+// sarifLoc is a SARIF location of a line in a file (no line: the file).
+func sarifLoc(path string, line int) []sarifLocation {
+	l := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: fileURI(path)}}}
+	if line > 0 {
+		l.PhysicalLocation.Region = &sarifRegion{StartLine: line}
 	}
-	for _, f := range r.Findings {
+	return []sarifLocation{l}
+}
+
+// sarifResultAt is the i-th SARIF result of r (findings, also exposed,
+// exposures, traces, in that order) and its rule's description; made one at
+// a time, so that they are never all held at once.
+func sarifResultAt(r *Report, i int) (sarifResult, string) {
+	if i < len(r.Findings) {
+		f := &r.Findings[i]
 		id := "leak/" + f.Provider + "/" + f.Kind
-		rules[id] = displayName(f.Provider) + " " + f.Kind + " in a file"
 		// issue 16: history, member and layer locations (gitout.go)
-		uri, line, props := sarifWhere(f)
+		uri, line, props := sarifWhere(*f)
 		l := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: uri}}}
 		if line > 0 {
 			l.PhysicalLocation.Region = &sarifRegion{StartLine: line}
 		}
-		results = append(results, sarifResult{RuleID: id, Level: "error", Message: sarifMessage{sarifFindingMessage(f)}, Locations: []sarifLocation{l},
-			PartialFingerprints: map[string]string{"secretSha256/v1": strings.TrimPrefix(f.Fingerprint, "sha256:"), "location/v1": locationHash(f)},
-			Properties:          props})
+		return sarifResult{RuleID: id, Level: "error", Message: sarifMessage{sarifFindingMessage(*f)}, Locations: []sarifLocation{l},
+			PartialFingerprints: map[string]string{"secretSha256/v1": strings.TrimPrefix(f.Fingerprint, "sha256:"), "location/v1": locationHash(*f)},
+			Properties:          props}, displayName(f.Provider) + " " + f.Kind + " in a file"
 	}
-	for _, f := range r.AlsoExposed {
-		id := "also-exposed/" + f.Provider + "/" + f.Kind
-		rules[id] = "another secret in a file with leaked credentials: rotate it too"
-		results = append(results, sarifResult{RuleID: id, Level: "warning", Message: sarifMessage{fmt.Sprintf("also exposed, rotate too: %s %s %s", f.Provider, f.Kind, f.Redacted)}, Locations: loc(f.File, f.Line),
-			PartialFingerprints: map[string]string{"secretSha256/v1": strings.TrimPrefix(f.Fingerprint, "sha256:")}})
+	i -= len(r.Findings)
+	if i < len(r.AlsoExposed) {
+		f := &r.AlsoExposed[i]
+		return sarifResult{RuleID: "also-exposed/" + f.Provider + "/" + f.Kind, Level: "warning", Message: sarifMessage{fmt.Sprintf("also exposed, rotate too: %s %s %s", f.Provider, f.Kind, f.Redacted)}, Locations: sarifLoc(f.File, f.Line),
+			PartialFingerprints: map[string]string{"secretSha256/v1": strings.TrimPrefix(f.Fingerprint, "sha256:")}}, "another secret in a file with leaked credentials: rotate it too"
 	}
-	for _, x := range r.Exposures {
-		id := "exposure/" + x.Kind
-		rules[id] = x.Detail
+	i -= len(r.AlsoExposed)
+	if i < len(r.Exposures) {
+		x := &r.Exposures[i]
 		lvl := "warning"
 		if x.Severity == "high" || x.Severity == "critical" {
 			lvl = "error"
 		}
-		results = append(results, sarifResult{RuleID: id, Level: lvl, Message: sarifMessage{x.Kind + ": " + x.Detail}, Locations: loc(x.Path, x.Line)})
+		return sarifResult{RuleID: "exposure/" + x.Kind, Level: lvl, Message: sarifMessage{x.Kind + ": " + x.Detail}, Locations: sarifLoc(x.Path, x.Line)}, x.Detail
 	}
-	for _, t := range r.Traces {
-		id := "attack/" + strings.Trim(strings.ReplaceAll(t.Probe, "/", "-"), "-.")
-		rules[id] = "requests probing for " + t.Probe
-		lvl := "warning"
-		if t.Served > 0 {
-			lvl = "error"
-		}
-		results = append(results, sarifResult{RuleID: id, Level: lvl, Message: sarifMessage{fmt.Sprintf("%d requests for %s from %d addresses, %d served with 200", t.Requests, t.Probe, t.IPCount, t.Served)}, Locations: loc(t.File, t.FirstLn)})
+	t := &r.Traces[i-len(r.Exposures)]
+	lvl := "warning"
+	if t.Served > 0 {
+		lvl = "error"
+	}
+	return sarifResult{RuleID: "attack/" + strings.Trim(strings.ReplaceAll(t.Probe, "/", "-"), "-."), Level: lvl, Message: sarifMessage{fmt.Sprintf("%d requests for %s from %d addresses, %d served with 200", t.Requests, t.Probe, t.IPCount, t.Served)}, Locations: sarifLoc(t.File, t.FirstLn)},
+		"requests probing for " + t.Probe
+}
+
+// WriteSARIF writes the report as SARIF 2.1.0 for code-scanning dashboards.
+func WriteSARIF(w io.Writer, r *Report, version string) error {
+	loc := sarifLoc
+	n := len(r.Findings) + len(r.AlsoExposed) + len(r.Exposures) + len(r.Traces)
+	rules := map[string]string{}
+	for i := range n {
+		res, rule := sarifResultAt(r, i)
+		rules[res.RuleID] = rule
 	}
 	ids := make([]string, 0, len(rules))
 	for id := range rules {
@@ -498,9 +558,6 @@ func WriteSARIF(w io.Writer, r *Report, version string) error {
 	drv := sarifDriver{Name: "reclaim", InformationURI: "https://github.com/reclaim/reclaim", Version: version, Rules: []sarifRule{}}
 	for _, id := range ids {
 		drv.Rules = append(drv.Rules, sarifRule{ID: id, ShortDescription: sarifMessage{rules[id]}})
-	}
-	if results == nil {
-		results = []sarifResult{}
 	}
 	inc := r.IncompleteReasons()
 	inv := sarifInvocation{ExecutionSuccessful: r.RootsError() == nil && !r.Partial && len(inc) == 0, Properties: sarifInvProps{
@@ -524,5 +581,6 @@ func WriteSARIF(w io.Writer, r *Report, version string) error {
 	for _, s := range r.Failed() {
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{Level: "error", Message: sarifMessage{s.describe()}, Locations: loc(s.Path, 0)})
 	}
-	return writeSafeJSON(w, sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{{Tool: sarifTool{Driver: drv}, Results: results, Invocations: []sarifInvocation{inv}}}})
+	doc := sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{{Tool: sarifTool{Driver: drv}, Results: []sarifResult{}, Invocations: []sarifInvocation{inv}}}}
+	return writeSafeJSONStream(w, doc, stream{"results", "      ", n, func(i int) any { res, _ := sarifResultAt(r, i); return res }})
 }

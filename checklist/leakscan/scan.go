@@ -1535,14 +1535,19 @@ type fileScanner struct {
 	isLog    bool
 	isPHP    bool
 	isHTML   bool
-	gitConf  bool  // a .git/config: remote URL credentials (gitcreds.go)
-	base     int64 // absolute offset of buf[0]
-	baseLine int   // lines before buf[0]
-	n        int   // valid bytes in buf
-	final    bool  // this chunk ends the file
-	seen     map[[2]int64]bool
-	fps      map[[32]byte]int32 // secrets found in this file: index in res.findings
-	res      fileResult
+	gitConf  bool              // a .git/config: remote URL credentials (gitcreds.go)
+	base     int64             // absolute offset of buf[0]
+	baseLine int               // lines before buf[0]
+	n        int               // valid bytes in buf
+	final    bool              // this chunk ends the file
+	seen     map[[2]int64]bool // matches at or after base, by span
+	// the detector window of scanChunk and its callback
+	win     provider.Window
+	det     *provider.Detector
+	limit   int
+	onMatch func(provider.Match)
+	fps     map[[32]byte]int32 // secrets found in this file: index in res.findings
+	res     fileResult
 	// line numbers in the current chunk: lnLines newlines before lnPos
 	lnPos, lnLines int
 	lastProbe      int64 // offset of the last log line read as a probe
@@ -1740,12 +1745,7 @@ func (s *fileScanner) scanFile(dir dirFD, path, name string, inWeb, logDir bool)
 		if final {
 			break
 		}
-		// carry the tail so that nothing across the boundary is lost
-		keep := min(overlap, len(b))
-		s.baseLine += bytes.Count(b[:len(b)-keep], []byte{'\n'})
-		s.base += int64(len(b) - keep)
-		copy(b, b[len(b)-keep:])
-		carry = keep
+		carry = s.carry(b)
 	}
 	s.res.capped = r.capped
 	s.alsoLarge(f, st, path, lname, inWeb, mode) // files over one chunk (alsobig.go)
@@ -1772,6 +1772,22 @@ func (s *fileScanner) lineAt(b []byte, pos int) int {
 	return s.baseLine + s.lnLines + 1
 }
 
+// carry moves the tail of the chunk b to its start, so that nothing across
+// the boundary is lost, and returns its length. What the scan remembers of
+// matches before the new chunk is dropped: no match there can be found again.
+func (s *fileScanner) carry(b []byte) int {
+	keep := min(overlap, len(b))
+	s.baseLine += bytes.Count(b[:len(b)-keep], []byte{'\n'})
+	s.base += int64(len(b) - keep)
+	copy(b, b[len(b)-keep:])
+	for k := range s.seen {
+		if k[0] < s.base {
+			delete(s.seen, k)
+		}
+	}
+	return keep
+}
+
 func (s *fileScanner) scanChunk(b []byte) {
 	e := s.e
 	s.lnPos, s.lnLines = 0, 0
@@ -1781,7 +1797,12 @@ func (s *fileScanner) scanChunk(b []byte) {
 	if !s.final {
 		limit = len(b) - overlap/2
 	}
-	w := provider.Window{Buf: b}
+	if s.onMatch == nil {
+		s.onMatch = s.match // one closure per worker, not one per hit
+	}
+	s.win = provider.Window{Buf: b}
+	s.limit = limit
+	w := &s.win
 	e.m.scan(b, func(pat, end int) bool {
 		start := end - len(e.m.pats[pat])
 		if e.byPat[pat][0].det >= 0 {
@@ -1799,19 +1820,21 @@ func (s *fileScanner) scanChunk(b []byte) {
 			}
 			w.Lo, w.Hi = max(0, start-before), min(len(b), end+after)
 			w.HitStart, w.HitEnd, w.Anchor = start, end, e.m.pats[pat]
-			d.Find(&w, func(m provider.Match) {
-				if m.Start < w.Lo || m.End > w.Hi || m.Start >= m.End {
-					return
-				}
-				if m.End > limit {
-					return
-				}
-				s.addMatch(b, d, m)
-			})
+			s.det = d
+			d.Find(w, s.onMatch)
 		}
 		return true
 	})
 	s.encPass(b, limit) // encoded values (encoded.go)
+}
+
+// match takes a detector's match in the window of scanChunk.
+func (s *fileScanner) match(m provider.Match) {
+	w := &s.win
+	if m.Start < w.Lo || m.End > w.Hi || m.Start >= m.End || m.End > s.limit {
+		return
+	}
+	s.addMatch(w.Buf, s.det, m)
 }
 
 func (s *fileScanner) addMatch(b []byte, d *provider.Detector, m provider.Match) {
