@@ -599,6 +599,22 @@ type Drift struct {
 // Drifted reports whether anything changed.
 func (d *Drift) Drifted() bool { return len(d.Changes) > 0 }
 
+// Partial lists the sections not compared in full: not compared at all
+// (Unchecked) or read only in part (Incomplete). A check with no drift and
+// a partial comparison is no all-clear.
+func (d *Drift) Partial() []string {
+	var out []string
+	for _, m := range []map[string]string{d.Unchecked, d.Incomplete} {
+		for sec := range m {
+			if !slices.Contains(out, sec) {
+				out = append(out, sec)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // CheckDrift compares an inventory against a baseline.
 func CheckDrift(b *Baseline, cur *Inventory, now time.Time, opt CompareOptions) *Drift {
 	d := &Drift{Provider: b.Provider, ProviderName: provider.Sanitize(b.ProviderName), Baseline: b.ID, BaselineAt: b.TakenAt, CheckedAt: now.UTC()}
@@ -646,8 +662,8 @@ func (d *Drift) Text() string {
 	}
 	b.WriteString("\n\n")
 	switch {
-	case len(d.Changes) == 0 && len(d.Unchecked) > 0:
-		b.WriteString("No drift in what could be compared; what could not is listed below.\n")
+	case len(d.Changes) == 0 && len(d.Unchecked)+len(d.Incomplete) > 0:
+		b.WriteString("No drift in what could be compared, but not all of the account was: see below.\n")
 	case len(d.Changes) == 0:
 		b.WriteString("No drift: the account matches its baseline.\n")
 	default:

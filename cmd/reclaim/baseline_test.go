@@ -252,3 +252,22 @@ func TestCheckDrillRehearsesWhatChanged(t *testing.T) {
 		t.Fatalf("check --provider drill --json: %+v", r)
 	}
 }
+
+// A check whose read of a section was cut short (the time limit) compared
+// only part of the account: it must not say the account matches its
+// baseline, nor exit 0 for a cron job to take as "all clear".
+func TestCheckCutShortIsNoAllClear(t *testing.T) {
+	bin := buildBinary(t)
+	st, session := sgfake.Healthy(time.Now().UTC())
+	f := sgfake.New(st)
+	defer f.Close()
+	c := &reportCLI{t: t, bin: bin, state: t.TempDir(), env: []string{"SENDGRID_API_KEY=" + session.Token, "RECLAIM_SENDGRID_BASE_URL=" + f.URL}}
+	if r := c.run("baseline", "--provider", "sendgrid"); r.code != 0 {
+		t.Fatalf("baseline: %+v", r)
+	}
+	f.Inject(sgfake.Fault{Path: "/v3/teammates*", Delay: 3 * time.Second, Times: 50})
+	r := c.run("check", "--provider", "sendgrid", "--timeout", "1s")
+	if r.code != exitError || strings.Contains(r.stdout, "matches its baseline") || !strings.Contains(r.stdout, "teammates read only in part") || !strings.Contains(r.stderr, "--timeout") {
+		t.Fatalf("check cut short: %+v", r)
+	}
+}

@@ -68,7 +68,8 @@ the environment they need, for this command with the flags given; it
 installs nothing and changes nothing.
 
 Exit: 0 no drift, 1 drift, 2 error (no baseline, a refused baseline, the
-account unreadable, an alert not delivered).`,
+account or a section unreadable or read only in part, an alert not
+delivered).`,
 		Example: `  reclaim check --provider NAME
   reclaim check --provider NAME --json
   RECLAIM_NOTIFY_SECRET=… reclaim check --provider NAME --notify-url https://hooks.example.com/reclaim
@@ -171,8 +172,12 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 		return withCode(exitError, fmt.Errorf("drift found, but the alert was not delivered: %s", strings.Join(failed, "; ")))
 	case d.Drifted():
 		return withCode(exitFindings, nil)
-	case len(d.Unchecked) > 0:
-		return withCode(exitError, fmt.Errorf("no drift in what was compared, but %d sections could not be compared: %s", len(d.Unchecked), strings.Join(sortedSections(d.Unchecked), ", ")))
+	case len(d.Partial()) > 0:
+		msg := fmt.Sprintf("no drift in what was compared, but not all of the account was: %s", strings.Join(d.Partial(), ", "))
+		if len(d.Incomplete) > 0 {
+			msg += " (read only in part: raise --timeout, or the caps with reclaim audit's flags, and check again)"
+		}
+		return withCode(exitError, errors.New(msg))
 	}
 	return nil
 }
