@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -252,6 +253,15 @@ func recordBaseline(cmd *cobra.Command, store *checklist.BaselineStore, f baseli
 			parts = append(parts, sec+": "+provider.Sanitize(inv.Truncated[sec]))
 		}
 		return withCode(exitError, fmt.Errorf("no baseline recorded: the account was read only in part (%s); raise the caps with reclaim audit's flags or --timeout, and try again", strings.Join(parts, "; ")))
+	}
+	if secs := slices.DeleteFunc(inv.FailedForNow(), func(s string) bool { return s == checklist.SecActivity }); len(secs) > 0 {
+		// Recorded as unreadable, a section that failed for now would be
+		// left out of every later check: it is no baseline either.
+		var parts []string
+		for _, sec := range secs {
+			parts = append(parts, sec+": "+provider.SanitizeN(inv.Errors[sec], 200))
+		}
+		return withCode(exitError, fmt.Errorf("no baseline recorded: part of the account could not be read just now (%s); a baseline without it would leave it unwatched: try again in a few minutes", strings.Join(parts, "; ")))
 	}
 	info := p.Info()
 	if fac.Simulated {

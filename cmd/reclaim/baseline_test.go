@@ -271,3 +271,37 @@ func TestCheckCutShortIsNoAllClear(t *testing.T) {
 		t.Fatalf("check cut short: %+v", r)
 	}
 }
+
+// A section that failed for a reason that passes (a 5xx, a 429, the
+// network) is no "unreadable" section: recorded so, a baseline would leave
+// it unwatched by every later check. Such a baseline is not recorded; one
+// the key may not read (a missing scope) still is, with the section named.
+func TestBaselineRefusesASectionThatFailedForNow(t *testing.T) {
+	bin := buildBinary(t)
+	st, session := sgfake.Healthy(time.Now().UTC())
+	f := sgfake.New(st)
+	defer f.Close()
+	c := &reportCLI{t: t, bin: bin, state: t.TempDir(), env: []string{"SENDGRID_API_KEY=" + session.Token, "RECLAIM_SENDGRID_BASE_URL=" + f.URL}}
+	f.Inject(sgfake.Fault{Path: "/v3/teammates*", Status: 500, Times: 100})
+	r := c.run("baseline", "--provider", "sendgrid")
+	if r.code != exitError || !strings.Contains(r.stderr, "no baseline recorded") || !strings.Contains(r.stderr, "teammates") || !strings.Contains(r.stderr, "try again") {
+		t.Fatalf("baseline with teammates failing: %+v", r)
+	}
+	if files, _ := filepath.Glob(filepath.Join(c.state, "baselines", "*.json")); len(files) != 0 {
+		t.Fatalf("recorded: %v", files)
+	}
+
+	// A key without teammates.read: the baseline is recorded without them.
+	st2, session2 := sgfake.Healthy(time.Now().UTC())
+	for i := range st2.Keys {
+		if st2.Keys[i].ID == session2.ID {
+			st2.Keys[i].Scopes = slices.DeleteFunc(slices.Clone(st2.Keys[i].Scopes), func(s string) bool { return strings.HasPrefix(s, "teammates.") })
+		}
+	}
+	f2 := sgfake.New(st2)
+	defer f2.Close()
+	c.env = []string{"SENDGRID_API_KEY=" + session2.Token, "RECLAIM_SENDGRID_BASE_URL=" + f2.URL}
+	if r := c.run("baseline", "--provider", "sendgrid"); r.code != 0 || !strings.Contains(r.stdout, "Not read (not compared by checks): teammates") {
+		t.Fatalf("baseline without teammates.read: %+v", r)
+	}
+}
