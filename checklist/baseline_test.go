@@ -607,3 +607,41 @@ func TestEveryScenarioStartsFromItsBaseline(t *testing.T) {
 		})
 	}
 }
+
+// A clean-up step whose remaining objects are the owner's only because they
+// are known at baseline is not "verified": reclaim read back that nothing
+// flagged remains, but that the rest is the owner's rests on the baseline.
+func TestCleanupStepRestingOnTheBaselineIsNotVerified(t *testing.T) {
+	now := time.Now().UTC()
+	_, p, session := healthyFake(t, now)
+	dir := t.TempDir()
+	store := &BaselineStore{Dir: dir}
+	b := recordBaseline(t, store, p, now.Add(-time.Hour), nil)
+	inc := NewIncident(now, "recovery", p, false, "")
+	e := NewEngine(inc, nil, p, nil)
+	e.Baselines = store
+	e.SessionKeyID = session.ID
+	if err := e.TakeInventory(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if m := e.View(StepAuditTeammates).Mode; m != ModeAuto {
+		t.Fatalf("teammates step is %s", m)
+	}
+	if err := e.Complete(StepAuditTeammates, map[string]string{}); err != nil {
+		t.Fatal(err)
+	}
+	st := e.View(StepAuditTeammates).State
+	if st.Status != StatusDone || st.Level != LevelBaseline || !strings.Contains(st.Statement, "known at baseline") || !strings.Contains(st.Statement, b.ID) || !strings.Contains(st.Statement, "dana") {
+		t.Errorf("teammates step: %s %s: %s", st.Status, st.Level, st.Statement)
+	}
+	// Vouched for by the owner, the object no longer rests on the baseline.
+	e.mu.Lock()
+	e.acct().Vouched = []string{"teammate:dana"}
+	e.mu.Unlock()
+	if err := e.Complete(StepAuditTeammates, map[string]string{}); err != nil {
+		t.Fatal(err)
+	}
+	if st := e.View(StepAuditTeammates).State; st.Level != LevelVerified || strings.Contains(st.Statement, "known at baseline") {
+		t.Errorf("teammates step, vouched: %s: %s", st.Level, st.Statement)
+	}
+}
