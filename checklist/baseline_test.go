@@ -645,3 +645,52 @@ func TestCleanupStepRestingOnTheBaselineIsNotVerified(t *testing.T) {
 		t.Errorf("teammates step, vouched: %s: %s", st.Level, st.Statement)
 	}
 }
+
+// "Known at baseline" says whose an object is, not that it is safe: the
+// report's list must not show a key found in leaked material as if the
+// baseline cleared it.
+func TestReportKnownAtBaselineNamesWhatIsWrongWithIt(t *testing.T) {
+	now := time.Now().UTC()
+	f, p, session := healthyFake(t, now)
+	store := &BaselineStore{Dir: t.TempDir()}
+	recordBaseline(t, store, p, now.Add(-time.Hour), nil)
+	var newsletter string
+	f.Mu.Lock()
+	for _, k := range f.St.Keys {
+		if k.Name == "newsletter" {
+			newsletter = k.ID
+		}
+	}
+	f.Mu.Unlock()
+	inc := NewIncident(now, "recovery", p, false, "")
+	e := NewEngine(inc, nil, p, nil)
+	e.Baselines = store
+	e.SessionKeyID = session.ID
+	if err := e.TakeInventory(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Complete(StepQuestions, map[string]string{"leaked_key_ids": newsletter}); err != nil {
+		t.Fatal(err)
+	}
+	md := e.BuildReport().Markdown()
+	i := strings.Index(md, "## Known at baseline")
+	if i < 0 {
+		t.Fatal("no known-at-baseline section")
+	}
+	sec := md[i:]
+	if j := strings.Index(sec[3:], "\n## "); j >= 0 {
+		sec = sec[:j+3]
+	}
+	var line string
+	for _, l := range strings.Split(sec, "\n") {
+		if strings.Contains(l, `"newsletter"`) {
+			line = l
+		}
+	}
+	if line == "" || !strings.Contains(line, "leaked") {
+		t.Errorf("the leaked key is listed as known at baseline without a word of it: %q\n%s", line, sec)
+	}
+	if !strings.Contains(sec, "not that it is safe") {
+		t.Errorf("the section does not say what known at baseline does not mean:\n%s", sec)
+	}
+}

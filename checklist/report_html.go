@@ -135,7 +135,7 @@ footer { margin-top: 2rem; border-top: 1px solid #ccc; padding-top: .5rem; font-
 <ul>{{range .Findings}}{{if not (isLeak .)}}<li class="sev-{{.Severity}}">[{{.Severity}}] {{s .Title}} — <span class="{{state .}}">{{state .}}</span> (evidence: {{s .Evidence}})</li>
 {{end}}{{end}}</ul>
 {{with .Baseline}}{{if .Known}}<h2>Known at baseline</h2>
-<p>Unchanged since the baseline <code>{{s .ID}}</code> of {{utc .TakenAt}} (evidence: <b>known at baseline</b>):</p>
+<p>Unchanged since the baseline <code>{{s .ID}}</code> of {{utc .TakenAt}} (evidence: <b>known at baseline</b>). That says the object was there when the account was healthy, so it is the owner's, not that it is safe: what else was found on it is named.</p>
 <ul>{{range .KnownLines}}<li>{{s .}}</li>{{end}}</ul>{{end}}{{end}}
 
 {{if .NewKeys}}<h2>Replacement keys</h2>
