@@ -694,3 +694,26 @@ func TestReportKnownAtBaselineNamesWhatIsWrongWithIt(t *testing.T) {
 		t.Errorf("the section does not say what known at baseline does not mean:\n%s", sec)
 	}
 }
+
+// A baseline file far larger than any account's is refused from its size,
+// before a byte of it is read or parsed (parsing takes several times a
+// file's size in memory).
+func TestHugeBaselineIsRefusedUnread(t *testing.T) {
+	store := &BaselineStore{Dir: t.TempDir()}
+	if err := os.MkdirAll(filepath.Join(store.Dir, BaselinesDir), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	id := "20250102-150405-ab12-sendgrid"
+	f, err := os.OpenFile(store.Path(id), os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(MaxBaselineBytes + 1); err != nil { // sparse: nothing written
+		t.Fatal(err)
+	}
+	f.Close()
+	_, err = store.Latest("sendgrid")
+	if err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Fatalf("huge baseline: %v", err)
+	}
+}
