@@ -717,3 +717,19 @@ func TestHugeBaselineIsRefusedUnread(t *testing.T) {
 		t.Fatalf("huge baseline: %v", err)
 	}
 }
+
+// JSON nested without end is refused as such, quickly and in little memory:
+// the duplicate-key walk used to recurse once per level (10 MiB of "["
+// overflowed a 1 GB stack and killed reclaim), for baselines and for
+// reports given to reclaim verify alike.
+func TestDeeplyNestedJSONIsRefused(t *testing.T) {
+	n := 200_000
+	doc := `{"format":"reclaim-baseline","version":1,"x":` + strings.Repeat("[", n) + strings.Repeat("]", n) + `}`
+	_, err := ParseBaseline([]byte(doc))
+	if !errors.Is(err, ErrBaselineAltered) || !strings.Contains(err.Error(), "nested deeper than") {
+		t.Errorf("baseline: %v", err)
+	}
+	if _, _, err := CheckReport([]byte(doc)); err == nil || !strings.Contains(err.Error(), "nested deeper than") {
+		t.Errorf("report: %v", err)
+	}
+}
