@@ -305,3 +305,30 @@ func TestBaselineRefusesASectionThatFailedForNow(t *testing.T) {
 		t.Fatalf("baseline without teammates.read: %+v", r)
 	}
 }
+
+// --install-timer's units and crontab line run the command as given: "%"
+// is a specifier to systemd and a newline to cron, "$" a variable to
+// systemd; a webhook URL with %-escapes must survive both.
+func TestInstallTimerEscapesPercentAndDollar(t *testing.T) {
+	c := &reportCLI{t: t, bin: buildBinary(t), state: t.TempDir()}
+	url := "https://hooks.example.com/a%20b?sig=$HOME"
+	r := c.run("check", "--provider", "sendgrid", "--notify-url", url, "--install-timer")
+	if r.code != 0 {
+		t.Fatalf("--install-timer: %+v", r)
+	}
+	var execStart, cron string
+	for _, l := range strings.Split(r.stdout, "\n") {
+		switch {
+		case strings.HasPrefix(l, "ExecStart="):
+			execStart = l
+		case strings.Contains(l, " check --provider sendgrid") && !strings.HasPrefix(l, "#"):
+			cron = l
+		}
+	}
+	if !strings.Contains(execStart, `"https://hooks.example.com/a%%20b?sig=$$HOME"`) {
+		t.Errorf("ExecStart: %s", execStart)
+	}
+	if !strings.Contains(cron, `'https://hooks.example.com/a\%20b?sig=$HOME'`) || strings.Count(cron, "%") != strings.Count(cron, `\%`) {
+		t.Errorf("crontab line: %s", cron)
+	}
+}

@@ -256,26 +256,33 @@ func printTimer(w io.Writer, f checkFlags) error {
 	} else if abs, err := filepath.EvalSymlinks(exe); err == nil {
 		exe = abs
 	}
-	args := []string{shellQuote(exe), "check", "--provider", shellQuote(f.provider)}
+	args := []string{exe, "check", "--provider", f.provider}
 	if g.stateDir != "" {
 		if abs, err := filepath.Abs(g.stateDir); err == nil {
-			args = append(args, "--state-dir", shellQuote(abs))
+			args = append(args, "--state-dir", abs)
 		}
 	}
 	if f.notifyURL != "" {
-		args = append(args, "--notify-url", shellQuote(f.notifyURL))
+		args = append(args, "--notify-url", f.notifyURL)
 	}
 	for _, to := range f.mailTo {
-		args = append(args, "--mail-to", shellQuote(to))
+		args = append(args, "--mail-to", to)
 	}
 	if f.signer != "" {
 		if abs, err := filepath.Abs(f.signer); err == nil {
-			args = append(args, "--signer", shellQuote(abs))
+			args = append(args, "--signer", abs)
 		}
 	}
 	name := "reclaim-check-" + f.provider
 	envFile := "%h/.config/reclaim/" + f.provider + ".env"
-	cmdline := strings.Join(args, " ")
+	// systemd reads "%" as a specifier and "$" as a variable; cron turns
+	// "%" into a newline: each line escapes them its own way.
+	var unit, cron []string
+	for _, a := range args {
+		unit = append(unit, systemdQuote(a))
+		cron = append(cron, strings.ReplaceAll(shellQuote(a), "%", `\%`))
+	}
+	cmdline, cronline := strings.Join(unit, " "), strings.Join(cron, " ")
 
 	fmt.Fprintf(w, "# reclaim check --install-timer: nothing was installed or changed. To install:\n")
 	fmt.Fprintf(w, "#   mkdir -p ~/.config/systemd/user ~/.config/reclaim && chmod 700 ~/.config/reclaim\n")
@@ -309,8 +316,18 @@ func printTimer(w io.Writer, f checkFlags) error {
 	fmt.Fprintf(w, "[Unit]\nDescription=Run %s every %s\n\n[Timer]\nOnBootSec=5min\nOnUnitActiveSec=%s\nRandomizedDelaySec=%s\nPersistent=true\n\n[Install]\nWantedBy=timers.target\n\n", name, systemdSpan(f.every), systemdSpan(f.every), systemdSpan(min(f.every/10, 5*time.Minute)))
 
 	fmt.Fprintf(w, "# ---- or a crontab line (crontab -e); cron mails what it prints when MAILTO is set ----\n")
-	fmt.Fprintf(w, "%s set -a; . \"$HOME/.config/reclaim/%s.env\"; set +a; %s\n", cronSpec(f.every), f.provider, cmdline)
+	fmt.Fprintf(w, "%s set -a; . \"$HOME/.config/reclaim/%s.env\"; set +a; %s\n", cronSpec(f.every), f.provider, cronline)
 	return nil
+}
+
+// systemdQuote makes one word of a systemd command line: "%" and "$"
+// doubled (a specifier, a variable), and a word with anything but plain
+// characters in double quotes with "\" and '"' escaped.
+func systemdQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@+=:,./_-") == "" {
+		return s
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "%", "%%", "$", "$$").Replace(s) + `"`
 }
 
 func systemdSpan(d time.Duration) string {
