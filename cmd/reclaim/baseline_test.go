@@ -332,3 +332,27 @@ func TestInstallTimerEscapesPercentAndDollar(t *testing.T) {
 		t.Errorf("crontab line: %s", cron)
 	}
 }
+
+// A baseline or check cut short by a cap says which flag raises it, and
+// that flag is there (it used to point at "reclaim audit's flags", which
+// baseline and check did not take).
+func TestBaselineAndCheckTakeTheCaps(t *testing.T) {
+	st, session := sgfake.Healthy(time.Now().UTC())
+	f := sgfake.New(st)
+	defer f.Close()
+	c := &reportCLI{t: t, bin: buildBinary(t), state: t.TempDir(), env: []string{"SENDGRID_API_KEY=" + session.Token, "RECLAIM_SENDGRID_BASE_URL=" + f.URL}}
+	r := c.run("baseline", "--provider", "sendgrid", "--max-items", "2")
+	if r.code != exitError || !strings.Contains(r.stderr, "read only in part") || !strings.Contains(r.stderr, "--max-items") {
+		t.Fatalf("baseline --max-items 2: %+v", r)
+	}
+	if r := c.run("baseline", "--provider", "sendgrid", "--max-items", "50", "--max-pages", "20", "--max-bytes", "4", "--max-messages", "10000", "--max-message-pages", "100"); r.code != 0 {
+		t.Fatalf("baseline with caps: %+v", r)
+	}
+	if r := c.run("check", "--provider", "sendgrid", "--max-items", "2"); r.code != exitError || !strings.Contains(r.stdout, "keys read only in part") {
+		t.Fatalf("check --max-items 2: %+v", r)
+	}
+	r = c.run("check", "--provider", "sendgrid", "--max-items", "50", "--install-timer")
+	if r.code != 0 || !strings.Contains(r.stdout, " --max-items 50") {
+		t.Fatalf("--install-timer drops the caps: %+v", r)
+	}
+}

@@ -35,6 +35,7 @@ type checkFlags struct {
 	timeout      time.Duration
 	installTimer bool
 	every        time.Duration
+	caps         capFlags
 }
 
 func newCheckCmd() *cobra.Command {
@@ -85,6 +86,7 @@ delivered).`,
 	c.Flags().DurationVar(&f.timeout, "timeout", DefaultAuditTimeout, "stop reading after this long (exit 2)")
 	c.Flags().BoolVar(&f.installTimer, "install-timer", false, "print a systemd service and timer, and a crontab line, for this check; change nothing")
 	c.Flags().DurationVar(&f.every, "every", time.Hour, "with --install-timer: how often to check (5m to 24h)")
+	f.caps.add(c)
 	return c
 }
 
@@ -107,7 +109,13 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 		}
 	}
 	if f.installTimer {
-		return printTimer(out, f)
+		changed := func(name string) (string, bool) {
+			if fl := cmd.Flags().Lookup(name); fl != nil && fl.Changed {
+				return fl.Value.String(), true
+			}
+			return "", false
+		}
+		return printTimer(out, f, changed)
 	}
 	secret := os.Getenv(envNotifySecret)
 	if f.notifyURL != "" && len(secret) < checklist.MinWebhookSecret {
@@ -138,7 +146,7 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 			return withCode(exitError, fmt.Errorf("nothing checked: %w", err))
 		}
 	}
-	_, p, inv, err := readAccount(cmd.Context(), cmd.ErrOrStderr(), f.provider, f.timeout, false)
+	_, p, inv, err := readAccount(cmd.Context(), cmd.ErrOrStderr(), f.provider, f.timeout, f.caps.get(), false)
 	if err != nil && inv == nil {
 		return withCode(exitError, fmt.Errorf("nothing checked: %w", err))
 	}
@@ -175,7 +183,7 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	case len(d.Partial()) > 0:
 		msg := fmt.Sprintf("no drift in what was compared, but not all of the account was: %s", strings.Join(d.Partial(), ", "))
 		if len(d.Incomplete) > 0 {
-			msg += " (read only in part: raise --timeout, or the caps with reclaim audit's flags, and check again)"
+			msg += " (read only in part: " + capAdvice + ", and check again)"
 		}
 		return withCode(exitError, errors.New(msg))
 	}
@@ -187,7 +195,7 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 // rehearsal of what a check shows when an account was taken over.
 func drillBaseline() (*checklist.Baseline, error) {
 	fac, _ := provider.Lookup("drill")
-	_, p, inv, err := readAccount(context.Background(), io.Discard, fac.Info.ID, 0, true)
+	_, p, inv, err := readAccount(context.Background(), io.Discard, fac.Info.ID, 0, provider.Limits{}, true)
 	if err != nil {
 		return nil, err
 	}
@@ -245,7 +253,7 @@ func hostOfURL(raw string) string {
 
 // printTimer prints the systemd user units, a crontab line and the
 // environment file they read, for this check. It writes nothing.
-func printTimer(w io.Writer, f checkFlags) error {
+func printTimer(w io.Writer, f checkFlags, changed func(flag string) (string, bool)) error {
 	if f.every < 5*time.Minute || f.every > 24*time.Hour || f.every%time.Minute != 0 {
 		return withCode(exitError, errors.New("--every must be whole minutes from 5m to 24h"))
 	}
@@ -271,6 +279,11 @@ func printTimer(w io.Writer, f checkFlags) error {
 	if f.signer != "" {
 		if abs, err := filepath.Abs(f.signer); err == nil {
 			args = append(args, "--signer", abs)
+		}
+	}
+	for _, n := range append([]string{"timeout"}, capFlagNames...) {
+		if v, ok := changed(n); ok {
+			args = append(args, "--"+n, v)
 		}
 	}
 	name := "reclaim-check-" + f.provider
