@@ -361,11 +361,51 @@ func addedChange(o bobj, date string) *Change {
 		}
 	}
 	c := &Change{Change: ChangeAdded, Kind: o.kind, ID: o.targetID(), Name: o.name, Severity: sev, ReviewKey: o.rk,
-		Title: fmt.Sprintf("New since the baseline of %s: %s %s%s", date, o.what, showName(o), idNote(o))}
+		Title: fmt.Sprintf("New since the baseline of %s: %s %s%s%s", date, o.what, showName(o), idNote(o), addedNote(o))}
 	if o.kind == "mail_setting" && o.field("enabled").value == "yes" && o.field("value").value != "" {
 		c.Details = append(c.Details, "value "+quote(o.field("value").value))
 	}
 	return c
+}
+
+// addedNote says what a new object is, as far as it matters to whether it
+// is the attacker's: a key's access, a person's address and admin rights.
+func addedNote(o bobj) string {
+	var parts []string
+	email := func() {
+		if e := o.field("email").value; e != "" && o.kind != "invite" {
+			parts = append(parts, "<"+provider.SanitizeN(e, 80)+">")
+		}
+	}
+	switch o.kind {
+	case "key":
+		switch n := len(o.field("scopes").set); {
+		case o.field("full access").value == "yes":
+			parts = append(parts, "full access")
+		case n > 0:
+			parts = append(parts, plural(n, "scope"))
+		}
+		if o.field("master").value == "yes" {
+			parts = append(parts, "master")
+		}
+		if su := o.field("subuser").value; su != "" {
+			parts = append(parts, "of subuser "+quote(su))
+		}
+	case "teammate", "invite":
+		email()
+		if o.field("admin").value == "yes" {
+			parts = append(parts, "admin")
+		}
+	case "subuser":
+		email()
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	if strings.HasPrefix(parts[0], "<") {
+		return " " + strings.Join(parts, ", ")
+	}
+	return ", " + strings.Join(parts, ", ")
 }
 
 func removedChange(o bobj, date string) Change {

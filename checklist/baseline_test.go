@@ -733,3 +733,26 @@ func TestDeeplyNestedJSONIsRefused(t *testing.T) {
 		t.Errorf("report: %v", err)
 	}
 }
+
+// What is new since the baseline says what it is: an alert is all an owner
+// reads at 3 a.m., and "teammate "helper"" does not tell an admin with an
+// outside address from a colleague.
+func TestBaselineNewObjectsSayWhatTheyAre(t *testing.T) {
+	base := &Inventory{Read: []string{SecKeys, SecTeammates, SecSubusers}}
+	cur := cloneJSON(base)
+	cur.Keys = []provider.APIKey{{ID: "k9", Name: "ci", FullAccess: true}, {ID: "k8", Name: "send", Scopes: []string{"mail.send", "stats.read"}}}
+	cur.Teammates = []provider.Teammate{{Username: "helper", Email: "helper@evil.example", Admin: true}, {Email: "inv@evil.example", Pending: true, Admin: true}}
+	cur.Subusers = []provider.Subuser{{Username: "eu", Email: "eu@bulk.example"}}
+	c := Compare(base, cur, "d", CompareOptions{})
+	titles := map[string]string{}
+	for _, ch := range c.Changes {
+		titles[ch.ID] = ch.Title
+	}
+	for id, want := range map[string]string{
+		"k9": "full access", "k8": "2 scopes", "helper": "<helper@evil.example>, admin", "inv@evil.example": "admin", "eu": "<eu@bulk.example>",
+	} {
+		if !strings.Contains(titles[id], want) {
+			t.Errorf("%s: want %q in %q", id, want, titles[id])
+		}
+	}
+}
