@@ -672,7 +672,15 @@ func TestReportKnownAtBaselineNamesWhatIsWrongWithIt(t *testing.T) {
 	if err := e.Complete(StepQuestions, map[string]string{"leaked_key_ids": newsletter}); err != nil {
 		t.Fatal(err)
 	}
-	md := e.BuildReport().Markdown()
+	r := e.BuildReport()
+	md := r.Markdown()
+	// The legend support reads first defines the third level.
+	if !strings.Contains(md, "**known at baseline** (") {
+		t.Error("the summary's legend does not say what known at baseline means")
+	}
+	if html, _ := r.HTML(); !strings.Contains(string(html), "<b>known at baseline</b> (") {
+		t.Error("the HTML summary's legend does not say what known at baseline means")
+	}
 	i := strings.Index(md, "## Known at baseline")
 	if i < 0 {
 		t.Fatal("no known-at-baseline section")

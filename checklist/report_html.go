@@ -98,7 +98,7 @@ footer { margin-top: 2rem; border-top: 1px solid #ccc; padding-top: .5rem; font-
 </header>
 
 <h2>Summary for support</h2>
-<p>Each line says how it is known: <b>verified</b> (reclaim read it back from the provider), <b>attested</b> (the owner said so), <b>open</b>, <b>skipped</b> or <b>n/a</b>.</p>
+<p>Each line says how it is known: <b>verified</b> (reclaim read it back from the provider), <b>attested</b> (the owner said so), {{with .Baseline}}{{if not .Refused}}<b>known at baseline</b> (unchanged since the owner's snapshot of the healthy account: whose it is, not read back), {{end}}{{end}}<b>open</b>, <b>skipped</b> or <b>n/a</b>.</p>
 <table><tr><th>What {{s .Provider}} asks for</th><th>Evidence</th><th>When (UTC)</th></tr>
 {{range .SupportChecklist}}<tr><td>{{s .Item}}</td><td>{{s .Status}}</td><td class="mono">{{utcOr .At ""}}</td></tr>
 {{end}}</table>
