@@ -37,6 +37,10 @@ const (
 	BaselineSigNamespace = "reclaim-baseline"
 	// BaselinesDir is the baselines' folder in the state directory.
 	BaselinesDir = "baselines"
+	// MaxBaselineBytes bounds a baseline file: an account read within the
+	// audit's default caps makes a few MiB at most, and a file is parsed
+	// in several times its size of memory.
+	MaxBaselineBytes = 64 << 20
 )
 
 // Baseline is a known-good snapshot of one provider account.
@@ -369,7 +373,7 @@ func (s *BaselineStore) Load(id string) (*Baseline, error) {
 		return nil, err
 	}
 	path := s.Path(id)
-	data, err := readPrivateFile(path)
+	data, err := readPrivateFileMax(path, MaxBaselineBytes)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%w %s in %s", ErrNoBaseline, id, s.root())
 	}
@@ -394,7 +398,7 @@ func (s *BaselineStore) Load(id string) (*Baseline, error) {
 // store has Allowed keys; otherwise a signature present must at least be
 // a sound reclaim-baseline signature over the file.
 func (s *BaselineStore) checkSignature(b *Baseline, data []byte) error {
-	sig, err := readPrivateFile(b.Path + ReportSigExt)
+	sig, err := readPrivateFileMax(b.Path+ReportSigExt, 64<<10)
 	if errors.Is(err, os.ErrNotExist) {
 		if len(s.Allowed) > 0 {
 			return fmt.Errorf("%w: it has no signature (%s)", ErrBaselineUnsigned, b.Path+ReportSigExt)

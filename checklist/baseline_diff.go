@@ -361,11 +361,51 @@ func addedChange(o bobj, date string) *Change {
 		}
 	}
 	c := &Change{Change: ChangeAdded, Kind: o.kind, ID: o.targetID(), Name: o.name, Severity: sev, ReviewKey: o.rk,
-		Title: fmt.Sprintf("New since the baseline of %s: %s %s%s", date, o.what, showName(o), idNote(o))}
+		Title: fmt.Sprintf("New since the baseline of %s: %s %s%s%s", date, o.what, showName(o), idNote(o), addedNote(o))}
 	if o.kind == "mail_setting" && o.field("enabled").value == "yes" && o.field("value").value != "" {
 		c.Details = append(c.Details, "value "+quote(o.field("value").value))
 	}
 	return c
+}
+
+// addedNote says what a new object is, as far as it matters to whether it
+// is the attacker's: a key's access, a person's address and admin rights.
+func addedNote(o bobj) string {
+	var parts []string
+	email := func() {
+		if e := o.field("email").value; e != "" && o.kind != "invite" {
+			parts = append(parts, "<"+provider.SanitizeN(e, 80)+">")
+		}
+	}
+	switch o.kind {
+	case "key":
+		switch n := len(o.field("scopes").set); {
+		case o.field("full access").value == "yes":
+			parts = append(parts, "full access")
+		case n > 0:
+			parts = append(parts, plural(n, "scope"))
+		}
+		if o.field("master").value == "yes" {
+			parts = append(parts, "master")
+		}
+		if su := o.field("subuser").value; su != "" {
+			parts = append(parts, "of subuser "+quote(su))
+		}
+	case "teammate", "invite":
+		email()
+		if o.field("admin").value == "yes" {
+			parts = append(parts, "admin")
+		}
+	case "subuser":
+		email()
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	if strings.HasPrefix(parts[0], "<") {
+		return " " + strings.Join(parts, ", ")
+	}
+	return ", " + strings.Join(parts, ", ")
 }
 
 func removedChange(o bobj, date string) Change {
@@ -599,6 +639,22 @@ type Drift struct {
 // Drifted reports whether anything changed.
 func (d *Drift) Drifted() bool { return len(d.Changes) > 0 }
 
+// Partial lists the sections not compared in full: not compared at all
+// (Unchecked) or read only in part (Incomplete). A check with no drift and
+// a partial comparison is no all-clear.
+func (d *Drift) Partial() []string {
+	var out []string
+	for _, m := range []map[string]string{d.Unchecked, d.Incomplete} {
+		for sec := range m {
+			if !slices.Contains(out, sec) {
+				out = append(out, sec)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // CheckDrift compares an inventory against a baseline.
 func CheckDrift(b *Baseline, cur *Inventory, now time.Time, opt CompareOptions) *Drift {
 	d := &Drift{Provider: b.Provider, ProviderName: provider.Sanitize(b.ProviderName), Baseline: b.ID, BaselineAt: b.TakenAt, CheckedAt: now.UTC()}
@@ -646,8 +702,8 @@ func (d *Drift) Text() string {
 	}
 	b.WriteString("\n\n")
 	switch {
-	case len(d.Changes) == 0 && len(d.Unchecked) > 0:
-		b.WriteString("No drift in what could be compared; what could not is listed below.\n")
+	case len(d.Changes) == 0 && len(d.Unchecked)+len(d.Incomplete) > 0:
+		b.WriteString("No drift in what could be compared, but not all of the account was: see below.\n")
 	case len(d.Changes) == 0:
 		b.WriteString("No drift: the account matches its baseline.\n")
 	default:

@@ -393,8 +393,26 @@ func (e *Engine) baselineReportLocked() *BaselineReport {
 	for _, o := range ReviewObjects(a.Before, e.SessionKeyID) {
 		labels[o.Key] = o.Label
 	}
+	// Known at baseline says whose an object is, not that it is safe: what
+	// else was found on it (a key in leaked material) goes with it.
+	also := map[string][]string{}
+	for _, f := range a.Findings {
+		k := ReviewKey(f.Target.Kind, f.Target.ID)
+		if f.Severity == Low || strings.HasPrefix(f.ID, "baseline-") || len(also[k]) >= 2 {
+			continue
+		}
+		note := provider.SanitizeN(f.Title, 120)
+		if f.Resolved {
+			note += " (resolved)"
+		}
+		also[k] = append(also[k], note)
+	}
 	for _, k := range c.Known {
-		r.Known = append(r.Known, firstNonEmpty(labels[k], provider.SanitizeN(k, 80)))
+		l := firstNonEmpty(labels[k], provider.SanitizeN(k, 80))
+		if n := also[k]; len(n) > 0 {
+			l += " — but: " + strings.Join(n, "; ")
+		}
+		r.Known = append(r.Known, l)
 	}
 	for _, ch := range c.Changes {
 		switch ch.Change {
@@ -453,7 +471,7 @@ func (r *Report) baselineMarkdown() string {
 	}
 	var s strings.Builder
 	s.WriteString("\n## Known at baseline\n\n")
-	fmt.Fprintf(&s, "Unchanged since the baseline %s of %s (evidence: **known at baseline**):\n\n", mdText(b.ID), b.TakenAt.UTC().Format("2006-01-02 15:04Z"))
+	fmt.Fprintf(&s, "Unchanged since the baseline %s of %s (evidence: **known at baseline**). That says the object was there when the account was healthy, so it is the owner's, not that it is safe: what else was found on it is named.\n\n", mdText(b.ID), b.TakenAt.UTC().Format("2006-01-02 15:04Z"))
 	for _, l := range b.KnownLines() {
 		fmt.Fprintf(&s, "- %s\n", mdText(l))
 	}

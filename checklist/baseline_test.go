@@ -607,3 +607,160 @@ func TestEveryScenarioStartsFromItsBaseline(t *testing.T) {
 		})
 	}
 }
+
+// A clean-up step whose remaining objects are the owner's only because they
+// are known at baseline is not "verified": reclaim read back that nothing
+// flagged remains, but that the rest is the owner's rests on the baseline.
+func TestCleanupStepRestingOnTheBaselineIsNotVerified(t *testing.T) {
+	now := time.Now().UTC()
+	_, p, session := healthyFake(t, now)
+	dir := t.TempDir()
+	store := &BaselineStore{Dir: dir}
+	b := recordBaseline(t, store, p, now.Add(-time.Hour), nil)
+	inc := NewIncident(now, "recovery", p, false, "")
+	e := NewEngine(inc, nil, p, nil)
+	e.Baselines = store
+	e.SessionKeyID = session.ID
+	if err := e.TakeInventory(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if m := e.View(StepAuditTeammates).Mode; m != ModeAuto {
+		t.Fatalf("teammates step is %s", m)
+	}
+	if err := e.Complete(StepAuditTeammates, map[string]string{}); err != nil {
+		t.Fatal(err)
+	}
+	st := e.View(StepAuditTeammates).State
+	if st.Status != StatusDone || st.Level != LevelBaseline || !strings.Contains(st.Statement, "known at baseline") || !strings.Contains(st.Statement, b.ID) || !strings.Contains(st.Statement, "dana") {
+		t.Errorf("teammates step: %s %s: %s", st.Status, st.Level, st.Statement)
+	}
+	// Vouched for by the owner, the object no longer rests on the baseline.
+	e.mu.Lock()
+	e.acct().Vouched = []string{"teammate:dana"}
+	e.mu.Unlock()
+	if err := e.Complete(StepAuditTeammates, map[string]string{}); err != nil {
+		t.Fatal(err)
+	}
+	if st := e.View(StepAuditTeammates).State; st.Level != LevelVerified || strings.Contains(st.Statement, "known at baseline") {
+		t.Errorf("teammates step, vouched: %s: %s", st.Level, st.Statement)
+	}
+}
+
+// "Known at baseline" says whose an object is, not that it is safe: the
+// report's list must not show a key found in leaked material as if the
+// baseline cleared it.
+func TestReportKnownAtBaselineNamesWhatIsWrongWithIt(t *testing.T) {
+	now := time.Now().UTC()
+	f, p, session := healthyFake(t, now)
+	store := &BaselineStore{Dir: t.TempDir()}
+	recordBaseline(t, store, p, now.Add(-time.Hour), nil)
+	var newsletter string
+	f.Mu.Lock()
+	for _, k := range f.St.Keys {
+		if k.Name == "newsletter" {
+			newsletter = k.ID
+		}
+	}
+	f.Mu.Unlock()
+	inc := NewIncident(now, "recovery", p, false, "")
+	e := NewEngine(inc, nil, p, nil)
+	e.Baselines = store
+	e.SessionKeyID = session.ID
+	if err := e.TakeInventory(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Complete(StepQuestions, map[string]string{"leaked_key_ids": newsletter}); err != nil {
+		t.Fatal(err)
+	}
+	r := e.BuildReport()
+	md := r.Markdown()
+	// The legend support reads first defines the third level.
+	if !strings.Contains(md, "**known at baseline** (") {
+		t.Error("the summary's legend does not say what known at baseline means")
+	}
+	if html, _ := r.HTML(); !strings.Contains(string(html), "<b>known at baseline</b> (") {
+		t.Error("the HTML summary's legend does not say what known at baseline means")
+	}
+	i := strings.Index(md, "## Known at baseline")
+	if i < 0 {
+		t.Fatal("no known-at-baseline section")
+	}
+	sec := md[i:]
+	if j := strings.Index(sec[3:], "\n## "); j >= 0 {
+		sec = sec[:j+3]
+	}
+	var line string
+	for _, l := range strings.Split(sec, "\n") {
+		if strings.Contains(l, `"newsletter"`) {
+			line = l
+		}
+	}
+	if line == "" || !strings.Contains(line, "leaked") {
+		t.Errorf("the leaked key is listed as known at baseline without a word of it: %q\n%s", line, sec)
+	}
+	if !strings.Contains(sec, "not that it is safe") {
+		t.Errorf("the section does not say what known at baseline does not mean:\n%s", sec)
+	}
+}
+
+// A baseline file far larger than any account's is refused from its size,
+// before a byte of it is read or parsed (parsing takes several times a
+// file's size in memory).
+func TestHugeBaselineIsRefusedUnread(t *testing.T) {
+	store := &BaselineStore{Dir: t.TempDir()}
+	if err := os.MkdirAll(filepath.Join(store.Dir, BaselinesDir), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	id := "20250102-150405-ab12-sendgrid"
+	f, err := os.OpenFile(store.Path(id), os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(MaxBaselineBytes + 1); err != nil { // sparse: nothing written
+		t.Fatal(err)
+	}
+	f.Close()
+	_, err = store.Latest("sendgrid")
+	if err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Fatalf("huge baseline: %v", err)
+	}
+}
+
+// JSON nested without end is refused as such, quickly and in little memory:
+// the duplicate-key walk used to recurse once per level (10 MiB of "["
+// overflowed a 1 GB stack and killed reclaim), for baselines and for
+// reports given to reclaim verify alike.
+func TestDeeplyNestedJSONIsRefused(t *testing.T) {
+	n := 200_000
+	doc := `{"format":"reclaim-baseline","version":1,"x":` + strings.Repeat("[", n) + strings.Repeat("]", n) + `}`
+	_, err := ParseBaseline([]byte(doc))
+	if !errors.Is(err, ErrBaselineAltered) || !strings.Contains(err.Error(), "nested deeper than") {
+		t.Errorf("baseline: %v", err)
+	}
+	if _, _, err := CheckReport([]byte(doc)); err == nil || !strings.Contains(err.Error(), "nested deeper than") {
+		t.Errorf("report: %v", err)
+	}
+}
+
+// What is new since the baseline says what it is: an alert is all an owner
+// reads at 3 a.m., and "teammate "helper"" does not tell an admin with an
+// outside address from a colleague.
+func TestBaselineNewObjectsSayWhatTheyAre(t *testing.T) {
+	base := &Inventory{Read: []string{SecKeys, SecTeammates, SecSubusers}}
+	cur := cloneJSON(base)
+	cur.Keys = []provider.APIKey{{ID: "k9", Name: "ci", FullAccess: true}, {ID: "k8", Name: "send", Scopes: []string{"mail.send", "stats.read"}}}
+	cur.Teammates = []provider.Teammate{{Username: "helper", Email: "helper@evil.example", Admin: true}, {Email: "inv@evil.example", Pending: true, Admin: true}}
+	cur.Subusers = []provider.Subuser{{Username: "eu", Email: "eu@bulk.example"}}
+	c := Compare(base, cur, "d", CompareOptions{})
+	titles := map[string]string{}
+	for _, ch := range c.Changes {
+		titles[ch.ID] = ch.Title
+	}
+	for id, want := range map[string]string{
+		"k9": "full access", "k8": "2 scopes", "helper": "<helper@evil.example>, admin", "inv@evil.example": "admin", "eu": "<eu@bulk.example>",
+	} {
+		if !strings.Contains(titles[id], want) {
+			t.Errorf("%s: want %q in %q", id, want, titles[id])
+		}
+	}
+}

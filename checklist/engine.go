@@ -108,6 +108,10 @@ type Engine struct {
 	Baselines *BaselineStore
 	// observers are told when a step is finished (OnStep).
 	observers []func(StepID, Status) bool
+	// verifyLevel, when a step's Verify sets it, is the level its claim
+	// rests on when that is less than a read-back (outcomeLocked resets
+	// it before each Verify).
+	verifyLevel Level
 }
 
 // StepObserver is a provider that wants to know when a step is finished

@@ -121,10 +121,17 @@ func (e *Engine) outcomeLocked(d *StepDef, m Mode, st *StepState) (Status, Level
 	}
 	var why string
 	if d.Verify != nil {
+		e.verifyLevel = ""
 		s, ok := d.Verify(e, a, m)
 		if ok {
-			return StatusDone, LevelVerified, s, nil
+			level := LevelVerified
+			if e.verifyLevel != "" {
+				level = e.verifyLevel
+			}
+			e.verifyLevel = ""
+			return StatusDone, level, s, nil
 		}
+		e.verifyLevel = ""
 		why = s
 	}
 	var qs []Question

@@ -45,6 +45,35 @@ type Inventory struct {
 	// is also in Read (what was read is kept) and must never be shown as
 	// complete.
 	Truncated map[string]string `json:"truncated,omitempty"`
+
+	// failedForNow are the sections in Errors whose read failed for a
+	// reason that may pass (see FailedForNow); set by TakeInventory.
+	failedForNow map[string]bool
+}
+
+// FailedForNow lists the sections (sorted) whose read failed for a reason
+// that may pass on another try: the provider unavailable or rate limiting,
+// the network, a damaged answer, the time limit. It leaves out those the
+// provider refuses to read (a missing scope, a feature the account or its
+// plan lacks). Only an inventory TakeInventory made knows them.
+func (inv *Inventory) FailedForNow() []string {
+	var out []string
+	for sec := range inv.failedForNow {
+		out = append(out, sec)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// refusedToRead reports whether a read failed because the provider will
+// not let it happen (rather than for now).
+func refusedToRead(err error) bool {
+	for _, k := range []error{provider.ErrPermission, provider.ErrUnsupported, provider.ErrNotFound, provider.ErrBadCredentials, provider.ErrInvalid} {
+		if errors.Is(err, k) {
+			return true
+		}
+	}
+	return false
 }
 
 // MailSummary condenses the last 30 days of mail: per-day volume and subject
@@ -130,6 +159,12 @@ func TakeInventory(ctx context.Context, p provider.Provider, now time.Time, sect
 			}
 			if err != nil {
 				inv.Errors[sec] = provider.Sanitize(err.Error())
+				if !refusedToRead(err) {
+					if inv.failedForNow == nil {
+						inv.failedForNow = map[string]bool{}
+					}
+					inv.failedForNow[sec] = true
+				}
 				return
 			}
 			inv.Read = append(inv.Read, sec)

@@ -496,7 +496,11 @@ func (r *Report) markdownBody() string {
 	w("- Report generated: %s\n", utc(r.Generated))
 
 	w("\n## Summary for support\n\n")
-	w("Each line says how it is known: **verified** (reclaim read it back from the provider), **attested** (the owner said so), **open**, **skipped** or **n/a**.\n\n")
+	if r.Baseline != nil && r.Baseline.Refused == "" {
+		w("Each line says how it is known: **verified** (reclaim read it back from the provider), **attested** (the owner said so), **known at baseline** (unchanged since the owner's snapshot of the healthy account: whose it is, not read back), **open**, **skipped** or **n/a**.\n\n")
+	} else {
+		w("Each line says how it is known: **verified** (reclaim read it back from the provider), **attested** (the owner said so), **open**, **skipped** or **n/a**.\n\n")
+	}
 	w("| What %s asks for | Evidence | When (UTC) |\n|---|---|---|\n", s(r.Provider))
 	for _, c := range r.SupportChecklist {
 		w("| %s | %s | %s |\n", s(c.Item), s(c.Status), utcOr(c.At, ""))

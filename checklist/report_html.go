@@ -98,7 +98,7 @@ footer { margin-top: 2rem; border-top: 1px solid #ccc; padding-top: .5rem; font-
 </header>
 
 <h2>Summary for support</h2>
-<p>Each line says how it is known: <b>verified</b> (reclaim read it back from the provider), <b>attested</b> (the owner said so), <b>open</b>, <b>skipped</b> or <b>n/a</b>.</p>
+<p>Each line says how it is known: <b>verified</b> (reclaim read it back from the provider), <b>attested</b> (the owner said so), {{with .Baseline}}{{if not .Refused}}<b>known at baseline</b> (unchanged since the owner's snapshot of the healthy account: whose it is, not read back), {{end}}{{end}}<b>open</b>, <b>skipped</b> or <b>n/a</b>.</p>
 <table><tr><th>What {{s .Provider}} asks for</th><th>Evidence</th><th>When (UTC)</th></tr>
 {{range .SupportChecklist}}<tr><td>{{s .Item}}</td><td>{{s .Status}}</td><td class="mono">{{utcOr .At ""}}</td></tr>
 {{end}}</table>
@@ -135,7 +135,7 @@ footer { margin-top: 2rem; border-top: 1px solid #ccc; padding-top: .5rem; font-
 <ul>{{range .Findings}}{{if not (isLeak .)}}<li class="sev-{{.Severity}}">[{{.Severity}}] {{s .Title}} — <span class="{{state .}}">{{state .}}</span> (evidence: {{s .Evidence}})</li>
 {{end}}{{end}}</ul>
 {{with .Baseline}}{{if .Known}}<h2>Known at baseline</h2>
-<p>Unchanged since the baseline <code>{{s .ID}}</code> of {{utc .TakenAt}} (evidence: <b>known at baseline</b>):</p>
+<p>Unchanged since the baseline <code>{{s .ID}}</code> of {{utc .TakenAt}} (evidence: <b>known at baseline</b>). That says the object was there when the account was healthy, so it is the owner's, not that it is safe: what else was found on it is named.</p>
 <ul>{{range .KnownLines}}<li>{{s .}}</li>{{end}}</ul>{{end}}{{end}}
 
 {{if .NewKeys}}<h2>Replacement keys</h2>

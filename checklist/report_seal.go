@@ -184,16 +184,28 @@ func CheckReport(data []byte) (Seal, string, error) {
 	return s, format, nil
 }
 
+// maxJSONDepth bounds the nesting of a JSON document reclaim reads back.
+const maxJSONDepth = 10000
+
 // noDuplicateKeys walks a JSON document and fails on an object that names
 // a key twice.
 func noDuplicateKeys(b []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
+	depth := 0
 	var walk func() error
 	walk = func() error {
 		t, err := dec.Token()
 		if err != nil {
 			return err
+		}
+		if t == json.Delim('{') || t == json.Delim('[') {
+			// One call per level: unbounded, hostile nesting would
+			// overflow the stack (encoding/json stops at the same depth).
+			if depth++; depth > maxJSONDepth {
+				return fmt.Errorf("nested deeper than %d levels", maxJSONDepth)
+			}
+			defer func() { depth-- }()
 		}
 		switch t {
 		case json.Delim('{'):

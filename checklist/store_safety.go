@@ -134,7 +134,10 @@ func checkPrivateDir(path string, follow bool) error {
 // following a symbolic link and without blocking, then checked to be a
 // regular file of the current user's that nobody else may write, and read
 // up to maxStateBytes.
-func readPrivateFile(path string) ([]byte, error) {
+func readPrivateFile(path string) ([]byte, error) { return readPrivateFileMax(path, maxStateBytes) }
+
+// readPrivateFileMax is readPrivateFile with another size limit.
+func readPrivateFileMax(path string, limit int64) ([]byte, error) {
 	f, err := openNoFollow(path, os.O_RDONLY, 0)
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) && isSymlinkErr(path, err) {
@@ -152,16 +155,16 @@ func readPrivateFile(path string) ([]byte, error) {
 	if err := checkPrivate(path, fi, false); err != nil {
 		return nil, err
 	}
-	if fi.Size() > maxStateBytes {
+	if fi.Size() > limit {
 		// Known from fstat: nothing of it is read.
-		return nil, fmt.Errorf("%s is larger than %d MiB: not a state file reclaim wrote", path, maxStateBytes>>20)
+		return nil, fmt.Errorf("%s is larger than %d MiB: not a state file reclaim wrote", path, limit>>20)
 	}
-	b, err := io.ReadAll(io.LimitReader(f, maxStateBytes+1))
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(b) > maxStateBytes {
-		return nil, fmt.Errorf("%s is larger than %d MiB: not a state file reclaim wrote", path, maxStateBytes>>20)
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d MiB: not a state file reclaim wrote", path, limit>>20)
 	}
 	return b, nil
 }

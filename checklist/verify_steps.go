@@ -30,7 +30,43 @@ func (e *Engine) verifyCleanLocked(step StepID, m Mode, what string, kinds ...Ac
 			return s + " But the key reclaim itself is using was found in leaked material (" + leaked + "): revoke it in the console once you are done", false
 		}
 	}
+	// What remains that nobody vouched for is the owner's only as far as
+	// the baseline shows: the claim rests on it, not on a read-back.
+	if kb := e.onlyKnownAtBaselineLocked(reviewKindsOf(kinds)); len(kb) > 0 {
+		u := e.acct().Baseline
+		e.verifyLevel = LevelBaseline
+		s += fmt.Sprintf(" %d left %s known at baseline only (unchanged since the baseline %s of %s, not reviewed by anyone): %s.", len(kb), pluralVerb(len(kb)), u.ID, u.Date(), provider.SanitizeN(strings.Join(kb, "; "), 240))
+	}
 	return s, true
+}
+
+func pluralVerb(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
+}
+
+// onlyKnownAtBaselineLocked lists the account objects of these kinds, as
+// last read, that count as the owner's only because they are known at
+// baseline: nobody vouched for them and reclaim did not make them.
+func (e *Engine) onlyKnownAtBaselineLocked(kinds []string) []string {
+	a := e.acct()
+	known := e.knownAtBaselineLocked()
+	if len(known) == 0 {
+		return nil
+	}
+	var out []string
+	for _, o := range ReviewObjects(a.Current(), e.SessionKeyID) {
+		if !slices.Contains(kinds, o.Kind) || !slices.Contains(known, o.Key) || slices.Contains(a.Vouched, o.Key) {
+			continue
+		}
+		if o.Kind == "key" && (slices.Contains(a.Recognised, o.ID) || slices.ContainsFunc(a.NewKeys, func(n NewKeyRecord) bool { return n.ID == o.ID })) {
+			continue
+		}
+		out = append(out, o.Label)
+	}
+	return out
 }
 
 // reviewKindsOf maps clean-up actions to the review kinds they act on.

@@ -241,6 +241,22 @@ func BuildMessage(cfg Config, r Report) (*gomail.Msg, error) {
 	return m, nil
 }
 
+// idleConn gives every read and write a deadline of timeout from its start.
+type idleConn struct {
+	net.Conn
+	timeout time.Duration
+}
+
+func (c *idleConn) Read(b []byte) (int, error) {
+	_ = c.Conn.SetReadDeadline(time.Now().Add(c.timeout))
+	return c.Conn.Read(b)
+}
+
+func (c *idleConn) Write(b []byte) (int, error) {
+	_ = c.Conn.SetWriteDeadline(time.Now().Add(c.timeout))
+	return c.Conn.Write(b)
+}
+
 // Send mails the report and returns its Message-ID (without angle
 // brackets). A failure is an *Error saying what went wrong; the report on
 // disk is untouched either way.
@@ -254,7 +270,27 @@ func Send(ctx context.Context, cfg Config, r Report) (string, error) {
 		return "", err
 	}
 	tc := &tls.Config{ServerName: strings.Trim(cfg.Host, "[]"), MinVersion: tls.VersionTLS12, RootCAs: cfg.RootCAs}
-	opts := []gomail.Option{gomail.WithPort(cfg.Port), gomail.WithTimeout(cfg.Timeout), gomail.WithTLSConfig(tc)}
+	// Our own dialer: every read and write on the connection gets the
+	// timeout. The library reads the server's greeting with no deadline,
+	// so a server that accepts and never speaks held Send for good.
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var d net.Dialer
+		raw, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		conn := net.Conn(&idleConn{Conn: raw, timeout: cfg.Timeout})
+		if cfg.Security == ImplicitTLS {
+			tconn := tls.Client(conn, tc)
+			if err := tconn.HandshakeContext(ctx); err != nil {
+				raw.Close()
+				return nil, err
+			}
+			conn = tconn
+		}
+		return conn, nil
+	}
+	opts := []gomail.Option{gomail.WithPort(cfg.Port), gomail.WithTimeout(cfg.Timeout), gomail.WithTLSConfig(tc), gomail.WithDialContextFunc(dial)}
 	switch cfg.Security {
 	case ImplicitTLS:
 		opts = append(opts, gomail.WithSSL())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -255,3 +256,49 @@ func TestConfigValidation(t *testing.T) {
 		t.Error("a bad port was accepted")
 	}
 }
+
+// An SMTP server that accepts the connection and never greets (a tarpit, a
+// wedged relay) gets the timeout like every other exchange: the library
+// read its greeting with no deadline, and a drift check's alert or a
+// report's filing hung for good.
+func TestSendToASilentServerTimesOut(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c) // held open, never written to
+		}
+	}()
+	r := testReport{}
+	for _, sec := range []filing.Security{filing.None, filing.ImplicitTLS} {
+		c := filing.Config{Host: "127.0.0.1", Port: l.Addr().(*net.TCPAddr).Port, Security: sec, From: "owner@acme.example", To: []string{"support@provider.example"}, Timeout: 300 * time.Millisecond}
+		done := make(chan error, 1)
+		go func() { _, err := filing.Send(context.Background(), c, r); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || kindOf(err) != filing.KindConnect {
+				t.Errorf("%s: %v (%s)", sec, err, kindOf(err))
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: Send to a server that never greets still waits after 10s (timeout 300ms)", sec)
+		}
+	}
+}
+
+type testReport struct{}
+
+func (testReport) MailSubject() string    { return "subject" }
+func (testReport) AttachmentName() string { return "a.json" }
+func (testReport) IncidentID() string     { return "20250102-150405-ab12" }
+func (testReport) JournalHead() string    { return "abc" }
+func (testReport) Markdown() string       { return "body" }
+func (testReport) HTML() ([]byte, error)  { return []byte("<p>body</p>"), nil }
+func (testReport) JSON() ([]byte, error)  { return []byte("{}"), nil }

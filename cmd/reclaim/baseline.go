@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -38,6 +39,7 @@ type baselineFlags struct {
 	sign     string
 	signer   string
 	timeout  time.Duration
+	caps     capFlags
 }
 
 func newBaselineCmd() *cobra.Command {
@@ -83,7 +85,37 @@ Exit: 0 recorded (--diff: no difference), 1 --diff: differences, 2 error.`,
 	c.Flags().StringVar(&f.sign, "sign", "", "sign the baseline with this SSH private key (writes ID.json.sig)")
 	c.Flags().StringVar(&f.signer, "signer", "", "require baselines signed by a key in this allowed_signers or .pub file (default $"+envBaselineSigner+")")
 	c.Flags().DurationVar(&f.timeout, "timeout", DefaultAuditTimeout, "stop reading after this long (the baseline is then not recorded)")
+	f.caps.add(c)
 	return c
+}
+
+// capFlags are the audit's caps on what is read of an account (a list cut
+// at one is marked, and is no baseline), for baseline and check.
+type capFlags struct {
+	limits provider.Limits
+	maxMiB int
+}
+
+// capFlagNames are the flags capFlags adds.
+var capFlagNames = []string{"max-pages", "max-items", "max-bytes", "max-messages", "max-message-pages"}
+
+const capAdvice = "raise the caps (--max-items, --max-pages, --max-bytes, --max-messages, --max-message-pages) or --timeout"
+
+func (c *capFlags) add(cmd *cobra.Command) {
+	cmd.Flags().IntVar(&c.limits.MaxPages, "max-pages", provider.DefaultMaxPages, "pages read per section at most")
+	cmd.Flags().IntVar(&c.limits.MaxItems, "max-items", provider.DefaultMaxItems, "items kept per section at most")
+	cmd.Flags().IntVar(&c.maxMiB, "max-bytes", provider.DefaultMaxBytes>>20, "MiB of answers read per section at most")
+	cmd.Flags().IntVar(&c.limits.MaxMessages, "max-messages", provider.DefaultMaxMessages, "messages of the last 30 days read at most")
+	cmd.Flags().IntVar(&c.limits.MaxMessagePages, "max-message-pages", provider.DefaultMaxMessagePages, "requests for the last 30 days of mail at most")
+}
+
+// get is the limits the flags set.
+func (c capFlags) get() provider.Limits {
+	l := c.limits
+	if c.maxMiB > 0 {
+		l.MaxBytes = int64(c.maxMiB) << 20
+	}
+	return l
 }
 
 func runBaseline(cmd *cobra.Command, f baselineFlags, args []string) error {
@@ -165,7 +197,7 @@ func incidentBaselines() *checklist.BaselineStore {
 // within the timeout and the audit's memory limit. A simulated provider
 // (the drill) is read as its scenario's account: knownGood picks the
 // state before the compromise.
-func readAccount(ctx context.Context, stderr io.Writer, providerID string, timeout time.Duration, knownGood bool) (provider.Factory, provider.Provider, *checklist.Inventory, error) {
+func readAccount(ctx context.Context, stderr io.Writer, providerID string, timeout time.Duration, limits provider.Limits, knownGood bool) (provider.Factory, provider.Provider, *checklist.Inventory, error) {
 	f, ok := provider.Lookup(providerID)
 	if !ok {
 		return f, nil, nil, fmt.Errorf("unknown provider %q (known: %s)", provider.SanitizeN(providerID, 40), strings.Join(provider.IDs(), ", "))
@@ -207,8 +239,10 @@ func readAccount(ctx context.Context, stderr io.Writer, providerID string, timeo
 				return f, nil, nil, err
 			}
 		}
+		cfg := b.providerConfig(f.Info, cred)
+		cfg.Limits = limits
 		var err error
-		if p, err = f.New(b.providerConfig(f.Info, cred)); err != nil {
+		if p, err = f.New(cfg); err != nil {
 			return f, nil, nil, err
 		}
 	}
@@ -240,7 +274,7 @@ func recordBaseline(cmd *cobra.Command, store *checklist.BaselineStore, f baseli
 			return withCode(exitError, err)
 		}
 	}
-	fac, p, inv, err := readAccount(cmd.Context(), errw, f.provider, f.timeout, true)
+	fac, p, inv, err := readAccount(cmd.Context(), errw, f.provider, f.timeout, f.caps.get(), true)
 	if err != nil {
 		return withCode(exitError, fmt.Errorf("no baseline recorded: %w", err))
 	}
@@ -251,7 +285,16 @@ func recordBaseline(cmd *cobra.Command, store *checklist.BaselineStore, f baseli
 		for _, sec := range sortedSections(inv.Truncated) {
 			parts = append(parts, sec+": "+provider.Sanitize(inv.Truncated[sec]))
 		}
-		return withCode(exitError, fmt.Errorf("no baseline recorded: the account was read only in part (%s); raise the caps with reclaim audit's flags or --timeout, and try again", strings.Join(parts, "; ")))
+		return withCode(exitError, fmt.Errorf("no baseline recorded: the account was read only in part (%s); %s, and try again", strings.Join(parts, "; "), capAdvice))
+	}
+	if secs := slices.DeleteFunc(inv.FailedForNow(), func(s string) bool { return s == checklist.SecActivity }); len(secs) > 0 {
+		// Recorded as unreadable, a section that failed for now would be
+		// left out of every later check: it is no baseline either.
+		var parts []string
+		for _, sec := range secs {
+			parts = append(parts, sec+": "+provider.SanitizeN(inv.Errors[sec], 200))
+		}
+		return withCode(exitError, fmt.Errorf("no baseline recorded: part of the account could not be read just now (%s); a baseline without it would leave it unwatched: try again in a few minutes", strings.Join(parts, "; ")))
 	}
 	info := p.Info()
 	if fac.Simulated {

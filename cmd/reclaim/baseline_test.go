@@ -252,3 +252,107 @@ func TestCheckDrillRehearsesWhatChanged(t *testing.T) {
 		t.Fatalf("check --provider drill --json: %+v", r)
 	}
 }
+
+// A check whose read of a section was cut short (the time limit) compared
+// only part of the account: it must not say the account matches its
+// baseline, nor exit 0 for a cron job to take as "all clear".
+func TestCheckCutShortIsNoAllClear(t *testing.T) {
+	bin := buildBinary(t)
+	st, session := sgfake.Healthy(time.Now().UTC())
+	f := sgfake.New(st)
+	defer f.Close()
+	c := &reportCLI{t: t, bin: bin, state: t.TempDir(), env: []string{"SENDGRID_API_KEY=" + session.Token, "RECLAIM_SENDGRID_BASE_URL=" + f.URL}}
+	if r := c.run("baseline", "--provider", "sendgrid"); r.code != 0 {
+		t.Fatalf("baseline: %+v", r)
+	}
+	f.Inject(sgfake.Fault{Path: "/v3/teammates*", Delay: 3 * time.Second, Times: 50})
+	r := c.run("check", "--provider", "sendgrid", "--timeout", "1s")
+	if r.code != exitError || strings.Contains(r.stdout, "matches its baseline") || !strings.Contains(r.stdout, "teammates read only in part") || !strings.Contains(r.stderr, "--timeout") {
+		t.Fatalf("check cut short: %+v", r)
+	}
+}
+
+// A section that failed for a reason that passes (a 5xx, a 429, the
+// network) is no "unreadable" section: recorded so, a baseline would leave
+// it unwatched by every later check. Such a baseline is not recorded; one
+// the key may not read (a missing scope) still is, with the section named.
+func TestBaselineRefusesASectionThatFailedForNow(t *testing.T) {
+	bin := buildBinary(t)
+	st, session := sgfake.Healthy(time.Now().UTC())
+	f := sgfake.New(st)
+	defer f.Close()
+	c := &reportCLI{t: t, bin: bin, state: t.TempDir(), env: []string{"SENDGRID_API_KEY=" + session.Token, "RECLAIM_SENDGRID_BASE_URL=" + f.URL}}
+	f.Inject(sgfake.Fault{Path: "/v3/teammates*", Status: 500, Times: 100})
+	r := c.run("baseline", "--provider", "sendgrid")
+	if r.code != exitError || !strings.Contains(r.stderr, "no baseline recorded") || !strings.Contains(r.stderr, "teammates") || !strings.Contains(r.stderr, "try again") {
+		t.Fatalf("baseline with teammates failing: %+v", r)
+	}
+	if files, _ := filepath.Glob(filepath.Join(c.state, "baselines", "*.json")); len(files) != 0 {
+		t.Fatalf("recorded: %v", files)
+	}
+
+	// A key without teammates.read: the baseline is recorded without them.
+	st2, session2 := sgfake.Healthy(time.Now().UTC())
+	for i := range st2.Keys {
+		if st2.Keys[i].ID == session2.ID {
+			st2.Keys[i].Scopes = slices.DeleteFunc(slices.Clone(st2.Keys[i].Scopes), func(s string) bool { return strings.HasPrefix(s, "teammates.") })
+		}
+	}
+	f2 := sgfake.New(st2)
+	defer f2.Close()
+	c.env = []string{"SENDGRID_API_KEY=" + session2.Token, "RECLAIM_SENDGRID_BASE_URL=" + f2.URL}
+	if r := c.run("baseline", "--provider", "sendgrid"); r.code != 0 || !strings.Contains(r.stdout, "Not read (not compared by checks): teammates") {
+		t.Fatalf("baseline without teammates.read: %+v", r)
+	}
+}
+
+// --install-timer's units and crontab line run the command as given: "%"
+// is a specifier to systemd and a newline to cron, "$" a variable to
+// systemd; a webhook URL with %-escapes must survive both.
+func TestInstallTimerEscapesPercentAndDollar(t *testing.T) {
+	c := &reportCLI{t: t, bin: buildBinary(t), state: t.TempDir()}
+	url := "https://hooks.example.com/a%20b?sig=$HOME"
+	r := c.run("check", "--provider", "sendgrid", "--notify-url", url, "--install-timer")
+	if r.code != 0 {
+		t.Fatalf("--install-timer: %+v", r)
+	}
+	var execStart, cron string
+	for _, l := range strings.Split(r.stdout, "\n") {
+		switch {
+		case strings.HasPrefix(l, "ExecStart="):
+			execStart = l
+		case strings.Contains(l, " check --provider sendgrid") && !strings.HasPrefix(l, "#"):
+			cron = l
+		}
+	}
+	if !strings.Contains(execStart, `"https://hooks.example.com/a%%20b?sig=$$HOME"`) {
+		t.Errorf("ExecStart: %s", execStart)
+	}
+	if !strings.Contains(cron, `'https://hooks.example.com/a\%20b?sig=$HOME'`) || strings.Count(cron, "%") != strings.Count(cron, `\%`) {
+		t.Errorf("crontab line: %s", cron)
+	}
+}
+
+// A baseline or check cut short by a cap says which flag raises it, and
+// that flag is there (it used to point at "reclaim audit's flags", which
+// baseline and check did not take).
+func TestBaselineAndCheckTakeTheCaps(t *testing.T) {
+	st, session := sgfake.Healthy(time.Now().UTC())
+	f := sgfake.New(st)
+	defer f.Close()
+	c := &reportCLI{t: t, bin: buildBinary(t), state: t.TempDir(), env: []string{"SENDGRID_API_KEY=" + session.Token, "RECLAIM_SENDGRID_BASE_URL=" + f.URL}}
+	r := c.run("baseline", "--provider", "sendgrid", "--max-items", "2")
+	if r.code != exitError || !strings.Contains(r.stderr, "read only in part") || !strings.Contains(r.stderr, "--max-items") {
+		t.Fatalf("baseline --max-items 2: %+v", r)
+	}
+	if r := c.run("baseline", "--provider", "sendgrid", "--max-items", "50", "--max-pages", "20", "--max-bytes", "4", "--max-messages", "10000", "--max-message-pages", "100"); r.code != 0 {
+		t.Fatalf("baseline with caps: %+v", r)
+	}
+	if r := c.run("check", "--provider", "sendgrid", "--max-items", "2"); r.code != exitError || !strings.Contains(r.stdout, "keys read only in part") {
+		t.Fatalf("check --max-items 2: %+v", r)
+	}
+	r = c.run("check", "--provider", "sendgrid", "--max-items", "50", "--install-timer")
+	if r.code != 0 || !strings.Contains(r.stdout, " --max-items 50") {
+		t.Fatalf("--install-timer drops the caps: %+v", r)
+	}
+}

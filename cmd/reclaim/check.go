@@ -35,6 +35,7 @@ type checkFlags struct {
 	timeout      time.Duration
 	installTimer bool
 	every        time.Duration
+	caps         capFlags
 }
 
 func newCheckCmd() *cobra.Command {
@@ -68,7 +69,8 @@ the environment they need, for this command with the flags given; it
 installs nothing and changes nothing.
 
 Exit: 0 no drift, 1 drift, 2 error (no baseline, a refused baseline, the
-account unreadable, an alert not delivered).`,
+account or a section unreadable or read only in part, an alert not
+delivered).`,
 		Example: `  reclaim check --provider NAME
   reclaim check --provider NAME --json
   RECLAIM_NOTIFY_SECRET=… reclaim check --provider NAME --notify-url https://hooks.example.com/reclaim
@@ -84,6 +86,7 @@ account unreadable, an alert not delivered).`,
 	c.Flags().DurationVar(&f.timeout, "timeout", DefaultAuditTimeout, "stop reading after this long (exit 2)")
 	c.Flags().BoolVar(&f.installTimer, "install-timer", false, "print a systemd service and timer, and a crontab line, for this check; change nothing")
 	c.Flags().DurationVar(&f.every, "every", time.Hour, "with --install-timer: how often to check (5m to 24h)")
+	f.caps.add(c)
 	return c
 }
 
@@ -106,7 +109,13 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 		}
 	}
 	if f.installTimer {
-		return printTimer(out, f)
+		changed := func(name string) (string, bool) {
+			if fl := cmd.Flags().Lookup(name); fl != nil && fl.Changed {
+				return fl.Value.String(), true
+			}
+			return "", false
+		}
+		return printTimer(out, f, changed)
 	}
 	secret := os.Getenv(envNotifySecret)
 	if f.notifyURL != "" && len(secret) < checklist.MinWebhookSecret {
@@ -137,7 +146,7 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 			return withCode(exitError, fmt.Errorf("nothing checked: %w", err))
 		}
 	}
-	_, p, inv, err := readAccount(cmd.Context(), cmd.ErrOrStderr(), f.provider, f.timeout, false)
+	_, p, inv, err := readAccount(cmd.Context(), cmd.ErrOrStderr(), f.provider, f.timeout, f.caps.get(), false)
 	if err != nil && inv == nil {
 		return withCode(exitError, fmt.Errorf("nothing checked: %w", err))
 	}
@@ -171,8 +180,12 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 		return withCode(exitError, fmt.Errorf("drift found, but the alert was not delivered: %s", strings.Join(failed, "; ")))
 	case d.Drifted():
 		return withCode(exitFindings, nil)
-	case len(d.Unchecked) > 0:
-		return withCode(exitError, fmt.Errorf("no drift in what was compared, but %d sections could not be compared: %s", len(d.Unchecked), strings.Join(sortedSections(d.Unchecked), ", ")))
+	case len(d.Partial()) > 0:
+		msg := fmt.Sprintf("no drift in what was compared, but not all of the account was: %s", strings.Join(d.Partial(), ", "))
+		if len(d.Incomplete) > 0 {
+			msg += " (read only in part: " + capAdvice + ", and check again)"
+		}
+		return withCode(exitError, errors.New(msg))
 	}
 	return nil
 }
@@ -182,7 +195,7 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 // rehearsal of what a check shows when an account was taken over.
 func drillBaseline() (*checklist.Baseline, error) {
 	fac, _ := provider.Lookup("drill")
-	_, p, inv, err := readAccount(context.Background(), io.Discard, fac.Info.ID, 0, true)
+	_, p, inv, err := readAccount(context.Background(), io.Discard, fac.Info.ID, 0, provider.Limits{}, true)
 	if err != nil {
 		return nil, err
 	}
@@ -240,7 +253,7 @@ func hostOfURL(raw string) string {
 
 // printTimer prints the systemd user units, a crontab line and the
 // environment file they read, for this check. It writes nothing.
-func printTimer(w io.Writer, f checkFlags) error {
+func printTimer(w io.Writer, f checkFlags, changed func(flag string) (string, bool)) error {
 	if f.every < 5*time.Minute || f.every > 24*time.Hour || f.every%time.Minute != 0 {
 		return withCode(exitError, errors.New("--every must be whole minutes from 5m to 24h"))
 	}
@@ -251,26 +264,38 @@ func printTimer(w io.Writer, f checkFlags) error {
 	} else if abs, err := filepath.EvalSymlinks(exe); err == nil {
 		exe = abs
 	}
-	args := []string{shellQuote(exe), "check", "--provider", shellQuote(f.provider)}
+	args := []string{exe, "check", "--provider", f.provider}
 	if g.stateDir != "" {
 		if abs, err := filepath.Abs(g.stateDir); err == nil {
-			args = append(args, "--state-dir", shellQuote(abs))
+			args = append(args, "--state-dir", abs)
 		}
 	}
 	if f.notifyURL != "" {
-		args = append(args, "--notify-url", shellQuote(f.notifyURL))
+		args = append(args, "--notify-url", f.notifyURL)
 	}
 	for _, to := range f.mailTo {
-		args = append(args, "--mail-to", shellQuote(to))
+		args = append(args, "--mail-to", to)
 	}
 	if f.signer != "" {
 		if abs, err := filepath.Abs(f.signer); err == nil {
-			args = append(args, "--signer", shellQuote(abs))
+			args = append(args, "--signer", abs)
+		}
+	}
+	for _, n := range append([]string{"timeout"}, capFlagNames...) {
+		if v, ok := changed(n); ok {
+			args = append(args, "--"+n, v)
 		}
 	}
 	name := "reclaim-check-" + f.provider
 	envFile := "%h/.config/reclaim/" + f.provider + ".env"
-	cmdline := strings.Join(args, " ")
+	// systemd reads "%" as a specifier and "$" as a variable; cron turns
+	// "%" into a newline: each line escapes them its own way.
+	var unit, cron []string
+	for _, a := range args {
+		unit = append(unit, systemdQuote(a))
+		cron = append(cron, strings.ReplaceAll(shellQuote(a), "%", `\%`))
+	}
+	cmdline, cronline := strings.Join(unit, " "), strings.Join(cron, " ")
 
 	fmt.Fprintf(w, "# reclaim check --install-timer: nothing was installed or changed. To install:\n")
 	fmt.Fprintf(w, "#   mkdir -p ~/.config/systemd/user ~/.config/reclaim && chmod 700 ~/.config/reclaim\n")
@@ -304,8 +329,18 @@ func printTimer(w io.Writer, f checkFlags) error {
 	fmt.Fprintf(w, "[Unit]\nDescription=Run %s every %s\n\n[Timer]\nOnBootSec=5min\nOnUnitActiveSec=%s\nRandomizedDelaySec=%s\nPersistent=true\n\n[Install]\nWantedBy=timers.target\n\n", name, systemdSpan(f.every), systemdSpan(f.every), systemdSpan(min(f.every/10, 5*time.Minute)))
 
 	fmt.Fprintf(w, "# ---- or a crontab line (crontab -e); cron mails what it prints when MAILTO is set ----\n")
-	fmt.Fprintf(w, "%s set -a; . \"$HOME/.config/reclaim/%s.env\"; set +a; %s\n", cronSpec(f.every), f.provider, cmdline)
+	fmt.Fprintf(w, "%s set -a; . \"$HOME/.config/reclaim/%s.env\"; set +a; %s\n", cronSpec(f.every), f.provider, cronline)
 	return nil
+}
+
+// systemdQuote makes one word of a systemd command line: "%" and "$"
+// doubled (a specifier, a variable), and a word with anything but plain
+// characters in double quotes with "\" and '"' escaped.
+func systemdQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@+=:,./_-") == "" {
+		return s
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "%", "%%", "$", "$$").Replace(s) + `"`
 }
 
 func systemdSpan(d time.Duration) string {

@@ -55,7 +55,7 @@ func quitAndWait(x *tmux, target string) {
 }
 
 // claimRow is one row of the report's "Steps and their evidence" table.
-var claimRow = regexp.MustCompile(`(?m)^\| [^|]+ \| ([^|]+) \| (verified|attested|open|skipped|n/a) \| (.*) \| ([^|]*) \|$`)
+var claimRow = regexp.MustCompile(`(?m)^\| [^|]+ \| ([^|]+) \| (verified|attested|known at baseline|open|skipped|n/a) \| (.*) \| ([^|]*) \|$`)
 
 // checkEnterOnlyReport asserts what an Enter-only report may say: nothing
 // attested (the owner answered nothing), every verified line cites the
@@ -84,6 +84,10 @@ func checkEnterOnlyReport(t *testing.T, bin, state string) string {
 		case "verified":
 			if !strings.Contains(statement, "journal #") && !strings.Contains(statement, "Read from the provider") && !strings.Contains(statement, "read at") {
 				t.Errorf("%q is verified without citing what was read: %s", title, statement)
+			}
+		case "known at baseline":
+			if !strings.Contains(statement, "known at baseline") {
+				t.Errorf("%q is known at baseline without saying what is: %s", title, statement)
 			}
 		}
 	}
