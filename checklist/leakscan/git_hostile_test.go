@@ -4,10 +4,12 @@ package leakscan
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -247,4 +249,41 @@ func TestGitFIFOs(t *testing.T) {
 	}
 	rep := guardedScan(t, nil, Options{GitRepos: []string{r.dir}})
 	checkPartial(t, rep, good, "corrupt")
+}
+
+// An index that claims far more than its pack holds (here a sparse file
+// of 512 MiB next to a pack of 3 objects): refused by its size, never read
+// into memory whole, the other packs and the good key still read.
+func TestGitHugeSparseIndex(t *testing.T) {
+	r, good := hostileRepo(t, 4)
+	r.pack("sparse", []pObj{{kind: objBlob, content: []byte("a\n")}, {kind: objBlob, content: []byte("b\n")}, {kind: objBlob, content: []byte("c\n")}})
+	idx := filepath.Join(r.git, "objects/pack/pack-sparse.idx")
+	if err := os.Truncate(idx, 512<<20); err != nil {
+		t.Fatal(err)
+	}
+	// and one whose size fits its claim of 2^24 objects, but whose object
+	// ids are zeros (a hole): refused at its first chunk
+	r.pack("holes", []pObj{{kind: objBlob, content: []byte("d\n")}})
+	n := 1 << 24
+	head := make([]byte, 8+1024)
+	copy(head, "\xfftOc\x00\x00\x00\x02")
+	for i := range 256 {
+		binary.BigEndian.PutUint32(head[8+4*i:], uint32(n))
+	}
+	hidx := filepath.Join(r.git, "objects/pack/pack-holes.idx")
+	writeFile(t, hidx, head)
+	if err := os.Truncate(hidx, int64(8+1024+n*(20+8)+40)); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	rep := guardedScan(t, nil, Options{GitRepos: []string{r.dir}})
+	runtime.ReadMemStats(&after)
+	checkPartial(t, rep, good, "corrupt")
+	if got := after.TotalAlloc - before.TotalAlloc; got > 64<<20 {
+		t.Errorf("the scan allocated %d MiB for indexes of a few objects", got>>20)
+	}
+	if s := rep.Repos[0]; s.Corrupt != 2 {
+		t.Errorf("corrupt %d, want the 2 bad indexes: %q", s.Corrupt, s.Problems)
+	}
 }
