@@ -1128,7 +1128,8 @@ func rootCauseGuess(a *AccountState) string {
 }
 
 // keyPlaces lists where the old key lived: files where the leak scan found
-// a provider credential, then the usual places.
+// a provider credential (not its copies in a git history or an archive),
+// then the usual places.
 func keyPlaces(a *AccountState) []string {
 	var out []string
 	for _, f := range a.Findings {
@@ -1136,6 +1137,12 @@ func keyPlaces(a *AccountState) []string {
 			continue
 		}
 		where := strings.TrimPrefix(f.Evidence, "scan: ")
+		if strings.Contains(f.Title, " found "+inHistory) || strings.Contains(where, "!/") {
+			// a commit in a git history, a member of a backup or an image:
+			// a copy of the key, not a place that uses it (the leak
+			// finding says what to do with it)
+			continue
+		}
 		if i := strings.LastIndexByte(where, ':'); i > 0 {
 			where = where[:i]
 		}
