@@ -39,3 +39,35 @@ func TestScanRunnerPassesScope(t *testing.T) {
 		}
 	}
 }
+
+// Every "Also read" option is drawn whole at 80×24 and 70×22: the owner
+// must see what each one reads (they were cut at "every commi…").
+func TestScanScopeOptionsDrawnWhole(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {70, 22}} {
+		h := newHarness(t, t.TempDir(), Options{Drill: true}, sz[0], sz[1])
+		h.press(h.m.c.Keys.Enter) // start the drill
+		s := newStepScreen(h.m.c, h.m.c.Eng, checklist.StepScan)
+		s.view = h.m.c.Eng.View(checklist.StepScan)
+		s.questions = h.m.c.Eng.Questions(checklist.StepScan)
+		h.m.step, h.m.screen = s, screenStep
+		h.m.sync()
+		s.ask()
+		h.m.sync()
+		h.press(h.m.c.Keys.Enter) // the folders: as proposed
+		sc := h.screen()
+		var include *checklist.Question
+		for i, q := range s.questions {
+			if q.ID == "include" {
+				include = &s.questions[i]
+			}
+		}
+		if include == nil || len(include.Options) != 2 {
+			t.Fatalf("no include question: %+v", s.questions)
+		}
+		for _, o := range include.Options {
+			if !strings.Contains(sc, o.Label) {
+				t.Errorf("%dx%d: option %q not drawn whole:\n%s", sz[0], sz[1], o.Label, sc)
+			}
+		}
+	}
+}
