@@ -393,6 +393,25 @@ func TestHistoryUnderRoots(t *testing.T) {
 			t.Errorf("history finding without History: %s", Where(f))
 		}
 	}
+	// but the report says which repository's history was left unread,
+	// and how to read it
+	if want := filepath.Join(root, "var/www/shop"); !slices.Contains(rep.HistoryNotRead, want) {
+		t.Errorf("history not read %q, want %q in it", rep.HistoryNotRead, want)
+	}
+	var text bytes.Buffer
+	if err := WriteText(&text, rep); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "--history") || !strings.Contains(text.String(), "var/www/shop") {
+		t.Errorf("the text report does not say the history was not read:\n%s", text.String())
+	}
+	// nor with --git on another repository (only that one is read), and
+	// a repository named with --git is not listed as unread
+	shop := filepath.Join(root, "var/www/shop")
+	rep = guardedScan(t, []string{root}, Options{GitRepos: []string{shop}})
+	if len(rep.Repos) != 1 || slices.Contains(rep.HistoryNotRead, shop) {
+		t.Errorf("--git shop: repos %d, not read %q", len(rep.Repos), rep.HistoryNotRead)
+	}
 }
 
 // --git on something that is no repository is a root not read.

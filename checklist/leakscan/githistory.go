@@ -1267,6 +1267,33 @@ func (g *gitRepoSet) found(p, name string) {
 	g.mu.Unlock()
 }
 
+// notRead lists the repositories found, sorted, but those named in
+// explicit (read with --git).
+func (g *gitRepoSet) notRead(explicit []string) []string {
+	g.mu.Lock()
+	paths := slices.Clone(g.paths)
+	g.mu.Unlock()
+	same := func(a, b string) bool {
+		if a == b {
+			return true
+		}
+		ra, err1 := filepath.EvalSymlinks(a)
+		rb, err2 := filepath.EvalSymlinks(b)
+		return err1 == nil && err2 == nil && ra == rb
+	}
+	var out []string
+	for _, p := range paths {
+		if !slices.ContainsFunc(explicit, func(x string) bool {
+			a, err := filepath.Abs(x)
+			return err == nil && same(a, p)
+		}) {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // gitHistoryResult is what the history scans add to a report.
 type gitHistoryResult struct {
 	repos    []RepoStat
