@@ -261,6 +261,36 @@ func TestGitHistoryJSONAndSARIF(t *testing.T) {
 	}
 }
 
+// A repository named by a relative path: its findings name it by its
+// absolute path, like the walk's, so that SARIF locations are file URIs
+// and re-runs from another folder deduplicate.
+func TestGitRelativeRepoPath(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "repo")
+	buildHistRepo(t, dir, newHistKeys(5))
+	abs := guardedScan(t, nil, Options{GitRepos: []string{dir}})
+	t.Chdir(parent)
+	rel := guardedScan(t, nil, Options{GitRepos: []string{"repo"}})
+	if len(rel.Findings) == 0 || len(rel.Findings) != len(abs.Findings) {
+		t.Fatalf("findings: %d relative, %d absolute", len(rel.Findings), len(abs.Findings))
+	}
+	for i, f := range rel.Findings {
+		if f.File != dir {
+			t.Errorf("finding %d names the repository %q, want %q", i, f.File, dir)
+		}
+		if a, b := locationHash(f), locationHash(abs.Findings[i]); a != b {
+			t.Errorf("finding %d: location fingerprint %s from the parent, %s by absolute path", i, a, b)
+		}
+		if uri, _, _ := sarifWhere(f); !strings.HasPrefix(uri, "file:///") {
+			t.Errorf("finding %d: SARIF uri %q", i, uri)
+		}
+	}
+	// the repository is still named as given in its summary
+	if rel.RootStats[0].Path != "repo" || rel.Repos[0].Path != "repo" {
+		t.Errorf("root %q, repo %q", rel.RootStats[0].Path, rel.Repos[0].Path)
+	}
+}
+
 func mapKeys(m map[string]string) []string {
 	var out []string
 	for k := range m {

@@ -1342,10 +1342,10 @@ func runGitHistories(ctx context.Context, stop *stopFlag, opt Options, e *engine
 		}
 		stat, fs := scanGitRepo(ctx, p, e, workers, fileCap, stop, nFiles, nBytes, nFind)
 		if i < res.explicit {
+			// named as given in its summary; its findings name it by its
+			// absolute path, like the walk's (SARIF file URIs, and
+			// locations that do not change with the working folder)
 			stat.Path = opt.GitRepos[i]
-			for j := range fs {
-				fs[j].File = opt.GitRepos[i]
-			}
 			// the config's remote URLs (a root's walk reads them itself)
 			fs = append(fs, gitConfigFile(p)...)
 		}
