@@ -42,7 +42,7 @@ func ScanFindings(r *leakscan.Report) []Finding {
 		cf := Finding{
 			ID:       "leak:" + f.Provider + ":" + f.Kind + ":" + fpShort(f.Fingerprint) + "@" + id,
 			Severity: High,
-			Title:    fmt.Sprintf("%s %s found %s%s%s", leakscan.DisplayName(f.Provider), f.Kind, in, where, historyTitleNote(f)),
+			Title:    fmt.Sprintf("%s %s found %s%s%s%s", leakscan.DisplayName(f.Provider), f.Kind, in, where, historyTitleNote(f), encodingNote(f)),
 			Detail:   fmt.Sprintf("Value %s (%s). Revoke or rotate it.", provider.SanitizeN(f.Redacted, 80), f.Fingerprint),
 			Evidence: "scan: " + where,
 			Target:   Target{Kind: "leak", ID: f.Fingerprint, Name: provider.SanitizeN(f.Redacted, 80)},
@@ -129,6 +129,15 @@ func historyTitleNote(f leakscan.Finding) string {
 		return ""
 	}
 	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// encodingNote names how the value was encoded where it was found (a
+// search of the file for the key's text would not find it).
+func encodingNote(f leakscan.Finding) string {
+	if f.Encoding == "" {
+		return ""
+	}
+	return " (" + provider.SanitizeN(f.Encoding, 20) + "-encoded)"
 }
 
 // historyDetail says when a key found in a repository's history was

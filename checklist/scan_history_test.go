@@ -129,3 +129,15 @@ func TestKeyPlacesLeaveOutHistoryAndArchives(t *testing.T) {
 		}
 	}
 }
+
+// A value found encoded (base64 in a Kubernetes Secret, URL-encoded in a
+// DSN) says so where the owner and support read it: a search of the file
+// for the key's text finds nothing.
+func TestEncodedFindingTitleNamesEncoding(t *testing.T) {
+	f := leakFinding("sendgrid", "")
+	f.Encoding = "base64"
+	fs := checklist.ScanFindings(&leakscan.Report{Findings: []leakscan.Finding{f}})
+	if len(fs) != 1 || !strings.Contains(fs[0].Title, "base64-encoded") {
+		t.Fatalf("findings %+v", fs)
+	}
+}
