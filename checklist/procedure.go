@@ -1128,12 +1128,18 @@ func rootCauseGuess(a *AccountState) string {
 }
 
 // keyPlaces lists where the old key lived: files where the leak scan found
-// a provider credential (not its copies in a git history or an archive),
-// then the usual places.
+// this account's key, or a credential of its provider (not its copies in a
+// git history or an archive), then the usual places.
 func keyPlaces(a *AccountState) []string {
 	var out []string
 	for _, f := range a.Findings {
 		if f.Source != "scan" || (f.Target.Kind != "key" && !strings.Contains(f.ID, "leak:")) {
+			continue
+		}
+		if f.Target.Kind != "key" && (f.Leak == nil || f.Leak.Provider != a.Provider) {
+			// not matched to this account's key, nor a credential of its
+			// provider: another service's (a GitHub token in a remote
+			// URL), whose rotation is not this one
 			continue
 		}
 		where := strings.TrimPrefix(f.Evidence, "scan: ")

@@ -141,3 +141,35 @@ func TestEncodedFindingTitleNamesEncoding(t *testing.T) {
 		t.Fatalf("findings %+v", fs)
 	}
 }
+
+// Only the places of this account's key are offered: not those of another
+// provider's credential (a GitHub token in a remote URL, a Mailgun key).
+func TestKeyPlacesOnlyThisProvidersKeys(t *testing.T) {
+	mine := leakFinding("fakeprov", "k1")
+	other := leakFinding("mailgun", "")
+	other.File, other.Fingerprint = "/srv/www/mailgun.php", "sha256:"+strings.Repeat("0", 63)+"2"
+	remote := leakFinding("git", "")
+	remote.File, remote.Kind, remote.Fingerprint = "/srv/www/.git/config", "github_pat_in_remote_url", "sha256:"+strings.Repeat("0", 63)+"3"
+	p := &matchingProv{keysProv: keysProv{keys: leakKeys()}}
+	e := leakEngine(t, p, mine, other, remote)
+	ctx := context.Background()
+	if err := e.TakeInventory(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Scan(ctx, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range e.Questions(checklist.StepVerifyKey) {
+		if q.ID != "places_updated" {
+			continue
+		}
+		if q.Options[0].Value != "/srv/www/.env" {
+			t.Errorf("first place %q", q.Options[0].Value)
+		}
+		for _, o := range q.Options {
+			if strings.Contains(o.Value, "mailgun.php") || strings.Contains(o.Value, ".git/config") {
+				t.Errorf("another credential's file offered as a place of the old key: %q", o.Value)
+			}
+		}
+	}
+}
