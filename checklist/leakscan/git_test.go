@@ -544,3 +544,15 @@ func TestGitConfigCredentials(t *testing.T) {
 		t.Errorf("--git config: findings %+v, origin %q", rep.Findings, rep.Repos[0].Origin)
 	}
 }
+
+// The summary of a repository counts in words that agree with the counts.
+func TestRepoSummaryPlurals(t *testing.T) {
+	one := RepoStat{Path: "/r", Commits: 1, Blobs: 1, Bytes: 10, Refs: 1}.Summary()
+	if !strings.Contains(one, "1 commit, 1 blob (") || !strings.Contains(one, "1 ref or reflog entry") {
+		t.Errorf("summary %q", one)
+	}
+	two := RepoStat{Path: "/r", Commits: 2, Blobs: 2, Bytes: 10, Refs: 2}.Summary()
+	if !strings.Contains(two, "2 commits, 2 blobs (") || !strings.Contains(two, "2 refs and reflog entries") {
+		t.Errorf("summary %q", two)
+	}
+}

@@ -136,7 +136,7 @@ func (s RepoStat) Summary() string {
 	if s.Error != "" {
 		return "git history of " + san(s.Path) + ": NOT READ: " + san(s.Error)
 	}
-	out := fmt.Sprintf("git history of %s: %d commits, %d blobs (%s), %d refs and reflog entries", san(s.Path), s.Commits, s.Blobs, humanBytes(s.Bytes), s.Refs)
+	out := fmt.Sprintf("git history of %s: %d %s, %d %s (%s), %d %s", san(s.Path), s.Commits, plural(s.Commits, "commit", "commits"), s.Blobs, plural(s.Blobs, "blob", "blobs"), humanBytes(s.Bytes), s.Refs, plural(int64(s.Refs), "ref or reflog entry", "refs and reflog entries"))
 	if s.Unreachable > 0 {
 		out += fmt.Sprintf(", %d unreachable %s", s.Unreachable, plural(s.Unreachable, "commit", "commits"))
 	}
