@@ -287,3 +287,46 @@ func TestGitHugeSparseIndex(t *testing.T) {
 		t.Errorf("corrupt %d, want the 2 bad indexes: %q", s.Corrupt, s.Problems)
 	}
 }
+
+// A pack of a few KiB whose deltas each rebuild a whole large base: the
+// history would expand thousands of times its size on disk (a delta
+// bomb: 59 KiB made 7.8 GiB and 14 s of scanning, 80 MiB would take
+// hours). Expansion stops at the budget, and the result says why.
+func TestGitDeltaBomb(t *testing.T) {
+	defer func(f int64, r int64) { gitExpandFloor, gitExpandRatio = f, r }(gitExpandFloor, gitExpandRatio)
+	gitExpandFloor, gitExpandRatio = 8<<20, 1000
+	r, _ := hostileRepo(t, 5)
+	base := bytes.Repeat([]byte("the quick brown fox jumps over the lazy dog\n"), 1<<20/44)
+	copyAll := binaryCopyDelta(len(base))
+	objs := []pObj{{kind: objBlob, content: base}}
+	for i := range 400 {
+		objs = append(objs, pObj{kind: objBlob, content: base, ofsBase: 1, delta: copyAll, id: objID("blob", []byte(strings.Repeat("x", i+1)))})
+	}
+	r.pack("bomb", objs)
+	rep := guardedScan(t, nil, Options{GitRepos: []string{r.dir}})
+	s := rep.Repos[0]
+	if s.Bytes > 16<<20 {
+		t.Errorf("%s of blobs expanded from a pack of a few KiB", humanBytes(s.Bytes))
+	}
+	why := strings.Join(rep.IncompleteReasons(), "; ")
+	if !rep.Incomplete || !strings.Contains(why, "times its size on disk") {
+		t.Errorf("incomplete %v, reasons %q", rep.Incomplete, why)
+	}
+}
+
+// binaryCopyDelta is delta data copying all n bytes of its base.
+func binaryCopyDelta(n int) []byte {
+	var d []byte
+	for _, v := range []int{n, n} {
+		for {
+			b := byte(v & 0x7f)
+			v >>= 7
+			if v == 0 {
+				d = append(d, b)
+				break
+			}
+			d = append(d, b|0x80)
+		}
+	}
+	return append(d, 0x80|0x10|0x20|0x40, byte(n), byte(n>>8), byte(n>>16))
+}

@@ -97,12 +97,16 @@ type gitStore struct {
 	looseBase int32
 	total     int32
 	prob      *gitProblems
+	// disk is the size on disk of the packs and loose objects: the
+	// history scan expands at most gitExpandRatio times it
+	disk int64
 }
 
 // gitProblems counts what could not be read, and names the first few.
 type gitProblems struct {
 	mu                                            sync.Mutex
 	corrupt, missing, tooBig, loops, deep, cycles int64
+	overBudget                                    int64 // objects not read: over the expansion budget
 	first                                         []string
 }
 
@@ -172,6 +176,7 @@ func openGitStore(objectsDir string, hashLen int, stop *stopFlag) (*gitStore, er
 			}
 			gid += int64(p.n)
 			st.packs = append(st.packs, p)
+			st.disk += p.end
 		}
 		ents, _ := os.ReadDir(dir)
 		for _, e := range ents {
@@ -795,6 +800,9 @@ func (st *gitStore) looseHeader(i int, z *io.ReadCloser, hdr []byte) (uint8, uin
 		return 0, 0, err
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil {
+		st.disk += fi.Size()
+	}
 	var head [512]byte
 	n, _ := io.ReadFull(f, head[:])
 	zr, err := zreader(z, bytes.NewReader(head[:n]))
