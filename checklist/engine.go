@@ -1191,6 +1191,11 @@ func (e *Engine) Scan(ctx context.Context, roots []string, progress func(files, 
 	fs := ScanFindings(rep)
 	// a scan that read nothing is an error, never "0 findings" (scanrecord.go)
 	rec, detail, err := scanOutcome(scanRoots(rep), roots, len(fs), leakKeyIDs(fs), err)
+	if rep != nil {
+		if why := rep.IncompleteReasons(); len(why) > 0 {
+			rec.Incomplete = provider.SanitizeN(strings.Join(why, "; "), 400)
+		}
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	a := e.acct()

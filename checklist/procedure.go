@@ -1128,14 +1128,27 @@ func rootCauseGuess(a *AccountState) string {
 }
 
 // keyPlaces lists where the old key lived: files where the leak scan found
-// a provider credential, then the usual places.
+// this account's key, or a credential of its provider (not its copies in a
+// git history or an archive), then the usual places.
 func keyPlaces(a *AccountState) []string {
 	var out []string
 	for _, f := range a.Findings {
 		if f.Source != "scan" || (f.Target.Kind != "key" && !strings.Contains(f.ID, "leak:")) {
 			continue
 		}
+		if f.Target.Kind != "key" && (f.Leak == nil || f.Leak.Provider != a.Provider) {
+			// not matched to this account's key, nor a credential of its
+			// provider: another service's (a GitHub token in a remote
+			// URL), whose rotation is not this one
+			continue
+		}
 		where := strings.TrimPrefix(f.Evidence, "scan: ")
+		if strings.Contains(f.Title, " found "+inHistory) || strings.Contains(where, "!/") {
+			// a commit in a git history, a member of a backup or an image:
+			// a copy of the key, not a place that uses it (the leak
+			// finding says what to do with it)
+			continue
+		}
 		if i := strings.LastIndexByte(where, ':'); i > 0 {
 			where = where[:i]
 		}

@@ -34,12 +34,15 @@ func ScanFindings(r *leakscan.Report) []Finding {
 			id, where = provider.Sanitize(leakscan.Where(f)), provider.SanitizeN(leakscan.Where(f), 240)
 		}
 		if f.InHistory() {
-			in = "in the git history: "
+			in = inHistory + ": "
+			if f.Public {
+				in = inHistory + " of a PUBLIC repository: "
+			}
 		}
 		cf := Finding{
 			ID:       "leak:" + f.Provider + ":" + f.Kind + ":" + fpShort(f.Fingerprint) + "@" + id,
 			Severity: High,
-			Title:    fmt.Sprintf("%s %s found %s%s", leakscan.DisplayName(f.Provider), f.Kind, in, where),
+			Title:    fmt.Sprintf("%s %s found %s%s%s%s", leakscan.DisplayName(f.Provider), f.Kind, in, where, historyTitleNote(f), encodingNote(f)),
 			Detail:   fmt.Sprintf("Value %s (%s). Revoke or rotate it.", provider.SanitizeN(f.Redacted, 80), f.Fingerprint),
 			Evidence: "scan: " + where,
 			Target:   Target{Kind: "leak", ID: f.Fingerprint, Name: provider.SanitizeN(f.Redacted, 80)},
@@ -98,6 +101,43 @@ func ScanFindings(r *leakscan.Report) []Finding {
 		})
 	}
 	return out
+}
+
+// inHistory is what the title of a finding in a git history says (after
+// "found "): keyPlaces tells such findings apart by it.
+const inHistory = "in the git history"
+
+// historyTitleNote is what a history finding's title adds: when the key
+// was committed and whether HEAD still holds it, for the findings screen
+// and the report, which show titles ("" for a finding in a file).
+func historyTitleNote(f leakscan.Finding) string {
+	if !f.InHistory() {
+		return ""
+	}
+	var parts []string
+	if !f.AuthorDate.IsZero() {
+		parts = append(parts, "committed "+f.AuthorDate.Format("2006-01-02"))
+	}
+	if f.InHead != nil {
+		if *f.InHead {
+			parts = append(parts, "still in HEAD")
+		} else {
+			parts = append(parts, "no longer in HEAD")
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// encodingNote names how the value was encoded where it was found (a
+// search of the file for the key's text would not find it).
+func encodingNote(f leakscan.Finding) string {
+	if f.Encoding == "" {
+		return ""
+	}
+	return " (" + provider.SanitizeN(f.Encoding, 20) + "-encoded)"
 }
 
 // historyDetail says when a key found in a repository's history was

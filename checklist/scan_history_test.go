@@ -70,3 +70,106 @@ func TestHistoryFindingsDistinct(t *testing.T) {
 		t.Fatalf("findings %+v", fs)
 	}
 }
+
+// What the owner must know of a key found in the history is in the
+// finding's title, which the findings screen and the report show (they
+// show no detail): when it was committed, that HEAD no longer holds it,
+// and that the repository is public.
+func TestHistoryFindingTitleSaysWhenAndPublic(t *testing.T) {
+	for _, public := range []bool{false, true} {
+		fs := checklist.ScanFindings(&leakscan.Report{Findings: []leakscan.Finding{historyFinding("sendgrid", "", public)}})
+		if len(fs) != 1 {
+			t.Fatalf("findings %+v", fs)
+		}
+		title := fs[0].Title
+		for _, s := range []string{"git history", "config/mail.php:3", "committed 2021-03-04", "no longer in HEAD"} {
+			if !strings.Contains(title, s) {
+				t.Errorf("title %q lacks %q", title, s)
+			}
+		}
+		if got := strings.Contains(title, "PUBLIC"); got != public {
+			t.Errorf("public %v: title %q", public, title)
+		}
+	}
+}
+
+// The places the rotation asks about ("where did the old key live? tick
+// each place you updated with the new key") are where the key is used: a
+// commit in the history or a member of a backup cannot be updated with the
+// new key, and is no open follow-up of the rotation (the leak finding
+// stays, to be dealt with as a leak).
+func TestKeyPlacesLeaveOutHistoryAndArchives(t *testing.T) {
+	file := leakFinding("fakeprov", "k1")
+	hist := historyFinding("fakeprov", "k1", true)
+	arch := leakFinding("fakeprov", "k1")
+	arch.File, arch.Member, arch.Line = "/srv/www/site-backup.zip", "wp-config.php", 2
+	p := &matchingProv{keysProv: keysProv{keys: leakKeys()}}
+	e := leakEngine(t, p, file, hist, arch)
+	ctx := context.Background()
+	if err := e.TakeInventory(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Scan(ctx, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	var places []string
+	for _, q := range e.Questions(checklist.StepVerifyKey) {
+		if q.ID == "places_updated" {
+			for _, o := range q.Options {
+				places = append(places, o.Value)
+			}
+		}
+	}
+	if len(places) == 0 || places[0] != "/srv/www/.env" {
+		t.Fatalf("places %q: the file the scan found first", places)
+	}
+	for _, pl := range places {
+		if strings.Contains(pl, "@") || strings.Contains(pl, "!/") {
+			t.Errorf("a copy in the history or a backup offered as a place to update: %q", pl)
+		}
+	}
+}
+
+// A value found encoded (base64 in a Kubernetes Secret, URL-encoded in a
+// DSN) says so where the owner and support read it: a search of the file
+// for the key's text finds nothing.
+func TestEncodedFindingTitleNamesEncoding(t *testing.T) {
+	f := leakFinding("sendgrid", "")
+	f.Encoding = "base64"
+	fs := checklist.ScanFindings(&leakscan.Report{Findings: []leakscan.Finding{f}})
+	if len(fs) != 1 || !strings.Contains(fs[0].Title, "base64-encoded") {
+		t.Fatalf("findings %+v", fs)
+	}
+}
+
+// Only the places of this account's key are offered: not those of another
+// provider's credential (a GitHub token in a remote URL, a Mailgun key).
+func TestKeyPlacesOnlyThisProvidersKeys(t *testing.T) {
+	mine := leakFinding("fakeprov", "k1")
+	other := leakFinding("mailgun", "")
+	other.File, other.Fingerprint = "/srv/www/mailgun.php", "sha256:"+strings.Repeat("0", 63)+"2"
+	remote := leakFinding("git", "")
+	remote.File, remote.Kind, remote.Fingerprint = "/srv/www/.git/config", "github_pat_in_remote_url", "sha256:"+strings.Repeat("0", 63)+"3"
+	p := &matchingProv{keysProv: keysProv{keys: leakKeys()}}
+	e := leakEngine(t, p, mine, other, remote)
+	ctx := context.Background()
+	if err := e.TakeInventory(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Scan(ctx, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range e.Questions(checklist.StepVerifyKey) {
+		if q.ID != "places_updated" {
+			continue
+		}
+		if q.Options[0].Value != "/srv/www/.env" {
+			t.Errorf("first place %q", q.Options[0].Value)
+		}
+		for _, o := range q.Options {
+			if strings.Contains(o.Value, "mailgun.php") || strings.Contains(o.Value, ".git/config") {
+				t.Errorf("another credential's file offered as a place of the old key: %q", o.Value)
+			}
+		}
+	}
+}

@@ -23,10 +23,11 @@ const (
 func scanIncludeQuestion() Question {
 	return Question{
 		ID: "include", Prompt: "Also read", Kind: QMulti, Default: ScanIncludeHistory + "," + ScanIncludeArchives,
-		Help: "A key deleted from a file still lives in the git history; backups and rotated logs are archives.",
+		Help: "A key deleted from a file still lives in the git history of each repository in these folders, even in commits no branch reaches. Backups, rotated logs and saved container images are read without extracting them.",
+		// labels short enough to be drawn whole at 70 columns
 		Options: []Option{
-			{ScanIncludeHistory, "the git history of every repository in these folders (every commit, branch and stash, and what no branch reaches)"},
-			{ScanIncludeArchives, "inside archives, compressed logs and container images (backup.zip, access.log.2.gz, docker save)"},
+			{ScanIncludeHistory, "git history: every commit, branch and stash, deleted too"},
+			{ScanIncludeArchives, "inside archives: backup.zip, access.log.2.gz, images"},
 		},
 	}
 }

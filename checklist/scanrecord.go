@@ -27,6 +27,11 @@ type ScanRecord struct {
 	// read: /srv/www: no such file or folder", "1 of 2 roots unreadable:
 	// /srv/old: no such file or folder", "cancelled before the end".
 	Error string `json:"error,omitempty"`
+	// Incomplete says what the scan left out when it ran to its end but
+	// not everything was read or listed (an archive nested too deep, a
+	// decompression bomb, a corrupt repository, files cut at the cap): the
+	// result is no all-clear, and the "scan-incomplete" finding says so.
+	Incomplete string `json:"incomplete,omitempty"`
 }
 
 // ScanRoot is one folder (or file) a scan was asked to read.

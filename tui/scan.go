@@ -81,8 +81,12 @@ func (r *scanRunner) update(s *stepScreen, msg tea.Msg) tea.Cmd {
 		}
 		line := fmt.Sprintf("✓ scan finished: %d findings recorded as evidence (press f to read them)", msg.n)
 		if a := msg.inc.Account(); a != nil && len(a.Scans) > 0 {
-			if last := a.Scans[len(a.Scans)-1]; last.Partial {
+			switch last := a.Scans[len(a.Scans)-1]; {
+			case last.Partial:
 				line = fmt.Sprintf("! PARTIAL scan: %d findings recorded; %s", msg.n, provider.SanitizeN(last.Error, 120))
+			case last.Incomplete != "":
+				// ran to its end, but left something out: no ✓
+				line = fmt.Sprintf("! scan finished INCOMPLETE: %d findings recorded (press f); left out: %s", msg.n, provider.SanitizeN(last.Incomplete, 160))
 			}
 		}
 		s.log = append(s.log, line)

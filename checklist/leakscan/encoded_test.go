@@ -526,6 +526,12 @@ func TestEncodingInTextReport(t *testing.T) {
 	if !strings.Contains(text.String(), "(encoded: base64)") {
 		t.Errorf("text report:\n%s", text.String())
 	}
+	// said once: "(encoded: base64) (base64-encoded)" was said twice
+	for _, l := range strings.Split(text.String(), "\n") {
+		if strings.Count(l, "base64") > 1 {
+			t.Errorf("the encoding said twice: %q", l)
+		}
+	}
 }
 
 // encodedHugeInputs are buffers dense in what opens a decoding: they must

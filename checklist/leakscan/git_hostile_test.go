@@ -4,10 +4,12 @@ package leakscan
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -247,4 +249,84 @@ func TestGitFIFOs(t *testing.T) {
 	}
 	rep := guardedScan(t, nil, Options{GitRepos: []string{r.dir}})
 	checkPartial(t, rep, good, "corrupt")
+}
+
+// An index that claims far more than its pack holds (here a sparse file
+// of 512 MiB next to a pack of 3 objects): refused by its size, never read
+// into memory whole, the other packs and the good key still read.
+func TestGitHugeSparseIndex(t *testing.T) {
+	r, good := hostileRepo(t, 4)
+	r.pack("sparse", []pObj{{kind: objBlob, content: []byte("a\n")}, {kind: objBlob, content: []byte("b\n")}, {kind: objBlob, content: []byte("c\n")}})
+	idx := filepath.Join(r.git, "objects/pack/pack-sparse.idx")
+	if err := os.Truncate(idx, 512<<20); err != nil {
+		t.Fatal(err)
+	}
+	// and one whose size fits its claim of 2^24 objects, but whose object
+	// ids are zeros (a hole): refused at its first chunk
+	r.pack("holes", []pObj{{kind: objBlob, content: []byte("d\n")}})
+	n := 1 << 24
+	head := make([]byte, 8+1024)
+	copy(head, "\xfftOc\x00\x00\x00\x02")
+	for i := range 256 {
+		binary.BigEndian.PutUint32(head[8+4*i:], uint32(n))
+	}
+	hidx := filepath.Join(r.git, "objects/pack/pack-holes.idx")
+	writeFile(t, hidx, head)
+	if err := os.Truncate(hidx, int64(8+1024+n*(20+8)+40)); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	rep := guardedScan(t, nil, Options{GitRepos: []string{r.dir}})
+	runtime.ReadMemStats(&after)
+	checkPartial(t, rep, good, "corrupt")
+	if got := after.TotalAlloc - before.TotalAlloc; got > 64<<20 {
+		t.Errorf("the scan allocated %d MiB for indexes of a few objects", got>>20)
+	}
+	if s := rep.Repos[0]; s.Corrupt != 2 {
+		t.Errorf("corrupt %d, want the 2 bad indexes: %q", s.Corrupt, s.Problems)
+	}
+}
+
+// A pack of a few KiB whose deltas each rebuild a whole large base: the
+// history would expand thousands of times its size on disk (a delta
+// bomb: 59 KiB made 7.8 GiB and 14 s of scanning, 80 MiB would take
+// hours). Expansion stops at the budget, and the result says why.
+func TestGitDeltaBomb(t *testing.T) {
+	defer func(f int64, r int64) { gitExpandFloor, gitExpandRatio = f, r }(gitExpandFloor, gitExpandRatio)
+	gitExpandFloor, gitExpandRatio = 8<<20, 1000
+	r, _ := hostileRepo(t, 5)
+	base := bytes.Repeat([]byte("the quick brown fox jumps over the lazy dog\n"), 1<<20/44)
+	copyAll := binaryCopyDelta(len(base))
+	objs := []pObj{{kind: objBlob, content: base}}
+	for i := range 400 {
+		objs = append(objs, pObj{kind: objBlob, content: base, ofsBase: 1, delta: copyAll, id: objID("blob", []byte(strings.Repeat("x", i+1)))})
+	}
+	r.pack("bomb", objs)
+	rep := guardedScan(t, nil, Options{GitRepos: []string{r.dir}})
+	s := rep.Repos[0]
+	if s.Bytes > 16<<20 {
+		t.Errorf("%s of blobs expanded from a pack of a few KiB", humanBytes(s.Bytes))
+	}
+	why := strings.Join(rep.IncompleteReasons(), "; ")
+	if !rep.Incomplete || !strings.Contains(why, "times its size on disk") {
+		t.Errorf("incomplete %v, reasons %q", rep.Incomplete, why)
+	}
+}
+
+// binaryCopyDelta is delta data copying all n bytes of its base.
+func binaryCopyDelta(n int) []byte {
+	var d []byte
+	for _, v := range []int{n, n} {
+		for {
+			b := byte(v & 0x7f)
+			v >>= 7
+			if v == 0 {
+				d = append(d, b)
+				break
+			}
+			d = append(d, b|0x80)
+		}
+	}
+	return append(d, 0x80|0x10|0x20|0x40, byte(n), byte(n>>8), byte(n>>16))
 }

@@ -261,6 +261,36 @@ func TestGitHistoryJSONAndSARIF(t *testing.T) {
 	}
 }
 
+// A repository named by a relative path: its findings name it by its
+// absolute path, like the walk's, so that SARIF locations are file URIs
+// and re-runs from another folder deduplicate.
+func TestGitRelativeRepoPath(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "repo")
+	buildHistRepo(t, dir, newHistKeys(5))
+	abs := guardedScan(t, nil, Options{GitRepos: []string{dir}})
+	t.Chdir(parent)
+	rel := guardedScan(t, nil, Options{GitRepos: []string{"repo"}})
+	if len(rel.Findings) == 0 || len(rel.Findings) != len(abs.Findings) {
+		t.Fatalf("findings: %d relative, %d absolute", len(rel.Findings), len(abs.Findings))
+	}
+	for i, f := range rel.Findings {
+		if f.File != dir {
+			t.Errorf("finding %d names the repository %q, want %q", i, f.File, dir)
+		}
+		if a, b := locationHash(f), locationHash(abs.Findings[i]); a != b {
+			t.Errorf("finding %d: location fingerprint %s from the parent, %s by absolute path", i, a, b)
+		}
+		if uri, _, _ := sarifWhere(f); !strings.HasPrefix(uri, "file:///") {
+			t.Errorf("finding %d: SARIF uri %q", i, uri)
+		}
+	}
+	// the repository is still named as given in its summary
+	if rel.RootStats[0].Path != "repo" || rel.Repos[0].Path != "repo" {
+		t.Errorf("root %q, repo %q", rel.RootStats[0].Path, rel.Repos[0].Path)
+	}
+}
+
 func mapKeys(m map[string]string) []string {
 	var out []string
 	for k := range m {
@@ -393,6 +423,25 @@ func TestHistoryUnderRoots(t *testing.T) {
 			t.Errorf("history finding without History: %s", Where(f))
 		}
 	}
+	// but the report says which repository's history was left unread,
+	// and how to read it
+	if want := filepath.Join(root, "var/www/shop"); !slices.Contains(rep.HistoryNotRead, want) {
+		t.Errorf("history not read %q, want %q in it", rep.HistoryNotRead, want)
+	}
+	var text bytes.Buffer
+	if err := WriteText(&text, rep); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "--history") || !strings.Contains(text.String(), "var/www/shop") {
+		t.Errorf("the text report does not say the history was not read:\n%s", text.String())
+	}
+	// nor with --git on another repository (only that one is read), and
+	// a repository named with --git is not listed as unread
+	shop := filepath.Join(root, "var/www/shop")
+	rep = guardedScan(t, []string{root}, Options{GitRepos: []string{shop}})
+	if len(rep.Repos) != 1 || slices.Contains(rep.HistoryNotRead, shop) {
+		t.Errorf("--git shop: repos %d, not read %q", len(rep.Repos), rep.HistoryNotRead)
+	}
 }
 
 // --git on something that is no repository is a root not read.
@@ -493,5 +542,17 @@ func TestGitConfigCredentials(t *testing.T) {
 	rep = guardedScan(t, nil, Options{GitRepos: []string{r2.dir}})
 	if len(rep.Findings) != 1 || rep.Findings[0].Fingerprint != Fingerprint([]byte(gh)) || rep.Repos[0].Origin != "https://github.com/acme/other.git" {
 		t.Errorf("--git config: findings %+v, origin %q", rep.Findings, rep.Repos[0].Origin)
+	}
+}
+
+// The summary of a repository counts in words that agree with the counts.
+func TestRepoSummaryPlurals(t *testing.T) {
+	one := RepoStat{Path: "/r", Commits: 1, Blobs: 1, Bytes: 10, Refs: 1}.Summary()
+	if !strings.Contains(one, "1 commit, 1 blob (") || !strings.Contains(one, "1 ref or reflog entry") {
+		t.Errorf("summary %q", one)
+	}
+	two := RepoStat{Path: "/r", Commits: 2, Blobs: 2, Bytes: 10, Refs: 2}.Summary()
+	if !strings.Contains(two, "2 commits, 2 blobs (") || !strings.Contains(two, "2 refs and reflog entries") {
+		t.Errorf("summary %q", two)
 	}
 }

@@ -61,6 +61,16 @@ const (
 	gitMaxWorkers = 4
 )
 
+// The history scan expands at most gitExpandRatio times the repository's
+// objects' size on disk, and at least gitExpandFloor: a pack of deltas
+// that each rebuild a large base, or zlib streams of zeros, would
+// otherwise make a few KiB on disk into hours of scanning (variables for
+// the tests).
+var (
+	gitExpandFloor int64 = 4 << 30
+	gitExpandRatio int64 = 1000
+)
+
 // RepoStat is what the history scan read from one repository.
 type RepoStat struct {
 	// Path is the repository as found or given (its work tree, or the git
@@ -96,6 +106,9 @@ type RepoStat struct {
 	DeltaLoops int64 `json:"delta_loops,omitempty"`
 	TooDeep    int64 `json:"too_deep,omitempty"`
 	Capped     int64 `json:"capped,omitempty"`
+	// OverBudget counts the objects not read once the history expanded
+	// gitExpandRatio times its size on disk (a delta or zlib bomb).
+	OverBudget int64 `json:"over_budget,omitempty"`
 	// NotListed counts further places of keys already listed, over
 	// MaxFindings.
 	NotListed int64    `json:"not_listed,omitempty"`
@@ -127,6 +140,12 @@ func (s RepoStat) incomplete() []string {
 	add(s.DeltaLoops, "object in a looping or too deep delta chain not read", "objects in looping or too deep delta chains not read")
 	add(s.TooDeep, "tree too deep or in a cycle not followed", "trees too deep or in a cycle not followed")
 	add(s.Capped, "place of a key not attributed (over the caps)", "places of keys not attributed (over the caps)")
+	ratio := strconv.FormatInt(gitExpandRatio, 10)
+	if len(ratio) > 3 {
+		ratio = ratio[:len(ratio)-3] + "," + ratio[len(ratio)-3:]
+	}
+	add(s.OverBudget, "object not read: the history expands to more than "+ratio+" times its size on disk (a delta or zlib bomb?)",
+		"objects not read: the history expands to more than "+ratio+" times its size on disk (a delta or zlib bomb?)")
 	add(s.NotListed, "more place of a listed key not listed (over the caps)", "more places of listed keys not listed (over the caps)")
 	return out
 }
@@ -136,7 +155,7 @@ func (s RepoStat) Summary() string {
 	if s.Error != "" {
 		return "git history of " + san(s.Path) + ": NOT READ: " + san(s.Error)
 	}
-	out := fmt.Sprintf("git history of %s: %d commits, %d blobs (%s), %d refs and reflog entries", san(s.Path), s.Commits, s.Blobs, humanBytes(s.Bytes), s.Refs)
+	out := fmt.Sprintf("git history of %s: %d %s, %d %s (%s), %d %s", san(s.Path), s.Commits, plural(s.Commits, "commit", "commits"), s.Blobs, plural(s.Blobs, "blob", "blobs"), humanBytes(s.Bytes), s.Refs, plural(int64(s.Refs), "ref or reflog entry", "refs and reflog entries"))
 	if s.Unreachable > 0 {
 		out += fmt.Sprintf(", %d unreachable %s", s.Unreachable, plural(s.Unreachable, "commit", "commits"))
 	}
@@ -208,6 +227,10 @@ type gitHist struct {
 	bytes     atomic.Int64
 	nCommits  atomic.Int64
 	nTrees    atomic.Int64
+	// expanded is what was inflated and rebuilt for blobs, commits and
+	// tags; budget the most it may be (gitExpandRatio)
+	expanded atomic.Int64
+	budget   int64
 }
 
 // gitWork is a unit of work: a segment of a pack (ranks lo to hi) or of
@@ -242,6 +265,7 @@ func scanGitRepo(ctx context.Context, path string, e *engine, workers int, fileC
 		stat.Objects = int64(st.total)
 	}
 	if err == nil {
+		h.budget = max(gitExpandFloor, gitExpandRatio*st.disk)
 		h.run(ctx)
 	}
 	if st != nil {
@@ -262,6 +286,7 @@ func (h *gitHist) problems() {
 	defer p.mu.Unlock()
 	s := h.stat
 	s.Corrupt, s.Missing, s.TooBig, s.DeltaLoops, s.TooDeep = p.corrupt, p.missing, p.tooBig, p.loops, p.deep+p.cycles
+	s.OverBudget = p.overBudget
 	s.Problems = slices.Clone(p.first)
 	s.Commits, s.Trees, s.Blobs, s.Bytes, s.BinarySkipped = h.nCommits.Load(), h.nTrees.Load(), h.blobs.Load(), h.bytes.Load(), h.binary.Load()
 }
@@ -421,6 +446,9 @@ func (w *gitWorker) runSegment(p *gitPack, lo, hi, phase int) {
 			return
 		}
 		gid := p.base + int32(r)
+		if phase == phaseBlobs && w.h.overBudget(gid) {
+			continue
+		}
 		t := p.typ[r]
 		var content []byte
 		var err error
@@ -556,6 +584,9 @@ func (w *gitWorker) runLoose(lo, hi, phase int) {
 			return
 		}
 		gid := st.looseBase + int32(i)
+		if phase == phaseBlobs && w.h.overBudget(gid) {
+			continue
+		}
 		if k == objBlob && st.looseSize[i] > gitStreamOver {
 			if st.dup(gid) {
 				continue
@@ -579,11 +610,30 @@ func (w *gitWorker) runLoose(lo, hi, phase int) {
 	}
 }
 
+// overBudget reports whether the history expanded its budget (counting
+// object gid, which is then not read).
+func (h *gitHist) overBudget(gid int32) bool {
+	if h.expanded.Load() < h.budget {
+		return false
+	}
+	p := h.st.prob
+	p.mu.Lock()
+	p.overBudget++
+	if p.overBudget == 1 && len(p.first) < 5 {
+		p.first = append(p.first, fmt.Sprintf("%s expanded from %s on disk: %s and later objects not read", humanBytes(h.expanded.Load()), humanBytes(h.st.disk), h.st.oidHex(gid)))
+	}
+	p.mu.Unlock()
+	return true
+}
+
 // process handles one object's content.
 func (w *gitWorker) process(gid int32, k uint8, b []byte) {
 	h := w.h
 	if h.st.dup(gid) {
 		return
+	}
+	if k != objTree {
+		h.expanded.Add(int64(len(b)))
 	}
 	switch k {
 	case objBlob:
@@ -620,6 +670,7 @@ func (w *gitWorker) scanBlobStream(gid int32, r io.Reader, size int64) error {
 	h := w.h
 	limit := min(h.fileCap, size)
 	fs, n, binary, more, err := w.sc.scanObjectStream(r, limit)
+	h.expanded.Add(n)
 	capped := more && limit < size
 	if err == nil && !binary && (more && limit == size || !more && n < limit) {
 		err = fmt.Errorf("%w: the blob inflates to another size than its header says (%s)", errGitCorrupt, humanBytes(size))
@@ -1267,6 +1318,33 @@ func (g *gitRepoSet) found(p, name string) {
 	g.mu.Unlock()
 }
 
+// notRead lists the repositories found, sorted, but those named in
+// explicit (read with --git).
+func (g *gitRepoSet) notRead(explicit []string) []string {
+	g.mu.Lock()
+	paths := slices.Clone(g.paths)
+	g.mu.Unlock()
+	same := func(a, b string) bool {
+		if a == b {
+			return true
+		}
+		ra, err1 := filepath.EvalSymlinks(a)
+		rb, err2 := filepath.EvalSymlinks(b)
+		return err1 == nil && err2 == nil && ra == rb
+	}
+	var out []string
+	for _, p := range paths {
+		if !slices.ContainsFunc(explicit, func(x string) bool {
+			a, err := filepath.Abs(x)
+			return err == nil && same(a, p)
+		}) {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // gitHistoryResult is what the history scans add to a report.
 type gitHistoryResult struct {
 	repos    []RepoStat
@@ -1315,10 +1393,10 @@ func runGitHistories(ctx context.Context, stop *stopFlag, opt Options, e *engine
 		}
 		stat, fs := scanGitRepo(ctx, p, e, workers, fileCap, stop, nFiles, nBytes, nFind)
 		if i < res.explicit {
+			// named as given in its summary; its findings name it by its
+			// absolute path, like the walk's (SARIF file URIs, and
+			// locations that do not change with the working folder)
 			stat.Path = opt.GitRepos[i]
-			for j := range fs {
-				fs[j].File = opt.GitRepos[i]
-			}
 			// the config's remote URLs (a root's walk reads them itself)
 			fs = append(fs, gitConfigFile(p)...)
 		}

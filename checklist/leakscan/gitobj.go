@@ -97,12 +97,16 @@ type gitStore struct {
 	looseBase int32
 	total     int32
 	prob      *gitProblems
+	// disk is the size on disk of the packs and loose objects: the
+	// history scan expands at most gitExpandRatio times it
+	disk int64
 }
 
 // gitProblems counts what could not be read, and names the first few.
 type gitProblems struct {
 	mu                                            sync.Mutex
 	corrupt, missing, tooBig, loops, deep, cycles int64
+	overBudget                                    int64 // objects not read: over the expansion budget
 	first                                         []string
 }
 
@@ -160,7 +164,7 @@ func openGitStore(objectsDir string, hashLen int, stop *stopFlag) (*gitStore, er
 				st.prob.add(&st.prob.corrupt, fmt.Sprintf("more than %d packs: %s and later not read", gitMaxPacks, pp))
 				break
 			}
-			p, err := openPack(pp, hashLen, int32(gid))
+			p, err := openPack(pp, hashLen, int32(gid), stop)
 			if err != nil {
 				st.prob.add(&st.prob.corrupt, pp+": "+err.Error())
 				continue
@@ -172,6 +176,7 @@ func openGitStore(objectsDir string, hashLen int, stop *stopFlag) (*gitStore, er
 			}
 			gid += int64(p.n)
 			st.packs = append(st.packs, p)
+			st.disk += p.end
 		}
 		ents, _ := os.ReadDir(dir)
 		for _, e := range ents {
@@ -294,7 +299,7 @@ func isHex(s string) bool {
 
 // openPack reads a pack's index (the .idx next to it) and sorts its objects
 // by offset.
-func openPack(path string, hashLen int, base int32) (*gitPack, error) {
+func openPack(path string, hashLen int, base int32, stop *stopFlag) (*gitPack, error) {
 	idxPath := strings.TrimSuffix(path, ".pack") + ".idx"
 	f, err := os.OpenFile(path, os.O_RDONLY|openNoFollow|openNonBlock, 0)
 	if err != nil {
@@ -319,7 +324,11 @@ func openPack(path string, hashLen int, base int32) (*gitPack, error) {
 		f.Close()
 		return nil, errors.New("pack file truncated")
 	}
-	idx, err := readSmall(idxPath, 1<<34)
+	idx, err := readIdx(idxPath, hashLen, stop)
+	if err == errStopped {
+		f.Close()
+		return nil, err
+	}
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("no usable index (%s): %v", filepath.Base(idxPath), reason(err))
@@ -333,6 +342,83 @@ func openPack(path string, hashLen int, base int32) (*gitPack, error) {
 		return nil, fmt.Errorf("the pack holds %d objects, its index %d", n, p.n)
 	}
 	return p, nil
+}
+
+// gitMaxPackObjects caps the objects of one pack (an index of 2^25
+// objects is over a GiB; the scan keeps tens of bytes for each).
+const gitMaxPackObjects = 1 << 25
+
+// readIdx reads a pack index whose size is that of an index of the object
+// count its fan-out table claims (as git checks it), in chunks, checking
+// that the object ids are sorted as they come: an index padded with a
+// hole, or one that claims millions of objects it does not hold, is
+// refused by its size or at its first chunk, never read into memory whole.
+func readIdx(p string, hashLen int, stop *stopFlag) ([]byte, error) {
+	f, err := os.OpenFile(p, os.O_RDONLY|openNoFollow|openNonBlock, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, errSpecial
+	}
+	size := fi.Size()
+	head := make([]byte, min(size, 8+1024))
+	if _, err := io.ReadFull(io.NewSectionReader(f, 0, size), head); err != nil {
+		return nil, err
+	}
+	v2 := len(head) >= 8 && string(head[:4]) == "\xfftOc"
+	// where the fan-out table and the first object id are, and the step
+	// between ids: v2 lists the ids one after another, v1 (offset, id)
+	// entries
+	fan, first, ent := 0, int64(1024+4), 4+hashLen
+	if v2 {
+		fan, first, ent = 8, 8+1024, hashLen
+	}
+	if len(head) < fan+1024 {
+		return nil, errors.New("truncated")
+	}
+	n := int64(binary.BigEndian.Uint32(head[fan+1020:]))
+	var lo, hi int64
+	if v2 {
+		lo = 8 + 1024 + n*int64(hashLen+8) + 2*int64(hashLen)
+		hi = lo + 8*max(n-1, 0)
+	} else {
+		lo = 1024 + n*int64(4+hashLen) + 2*int64(hashLen)
+		hi = lo
+	}
+	if size < lo || size > hi {
+		return nil, fmt.Errorf("%s, not the size of an index of the %d objects it lists", humanBytes(size), n)
+	}
+	if n > gitMaxPackObjects {
+		return nil, fmt.Errorf("%d objects in one pack, more than %d", n, gitMaxPackObjects)
+	}
+	b := make([]byte, 0, min(size, 1<<20))
+	b = append(b, head...)
+	checked := int64(0) // object ids checked to be in order
+	for int64(len(b)) < size {
+		if stop.Load() {
+			return nil, errStopped
+		}
+		k := min(size-int64(len(b)), 1<<20)
+		at := len(b)
+		b = append(b, make([]byte, k)...)
+		if _, err := f.ReadAt(b[at:], int64(at)); err != nil {
+			return nil, err
+		}
+		for ; checked+1 < n && first+(checked+1)*int64(ent)+int64(hashLen) <= int64(len(b)); checked++ {
+			a := first + checked*int64(ent)
+			c := a + int64(ent)
+			if bytes.Compare(b[a:a+int64(hashLen)], b[c:c+int64(hashLen)]) >= 0 {
+				return nil, errors.New("object ids not sorted")
+			}
+		}
+	}
+	return b, nil
 }
 
 func (p *gitPack) parseIdx(b []byte, hashLen int) error {
@@ -714,6 +800,9 @@ func (st *gitStore) looseHeader(i int, z *io.ReadCloser, hdr []byte) (uint8, uin
 		return 0, 0, err
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil {
+		st.disk += fi.Size()
+	}
 	var head [512]byte
 	n, _ := io.ReadFull(f, head[:])
 	zr, err := zreader(z, bytes.NewReader(head[:n]))

@@ -57,7 +57,7 @@ func Where(f Finding) string {
 
 // historyNote says when and through what a history finding was committed,
 // and whether HEAD still holds it: "2021-03-04, refs/heads/main, no longer
-// in HEAD".
+// in HEAD" (the encoding is said apart: findingText, sarifFindingMessage).
 func historyNote(f Finding) string {
 	var parts []string
 	if !f.AuthorDate.IsZero() {
@@ -72,9 +72,6 @@ func historyNote(f Finding) string {
 		} else {
 			parts = append(parts, "no longer in HEAD")
 		}
-	}
-	if f.Encoding != "" {
-		parts = append(parts, f.Encoding+"-encoded")
 	}
 	return strings.Join(parts, ", ")
 }
@@ -221,6 +218,9 @@ func sarifFindingMessage(f Finding) string {
 	}
 	if n := historyNote(f); n != "" {
 		msg += " (" + n + ")"
+	}
+	if f.Encoding != "" {
+		msg += " (" + f.Encoding + "-encoded)"
 	}
 	if f.Public && f.InHistory() {
 		msg += ". " + PublicAdvice

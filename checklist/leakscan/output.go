@@ -245,6 +245,17 @@ func WriteText(w io.Writer, r *Report) error {
 // systems not walked into, findings not listed. Sanitized.
 func (r *Report) Notes() []string {
 	var out []string
+	if n := len(r.HistoryNotRead); n > 0 {
+		names := make([]string, 0, 3)
+		for _, p := range r.HistoryNotRead[:min(n, 3)] {
+			names = append(names, san(p))
+		}
+		l := fmt.Sprintf("Found %d git %s whose history was not read (a key deleted from the files may still be in it; --history reads it): %s", n, plural(int64(n), "repository", "repositories"), strings.Join(names, ", "))
+		if n > 3 {
+			l += fmt.Sprintf(" and %d more", n-3)
+		}
+		out = append(out, l)
+	}
 	if r.Binary > 0 {
 		n := fmt.Sprintf("Skipped %d binary %s by type (media, fonts, executables, archives)", r.Binary, plural(r.Binary, "file", "files"))
 		if r.BinaryFirst != "" {

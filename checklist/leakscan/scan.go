@@ -209,6 +209,10 @@ type Report struct {
 	// Repos says what the git history scan read from each repository
 	// (githistory.go); Options.GitRepos come first.
 	Repos []RepoStat `json:"repos,omitempty"`
+	// HistoryNotRead are the repositories found under the roots whose
+	// history was not read (no Options.History, not in GitRepos): a key
+	// deleted from their files may still be in it (sorted, at most 1,000).
+	HistoryNotRead []string `json:"history_not_read,omitempty"`
 	// Archives is what was read inside archives, compressed files and
 	// container images (archive.go); nil unless Options.Archives.
 	Archives *ArchiveStats `json:"archives,omitempty"`
@@ -685,8 +689,10 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 			addPseudo(p)
 			return false
 		}
-		if opt.History && (name == ".git" || strings.HasSuffix(name, ".git")) {
-			gitFound.found(p, name) // issue 16: history of repos under the roots
+		if name == ".git" || opt.History && strings.HasSuffix(name, ".git") {
+			// issue 16: history of repos under the roots (without History,
+			// the report names those whose history was not read)
+			gitFound.found(p, name)
 		}
 		if name == ".git" {
 			if wr.contains(p) {
@@ -981,7 +987,14 @@ func Scan(ctx context.Context, roots []string, opt Options) (*Report, error) {
 	// issue 16: git history, after the walk (githistory.go)
 	var hist *gitHistoryResult
 	if opt.History || len(opt.GitRepos) > 0 {
-		hist = runGitHistories(ctx, stopped, opt, e, workers, gitFound, fileCap, &nFiles, &nBytes, &nFind)
+		found := gitFound
+		if !opt.History {
+			found = nil // --git alone: only those
+		}
+		hist = runGitHistories(ctx, stopped, opt, e, workers, found, fileCap, &nFiles, &nBytes, &nFind)
+	}
+	if !opt.History {
+		rep.HistoryNotRead = gitFound.notRead(opt.GitRepos)
 	}
 	close(stopTick)
 	<-tickDone

@@ -1390,8 +1390,11 @@ func (a *accessible) scan(e *checklist.Engine, answers map[string]string) {
 	}
 	line := fmt.Sprintf("Scan finished: %d findings recorded as evidence.", n)
 	if acct := e.Snapshot().Account(); acct != nil && len(acct.Scans) > 0 {
-		if last := acct.Scans[len(acct.Scans)-1]; last.Partial {
+		switch last := acct.Scans[len(acct.Scans)-1]; {
+		case last.Partial:
 			line = fmt.Sprintf("PARTIAL scan: %d findings recorded; %s", n, provider.SanitizeN(last.Error, 300))
+		case last.Incomplete != "":
+			line = fmt.Sprintf("INCOMPLETE scan: %d findings recorded; left out: %s", n, provider.SanitizeN(last.Incomplete, 300))
 		}
 	}
 	a.say("%s", line)

@@ -116,7 +116,12 @@ finding is marked PUBLIC: rewriting the history does not un-leak a key, so
 revoke it. Credentials in the repository's remote URLs are found too. A
 corrupt pack, a missing object, a delta chain that loops, a tree too deep or
 an object over 16 MiB in a delta chain is counted and named, and makes the
-result incomplete. --git REPO alone scans only the history (no web roots).
+result incomplete; so do the objects left unread once a history expanded
+to 1,000 times its size on disk (at least 4 GiB are read): a pack of
+deltas that each rebuild a large base would otherwise take hours.
+--git REPO alone scans only the history (no web roots). Without
+--history, the summary names the repositories found under the PATHs
+whose history was not read.
 
 Exit: 0 no findings and nothing left out, 1 findings or an incomplete
 result (or both), 2 error (including a PATH not read), 130 interrupted
