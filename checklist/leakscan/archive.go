@@ -127,7 +127,7 @@ func (a *ArchiveStats) incompleteReasons() []string {
 		out = append(out, fmt.Sprintf("%d decompression %s not expanded", a.Bombs, plural(a.Bombs, "bomb", "bombs")))
 	}
 	if a.Capped > 0 {
-		out = append(out, fmt.Sprintf("%d %s read only up to the caps (%s expanded, %d entries per archive)", a.Capped, plural(a.Capped, "archive", "archives"), humanBytes(maxArchiveBytes), maxArchiveEntries))
+		out = append(out, fmt.Sprintf("%d %s read only up to the caps (%s expanded, %d entries per archive, a %s zstd window)", a.Capped, plural(a.Capped, "archive", "archives"), humanBytes(maxArchiveBytes), maxArchiveEntries, humanBytes(maxZstdWindow)))
 	}
 	if a.TooDeep > 0 {
 		out = append(out, fmt.Sprintf("%d %s nested deeper than %d levels not read", a.TooDeep, plural(a.TooDeep, "archive", "archives"), maxArchiveDepth))
@@ -363,7 +363,7 @@ func (s *fileScanner) archiveFirst(r *reader, raw []byte, final bool, path strin
 		return out, errStopped, true
 	case errors.Is(err, errBomb): // (not met below: cannot happen)
 		s.bombAt(job, "")
-	case errors.Is(err, errArchiveCap):
+	case errors.Is(err, errArchiveCap), overZstdWindow(err):
 		s.markCapped(job, "")
 	case err != nil && !r.capped:
 		s.markBroken(job, "")
@@ -533,7 +533,7 @@ func (s *fileScanner) openArchive(job *archJob, kind int, src io.Reader, self st
 	case kindBzip2:
 		dec = bzip2.NewReader(in)
 	case kindZstd:
-		opts := []zstd.DOption{zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(64 << 20), zstd.WithDecoderMaxMemory(64 << 20)}
+		opts := zstdOptions()
 		if a.zstdBusy {
 			// the worker's decoder is in use further up: one of its own
 			d, err := zstd.NewReader(in, opts...)
@@ -638,6 +638,10 @@ func (s *fileScanner) member(job *archJob, r io.Reader, name string, depth int, 
 			// (a bomb further up: the code that met it reports it)
 			return err
 		}
+		if overZstdWindow(err) {
+			s.markCapped(job, "!/"+where)
+			return nil
+		}
 		// this nested archive is damaged: its parent goes on
 		s.markBroken(job, "!/"+where)
 		return nil
@@ -664,6 +668,21 @@ func (s *fileScanner) bombAt(job *archJob, where string) {
 		job.res.exposures = append(job.res.exposures, Exposure{Path: p, Kind: "decompression-bomb", Severity: "medium",
 			Detail: fmt.Sprintf("expands to more than %d times its size (a decompression bomb: an attack on scanners, antivirus and backup tools); not expanded", bombRatio)})
 	}
+}
+
+// maxZstdWindow is the largest zstd window read (zstd's levels 1 to 19
+// use at most 8 MiB; --long and --ultra more): each level of nesting holds
+// one window, so a hostile archive cannot make a worker hold 64 MiB a level.
+const maxZstdWindow = 8 << 20
+
+func zstdOptions() []zstd.DOption {
+	return []zstd.DOption{zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(maxZstdWindow), zstd.WithDecoderMaxMemory(64 << 20)}
+}
+
+// overZstdWindow: a zstd stream with a larger window than maxZstdWindow
+// (a cap, not damage).
+func overZstdWindow(err error) bool {
+	return errors.Is(err, zstd.ErrWindowSizeExceeded) || errors.Is(err, zstd.ErrDecoderSizeExceeded)
 }
 
 // markCapped records that the archive was cut at a cap (where: "" or

@@ -638,3 +638,34 @@ func TestArchiveAsRoot(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// A zstd stream whose window is over maxZstdWindow (zstd --long, or a
+// hostile one: each nested level would hold its window) is not read: it is
+// counted as cut at a cap, named, and the result is incomplete; a stream
+// with an ordinary window is read.
+func TestZstdWindowCapped(t *testing.T) {
+	dir := t.TempDir()
+	r := rand.New(rand.NewPCG(3, 4))
+	big, small := sgKey(r), sgKey(r)
+	var o bytes.Buffer
+	enc, err := zstd.NewWriter(&o, zstd.WithWindowSize(64<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc.Write([]byte("SENDGRID_API_KEY=" + big + "\n"))
+	// more than a block: the frame states its window, not its size
+	enc.Write(bytes.Repeat([]byte("GET /index.html 200\n"), 64<<10))
+	enc.Close()
+	writeFile(t, filepath.Join(dir, "long.log.zst"), o.Bytes())
+	writeFile(t, filepath.Join(dir, "app.log.zst"), zstdOf(t, []byte("SENDGRID_API_KEY="+small+"\n")))
+	rep := guardedScan(t, []string{dir}, Options{Archives: true})
+	if len(rep.Findings) != 1 || rep.Findings[0].Redacted != Redact([]byte(small)) {
+		t.Fatalf("findings: %+v", rep.Findings)
+	}
+	if rep.Archives == nil || rep.Archives.Capped != 1 || !strings.HasSuffix(rep.Archives.CappedFirst, "long.log.zst") || rep.Archives.Broken != 0 {
+		t.Fatalf("archives: %+v", rep.Archives)
+	}
+	if why := strings.Join(rep.IncompleteReasons(), "; "); !strings.Contains(why, "8.0 MiB zstd window") && !strings.Contains(why, "zstd window") {
+		t.Fatalf("incomplete reasons: %s", why)
+	}
+}

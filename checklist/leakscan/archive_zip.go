@@ -223,7 +223,7 @@ func (s *fileScanner) readZip(job *archJob, src io.Reader, depth int, chain stri
 			content = &expander{r: bzip2.NewReader(in), job: job, in: func() int64 { return in.n }, stop: s.stop}
 		case method == 93 && known:
 			in := &countIn{r: lim}
-			d, err := zstd.NewReader(in, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(64<<20), zstd.WithDecoderMaxMemory(64<<20))
+			d, err := zstd.NewReader(in, zstdOptions()...)
 			if err != nil {
 				return err
 			}
