@@ -36,7 +36,7 @@ func ScanFindings(r *leakscan.Report) []Finding {
 		if f.InHistory() {
 			in = inHistory + ": "
 			if f.Public {
-				in = inHistory + " of a PUBLIC repository: "
+				in = inHistory + " (PUBLIC remote): "
 			}
 		}
 		cf := Finding{

@@ -181,7 +181,7 @@ func TestGitHistorySynthetic(t *testing.T) {
 		checkClean(t, name, out)
 	}
 	text := string(outs["text"])
-	for _, s := range []string{dir + "@" + ids["c1"][:12] + ":.env:2", "refs/heads/feature", "no longer in HEAD", "still in HEAD", "[PUBLIC repository]", "Rewriting the history does not un-leak it", "1 unreachable commit"} {
+	for _, s := range []string{dir + "@" + ids["c1"][:12] + ":.env:2", "refs/heads/feature", "no longer in HEAD", "still in HEAD", "[PUBLIC remote]", "Rewriting the history does not un-leak it", "1 unreachable commit"} {
 		if !strings.Contains(text, s) {
 			t.Errorf("text output lacks %q:\n%s", s, text)
 		}

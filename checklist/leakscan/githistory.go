@@ -160,7 +160,7 @@ func (s RepoStat) Summary() string {
 		out += fmt.Sprintf(", %d unreachable %s", s.Unreachable, plural(s.Unreachable, "commit", "commits"))
 	}
 	if s.Public != "" {
-		out += "; origin is public on " + s.Public + " (" + san(s.Origin) + ")"
+		out += "; origin on a public code host, " + s.Public + " (" + san(s.Origin) + ")"
 	}
 	return out
 }

@@ -17,7 +17,7 @@ import (
 func (f *Finding) InHistory() bool { return f.Commit != "" || f.Blob != "" || f.Ref != "" }
 
 // Severity is "critical" for a key in the history of a repository whose
-// origin is public (anyone may have a copy), else "high".
+// origin is on a public code host (anyone may have a copy), else "high".
 func (f *Finding) Severity() string {
 	if f.Public && f.InHistory() {
 		return "critical"
@@ -25,8 +25,10 @@ func (f *Finding) Severity() string {
 	return "high"
 }
 
-// PublicAdvice is what a key in a public repository's history calls for.
-const PublicAdvice = "The repository's origin is public: treat the key as public (clones, forks, caches and secret scanners have it). Rewriting the history does not un-leak it: revoke it."
+// PublicAdvice is what a key in the history of a repository whose origin
+// is on a public code host calls for (reclaim cannot see whether the
+// repository itself is public: it says so).
+const PublicAdvice = "The repository's origin is on a public code host (GitHub, GitLab or Bitbucket): unless the repository has always been private, treat the key as public (clones, forks, caches and secret scanners have it). Rewriting the history does not un-leak it: revoke it."
 
 // Where is where f was found, for people (not sanitized: pass it through
 // provider.Sanitize before a terminal):
@@ -126,7 +128,7 @@ func findingText(f Finding) string {
 		extra += " (" + san(n) + ")"
 	}
 	if f.Public && f.InHistory() {
-		extra += " [PUBLIC repository]"
+		extra += " [PUBLIC remote]"
 	}
 	return fmt.Sprintf("  %s  %s %s  %s  %s%s", san(Where(f)), san(displayName(f.Provider)), san(f.Kind), san(f.Redacted), short(f.Fingerprint), extra)
 }

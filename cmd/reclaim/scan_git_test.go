@@ -71,7 +71,7 @@ func TestScanCLIGitHistory(t *testing.T) {
 	if code != exitFindings || err != nil {
 		t.Fatalf("exit %d, %v", code, err)
 	}
-	for _, s := range []string{"under git history", dir + "@" + commit[:12] + ":.env:1", "no longer in HEAD", "[PUBLIC repository]", "git history of " + dir + ": 2 commits"} {
+	for _, s := range []string{"under git history", dir + "@" + commit[:12] + ":.env:1", "no longer in HEAD", "[PUBLIC remote]", "git history of " + dir + ": 2 commits"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("output lacks %q:\n%s", s, out)
 		}
