@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -91,10 +92,18 @@ var (
 func NewBaseline(inv *Inventory, info provider.Info, now time.Time) *Baseline {
 	now = now.UTC()
 	b := &Baseline{Format: BaselineFormat, Version: BaselineVersion, ID: NewIncidentID(now, info.ID), Provider: info.ID, ProviderName: info.Name, TakenAt: now, Inventory: normalizeInventory(inv)}
-	if b.Inventory != nil && b.Inventory.Account != nil {
-		b.Account = provider.SanitizeN(b.Inventory.Account.Username+" <"+b.Inventory.Account.Email+">", 200)
-	}
+	b.Account = AccountLabel(b.Inventory)
 	return b
+}
+
+// AccountLabel is how a baseline names the account of an inventory
+// ("username <email>", as read; "" when the provider names none): a check
+// or an incident uses only the baselines of the account it reads.
+func AccountLabel(inv *Inventory) string {
+	if inv == nil || inv.Account == nil {
+		return ""
+	}
+	return provider.SanitizeN(inv.Account.Username+" <"+inv.Account.Email+">", 200)
 }
 
 // normalizeInventory is the form an inventory is kept and compared in: a
@@ -507,17 +516,31 @@ func timeOfID(id string) time.Time {
 	return time.Time{}
 }
 
-// Latest returns the newest baseline of a provider, checked. When the
-// newest cannot be used (altered, unsigned) it is refused with the reason:
-// reclaim never falls back to an older one silently, as the newest being
-// altered is news in itself. ErrNoBaseline when there is none.
-func (s *BaselineStore) Latest(providerID string) (*Baseline, error) {
+// Latest returns the newest baseline of a provider's account, checked.
+// account is AccountLabel of what the provider reads now ("": any account):
+// a baseline of another account of the same provider is never used (a
+// state directory may serve two). When the newest cannot be used (altered,
+// unsigned, unreadable: its account cannot be told) it is refused with the
+// reason: reclaim never falls back to an older one silently, as the newest
+// being altered is news in itself. ErrNoBaseline when there is none.
+func (s *BaselineStore) Latest(providerID, account string) (*Baseline, error) {
 	list, err := s.List(providerID)
 	if err != nil {
 		return nil, err
 	}
-	if len(list) == 0 {
-		return nil, fmt.Errorf("%w for %s in %s: record one with reclaim baseline --provider %s", ErrNoBaseline, provider.SanitizeN(providerID, 32), s.root(), provider.SanitizeN(providerID, 32))
+	var others []string
+	for _, ent := range list {
+		if account != "" && ent.Problem == "" && ent.Account != "" && ent.Account != account {
+			if !slices.Contains(others, ent.Account) {
+				others = append(others, ent.Account)
+			}
+			continue
+		}
+		return s.Load(ent.ID)
 	}
-	return s.Load(list[0].ID)
+	p := provider.SanitizeN(providerID, 32)
+	if len(others) > 0 {
+		return nil, fmt.Errorf("%w for %s account %s in %s (only for %s): record one with reclaim baseline --provider %s", ErrNoBaseline, p, provider.SanitizeN(account, 200), s.root(), provider.SanitizeN(strings.Join(others, ", "), 400), p)
+	}
+	return nil, fmt.Errorf("%w for %s in %s: record one with reclaim baseline --provider %s", ErrNoBaseline, p, s.root(), p)
 }

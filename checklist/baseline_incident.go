@@ -92,7 +92,7 @@ func (u *BaselineUse) compare(inv *Inventory, sessionKeyID string) *Comparison {
 // findBaseline finds the baseline an incident starts from, reading the
 // provider only for a drill (its known-good account). nil when there is
 // none; a BaselineUse with Refused when the newest cannot be used.
-func (e *Engine) findBaseline(ctx context.Context) *BaselineUse {
+func (e *Engine) findBaseline(ctx context.Context, inv *Inventory) *BaselineUse {
 	e.mu.Lock()
 	a := e.acct()
 	if a.Baseline != nil {
@@ -120,7 +120,7 @@ func (e *Engine) findBaseline(ctx context.Context) *BaselineUse {
 	if store == nil || store.Dir == "" {
 		return nil
 	}
-	b, err := store.Latest(providerID)
+	b, err := store.Latest(providerID, AccountLabel(inv))
 	if errors.Is(err, ErrNoBaseline) {
 		return nil
 	}

@@ -102,7 +102,7 @@ func TestBaselineAgainstFakeRecordsAndFindsExactlyTheDrift(t *testing.T) {
 	}
 
 	// Unchanged: no drift.
-	latest, err := store.Latest(p.Info().ID)
+	latest, err := store.Latest(p.Info().ID, "")
 	if err != nil || latest.ID != b.ID {
 		t.Fatalf("latest: %v", err)
 	}
@@ -277,7 +277,7 @@ func TestTamperedBaselineIsRefused(t *testing.T) {
 		t.Fatalf("no signature: %v", err)
 	}
 	strict := &BaselineStore{Dir: dir, Allowed: []ssh.PublicKey{pub}}
-	if got, err := strict.Latest(p.Info().ID); err != nil || !strings.HasPrefix(got.Signer, "SHA256:") {
+	if got, err := strict.Latest(p.Info().ID, ""); err != nil || !strings.HasPrefix(got.Signer, "SHA256:") {
 		t.Fatalf("a signed baseline is refused: %v", err)
 	}
 	good, _ := os.ReadFile(b.Path)
@@ -296,7 +296,7 @@ func TestTamperedBaselineIsRefused(t *testing.T) {
 	}
 	write([]byte(edited))
 	for _, s := range []*BaselineStore{store, strict} {
-		if _, err := s.Latest(p.Info().ID); !errors.Is(err, ErrBaselineAltered) {
+		if _, err := s.Latest(p.Info().ID, ""); !errors.Is(err, ErrBaselineAltered) {
 			t.Errorf("an edited baseline: %v", err)
 		}
 	}
@@ -313,7 +313,7 @@ func TestTamperedBaselineIsRefused(t *testing.T) {
 	}
 	write(redone)
 	for _, s := range []*BaselineStore{store, strict} {
-		if _, err := s.Latest(p.Info().ID); !errors.Is(err, ErrBaselineAltered) {
+		if _, err := s.Latest(p.Info().ID, ""); !errors.Is(err, ErrBaselineAltered) {
 			t.Errorf("a re-sealed baseline with its old signature: %v", err)
 		}
 	}
@@ -322,17 +322,17 @@ func TestTamperedBaselineIsRefused(t *testing.T) {
 	other, _ := newSigner(t)
 	sig, _ := signSSHSig(redone, other, BaselineSigNamespace)
 	_ = WriteFileAtomic(b.Path+ReportSigExt, sig)
-	if _, err := strict.Latest(p.Info().ID); !errors.Is(err, ErrBaselineUnsigned) {
+	if _, err := strict.Latest(p.Info().ID, ""); !errors.Is(err, ErrBaselineUnsigned) {
 		t.Errorf("signed by another key: %v", err)
 	}
 	os.Remove(b.Path + ReportSigExt)
-	if _, err := strict.Latest(p.Info().ID); !errors.Is(err, ErrBaselineUnsigned) {
+	if _, err := strict.Latest(p.Info().ID, ""); !errors.Is(err, ErrBaselineUnsigned) {
 		t.Errorf("signature removed: %v", err)
 	}
 	// A report's signature is no baseline signature.
 	rs, _ := SignReport(redone, signer)
 	_ = WriteFileAtomic(b.Path+ReportSigExt, rs)
-	if _, err := strict.Latest(p.Info().ID); err == nil {
+	if _, err := strict.Latest(p.Info().ID, ""); err == nil {
 		t.Error("a report signature passes for a baseline's")
 	}
 	// 4. The JSON tricks a report refuses: a key twice, data after it, a
@@ -355,7 +355,7 @@ func TestTamperedBaselineIsRefused(t *testing.T) {
 	write(good)
 	os.Remove(b.Path + ReportSigExt)
 	if err := os.Chmod(b.Path, 0o666); err == nil && modeBitsMean {
-		if _, err := store.Latest(p.Info().ID); !errors.Is(err, ErrUnsafe) {
+		if _, err := store.Latest(p.Info().ID, ""); !errors.Is(err, ErrUnsafe) {
 			t.Errorf("a world-writable baseline: %v", err)
 		}
 	}
@@ -720,7 +720,7 @@ func TestHugeBaselineIsRefusedUnread(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	_, err = store.Latest("sendgrid")
+	_, err = store.Latest("sendgrid", "")
 	if err == nil || !strings.Contains(err.Error(), "larger than") {
 		t.Fatalf("huge baseline: %v", err)
 	}

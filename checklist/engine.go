@@ -410,7 +410,7 @@ func (e *Engine) TakeInventory(ctx context.Context) error {
 	inv, err := TakeInventory(ctx, e.prov, e.Now())
 	var base *BaselineUse
 	if err == nil {
-		base = e.findBaseline(ctx)
+		base = e.findBaseline(ctx, inv)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -327,7 +327,11 @@ func recordBaseline(cmd *cobra.Command, store *checklist.BaselineStore, f baseli
 	if len(inv.Errors) > 0 {
 		fmt.Fprintf(out, "Not read (not compared by checks): %s\n", strings.Join(sortedSections(inv.Errors), ", "))
 	}
-	fmt.Fprintf(out, "Check for drift with: reclaim check --provider %s\n", shellQuote(f.provider))
+	dir := ""
+	if g.stateDir != "" {
+		dir = " --state-dir " + shellQuote(g.stateDir) // the baseline is there, not in the default
+	}
+	fmt.Fprintf(out, "Check for drift with: reclaim%s check --provider %s\n", dir, shellQuote(f.provider))
 	return nil
 }
 

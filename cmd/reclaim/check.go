@@ -137,18 +137,29 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	if err != nil {
 		return withCode(exitError, err)
 	}
-	base, err := store.Latest(f.provider)
-	if err != nil {
-		if fac, _ := provider.Lookup(f.provider); fac.Simulated && errors.Is(err, checklist.ErrNoBaseline) {
-			base, err = drillBaseline()
-		}
-		if err != nil {
-			return withCode(exitError, fmt.Errorf("nothing checked: %w", err))
-		}
+	// the store is checked before the provider is read: a state directory
+	// that cannot be used costs no API call
+	fac, _ := provider.Lookup(f.provider)
+	if list, err := store.List(f.provider); err != nil {
+		return withCode(exitError, fmt.Errorf("nothing checked: %w", err))
+	} else if len(list) == 0 && !fac.Simulated {
+		_, err := store.Latest(f.provider, "")
+		return withCode(exitError, fmt.Errorf("nothing checked: %w", err))
 	}
 	_, p, inv, err := readAccount(cmd.Context(), cmd.ErrOrStderr(), f.provider, f.timeout, f.caps.get(), false)
 	if err != nil && inv == nil {
 		return withCode(exitError, fmt.Errorf("nothing checked: %w", err))
+	}
+	// the newest baseline of the account read (a state directory may
+	// serve two accounts of one provider)
+	base, berr := store.Latest(f.provider, checklist.AccountLabel(inv))
+	if berr != nil {
+		if fac.Simulated && errors.Is(berr, checklist.ErrNoBaseline) {
+			base, berr = drillBaseline()
+		}
+		if berr != nil {
+			return withCode(exitError, fmt.Errorf("nothing checked: %w", berr))
+		}
 	}
 	opt := checklist.CompareOptions{}
 	if s, ok := p.(provider.SessionKeyReporter); ok {
