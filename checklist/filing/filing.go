@@ -351,6 +351,10 @@ func classifyDial(cfg Config, err error) error {
 		return &Error{Kind: KindAuth, Msg: fmt.Sprintf("the SMTP server %s offers no login reclaim can use (PLAIN or LOGIN)", cfg.Addr()), Err: err}
 	case strings.Contains(msg, "SMTP AUTH failed"), strings.Contains(msg, " 535"), strings.Contains(msg, " 534"):
 		return &Error{Kind: KindAuth, Msg: fmt.Sprintf("the SMTP server %s refused the login for %q: check %s and %s (or the keyring entry)", cfg.Addr(), cfg.Username, EnvUser, EnvPassword), Err: err}
+	case errors.As(err, &opErr) && (opErr.Op == "read" || opErr.Op == "write") && opErr.Timeout():
+		// connected, then silence (a tarpit, a wrong port, a firewall
+		// that accepts and drops)
+		return &Error{Kind: KindConnect, Msg: fmt.Sprintf("the SMTP server %s took the connection but did not answer in time: check the host and port (%s, %s)", cfg.Addr(), EnvHost, EnvPort), Err: err}
 	case errors.As(err, &opErr), errors.Is(err, context.DeadlineExceeded), strings.Contains(msg, "connection refused"), strings.Contains(msg, "no such host"), strings.Contains(msg, "i/o timeout"):
 		return &Error{Kind: KindConnect, Msg: fmt.Sprintf("cannot reach the SMTP server %s", cfg.Addr()), Err: err}
 	}
