@@ -20,6 +20,7 @@ type scanRunner struct {
 	files   int64
 	bytes   int64
 	found   int
+	what    string // what files counts: "files", or "files and git objects"
 }
 
 type scanProgressMsg struct {
@@ -42,7 +43,12 @@ func (r *scanRunner) start(s *stepScreen) tea.Cmd {
 	s.c.Busy = "Scanning (esc cancels)"
 	paths := checklist.ScanPaths(s.answers)
 	e := s.eng
-	e.SetScanScope(checklist.ScanScopeOf(s.answers)) // git history, archives
+	scope := checklist.ScanScopeOf(s.answers)
+	e.SetScanScope(scope) // git history, archives
+	r.what = "files"
+	if scope.History {
+		r.what = "files and git objects" // a history's blobs count as files
+	}
 	ch := make(chan tea.Msg, 8)
 	go func() {
 		n, err := e.Scan(ctx, paths, func(files, bytes int64, findings int) {
@@ -100,8 +106,12 @@ func (r *scanRunner) lines(c *Common) []string {
 	if el > 0 {
 		rate = float64(r.bytes) / el / 1e6
 	}
+	what := r.what
+	if what == "" {
+		what = "files"
+	}
 	return []string{
-		c.Spinner + fmt.Sprintf(" Scanning: %d files, %.1f MB, %d findings, %.0f MB/s", r.files, float64(r.bytes)/1e6, r.found, rate),
+		c.Spinner + fmt.Sprintf(" Scanning: %d %s, %.1f MB, %d findings, %.0f MB/s", r.files, what, float64(r.bytes)/1e6, r.found, rate),
 		c.Styles.Subtle.Render("esc cancels; what was found so far is kept"),
 	}
 }
