@@ -20,8 +20,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode/utf16"
-	"unicode/utf8"
 
 	"golang.org/x/crypto/ssh"
 
@@ -179,28 +177,9 @@ func (b *Baseline) Encode() ([]byte, error) {
 // EscapeJSONForTerminal is escapeForTerminal, for commands that print JSON.
 func EscapeJSONForTerminal(b []byte) []byte { return escapeForTerminal(b) }
 
-// escapeForTerminal escapes, as \uXXXX, every character of a JSON text that
-// provider.Sanitize would remove and encoding/json leaves raw (DEL, C1
-// controls, bidi overrides, zero-width characters).
-func escapeForTerminal(b []byte) []byte {
-	var out bytes.Buffer
-	out.Grow(len(b))
-	for len(b) > 0 {
-		r, size := utf8.DecodeRune(b)
-		if (r == 0x7f || r >= 0x80) && provider.Sanitize(string(r)) != string(r) {
-			if r > 0xffff {
-				r1, r2 := utf16.EncodeRune(r)
-				fmt.Fprintf(&out, "\\u%04x\\u%04x", r1, r2)
-			} else {
-				fmt.Fprintf(&out, "\\u%04x", r)
-			}
-		} else {
-			out.Write(b[:size])
-		}
-		b = b[size:]
-	}
-	return out.Bytes()
-}
+// escapeForTerminal is provider.TerminalSafeJSON: every character Sanitize would
+// remove that encoding/json leaves raw is escaped as \uXXXX.
+func escapeForTerminal(b []byte) []byte { return provider.TerminalSafeJSON(b) }
 
 var baselineIDRE = regexp.MustCompile(`^[0-9]{8}-[0-9]{6}-[0-9a-f]{4}(-[a-z0-9]{1,32})?$`)
 
@@ -308,21 +287,10 @@ func (s *BaselineStore) root() string { return filepath.Join(s.Dir, BaselinesDir
 // safeRoot checks (and with create, makes) the state directory and its
 // baselines folder: each the user's own, writable by nobody else.
 func (s *BaselineStore) safeRoot(create bool) error {
-	if s == nil || s.Dir == "" {
+	if s == nil {
 		return ErrNoStateDir
 	}
-	if create {
-		if err := os.MkdirAll(s.root(), 0o700); err != nil {
-			return fmt.Errorf("state directory: %w", err)
-		}
-	}
-	if err := checkAncestors(filepath.Clean(s.Dir)); err != nil {
-		return err
-	}
-	if err := checkPrivateDir(filepath.Clean(s.Dir), true); err != nil {
-		return err
-	}
-	return checkPrivateDir(s.root(), false)
+	return safeStateFolder(s.Dir, s.root(), create)
 }
 
 // Path is where a baseline's file is.

@@ -182,22 +182,27 @@ func (s *Store) Check() error {
 // safeRoot checks (and with create, makes) the state directory and its
 // incidents folder: each must be the current user's and writable by
 // nobody else.
-func (s *Store) safeRoot(create bool) error {
-	if s.Dir == "" {
+func (s *Store) safeRoot(create bool) error { return safeStateFolder(s.Dir, s.root(), create) }
+
+// safeStateFolder checks (and with create, makes) the state directory dir
+// and its folder root (incidents, baselines): each must be the current
+// user's and writable by nobody else, and so must dir's ancestors.
+func safeStateFolder(dir, root string, create bool) error {
+	if dir == "" {
 		return ErrNoStateDir
 	}
 	if create {
-		if err := os.MkdirAll(s.root(), 0o700); err != nil {
+		if err := os.MkdirAll(root, 0o700); err != nil {
 			return fmt.Errorf("state directory: %w", err)
 		}
 	}
-	if err := checkAncestors(filepath.Clean(s.Dir)); err != nil {
+	if err := checkAncestors(filepath.Clean(dir)); err != nil {
 		return err
 	}
-	if err := checkPrivateDir(filepath.Clean(s.Dir), true); err != nil {
+	if err := checkPrivateDir(filepath.Clean(dir), true); err != nil {
 		return err
 	}
-	return checkPrivateDir(s.root(), false)
+	return checkPrivateDir(root, false)
 }
 
 // checkAncestors refuses a state directory below a folder that other users

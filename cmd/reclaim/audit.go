@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding"
 	"encoding/json"
@@ -17,7 +16,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/term"
@@ -625,29 +623,9 @@ func (t *terminalSafeWriter) Close() error {
 	return err
 }
 
-// terminalSafeJSON escapes, as \uXXXX, every character Sanitize would
-// remove that encoding/json leaves raw (DEL, bidi overrides, zero-width and
-// other invisible characters, C1 controls), so the JSON decodes to exactly the
-// provider's strings yet is harmless when printed to a terminal.
-func terminalSafeJSON(b []byte) []byte {
-	var out bytes.Buffer
-	out.Grow(len(b))
-	for len(b) > 0 {
-		r, size := utf8.DecodeRune(b)
-		if (r == 0x7f || r >= 0x80) && provider.Sanitize(string(r)) != string(r) {
-			if r > 0xffff {
-				r1, r2 := utf16.EncodeRune(r)
-				fmt.Fprintf(&out, "\\u%04x\\u%04x", r1, r2)
-			} else {
-				fmt.Fprintf(&out, "\\u%04x", r)
-			}
-		} else {
-			out.Write(b[:size])
-		}
-		b = b[size:]
-	}
-	return out.Bytes()
-}
+// terminalSafeJSON is provider.TerminalSafeJSON: every character Sanitize would
+// remove that encoding/json leaves raw is escaped as \uXXXX.
+func terminalSafeJSON(b []byte) []byte { return provider.TerminalSafeJSON(b) }
 
 // sectionList prints sections with a reason each (unreadable or cut short),
 // in name order, each with its console link.
