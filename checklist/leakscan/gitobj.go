@@ -270,20 +270,31 @@ func (st *gitStore) addAlternates(dir string, depth int) {
 	}
 }
 
+// openRegular opens p for reading if it is a regular file (a symbolic
+// link, a FIFO or a device is refused without blocking on it).
+func openRegular(p string) (*os.File, os.FileInfo, error) {
+	f, err := os.OpenFile(p, os.O_RDONLY|openNoFollow|openNonBlock, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = errSpecial
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, fi, nil
+}
+
 // readSmall reads a small regular file, at most max bytes.
 func readSmall(p string, max int64) ([]byte, error) {
-	f, err := os.OpenFile(p, os.O_RDONLY|openNoFollow|openNonBlock, 0)
+	f, _, err := openRegular(p)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, errSpecial
-	}
 	return io.ReadAll(io.LimitReader(f, max))
 }
 
@@ -301,14 +312,12 @@ func isHex(s string) bool {
 // by offset.
 func openPack(path string, hashLen int, base int32, stop *stopFlag) (*gitPack, error) {
 	idxPath := strings.TrimSuffix(path, ".pack") + ".idx"
-	f, err := os.OpenFile(path, os.O_RDONLY|openNoFollow|openNonBlock, 0)
+	f, fi, err := openRegular(path)
+	if errors.Is(err, errSpecial) {
+		return nil, errors.New("not a regular file")
+	}
 	if err != nil {
 		return nil, err
-	}
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() {
-		f.Close()
-		return nil, errors.New("not a regular file")
 	}
 	var head [12]byte
 	if _, err := f.ReadAt(head[:], 0); err != nil || string(head[:4]) != "PACK" {
@@ -354,18 +363,11 @@ const gitMaxPackObjects = 1 << 25
 // hole, or one that claims millions of objects it does not hold, is
 // refused by its size or at its first chunk, never read into memory whole.
 func readIdx(p string, hashLen int, stop *stopFlag) ([]byte, error) {
-	f, err := os.OpenFile(p, os.O_RDONLY|openNoFollow|openNonBlock, 0)
+	f, fi, err := openRegular(p)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, errSpecial
-	}
 	size := fi.Size()
 	head := make([]byte, min(size, 8+1024))
 	if _, err := io.ReadFull(io.NewSectionReader(f, 0, size), head); err != nil {

@@ -407,14 +407,11 @@ func (r *gitRefs) walkReflogs(dir string, depth int) {
 
 // readReflog adds both commits of every entry ("old new who time\tmsg").
 func (r *gitRefs) readReflog(p, label string, prio int) {
-	f, err := os.OpenFile(p, os.O_RDONLY|openNoFollow|openNonBlock, 0)
+	f, _, err := openRegular(p)
 	if err != nil {
 		return
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		return
-	}
 	sc := bufio.NewScanner(io.LimitReader(f, gitMaxRefFile))
 	sc.Buffer(make([]byte, 0, 4096), 1<<20)
 	for sc.Scan() && r.count < gitMaxRefs {
