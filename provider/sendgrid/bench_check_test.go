@@ -91,7 +91,7 @@ func BenchmarkSendGridCheck(b *testing.B) {
 		c := client()
 		r0, l0 := f.Requests(), f.Limited()
 		start := time.Now()
-		base, err := store.Latest(sendgrid.Info.ID)
+		base, err := store.Latest(sendgrid.Info.ID, "")
 		if err != nil {
 			b.Fatal(err)
 		}
